@@ -1,0 +1,55 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := marketplace
+PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgresql lint translations extract-messages install install-dev migrate demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+# Compiled catalogues are build output (not committed): compile whenever a .po is newer.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard marketplace/translations/*/LC_MESSAGES/messages.po))
+translations: $(MO_FILES)
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@ --statistics
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-location --omit-header --ignore-obsolete
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+demo: migrate
+	$(BIN)/flask demo load --if-empty
+
+run: demo
+	$(BIN)/python wsgi.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+test: install-dev lint test-sqlite test-postgresql
+
+test-sqlite: install-dev
+	@echo "== test suite on SQLite =="
+	$(BIN)/python -m pytest
+
+test-postgresql: install-dev
+	@echo "== test suite on PostgreSQL =="
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest

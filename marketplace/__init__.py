@@ -1,0 +1,117 @@
+"""The 百校千项 platform: application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from marketplace import security
+from marketplace.config import INSTANCE_DIR, Config, config_from_env
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Build the application. ``config`` is a Config class, or a dict of overrides for tests."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                instance_path=str(INSTANCE_DIR))
+    if isinstance(config, dict):
+        app.config.from_object(config.get("CONFIG_CLASS") or config_from_env())
+        app.config.update({k: v for k, v in config.items() if k != "CONFIG_CLASS"})
+    else:
+        app.config.from_object(config or config_from_env())
+    _check_production_secrets(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    from marketplace.i18n import select_locale, select_timezone
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+                      message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+                      manage_session=False)
+    security.init_app(app)
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _check_production_secrets(app: Flask) -> None:
+    if app.config.get("ENV_NAME") == "production" and app.config["SECRET_KEY"].startswith("dev-only"):
+        raise RuntimeError("Set SECRET_KEY to a long random value in production.")
+
+
+def _import_models() -> None:
+    """Import every model module so the metadata (and Alembic) sees every table."""
+    from marketplace.accounts import models as _accounts  # noqa: F401
+    from marketplace.audit import models as _audit  # noqa: F401
+    from marketplace.orgs import models as _orgs  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.routes import bp as auth_bp
+    from marketplace.admin.routes import bp as admin_bp
+    from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
+    from marketplace.main.routes import bp as main_bp
+    from marketplace.orgs.routes import bp as orgs_bp
+
+    for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from marketplace.i18n import current_path, datetime_filter, html_lang, select_locale
+    from marketplace.main.nav import items_for
+    from marketplace.orgs.forms import ROLE_LABELS
+
+    app.add_template_filter(datetime_filter, "datetime")
+
+    @app.context_processor
+    def layout_context():
+        locale = select_locale()
+        return {
+            "nav_items": items_for(current_user),
+            "current_locale": locale,
+            "html_lang": html_lang(locale),
+            "languages": app.config["LANGUAGES"],
+            "current_path": current_path(),
+            "ROLE_LABELS": ROLE_LABELS,
+        }
+
+
+def _register_cli(app: Flask) -> None:
+    from marketplace.demo import demo_cli
+
+    app.cli.add_command(demo_cli)
+
+
+@login_manager.user_loader
+def load_user(identity: str):
+    """Load the user named in the session; a rotated nonce invalidates old sessions."""
+    from marketplace.accounts.models import User
+
+    user_id, _, nonce = identity.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_nonce != nonce or not user.active:
+        return None
+    return user

@@ -1,0 +1,110 @@
+"""Forms for registration, login, password reset and the profile."""
+
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from marketplace.accounts.services import email_taken
+from marketplace.forms import CreditCode, StrongPassword, email_validator
+from marketplace.orgs.models import OrgKind
+from marketplace.orgs.services import credit_code_taken
+
+ORG_KIND_CHOICES = [
+    SelectChoice(OrgKind.UNIVERSITY.value, _l("University or research institute")),
+    SelectChoice(OrgKind.COMPANY.value, _l("Company")),
+    SelectChoice(OrgKind.INVESTOR_FIRM.value, _l("Venture investment firm")),
+]
+LOCALE_CHOICES = [SelectChoice("", _l("Platform default (Chinese)")), SelectChoice("zh_CN", "中文"),
+                  SelectChoice("en", "English")]
+TIMEZONE_CHOICES = [SelectChoice("", _l("China Standard Time (Asia/Shanghai)"))] + [
+    SelectChoice(zone) for zone in ("Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+                              "Europe/London", "Europe/Berlin", "America/New_York",
+                              "America/Los_Angeles", "UTC")
+]
+
+
+def _required():
+    return DataRequired(message=_l("This field is required."))
+
+
+class AccountFieldsMixin:
+    """Name, e-mail and a password typed twice."""
+
+    name = StringField(_l("Your name"), validators=[_required(), Length(max=80)])
+    email = EmailField(_l("E-mail"), validators=[_required(), email_validator(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[_required(), StrongPassword()])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+
+    def validate_email(self, field):
+        if email_taken(field.data):
+            raise ValidationError(_l("An account with this e-mail address already exists."))
+
+
+class RegisterForm(AccountFieldsMixin, FlaskForm):
+    """Sign up and register a new organisation for verification."""
+
+    org_kind = RadioField(_l("Organisation type"), choices=ORG_KIND_CHOICES,
+                          validators=[DataRequired(message=_l("Choose the type of organisation."))])
+    org_name = StringField(_l("Organisation name"), validators=[_required(), Length(max=120)])
+    credit_code = StringField(_l("Unified social credit code"),
+                              validators=[_required(), CreditCode()],
+                              description=_l("18 characters, on the business licence or "
+                                             "institution certificate."))
+    province = StringField(_l("Province"), validators=[Optional(), Length(max=40)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=40)])
+    accept = BooleanField(_l("I confirm that I am authorised to register this organisation."),
+                          validators=[DataRequired(message=_l("Please confirm."))])
+
+    def validate_credit_code(self, field):
+        if credit_code_taken(field.data):
+            raise ValidationError(_l("An organisation with this credit code is already "
+                                     "registered. Ask its administrator for an invitation."))
+
+
+class JoinForm(FlaskForm):
+    """Create an account from an invitation (the e-mail is the invited one)."""
+
+    name = StringField(_l("Your name"), validators=[_required(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[_required(), StrongPassword()])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[_required(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[_required()])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[_required(), email_validator()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[_required(), StrongPassword()])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[_required()])
+    password = PasswordField(_l("New password"), validators=[_required(), StrongPassword()])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[_required(), Length(max=80)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=80)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, validate_choice=True)
+    timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, validate_choice=True)
+
+    def validate_timezone(self, field):
+        if field.data and field.data not in available_timezones():
+            raise ValidationError(_l("Unknown time zone."))

@@ -1,0 +1,80 @@
+"""Users and their roles."""
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.extensions import db
+
+
+class Role(enum.Enum):
+    """What a person does on the platform (DESIGN.md section 1)."""
+
+    TTO = "tto"
+    INVENTOR = "inventor"
+    INVESTOR = "investor"
+    COMPANY = "company"
+    ADMIN = "admin"
+
+
+def new_session_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    """A person with an account; belongs to at most one organisation."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; unique across the platform.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    #: May invite members and edit the organisation's profile.
+    is_org_admin: Mapped[bool] = mapped_column(default=False)
+    #: A deactivated account cannot log in.
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Preferred interface language ('zh_CN' or 'en'); null means the platform default.
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    #: IANA time zone used to show times; null means Asia/Shanghai.
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Part of the login cookie's identity; rotating it signs out every session of the user.
+    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    title: Mapped[str | None] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped["Organisation | None"] = relationship(  # noqa: F821
+        back_populates="members", foreign_keys=[organisation_id]
+    )
+
+    @property
+    def is_active(self) -> bool:  # used by Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        """Identity stored in the session cookie: id plus the current session nonce."""
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def org_verified(self) -> bool:
+        """True when the user belongs to an organisation an admin has verified."""
+        return self.organisation is not None and self.organisation.is_verified
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role.value}>"

@@ -1,0 +1,169 @@
+"""Views for registration, login, logout, password reset and the profile."""
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from marketplace.errors import ServiceError
+from marketplace.extensions import limiter
+from marketplace.http import flash_service_error, render_form, safe_next
+from marketplace.orgs import services as orgs
+from marketplace.orgs.models import OrgKind
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_email_key() -> str:
+    return "login-email:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _login_failed(response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _account_limit() -> str:
+    config = current_app.config
+    return f"{config['LOGIN_FAILURE_LIMIT']} per {config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes"
+
+
+def _address_limit() -> str:
+    config = current_app.config
+    return f"{config['LOGIN_FAILURE_LIMIT'] * 5} per {config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes"
+
+
+def _lockout_message() -> str:
+    return _("Too many failed logins. For your security, signing in to this account is paused for "
+             "%(minutes)d minutes. You can reset your password by e-mail meanwhile.",
+             minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def _on_lockout(request_limit) -> None:
+    accounts.record_lockout(request.form.get("email", ""))
+
+
+@bp.route("/auth/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register():
+    """Sign up and register an organisation for verification."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = orgs.register_with_organisation(
+                email=form.email.data, password=form.password.data, name=form.name.data,
+                org_kind=OrgKind(form.org_kind.data), org_name=form.org_name.data,
+                credit_code=form.credit_code.data, province=form.province.data,
+                city=form.city.data)
+        except ServiceError as error:
+            flash_service_error(error)
+        else:
+            accounts.start_session(user)
+            flash(_("Welcome! Your organisation has been submitted for verification."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_form("auth/register.html", form)
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@limiter.limit(_account_limit, key_func=_login_email_key, methods=["POST"],
+               deduct_when=_login_failed, error_message=_lockout_message, on_breach=_on_lockout)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_login_failed,
+               error_message=_lockout_message)
+def login():
+    """Log in with e-mail and password."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("main.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            form.password.errors.append(_("The e-mail address or password is not correct."))
+        else:
+            accounts.start_session(user, remember=form.remember.data)
+            flash(_("Welcome back, %(name)s.", name=user.name), "success")
+            return redirect(next_url or url_for("main.dashboard"))
+    return render_form("auth/login.html", form, next_url=next_url)
+
+
+@bp.route("/auth/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out of this browser."""
+    accounts.end_session(current_user._get_current_object())
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/auth/reset", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def reset_request():
+    """Ask for a password-reset link by e-mail."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash(_("If an account uses that address, a reset link is on its way. It is valid for "
+                "one hour."), "info")
+        return redirect(url_for("auth.login"))
+    return render_form("auth/reset_request.html", form)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password from an e-mailed link."""
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    form._known_email = user.email
+    if form.validate_on_submit():
+        accounts.reset_password(user, form.password.data)
+        flash(_("Your password has been changed. Please log in."), "success")
+        return redirect(url_for("auth.login"))
+    return render_form("auth/reset_password.html", form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """See and edit your own profile."""
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+        form.timezone.data = current_user.timezone or ""
+    if form.validate_on_submit():
+        accounts.update_profile(current_user, name=form.name.data, title=form.title.data,
+                                phone=form.phone.data, locale=form.locale.data,
+                                timezone=form.timezone.data)
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_form("auth/profile.html", form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change your password (signs out your other sessions)."""
+    form = ChangePasswordForm()
+    form._known_email = current_user.email
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user._get_current_object(), form.current.data,
+                                     form.password.data)
+        except ServiceError as error:
+            form.current.errors.append(error.message)
+        else:
+            flash(_("Your password has been changed; your other sessions are signed out."),
+                  "success")
+            return redirect(url_for("auth.profile"))
+    return render_form("auth/change_password.html", form)

@@ -1,0 +1,202 @@
+"""Every state change of an account goes through a function here."""
+
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Role, User, new_session_nonce
+from marketplace.accounts.passwords import hash_password, verify_password
+from marketplace.audit import services as audit
+from marketplace.audit.models import AuditEvent
+from marketplace.db_types import utcnow
+from marketplace.errors import NotAllowed, ServiceError
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+
+_RESET_SALT = "password-reset"
+#: Compared against when the e-mail is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.email == normalise_email(email))
+    ) > 0
+
+
+def new_user(email: str, password: str, name: str, role: Role, **fields) -> User:
+    """Build (not commit) a user; callers add it with its organisation in one transaction."""
+    if email_taken(email):
+        raise ServiceError(_("An account with this e-mail address already exists."))
+    user = User(email=normalise_email(email), password_hash=hash_password(password),
+                name=name.strip(), role=role, **fields)
+    db.session.add(user)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the user whose credentials these are, or None after auditing the failure."""
+    user = find_user_by_email(email)
+    if user is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        if method not in _DUMMY_HASH:
+            _DUMMY_HASH[method] = hash_password("not-a-real-password-0")
+        verify_password(_DUMMY_HASH[method], password)
+    elif verify_password(user.password_hash, password) and user.active:
+        return user
+    audit.record("auth.login_failed", actor=user, actor_email=normalise_email(email)[:254],
+                 reason="inactive" if user is not None and not user.active else "credentials")
+    db.session.commit()
+    return None
+
+
+def record_lockout(email: str) -> None:
+    """Audit that repeated failures locked logins for this address (once per lockout window)."""
+    email = normalise_email(email)[:254]
+    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    already = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.event == "auth.login_locked", AuditEvent.actor_email == email,
+        AuditEvent.created_at >= since))
+    if already:
+        return
+    audit.record("auth.login_locked", actor=find_user_by_email(email), actor_email=email)
+    db.session.commit()
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Log the user in on a fresh session (no data carried over from before login)."""
+    keep = {key: session[key] for key in ("lang",) if key in session}
+    session.clear()
+    session.update(keep)
+    login_user(user, remember=remember)
+    user.last_login_at = utcnow()
+    audit.record("auth.login", actor=user)
+    db.session.commit()
+
+
+def end_session(user: User) -> None:
+    """Log the current user out and clear the session."""
+    audit.record("auth.logout", actor=user)
+    db.session.commit()
+    logout_user()
+    keep = {key: session[key] for key in ("lang",) if key in session}
+    session.clear()
+    session.update(keep)
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if the address has an account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    # The token binds to the current hash, so it stops working once the password changes.
+    token = _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+    audit.record("auth.password_reset_requested", actor=user)
+    db.session.commit()
+    send_mail(user.email, _("Reset your password"), "reset_password", locale=user.locale,
+              user=user, token=token)
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """Return the user a valid, unused, unexpired reset token belongs to."""
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("id"))
+    if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
+        return None
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password from a reset link and sign out every existing session."""
+    user.password_hash = hash_password(password)
+    user.session_nonce = new_session_nonce()
+    audit.record("auth.password_reset", actor=user)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password after re-checking the current one; other sessions are signed out."""
+    if not verify_password(user.password_hash, current):
+        raise ServiceError(_("The current password is not correct."))
+    user.password_hash = hash_password(new)
+    user.session_nonce = new_session_nonce()
+    audit.record("auth.password_changed", actor=user)
+    db.session.commit()
+    login_user(user)  # keep this session, with the new nonce
+
+
+def update_profile(user: User, *, name: str, title: str | None, phone: str | None,
+                   locale: str | None, timezone: str | None) -> None:
+    """Save the fields a user may edit on their own profile."""
+    user.name = name.strip()
+    user.title = (title or "").strip() or None
+    user.phone = (phone or "").strip() or None
+    user.locale = locale or None
+    user.timezone = timezone or None
+    db.session.commit()
+    if locale:
+        session["lang"] = locale
+
+
+def change_role(admin: User, user: User, role: Role) -> None:
+    """An admin changes a user's role; the role must fit the user's organisation."""
+    if not admin.is_admin:
+        raise NotAllowed(_("Only platform administrators can change roles."))
+    if user.id == admin.id:
+        raise ServiceError(_("You cannot change your own role."))
+    if role is Role.ADMIN:
+        if user.organisation_id is not None:
+            raise ServiceError(_("Administrators cannot belong to an organisation."))
+    elif user.organisation is None or role not in user.organisation.allowed_roles:
+        raise ServiceError(_("This role does not fit the user's organisation."))
+    if role is user.role:
+        return
+    old = user.role
+    user.role = role
+    user.session_nonce = new_session_nonce()
+    audit.record("user.role_changed", actor=admin, target=user, old=old.value, new=role.value,
+                 email=user.email)
+    db.session.commit()
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """An admin deactivates or reactivates an account; deactivation signs it out."""
+    if not admin.is_admin:
+        raise NotAllowed(_("Only platform administrators can do this."))
+    if user.id == admin.id:
+        raise ServiceError(_("You cannot deactivate your own account."))
+    if user.active == active:
+        return
+    user.active = active
+    user.session_nonce = new_session_nonce()
+    audit.record("user.reactivated" if active else "user.deactivated", actor=admin, target=user,
+                 email=user.email)
+    db.session.commit()
+
+
+def create_admin(email: str, password: str, name: str) -> User:
+    """Create a platform administrator (from the command line; never from a web form)."""
+    user = new_user(email, password, name, Role.ADMIN)
+    db.session.flush()
+    audit.record("auth.register", actor=user, admin=True)
+    db.session.commit()
+    return user

@@ -1,0 +1,1 @@
+"""Administration for the operators of the action: verification queue, users, audit log."""

@@ -1,0 +1,1 @@
+"""Audit log: one service records security-relevant events; admins read them."""

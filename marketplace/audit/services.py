@@ -1,0 +1,49 @@
+"""Recording audit events. Callers commit together with the change they audit."""
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+
+from marketplace.audit.models import AuditEvent
+from marketplace.extensions import db
+
+#: Every event name the platform records, with its label for the admin page.
+EVENTS = {
+    "auth.register": _l("Registered"),
+    "auth.login": _l("Logged in"),
+    "auth.login_failed": _l("Failed login"),
+    "auth.login_locked": _l("Login locked out"),
+    "auth.logout": _l("Logged out"),
+    "auth.password_reset_requested": _l("Password reset requested"),
+    "auth.password_reset": _l("Password reset"),
+    "auth.password_changed": _l("Password changed"),
+    "user.role_changed": _l("Role changed"),
+    "user.deactivated": _l("Account deactivated"),
+    "user.reactivated": _l("Account reactivated"),
+    "org.created": _l("Organisation created"),
+    "org.resubmitted": _l("Organisation resubmitted for verification"),
+    "org.verified": _l("Organisation verified"),
+    "org.rejected": _l("Organisation rejected"),
+    "org.invitation_sent": _l("Invitation sent"),
+    "org.invitation_revoked": _l("Invitation revoked"),
+    "org.member_joined": _l("Member joined"),
+    "org.member_removed": _l("Member removed"),
+}
+
+
+def record(event: str, *, actor=None, actor_email: str | None = None, target=None, **details) -> AuditEvent:
+    """Add an audit event to the current transaction; the calling service commits it."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown audit event {event!r}")
+    entry = AuditEvent(
+        event=event,
+        actor_id=actor.id if actor is not None else None,
+        actor_email=actor_email or (actor.email if actor is not None else None),
+        target_type=type(target).__tablename__ if target is not None else None,
+        target_id=target.id if target is not None else None,
+        details={key: value for key, value in details.items() if value is not None},
+    )
+    if has_request_context():
+        entry.ip = request.remote_addr
+        entry.user_agent = (request.user_agent.string or "")[:255]
+    db.session.add(entry)
+    return entry

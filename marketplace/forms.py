@@ -1,0 +1,42 @@
+"""Validators and fields shared by the forms of several features."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import ValidationError
+from wtforms.validators import Email
+
+from marketplace.accounts.passwords import policy_errors
+from marketplace.orgs import creditcode
+
+CREDIT_CODE_MESSAGES = {
+    "length": _l("A unified social credit code has exactly 18 characters."),
+    "characters": _l("Only digits and capital letters other than I, O, S, V and Z are allowed."),
+    "authority": _l("The first character must name a registering authority (1–9, A, B, G, N or Y)."),
+    "region": _l("Characters 3 to 8 must be the digits of an administrative region."),
+    "check": _l("The check character (the last one) does not match; please check the code."),
+}
+
+
+def email_validator():
+    return Email(message=_l("Enter a valid e-mail address."), check_deliverability=False)
+
+
+class StrongPassword:
+    """Apply the password policy; reads the e-mail and name fields of the form when present."""
+
+    def __call__(self, form, field):
+        email = form.email.data if hasattr(form, "email") and form.email.data else ""
+        email = email or getattr(form, "_known_email", "")
+        name = form.name.data if hasattr(form, "name") and form.name.data else ""
+        errors = policy_errors(field.data or "", email=email, name=name)
+        if errors:
+            raise ValidationError(" ".join(errors))
+
+
+class CreditCode:
+    """Validate a 统一社会信用代码 with its GB 32100-2015 check character."""
+
+    def __call__(self, form, field):
+        field.data = creditcode.normalise(field.data or "")
+        reason = creditcode.problem(field.data)
+        if reason:
+            raise ValidationError(str(CREDIT_CODE_MESSAGES[reason]))

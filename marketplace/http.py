@@ -1,0 +1,28 @@
+"""Small helpers every blueprint's views use."""
+
+from urllib.parse import urlsplit
+
+from flask import flash, render_template, request
+
+#: Status for a submitted form that failed validation.
+INVALID_FORM_STATUS = 422
+
+
+def render_form(template: str, form, **context):
+    """Render a form page; a submitted form with errors gets status 422."""
+    status = INVALID_FORM_STATUS if request.method == "POST" and form.errors else 200
+    return render_template(template, form=form, **context), status
+
+
+def flash_service_error(error) -> None:
+    flash(error.message, "error")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

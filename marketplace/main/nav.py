@@ -1,0 +1,37 @@
+"""Navigation by role. Features add their entries here; the layout shows what fits the user."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.accounts.models import Role
+
+ALL_ROLES = frozenset(Role)
+MEMBER_ROLES = frozenset({Role.TTO, Role.INVENTOR, Role.INVESTOR, Role.COMPANY})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    roles: frozenset
+    #: The endpoint prefix that marks the item as current.
+    active_prefix: str
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_l("Workbench"), "main.dashboard", MEMBER_ROLES, "main.dashboard"),
+    NavItem(_l("My organisation"), "orgs.mine", MEMBER_ROLES, "orgs."),
+    NavItem(_l("Overview"), "admin.dashboard", frozenset({Role.ADMIN}), "admin.dashboard"),
+    NavItem(_l("Verification queue"), "admin.organisations", frozenset({Role.ADMIN}),
+            "admin.organisation"),
+    NavItem(_l("Users"), "admin.users", frozenset({Role.ADMIN}), "admin.users"),
+    NavItem(_l("Audit log"), "admin.audit", frozenset({Role.ADMIN}), "admin.audit"),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    """The navigation entries for a user (none for visitors)."""
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS if user.role in item.roles]

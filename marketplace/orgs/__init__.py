@@ -1,0 +1,1 @@
+"""Organisations: profiles, verification status, members and invitations."""

@@ -1,0 +1,40 @@
+"""统一社会信用代码 (unified social credit code) validation per GB 32100-2015."""
+
+#: The 31 characters a code may use (no I, O, S, V, Z), in check-value order.
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+#: First character: the registering authority (GB 32100-2015 table 1).
+AUTHORITIES = set("123456789ABGNY")
+
+
+def check_character(body: str) -> str:
+    """Return the 18th (check) character for the first 17 characters of a code."""
+    total = sum(ALPHABET.index(char) * weight for char, weight in zip(body, WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def normalise(code: str) -> str:
+    """Upper-case a code and drop spaces people paste in."""
+    return "".join(code.split()).upper()
+
+
+def problem(code: str) -> str | None:
+    """Return a short machine reason why ``code`` is not valid, or None when it is.
+
+    Reasons: ``length``, ``characters``, ``authority``, ``region``, ``check``.
+    """
+    if len(code) != 18:
+        return "length"
+    if any(char not in ALPHABET for char in code):
+        return "characters"
+    if code[0] not in AUTHORITIES:
+        return "authority"
+    if not code[2:8].isdigit():
+        return "region"
+    if check_character(code[:17]) != code[17]:
+        return "check"
+    return None
+
+
+def is_valid(code: str) -> bool:
+    return problem(normalise(code)) is None

@@ -1,0 +1,44 @@
+"""Forms for the organisation profile and invitations."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Length, Optional
+
+from marketplace.accounts.models import Role
+from marketplace.forms import CreditCode, email_validator
+
+ROLE_LABELS = {
+    Role.TTO: _l("Technology-transfer officer"),
+    Role.INVENTOR: _l("Inventor / researcher"),
+    Role.INVESTOR: _l("Investor"),
+    Role.COMPANY: _l("Company R&D or licensing manager"),
+    Role.ADMIN: _l("Platform administrator"),
+}
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Organisation name"), validators=[
+        DataRequired(message=_l("This field is required.")), Length(max=120)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[
+        DataRequired(message=_l("This field is required.")), CreditCode()])
+    province = StringField(_l("Province"), validators=[Optional(), Length(max=40)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=40)])
+    website = StringField(_l("Website"), validators=[
+        Optional(), URL(message=_l("Enter a full web address starting with https://.")),
+        Length(max=200)])
+    description = TextAreaField(_l("About the organisation"), validators=[Optional(),
+                                                                          Length(max=4000)])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[
+        DataRequired(message=_l("This field is required.")), email_validator()])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+
+    def __init__(self, organisation, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(role.value, ROLE_LABELS[role])
+                             for role in organisation.allowed_roles]
+        self.role.validate_choice = True

@@ -1,0 +1,174 @@
+"""Views of one's own organisation, public organisation pages and invitations."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.accounts.forms import JoinForm
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.services import find_user_by_email, start_session
+from marketplace.errors import ServiceError
+from marketplace.extensions import db
+from marketplace.http import flash_service_error, render_form
+from marketplace.orgs import services as orgs
+from marketplace.orgs.forms import InviteForm, OrganisationForm
+from marketplace.orgs.models import Invitation, InvitationStatus, Organisation
+from marketplace.permissions import org_admin_required, require_same_org, verified_org_required
+
+bp = Blueprint("orgs", __name__)
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.route("/org")
+@login_required
+def mine():
+    """Your organisation: verification status, members and invitations."""
+    org = current_user.organisation
+    if org is None:
+        return render_template("orgs/none.html")
+    invitations = []
+    if current_user.is_org_admin:
+        invitations = db.session.scalars(
+            select(Invitation).where(Invitation.organisation_id == org.id,
+                                     Invitation.status == InvitationStatus.PENDING)
+            .order_by(Invitation.created_at.desc())).all()
+    return render_template("orgs/mine.html", org=org, invitations=invitations,
+                           invite_form=InviteForm(org))
+
+
+@bp.route("/org/edit", methods=["GET", "POST"])
+@org_admin_required
+def edit():
+    """Edit your organisation's profile (a rejected one is resubmitted for verification)."""
+    org = current_user.organisation
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            orgs.update_organisation(_me(), org, **{
+                key: getattr(form, key).data
+                for key in ("name", "credit_code", "province", "city", "website", "description")})
+        except ServiceError as error:
+            flash_service_error(error)
+        else:
+            flash(_("The organisation profile has been saved."), "success")
+            return redirect(url_for("orgs.mine"))
+    return render_form("orgs/edit.html", form, org=org)
+
+
+@bp.route("/org/invitations", methods=["POST"])
+@org_admin_required
+@verified_org_required
+def invite():
+    """Invite someone to your organisation by e-mail."""
+    org = current_user.organisation
+    form = InviteForm(org)
+    if form.validate_on_submit():
+        try:
+            invitation = orgs.invite(_me(), form.email.data, Role(form.role.data))
+        except ServiceError as error:
+            form.email.errors.append(error.message)
+        else:
+            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("orgs.mine"))
+    invitations = db.session.scalars(
+        select(Invitation).where(Invitation.organisation_id == org.id,
+                                 Invitation.status == InvitationStatus.PENDING)).all()
+    return render_form("orgs/mine.html", form, org=org, invitations=invitations, invite_form=form)
+
+
+@bp.route("/org/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@org_admin_required
+def revoke(invitation_id):
+    """Withdraw an open invitation."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    require_same_org(invitation.organisation_id)
+    try:
+        orgs.revoke_invitation(_me(), invitation)
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash(_("The invitation has been withdrawn."), "info")
+    return redirect(url_for("orgs.mine"))
+
+
+@bp.route("/org/members/<int:user_id>/remove", methods=["POST"])
+@org_admin_required
+def remove_member(user_id):
+    """Remove a member from your organisation."""
+    member = db.get_or_404(User, user_id)
+    require_same_org(member.organisation_id)
+    try:
+        orgs.remove_member(_me(), member)
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash(_("%(name)s is no longer a member.", name=member.name), "info")
+    return redirect(url_for("orgs.mine"))
+
+
+@bp.route("/org/members/<int:user_id>/admin", methods=["POST"])
+@org_admin_required
+def toggle_admin(user_id):
+    """Grant or withdraw a member's right to administer the organisation."""
+    member = db.get_or_404(User, user_id)
+    require_same_org(member.organisation_id)
+    try:
+        orgs.set_org_admin(_me(), member, request.form.get("value") == "1")
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash(_("Administrator rights updated for %(name)s.", name=member.name), "success")
+    return redirect(url_for("orgs.mine"))
+
+
+@bp.route("/orgs/<int:org_id>")
+def public(org_id):
+    """An organisation's public profile (verified organisations only)."""
+    org = db.get_or_404(Organisation, org_id)
+    visible = org.is_verified or (current_user.is_authenticated and (
+        current_user.is_admin or current_user.organisation_id == org.id))
+    if not visible:
+        abort(404)
+    return render_template("orgs/public.html", org=org)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept(token):
+    """Accept an invitation: join with your account, or create one."""
+    invitation = orgs.invitation_for_token(token)
+    if invitation is None:
+        return render_template("orgs/invitation_invalid.html"), 400
+    existing = find_user_by_email(invitation.email)
+    form = JoinForm()
+    form._known_email = invitation.email
+    if current_user.is_authenticated:
+        if request.method == "POST":
+            try:
+                orgs.accept_invitation(invitation, _me())
+            except ServiceError as error:
+                flash_service_error(error)
+                return render_template("orgs/accept.html", invitation=invitation, form=None,
+                                       existing=existing), error.status_code
+            flash(_("You have joined %(org)s.", org=invitation.organisation.name), "success")
+            return redirect(url_for("orgs.mine"))
+        return render_template("orgs/accept.html", invitation=invitation, form=None,
+                               existing=existing)
+    if existing is not None:
+        return render_template("orgs/accept.html", invitation=invitation, form=None,
+                               existing=existing)
+    if form.validate_on_submit():
+        try:
+            user = orgs.accept_invitation(invitation, email=invitation.email,
+                                          password=form.password.data, name=form.name.data)
+        except ServiceError as error:
+            flash_service_error(error)
+        else:
+            start_session(user)
+            flash(_("Welcome! You have joined %(org)s.", org=invitation.organisation.name),
+                  "success")
+            return redirect(url_for("main.dashboard"))
+    return render_form("orgs/accept.html", form, invitation=invitation, existing=None)

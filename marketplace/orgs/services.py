@@ -1,0 +1,246 @@
+"""Every state change of an organisation, its verification and its members goes through here."""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role, User, new_session_nonce
+from marketplace.audit import services as audit
+from marketplace.db_types import utcnow
+from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.orgs import creditcode
+from marketplace.orgs.models import (
+    ROLES_BY_KIND,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OrgKind,
+    OrgStatus,
+)
+
+_INVITE_SALT = "org-invitation"
+
+#: Allowed verification transitions: (from state, action) -> to state.
+_TRANSITIONS = {
+    (OrgStatus.PENDING, "verify"): OrgStatus.VERIFIED,
+    (OrgStatus.PENDING, "reject"): OrgStatus.REJECTED,
+    (OrgStatus.REJECTED, "resubmit"): OrgStatus.PENDING,
+}
+
+
+def _transition(org: Organisation, action: str) -> None:
+    try:
+        org.status = _TRANSITIONS[(org.status, action)]
+    except KeyError:
+        raise InvalidTransition(
+            _("This organisation cannot be changed that way in its current state.")
+        ) from None
+
+
+def credit_code_taken(code: str, exclude_id: int | None = None) -> bool:
+    query = select(func.count()).select_from(Organisation).where(
+        Organisation.credit_code == creditcode.normalise(code))
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return db.session.scalar(query) > 0
+
+
+def register_with_organisation(*, email: str, password: str, name: str, org_kind: OrgKind,
+                               org_name: str, credit_code: str, province: str | None = None,
+                               city: str | None = None) -> User:
+    """Create an account and its new organisation (pending verification) in one transaction."""
+    code = creditcode.normalise(credit_code)
+    if creditcode.problem(code):
+        raise ServiceError(_("This unified social credit code is not valid."))
+    if credit_code_taken(code):
+        raise ServiceError(_("An organisation with this credit code is already registered."))
+    org = Organisation(name=org_name.strip(), kind=org_kind, credit_code=code,
+                       province=province or None, city=city or None)
+    db.session.add(org)
+    user = accounts.new_user(email, password, name, ROLES_BY_KIND[org_kind][0],
+                             organisation=org, is_org_admin=True)
+    db.session.flush()
+    audit.record("auth.register", actor=user)
+    audit.record("org.created", actor=user, target=org, name=org.name, kind=org_kind.value)
+    db.session.commit()
+    return user
+
+
+def update_organisation(actor: User, org: Organisation, **fields) -> None:
+    """An organisation admin edits the profile; a rejected organisation goes back to the queue."""
+    if not (actor.is_org_admin and actor.organisation_id == org.id):
+        raise NotAllowed(_("Only your organisation's administrators can edit it."))
+    code = creditcode.normalise(fields.pop("credit_code", org.credit_code))
+    if code != org.credit_code:
+        if org.is_verified:
+            raise ServiceError(_("A verified organisation's credit code cannot be changed."))
+        if creditcode.problem(code):
+            raise ServiceError(_("This unified social credit code is not valid."))
+        if credit_code_taken(code, exclude_id=org.id):
+            raise ServiceError(_("An organisation with this credit code is already registered."))
+        org.credit_code = code
+    if "name" in fields and fields["name"].strip() != org.name and org.is_verified:
+        raise ServiceError(_("A verified organisation's name can only be changed by the platform."))
+    for key in ("name", "province", "city", "website", "description"):
+        if key in fields:
+            value = (fields[key] or "").strip()
+            setattr(org, key, value or (org.name if key == "name" else None))
+    if org.status is OrgStatus.REJECTED:
+        _transition(org, "resubmit")
+        org.submitted_at = utcnow()
+        audit.record("org.resubmitted", actor=actor, target=org)
+    db.session.commit()
+
+
+def verify(admin: User, org: Organisation) -> None:
+    """An admin approves an organisation; its members can then publish and sign."""
+    _require_admin(admin)
+    _transition(org, "verify")
+    org.rejection_reason = None
+    org.decided_at, org.decided_by = utcnow(), admin
+    audit.record("org.verified", actor=admin, target=org, name=org.name)
+    db.session.commit()
+    _notify_members(org, _("Your organisation has been verified"), "org_verified")
+
+
+def reject(admin: User, org: Organisation, reason: str) -> None:
+    """An admin rejects an organisation, with a reason its members will read."""
+    _require_admin(admin)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ServiceError(_("Give the organisation a reason it can act on."))
+    _transition(org, "reject")
+    org.rejection_reason = reason
+    org.decided_at, org.decided_by = utcnow(), admin
+    audit.record("org.rejected", actor=admin, target=org, name=org.name, reason=reason)
+    db.session.commit()
+    _notify_members(org, _("Your organisation's verification needs changes"), "org_rejected")
+
+
+def _require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise NotAllowed(_("Only platform administrators can do this."))
+
+
+def _notify_members(org: Organisation, subject, template: str) -> None:
+    for member in org.members:
+        if member.is_org_admin and member.active:
+            send_mail(member.email, subject, template, locale=member.locale, org=org, user=member)
+
+
+def _invite_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_INVITE_SALT)
+
+
+def invite(actor: User, email: str, role: Role) -> Invitation:
+    """An organisation admin of a verified organisation invites someone by e-mail."""
+    org = actor.organisation
+    if org is None or not actor.is_org_admin:
+        raise NotAllowed(_("Only your organisation's administrators can invite members."))
+    if not org.is_verified:
+        raise NotAllowed(_("Your organisation must be verified before it can invite members."))
+    if role not in org.allowed_roles:
+        raise ServiceError(_("This role does not fit your organisation."))
+    email = accounts.normalise_email(email)
+    existing = accounts.find_user_by_email(email)
+    if existing is not None and existing.organisation_id is not None:
+        raise ServiceError(_("This person already belongs to an organisation."))
+    duplicate = db.session.scalar(select(Invitation).where(
+        Invitation.organisation_id == org.id, Invitation.email == email,
+        Invitation.status == InvitationStatus.PENDING, Invitation.expires_at > utcnow()))
+    if duplicate is not None:
+        raise ServiceError(_("An open invitation for this address already exists."))
+    invitation = Invitation(
+        organisation=org, email=email, role=role, invited_by_id=actor.id,
+        expires_at=utcnow() + timedelta(seconds=current_app.config["INVITATION_MAX_AGE"]))
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("org.invitation_sent", actor=actor, target=org, email=email, role=role.value)
+    db.session.commit()
+    send_mail(email, _("You are invited to join %(org)s", org=org.name), "invitation",
+              locale=existing.locale if existing else None, invitation=invitation,
+              token=invitation_token(invitation))
+    return invitation
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return _invite_serializer().dumps(invitation.id)
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """Return the open invitation a token names, or None if it is invalid, used or expired."""
+    try:
+        invitation_id = _invite_serializer().loads(
+            token, max_age=current_app.config["INVITATION_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    invitation = db.session.get(Invitation, invitation_id)
+    return invitation if invitation is not None and invitation.is_open else None
+
+
+def revoke_invitation(actor: User, invitation: Invitation) -> None:
+    """An organisation admin withdraws an invitation that has not been used."""
+    if not (actor.is_org_admin and actor.organisation_id == invitation.organisation_id):
+        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    if invitation.status is not InvitationStatus.PENDING:
+        raise InvalidTransition(_("This invitation is no longer open."))
+    invitation.status = InvitationStatus.REVOKED
+    audit.record("org.invitation_revoked", actor=actor, target=invitation.organisation,
+                 email=invitation.email)
+    db.session.commit()
+
+
+def accept_invitation(invitation: Invitation, user: User | None = None, *, email: str | None = None,
+                      password: str | None = None, name: str | None = None) -> User:
+    """Join the inviting organisation: an existing user without one, or a new account."""
+    if not invitation.is_open:
+        raise InvalidTransition(_("This invitation is no longer open."))
+    if user is None:
+        user = accounts.new_user(invitation.email, password, name, invitation.role)
+        db.session.flush()
+        audit.record("auth.register", actor=user)
+    elif user.email != invitation.email:
+        raise NotAllowed(_("This invitation was sent to another e-mail address."))
+    elif user.organisation_id is not None:
+        raise ServiceError(_("You already belong to an organisation."))
+    user.organisation_id = invitation.organisation_id
+    user.role = invitation.role
+    user.is_org_admin = False
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.accepted_at, invitation.accepted_by_id = utcnow(), user.id
+    audit.record("org.member_joined", actor=user, target=invitation.organisation,
+                 role=invitation.role.value)
+    db.session.commit()
+    return user
+
+
+def remove_member(actor: User, member: User) -> None:
+    """An organisation admin removes a member, who is signed out and left without one."""
+    if not (actor.is_org_admin and member.organisation_id == actor.organisation_id):
+        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    if member.id == actor.id:
+        raise ServiceError(_("You cannot remove yourself."))
+    org = member.organisation
+    member.organisation_id = None
+    member.is_org_admin = False
+    member.session_nonce = new_session_nonce()
+    audit.record("org.member_removed", actor=actor, target=org, email=member.email)
+    db.session.commit()
+
+
+def set_org_admin(actor: User, member: User, value: bool) -> None:
+    """An organisation admin grants or withdraws another member's admin right."""
+    if not (actor.is_org_admin and member.organisation_id == actor.organisation_id):
+        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    if member.id == actor.id:
+        raise ServiceError(_("You cannot change your own administrator right."))
+    member.is_org_admin = value
+    audit.record("user.role_changed", actor=actor, target=member, email=member.email,
+                 org_admin=value)
+    db.session.commit()

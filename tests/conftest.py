@@ -1,0 +1,226 @@
+"""Fixtures: a migrated database per run (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+emptied after every test; app, client, and factories for users and organisations."""
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from marketplace import create_app
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.passwords import hash_password
+from marketplace.config import TestConfig, normalise_database_url
+from marketplace.extensions import db, limiter
+from marketplace.orgs import creditcode
+from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
+from tests.services import IN_CI, reachable
+
+PASSWORD = "Sturdy-Pass-2026"
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _postgres_database(base_url: str):
+    """Create a database just for this run; yield its URL; drop it afterwards."""
+    url = make_url(normalise_database_url(base_url))
+    if not reachable(url.host or "127.0.0.1", url.port or 5432):
+        message = f"PostgreSQL is not reachable at {url.host}:{url.port}"
+        if IN_CI:
+            raise pytest.UsageError(message + " (CI=true: a missing service is a failure)")
+        pytest.exit(message + "; PostgreSQL lane skipped", returncode=0)
+    name = f"bxqx_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgres"):
+        yield from _postgres_database(base)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    """Build the schema once per run, only through the migrations."""
+    app = create_app({"CONFIG_CLASS": TestConfig, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_all_tables() -> None:
+    tables = [table for table in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production, even while the test holds one.
+
+    Without this, Flask reuses the test's app context, so ``g`` (Flask-Login's user, the CSRF
+    token) would leak from one request to the next. After each request the test's session is
+    expired so reads see what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            if _cv_app.get(None) is not None:
+                db.session.expire_all()
+
+
+@pytest.fixture
+def app(migrated, tmp_path):
+    app = create_app({
+        "CONFIG_CLASS": TestConfig,
+        "SQLALCHEMY_DATABASE_URI": migrated,
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """Read the session's CSRF token from a page with a form."""
+    html = client.get(path).get_data(as_text=True)
+    match = _TOKEN.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form the way the browser does, CSRF token included."""
+    payload = {"csrf_token": csrf_token(client)}
+    payload.update(data or {})
+    return client.post(url, data=payload, **kwargs)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return post(self.client, "/auth/login", {"email": email, "password": password, **extra})
+
+    def logout(self):
+        return post(self.client, "/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+def valid_credit_code(seed: int | None = None) -> str:
+    """A credit code that passes the GB 32100 check, distinct per call."""
+    n = seed if seed is not None else _next()
+    body = f"91310000MA{n:07d}"
+    return body + creditcode.check_character(body)
+
+
+@pytest.fixture
+def make_org(app):
+    def _make(kind: OrgKind = OrgKind.UNIVERSITY, status: OrgStatus = OrgStatus.VERIFIED, **kwargs):
+        kwargs.setdefault("name", f"测试机构 {_next()}")
+        kwargs.setdefault("credit_code", valid_credit_code())
+        org = Organisation(kind=kind, status=status, **kwargs)
+        db.session.add(org)
+        db.session.commit()
+        return org
+    return _make
+
+
+_ROLE_KIND = {Role.TTO: OrgKind.UNIVERSITY, Role.INVENTOR: OrgKind.UNIVERSITY,
+              Role.INVESTOR: OrgKind.INVESTOR_FIRM, Role.COMPANY: OrgKind.COMPANY}
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    """Create a user; members get a verified organisation of the fitting kind unless given one."""
+    def _make(role: Role = Role.TTO, org: Organisation | None = None, org_status=OrgStatus.VERIFIED,
+              password: str = PASSWORD, **kwargs):
+        n = _next()
+        kwargs.setdefault("email", f"{role.value}{n}@example.edu.cn")
+        kwargs.setdefault("name", f"用户{n}")
+        kwargs.setdefault("is_org_admin", role is not Role.ADMIN)
+        if org is None and role is not Role.ADMIN:
+            org = make_org(_ROLE_KIND[role], org_status)
+        user = User(role=role, organisation=org, password_hash=hash_password(password), **kwargs)
+        db.session.add(user)
+        db.session.commit()
+        return user
+    return _make
+
+
+@pytest.fixture
+def outbox(app):
+    """The messages the app has 'sent' in this test."""
+    from marketplace.mail import read_outbox
+
+    return lambda: read_outbox(Path(app.config["MAIL_OUTBOX_DIR"]))
+
+
+_CATALOGUE = {}
+
+
+def zh(msgid: str, **params) -> str:
+    """The Chinese the interface shows for ``msgid``; fails if it has no translation."""
+    if "zh" not in _CATALOGUE:
+        from babel.support import Translations
+
+        directory = Path(__file__).resolve().parent.parent / "marketplace" / "translations"
+        mo = directory / "zh_Hans_CN" / "LC_MESSAGES" / "messages.mo"
+        assert mo.exists(), "translations are not compiled: run `make translations`"
+        _CATALOGUE["zh"] = Translations.load(str(directory), ["zh_Hans_CN"])
+    text = _CATALOGUE["zh"].gettext(msgid)
+    assert text != msgid, f"no Chinese translation for {msgid!r}"
+    return text % params if params else text
