@@ -98,9 +98,11 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from marketplace.accounts.cli import users_cli
     from marketplace.demo import demo_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
 
 
 @login_manager.user_loader

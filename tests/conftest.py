@@ -112,6 +112,27 @@ def app(migrated, tmp_path):
 
 
 @pytest.fixture
+def another_app(app):
+    """Build more app instances on the test's database (standing in for other processes)."""
+    built = []
+
+    def _build(**overrides):
+        settings = {"CONFIG_CLASS": TestConfig,
+                    "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"], **overrides}
+        instance = create_app(settings)
+        instance.test_client_class = IsolatedClient
+        built.append(instance)
+        return instance
+
+    yield _build
+    for instance in built:
+        with instance.app_context():
+            db.engine.dispose()
+    limiter.init_app(app)  # the limiter is shared: hand it back to the test's own app
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
