@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import security
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
@@ -23,6 +24,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     else:
         app.config.from_object(config or config_from_env())
     _check_production_secrets(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _import_models()

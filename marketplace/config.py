@@ -87,6 +87,8 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or None
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or REDIS_URL or None
 
+    #: How many reverse proxies (nginx) set X-Forwarded-For/-Proto/-Host in front of the app.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     #: Send Strict-Transport-Security; only behind TLS.
     SECURITY_HSTS = _bool("SECURITY_HSTS", False)
 

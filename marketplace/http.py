@@ -8,9 +8,10 @@ from flask import flash, render_template, request
 INVALID_FORM_STATUS = 422
 
 
-def render_form(template: str, form, **context):
-    """Render a form page; a submitted form with errors gets status 422."""
-    status = INVALID_FORM_STATUS if request.method == "POST" and form.errors else 200
+def render_form(template: str, form, status: int | None = None, **context):
+    """Render a form page; a submitted form with errors gets status 422 unless ``status`` says."""
+    if status is None:
+        status = INVALID_FORM_STATUS if request.method == "POST" and form.errors else 200
     return render_template(template, form=form, **context), status
 
 

@@ -174,3 +174,23 @@ def test_profile_refuses_unknown_time_zone(client, auth, make_user):
     assert response.status_code == 422
     db.session.refresh(user)
     assert user.timezone is None
+
+
+def test_remember_me_keeps_the_login_after_the_browser_session(app, make_user):
+    user = make_user(Role.TTO)
+    browser = app.test_client()
+    response = post(browser, "/auth/login", {"email": user.email, "password": PASSWORD,
+                                             "remember": "y"})
+    assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
+    # A new browser session: the session cookie is gone, the remember cookie stays.
+    browser.delete_cookie("session")
+    assert browser.get("/account/profile").status_code == 200
+
+
+def test_without_remember_me_closing_the_browser_logs_out(app, make_user):
+    user = make_user(Role.TTO)
+    browser = app.test_client()
+    response = post(browser, "/auth/login", {"email": user.email, "password": PASSWORD})
+    assert "remember_token=" not in " ".join(response.headers.getlist("Set-Cookie"))
+    browser.delete_cookie("session")
+    assert browser.get("/account/profile").status_code == 302

@@ -197,3 +197,13 @@ def test_create_admin_from_the_command_line(runner):
     again = runner.invoke(args=["users", "create-admin", "ops@example.gov.cn", "运营"],
                           input="Ops-Strong-2026\nOps-Strong-2026\n")
     assert again.exit_code != 0
+
+
+def test_behind_a_proxy_the_client_address_is_taken_from_forwarded_headers(another_app, make_user):
+    from marketplace.audit.models import AuditEvent
+
+    proxied = another_app(PROXY_FIX_HOPS=1)
+    post(proxied.test_client(), "/auth/login", {"email": "x@example.com", "password": "nope-1234"},
+         headers={"X-Forwarded-For": "203.0.113.7"})
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "auth.login_failed"))
+    assert event.ip == "203.0.113.7"

@@ -66,10 +66,10 @@ def register():
                 city=form.city.data)
         except ServiceError as error:
             flash_service_error(error)
-        else:
-            accounts.start_session(user)
-            flash(_("Welcome! Your organisation has been submitted for verification."), "success")
-            return redirect(url_for("main.dashboard"))
+            return render_form("auth/register.html", form, status=error.status_code)
+        accounts.start_session(user)
+        flash(_("Welcome! Your organisation has been submitted for verification."), "success")
+        return redirect(url_for("main.dashboard"))
     return render_form("auth/register.html", form)
 
 

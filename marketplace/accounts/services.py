@@ -155,6 +155,8 @@ def update_profile(user: User, *, name: str, title: str | None, phone: str | Non
     db.session.commit()
     if locale:
         session["lang"] = locale
+    else:
+        session.pop("lang", None)
 
 
 def change_role(admin: User, user: User, role: Role) -> None:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
@@ -111,7 +112,7 @@ def reject(org_id):
 @admin_required
 def users():
     """Every account, searchable by name or e-mail."""
-    query = select(User).order_by(User.id)
+    query = select(User).options(selectinload(User.organisation)).order_by(User.id)
     search = request.args.get("q", "").strip()
     if search:
         query = query.where(or_(User.email.contains(search.lower(), autoescape=True),

@@ -53,9 +53,9 @@ def edit():
                 for key in ("name", "credit_code", "province", "city", "website", "description")})
         except ServiceError as error:
             flash_service_error(error)
-        else:
-            flash(_("The organisation profile has been saved."), "success")
-            return redirect(url_for("orgs.mine"))
+            return render_form("orgs/edit.html", form, status=error.status_code, org=org)
+        flash(_("The organisation profile has been saved."), "success")
+        return redirect(url_for("orgs.mine"))
     return render_form("orgs/edit.html", form, org=org)
 
 
@@ -166,9 +166,9 @@ def accept(token):
                                           password=form.password.data, name=form.name.data)
         except ServiceError as error:
             flash_service_error(error)
-        else:
-            start_session(user)
-            flash(_("Welcome! You have joined %(org)s.", org=invitation.organisation.name),
-                  "success")
-            return redirect(url_for("main.dashboard"))
+            return render_form("orgs/accept.html", form, status=error.status_code,
+                               invitation=invitation, existing=None)
+        start_session(user)
+        flash(_("Welcome! You have joined %(org)s.", org=invitation.organisation.name), "success")
+        return redirect(url_for("main.dashboard"))
     return render_form("orgs/accept.html", form, invitation=invitation, existing=None)
