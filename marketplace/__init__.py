@@ -31,8 +31,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     _import_models()
     db.init_app(app)
+    from marketplace.listings.search import include_object
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+                     compare_type=True, include_object=include_object)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")
@@ -65,17 +66,25 @@ def _import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees every table."""
     from marketplace.accounts import models as _accounts  # noqa: F401
     from marketplace.audit import models as _audit  # noqa: F401
+    from marketplace.jobs import models as _jobs  # noqa: F401
+    from marketplace.listings import import_models as _imports  # noqa: F401
+    from marketplace.listings import models as _listings  # noqa: F401
+    from marketplace.lists import models as _lists  # noqa: F401
     from marketplace.orgs import models as _orgs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.routes import bp as auth_bp
     from marketplace.admin.routes import bp as admin_bp
+    from marketplace.api.routes import bp as api_bp
+    from marketplace.listings.import_routes import bp as imports_bp
+    from marketplace.listings.routes import bp as listings_bp
+    from marketplace.lists.routes import bp as lists_bp
     from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
     from marketplace.main.routes import bp as main_bp
     from marketplace.orgs.routes import bp as orgs_bp
 
-    for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -83,6 +92,8 @@ def _register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from marketplace.i18n import current_path, datetime_filter, html_lang, select_locale
+    from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
+    from marketplace.listings.models import FIELDS
     from marketplace.main.nav import items_for
     from marketplace.orgs.forms import ROLE_LABELS
 
@@ -98,6 +109,8 @@ def _register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "current_path": current_path(),
             "ROLE_LABELS": ROLE_LABELS,
+            "KIND_LABELS": KIND_LABELS, "LEGAL_LABELS": LEGAL_LABELS, "MODE_LABELS": MODE_LABELS,
+            "GRADE_LABELS": GRADE_LABELS, "FIELDS": FIELDS,
         }
 
 

@@ -87,6 +87,10 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or None
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or REDIS_URL or None
 
+    #: Where uploaded attachments are stored (outside the static folder; served by a view).
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    #: Largest attachment, in bytes.
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
     #: How many reverse proxies (nginx) set X-Forwarded-For/-Proto/-Host in front of the app.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     #: Send Strict-Transport-Security; only behind TLS.
@@ -114,6 +118,8 @@ class TestConfig(Config):
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_MESSAGE_QUEUE = None
     MAIL_SERVER = ""
+    #: Background jobs run before ``submit`` returns, so tests see their outcome directly.
+    JOBS_INLINE = True
     #: Werkzeug scrypt at reduced cost keeps the suite fast; production uses the default cost.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 

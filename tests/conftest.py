@@ -100,6 +100,7 @@ def app(migrated, tmp_path):
         "CONFIG_CLASS": TestConfig,
         "SQLALCHEMY_DATABASE_URI": migrated,
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -9,6 +9,7 @@ organisation's invitations, members and unpublished profile) are separate tests 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,18 @@ from marketplace.accounts.services import _reset_serializer
 from marketplace.config import TestConfig
 from marketplace.db_types import utcnow
 from marketplace.extensions import db, limiter
+from marketplace.listings.import_models import ImportBatch, ImportState
+from marketplace.listings.models import (
+    Attachment,
+    ConversionMode,
+    Grade,
+    LegalStatus,
+    Listing,
+    ListingKind,
+    ListingMode,
+    ListingState,
+)
+from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind, OrgStatus
 from marketplace.orgs.services import invitation_token
 from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
@@ -34,6 +47,8 @@ EVERYONE = frozenset(PERSONAS)
 ORG_ADMINS = frozenset({"tto", "investor", "company", "unverified_tto"})
 VERIFIED_ORG_ADMINS = ORG_ADMINS - {"unverified_tto"}
 PLATFORM_ADMIN = frozenset({"admin"})
+#: University A's verified technology-transfer officer: manages its listings, lists and imports.
+TTO = frozenset({"tto"})
 #: Org admins of an organisation other than university A (the owner of the world's objects).
 OTHER_ORG_ADMINS = ORG_ADMINS - {"tto"}
 
@@ -53,6 +68,14 @@ class World:
     invitation: Invitation
     invitation_token: str
     reset_token: str
+    #: University A's published listing (with one attachment) and its draft.
+    listing: Listing
+    draft: Listing
+    attachment: Attachment
+    #: University A's list with one published version; a validated import of university A.
+    plist: PublishedList
+    version: ListVersion
+    batch: ImportBatch
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +89,7 @@ def _module_app(migrated, tmp_path_factory):
         "CONFIG_CLASS": TestConfig,
         "SQLALCHEMY_DATABASE_URI": migrated,
         "MAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("outbox")),
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
     })
     app.test_client_class = IsolatedClient
     yield app
@@ -124,7 +148,23 @@ def world(app) -> World:
     db.session.flush()
     invitation = _invitation(org_a, users["tto"], "invitee@example.com")
     inventor = users["inventor"]
+    listing = _listing(org_a, users["tto"], ListingState.PUBLISHED, "201710601862.3")
+    draft = _listing(org_a, users["tto"], ListingState.DRAFT, None)
+    attachment = Attachment(listing=listing, stored_name="0" * 32 + ".pdf", original_name="说明.pdf",
+                            content_type="application/pdf", size=10, sha256="0" * 64)
+    plist = PublishedList(organisation=org_a, kind=ListKind.HIGH_VALUE_PATENTS, title="高价值专利清单",
+                          created_by_id=users["tto"].id)
+    plist.items = [ListItem(listing=listing, position=1)]
+    version = ListVersion(list=plist, number=1, title=plist.title, snapshot=[], sha256="0" * 64,
+                          published_by_id=users["tto"].id)
+    batch = ImportBatch(organisation=org_a, created_by_id=users["tto"].id, filename="a.xlsx",
+                        state=ImportState.VALIDATED)
+    db.session.add_all([attachment, plist, version, batch])
+    db.session.commit()
+    (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
     return World(
+        listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
+        batch=batch,
         users=users,
         org_a=org_a,
         pending_org=pending,
@@ -132,6 +172,20 @@ def world(app) -> World:
         invitation_token=invitation_token(invitation),
         reset_token=_reset_serializer().dumps({"id": inventor.id, "h": inventor.password_hash[-16:]}),
     )
+
+
+def _listing(org: Organisation, tto: User, state: ListingState, number: str | None) -> Listing:
+    listing = Listing(
+        organisation=org, created_by_id=tto.id, state=state, title="一种锂离子电池正极材料",
+        abstract="一种高镍三元正极材料，通过表面包覆提高循环稳定性。", field="materials",
+        inventors="李振华", kind=ListingKind.INVENTION if number else ListingKind.ACHIEVEMENT,
+        application_number=number,
+        legal_status=LegalStatus.PENDING if number else LegalStatus.NOT_APPLICABLE,
+        grade=Grade.A, trl=5, contact_name="王", contact_email="tto@example.edu.cn",
+        published_at=utcnow() if state is ListingState.PUBLISHED else None)
+    listing.modes = [ListingMode(mode=ConversionMode.OPEN_LICENCE)]
+    db.session.add(listing)
+    return listing
 
 
 def _invitation(org: Organisation, invited_by: User, email: str) -> Invitation:
@@ -173,6 +227,10 @@ class Access:
 
 def no_args(world: World) -> dict:
     return {}
+
+
+def listing_id(world: World) -> dict:
+    return {"listing_id": world.listing.id}
 
 
 def pending_org_id(world: World) -> dict:
@@ -229,6 +287,22 @@ ACCESS: dict[str, Access] = {
     "admin.change_role": Access("POST", inventor_id, PLATFORM_ADMIN, status=302, data={"role": "tto"}),
     "admin.set_active": Access("POST", inventor_id, PLATFORM_ADMIN, status=302, data={"value": "0"}),
     "admin.audit": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    # listings: public search and pages; management for the owning university's verified tto.
+    "listings.search": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "listings.detail": Access("GET", listing_id, EVERYONE, login=False, status=200),
+    "listings.attachment": Access("GET", lambda w: {"listing_id": w.listing.id,
+                                                    "attachment_id": w.attachment.id},
+                                  EVERYONE, login=False, status=200),
+    "listings.manage": Access("GET", no_args, TTO, status=200),
+    "listings.mine": Access("GET", no_args, frozenset({"inventor"}), status=200),
+    "listings.create": Access("GET", no_args, TTO, status=200),
+    "listings.edit": Access("GET", listing_id, TTO, status=200),
+    "listings.change_state": Access("POST", lambda w: {"listing_id": w.draft.id, "action": "publish"},
+                                    TTO, status=302),
+    "listings.upload": Access("POST", listing_id, TTO, status=302),
+    "listings.delete_attachment": Access("POST", lambda w: {"listing_id": w.listing.id,
+                                                            "attachment_id": w.attachment.id},
+                                         TTO, status=302),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.
@@ -298,6 +372,7 @@ def test_access(app, client, auth, world, endpoint, persona):
         response = post(client, url, dict(access.data))
 
     status, location = response.status_code, response.headers.get("Location", "")
+    response.close()  # file downloads stream from an open file
     seen = f"{access.method} {url} as {persona}: {status} {location}".rstrip()
     expected = _expectation(access, persona)
     if expected == "login":

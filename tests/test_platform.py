@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Role, User
 from marketplace.demo import ACCOUNTS, DEMO_PASSWORD
 from marketplace.extensions import db
+from marketplace.listings.search import include_object
 from marketplace.orgs.models import Organisation, OrgStatus
 from tests.conftest import post, zh
 
@@ -180,7 +181,8 @@ def test_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
 
 def test_migrations_match_the_models_exactly(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

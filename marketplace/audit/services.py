@@ -27,6 +27,18 @@ EVENTS = {
     "org.invitation_revoked": _l("Invitation revoked"),
     "org.member_joined": _l("Member joined"),
     "org.member_removed": _l("Member removed"),
+    "listing.created": _l("Listing created"),
+    "listing.updated": _l("Listing edited"),
+    "listing.published": _l("Listing published"),
+    "listing.suspended": _l("Listing suspended"),
+    "listing.reinstated": _l("Listing reinstated"),
+    "listing.converted": _l("Listing marked converted"),
+    "listing.withdrawn": _l("Listing withdrawn"),
+    "listing.attachment_added": _l("Attachment added"),
+    "listing.attachment_removed": _l("Attachment removed"),
+    "list.created": _l("List created"),
+    "list.published": _l("List version published"),
+    "import.completed": _l("Listings imported"),
 }
 
 

@@ -17,10 +17,16 @@ class NavItem:
     roles: frozenset
     #: The endpoint prefix that marks the item as current.
     active_prefix: str
+    #: Shown to visitors who are not logged in too.
+    public: bool = False
 
 
 NAV_ITEMS: list[NavItem] = [
+    NavItem(_l("Patents and achievements"), "listings.search", ALL_ROLES, "listings.search",
+            public=True),
     NavItem(_l("Workbench"), "main.dashboard", MEMBER_ROLES, "main.dashboard"),
+    NavItem(_l("Our listings"), "listings.manage", frozenset({Role.TTO}), "listings.manage"),
+    NavItem(_l("My patents"), "listings.mine", frozenset({Role.INVENTOR}), "listings.mine"),
     NavItem(_l("My organisation"), "orgs.mine", MEMBER_ROLES, "orgs."),
     NavItem(_l("Overview"), "admin.dashboard", frozenset({Role.ADMIN}), "admin.dashboard"),
     NavItem(_l("Verification queue"), "admin.organisations", frozenset({Role.ADMIN}),
@@ -33,5 +39,5 @@ NAV_ITEMS: list[NavItem] = [
 def items_for(user) -> list[NavItem]:
     """The navigation entries for a user (none for visitors)."""
     if not user.is_authenticated:
-        return []
+        return [item for item in NAV_ITEMS if item.public]
     return [item for item in NAV_ITEMS if user.role in item.roles]

@@ -1,0 +1,1 @@
+"""Listings: patents and achievements that universities offer, their attachments and search."""

@@ -1,0 +1,197 @@
+"""Reading listings: the public search with facets, highlighting and paging."""
+
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.orm import selectinload
+
+from marketplace.extensions import db
+from marketplace.listings import search
+from marketplace.listings.models import (
+    ConversionMode,
+    Grade,
+    LegalStatus,
+    Listing,
+    ListingKind,
+    ListingMode,
+    ListingState,
+)
+from marketplace.orgs.models import Organisation
+
+PER_PAGE = 20
+MAX_PAGE = 500
+SORTS = ("relevance", "newest", "trl")
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass
+class SearchQuery:
+    """The parameters of a search, parsed and bounded from request arguments."""
+
+    q: str = ""
+    field: str | None = None
+    grade: Grade | None = None
+    trl: int | None = None
+    kind: ListingKind | None = None
+    mode: ConversionMode | None = None
+    university: int | None = None
+    legal_status: LegalStatus | None = None
+    sort: str = "relevance"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "SearchQuery":
+        def enum_arg(name, enum_cls):
+            value = args.get(name)
+            return enum_cls(value) if value in {e.value for e in enum_cls} else None
+
+        def int_arg(name, low, high):
+            value = args.get(name, "")
+            return int(value) if value.isdigit() and low <= int(value) <= high else None
+
+        from marketplace.listings.models import FIELDS
+
+        sort = args.get("sort", "relevance")
+        return cls(
+            q=" ".join(args.get("q", "").split())[:MAX_QUERY_LENGTH],
+            field=args.get("field") if args.get("field") in FIELDS else None,
+            grade=enum_arg("grade", Grade), trl=int_arg("trl", 1, 9),
+            kind=enum_arg("kind", ListingKind), mode=enum_arg("mode", ConversionMode),
+            university=int_arg("university", 1, 2**31 - 1),
+            legal_status=enum_arg("legal_status", LegalStatus),
+            sort=sort if sort in SORTS else "relevance",
+            page=int_arg("page", 1, MAX_PAGE) or 1)
+
+    def args(self, **changes) -> dict:
+        """URL arguments for this query with some changed (None removes one)."""
+        values = {"q": self.q, "field": self.field, "grade": self.grade, "trl": self.trl,
+                  "kind": self.kind, "mode": self.mode, "university": self.university,
+                  "legal_status": self.legal_status, "sort": self.sort, "page": None}
+        values.update(changes)
+        out = {}
+        for key, value in values.items():
+            if value is None or value == "" or (key == "sort" and value == "relevance"):
+                continue
+            out[key] = value.value if hasattr(value, "value") else value
+        return out
+
+    @property
+    def active_filters(self) -> dict:
+        return {key: value for key, value in self.args().items()
+                if key not in ("q", "sort", "page")}
+
+
+@dataclass
+class SearchResult:
+    query: SearchQuery
+    tokens: list[str]
+    items: list[Listing]
+    total: int
+    facets: dict[str, list[tuple[object, int]]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / PER_PAGE))
+
+
+def _filters(query: SearchQuery) -> list:
+    conditions = [Listing.state == ListingState.PUBLISHED]
+    for column, value in ((Listing.field, query.field), (Listing.grade, query.grade),
+                          (Listing.trl, query.trl), (Listing.kind, query.kind),
+                          (Listing.organisation_id, query.university),
+                          (Listing.legal_status, query.legal_status)):
+        if value is not None:
+            conditions.append(column == value)
+    if query.mode is not None:
+        conditions.append(Listing.id.in_(
+            sa.select(ListingMode.listing_id).where(ListingMode.mode == query.mode)))
+    return conditions
+
+
+FACET_COLUMNS = {
+    "field": Listing.field, "grade": Listing.grade, "trl": Listing.trl, "kind": Listing.kind,
+    "legal_status": Listing.legal_status, "university": Listing.organisation_id,
+}
+
+
+def run_search(query: SearchQuery, with_facets: bool = True) -> SearchResult:
+    """Published listings matching the text and filters, a page of them, and facet counts."""
+    tokens = search.tokens_for_query(query.q)
+    ranked = bool(tokens) and query.sort == "relevance"
+    base = sa.select(Listing.id).where(*_filters(query))
+    rank = None
+    if tokens:
+        matches = search.matching_ids(tokens, ranked=ranked)
+        base = base.join(matches, matches.c.listing_id == Listing.id)
+        rank = matches.c.rank
+    matched = base.subquery("matched")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(matched))
+
+    order = {"newest": [Listing.published_at.desc(), Listing.id.desc()],
+             "trl": [Listing.trl.desc(), Listing.published_at.desc(), Listing.id.desc()]}
+    ordering = order.get(query.sort) or ([rank, Listing.id.desc()] if ranked
+                                         else order["newest"])
+    page_ids_query = sa.select(Listing.id).where(*_filters(query))
+    if tokens:
+        page_ids_query = page_ids_query.join(matches, matches.c.listing_id == Listing.id)
+    page_ids = db.session.scalars(page_ids_query.order_by(*ordering)
+                                  .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)).all()
+    loaded = {listing.id: listing for listing in db.session.scalars(
+        sa.select(Listing).where(Listing.id.in_(page_ids))
+        .options(selectinload(Listing.organisation), selectinload(Listing.modes)))}
+    items = [loaded[i] for i in page_ids if i in loaded]
+
+    facets = {}
+    if with_facets and total:
+        ids = sa.select(matched.c.id)
+        for name, column in FACET_COLUMNS.items():
+            rows = db.session.execute(
+                sa.select(column, sa.func.count()).where(Listing.id.in_(ids))
+                .group_by(column).order_by(sa.func.count().desc())).all()
+            facets[name] = [(value, count) for value, count in rows]
+        facets["mode"] = [tuple(row) for row in db.session.execute(
+            sa.select(ListingMode.mode, sa.func.count()).where(ListingMode.listing_id.in_(ids))
+            .group_by(ListingMode.mode).order_by(sa.func.count().desc())).all()]
+        names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_([value for value, _ in facets["university"]]))).all())
+        facets["university"] = [((value, names.get(value, "")), count)
+                                for value, count in facets["university"]]
+    return SearchResult(query=query, tokens=tokens, items=items, total=total, facets=facets)
+
+
+def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
+    """Escape ``text`` and wrap the query's tokens in <mark>; cut to a window around the first."""
+    text = text or ""
+    lowered = text.lower()
+    if limit and len(text) > limit:
+        first = min((lowered.find(t) for t in tokens if lowered.find(t) >= 0), default=0)
+        start = max(0, first - limit // 4)
+        text = ("…" if start else "") + text[start:start + limit] + "…"
+        lowered = text.lower()
+    spans = []
+    for token in sorted(tokens, key=len, reverse=True):
+        start = lowered.find(token)
+        while start >= 0:
+            end = start + len(token)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = lowered.find(token, end)
+    out, position = [], 0
+    for start, end in sorted(spans):
+        out.append(escape(text[position:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        position = end
+    out.append(escape(text[position:]))
+    return Markup("").join(out)
+
+
+def related(listing: Listing, limit: int = 4) -> list[Listing]:
+    """Other published listings of the same field, the same university's first."""
+    return list(db.session.scalars(
+        sa.select(Listing).where(Listing.state == ListingState.PUBLISHED,
+                                 Listing.field == listing.field, Listing.id != listing.id)
+        .order_by((Listing.organisation_id == listing.organisation_id).desc(),
+                  Listing.grade, Listing.published_at.desc())
+        .limit(limit).options(selectinload(Listing.organisation))))

@@ -1,0 +1,208 @@
+"""Public search and listing pages, and the university's management of its listings."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Role, User
+from marketplace.errors import ServiceError
+from marketplace.extensions import db
+from marketplace.http import flash_service_error, render_form
+from marketplace.listings import services as listings
+from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
+from marketplace.listings.models import (
+    Attachment,
+    Listing,
+    ListingState,
+    listing_inventor_users,
+)
+from marketplace.listings.queries import SearchQuery, highlight, related, run_search
+from marketplace.permissions import roles_required, verified_org_required
+
+bp = Blueprint("listings", __name__)
+ACTIONS = ("publish", "suspend", "convert", "withdraw")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.route("/listings")
+def search():
+    """Search published patents and achievements, with facets."""
+    query = SearchQuery.from_args(request.args)
+    result = run_search(query)
+    return render_template("listings/search.html", result=result, query=query,
+                           highlight=highlight)
+
+
+def _visible_listing(listing_id: int) -> Listing:
+    listing = db.get_or_404(Listing, listing_id)
+    if not listings.can_view(current_user, listing):
+        abort(404)
+    return listing
+
+
+@bp.route("/listings/<int:listing_id>")
+def detail(listing_id):
+    """A listing's public page."""
+    listing = _visible_listing(listing_id)
+    return render_template("listings/detail.html", listing=listing, related=related(listing),
+                           can_edit=listings.can_edit(current_user, listing))
+
+
+@bp.route("/listings/<int:listing_id>/files/<int:attachment_id>")
+def attachment(listing_id, attachment_id):
+    """Download an attachment (always as a file, never rendered as a page)."""
+    listing = _visible_listing(listing_id)
+    item = db.get_or_404(Attachment, attachment_id)
+    if item.listing_id != listing.id:
+        abort(404)
+    path = listings.upload_dir() / item.stored_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, as_attachment=True,
+                         download_name=item.original_name, max_age=3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/manage/listings")
+@roles_required(Role.TTO)
+@verified_org_required
+def manage():
+    """Your university's listings in every state."""
+    state_value = request.args.get("state", "")
+    query = (select(Listing).where(Listing.organisation_id == current_user.organisation_id)
+             .order_by(Listing.updated_at.desc()).options(selectinload(Listing.modes)))
+    if state_value in {s.value for s in ListingState}:
+        query = query.where(Listing.state == ListingState(state_value))
+    counts = dict(db.session.execute(
+        select(Listing.state, func.count()).where(
+            Listing.organisation_id == current_user.organisation_id).group_by(Listing.state)).all())
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("listings/manage.html", page=page, state=state_value, counts=counts,
+                           ListingState=ListingState)
+
+
+@bp.route("/my/listings")
+@roles_required(Role.INVENTOR)
+def mine():
+    """The listings you are named on as an inventor."""
+    items = db.session.scalars(
+        select(Listing).join(listing_inventor_users,
+                             listing_inventor_users.c.listing_id == Listing.id)
+        .where(listing_inventor_users.c.user_id == current_user.id)
+        .order_by(Listing.updated_at.desc())).all()
+    return render_template("listings/mine.html", items=items)
+
+
+@bp.route("/manage/listings/new", methods=["GET", "POST"])
+@roles_required(Role.TTO)
+@verified_org_required
+def create():
+    """Write a new listing (saved as a draft)."""
+    form = ListingForm()
+    if request.method == "GET":
+        form.contact_name.data = current_user.name
+        form.contact_email.data = current_user.email
+        form.trl.data = form.trl.data or 4
+    if form.validate_on_submit():
+        try:
+            listing = listings.create_listing(_me(), form.cleaned())
+        except ServiceError as error:
+            flash_service_error(error)
+            return render_form("listings/edit.html", form, status=error.status_code, listing=None)
+        flash(_("Draft saved. Check it, then publish it."), "success")
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_form("listings/edit.html", form, listing=None)
+
+
+def _editable(listing_id: int) -> Listing:
+    listing = db.get_or_404(Listing, listing_id)
+    if not listings.can_edit(current_user, listing):
+        abort(403, description=_("This listing belongs to another university."))
+    return listing
+
+
+@bp.route("/manage/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.TTO)
+@verified_org_required
+def edit(listing_id):
+    """Edit a listing."""
+    listing = _editable(listing_id)
+    form = ListingForm(obj=listing, listing_id=listing.id)
+    if request.method == "GET":
+        form.kind.data, form.field.data = listing.kind.value, listing.field
+        form.legal_status.data, form.grade.data = listing.legal_status.value, listing.grade.value
+        form.modes.data = [m.mode.value for m in listing.modes]
+    if form.validate_on_submit():
+        try:
+            changed = listings.update_listing(_me(), listing, form.cleaned())
+        except ServiceError as error:
+            flash_service_error(error)
+            return render_form("listings/edit.html", form, status=error.status_code,
+                               listing=listing)
+        flash(_("Saved.") if changed else _("Nothing was changed."), "success")
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_form("listings/edit.html", form, listing=listing)
+
+
+@bp.route("/manage/listings/<int:listing_id>/<any(publish, suspend, convert, withdraw):action>",
+          methods=["POST"])
+@roles_required(Role.TTO)
+@verified_org_required
+def change_state(listing_id, action):
+    """Publish, suspend, mark converted or withdraw a listing."""
+    listing = _editable(listing_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        listings.transition(_me(), listing, action, form.reason.data)
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash({"publish": _("The listing is published."), "suspend": _("The listing is suspended."),
+               "convert": _("The listing is marked as converted."),
+               "withdraw": _("The listing is withdrawn.")}[action], "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
+
+
+@bp.route("/manage/listings/<int:listing_id>/files", methods=["POST"])
+@roles_required(Role.TTO)
+@verified_org_required
+def upload(listing_id):
+    """Attach a PDF or image to a listing."""
+    listing = _editable(listing_id)
+    form = AttachmentForm()
+    if not form.validate_on_submit() or not form.file.data:
+        flash(_("Choose a file to attach."), "error")
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    try:
+        listings.add_attachment(_me(), listing, form.file.data.stream, form.file.data.filename)
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash(_("The file is attached."), "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
+
+
+@bp.route("/manage/listings/<int:listing_id>/files/<int:attachment_id>/delete", methods=["POST"])
+@roles_required(Role.TTO)
+@verified_org_required
+def delete_attachment(listing_id, attachment_id):
+    """Remove an attachment."""
+    listing = _editable(listing_id)
+    item = db.get_or_404(Attachment, attachment_id)
+    if item.listing_id != listing.id:
+        abort(404)
+    try:
+        listings.remove_attachment(_me(), item)
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash(_("The file is removed."), "info")
+    return redirect(url_for("listings.detail", listing_id=listing.id))

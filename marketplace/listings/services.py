@@ -1,0 +1,233 @@
+"""Every state change of a listing and its attachments goes through a function here."""
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Role, User
+from marketplace.audit import services as audit
+from marketplace.db_types import utcnow
+from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.extensions import db
+from marketplace.listings import search
+from marketplace.listings.models import (
+    Attachment,
+    ConversionMode,
+    LegalStatus,
+    Listing,
+    ListingKind,
+    ListingMode,
+    ListingState,
+)
+from marketplace.orgs.models import OrgKind
+
+#: (state, action) -> (new state, audit event).
+TRANSITIONS = {
+    (ListingState.DRAFT, "publish"): (ListingState.PUBLISHED, "listing.published"),
+    (ListingState.SUSPENDED, "publish"): (ListingState.PUBLISHED, "listing.reinstated"),
+    (ListingState.PUBLISHED, "suspend"): (ListingState.SUSPENDED, "listing.suspended"),
+    (ListingState.PUBLISHED, "convert"): (ListingState.CONVERTED, "listing.converted"),
+    (ListingState.DRAFT, "withdraw"): (ListingState.WITHDRAWN, "listing.withdrawn"),
+    (ListingState.PUBLISHED, "withdraw"): (ListingState.WITHDRAWN, "listing.withdrawn"),
+    (ListingState.SUSPENDED, "withdraw"): (ListingState.WITHDRAWN, "listing.withdrawn"),
+}
+EDITABLE_STATES = (ListingState.DRAFT, ListingState.PUBLISHED, ListingState.SUSPENDED)
+#: Fields a listing form or import row carries (besides ``modes``).
+FIELDS = ("kind", "title", "abstract", "field", "ipc_codes", "keywords", "inventors",
+          "application_number", "application_date", "grant_date", "legal_status", "grade", "trl",
+          "asking_price", "terms", "contact_name", "contact_email", "contact_phone")
+#: Magic bytes of the attachment types we accept, and the extension we store them under.
+FILE_TYPES = ((b"%PDF-", "application/pdf", ".pdf"),
+              (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+              (b"\xff\xd8\xff", "image/jpeg", ".jpg"))
+
+
+def can_edit(user: User, listing: Listing) -> bool:
+    """Only a tto of the owning university, once it is verified, edits its listings."""
+    return (user.is_authenticated and user.role is Role.TTO
+            and user.organisation_id == listing.organisation_id and user.org_verified)
+
+
+def can_view(user: User, listing: Listing) -> bool:
+    """Public listings are visible to everyone; others to their university and admins."""
+    if listing.is_public:
+        return True
+    if not user.is_authenticated:
+        return False
+    return user.is_admin or user.organisation_id == listing.organisation_id
+
+
+def _require_publisher(actor: User) -> None:
+    org = actor.organisation
+    if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
+        raise NotAllowed(_("Only a university's technology-transfer officers manage listings."))
+    if not org.is_verified:
+        raise NotAllowed(_("Your organisation must be verified before it can publish."))
+
+
+def _require_editor(actor: User, listing: Listing) -> None:
+    _require_publisher(actor)
+    if actor.organisation_id != listing.organisation_id:
+        raise NotAllowed(_("This listing belongs to another university."))
+
+
+def application_number_taken(number: str | None, exclude_id: int | None = None) -> bool:
+    if not number:
+        return False
+    query = select(func.count()).select_from(Listing).where(Listing.application_number == number)
+    if exclude_id is not None:
+        query = query.where(Listing.id != exclude_id)
+    return db.session.scalar(query) > 0
+
+
+def _apply(listing: Listing, data: dict) -> list[str]:
+    """Copy validated values onto the listing; return the names of the fields that changed."""
+    changed = []
+    for name in FIELDS:
+        if name in data and getattr(listing, name) != data[name]:
+            setattr(listing, name, data[name])
+            changed.append(name)
+    if not listing.kind.is_patent:
+        listing.application_number = None
+        listing.legal_status = LegalStatus.NOT_APPLICABLE
+    if "modes" in data:
+        wanted = set(data["modes"])
+        if wanted != listing.mode_set:
+            listing.modes = [ListingMode(mode=mode) for mode in sorted(wanted, key=lambda m: m.value)]
+            changed.append("modes")
+    if "inventor_user_ids" in data:
+        users = db.session.scalars(select(User).where(
+            User.id.in_(data["inventor_user_ids"] or []),
+            User.organisation_id == listing.organisation_id, User.role == Role.INVENTOR)).all()
+        if {u.id for u in users} != {u.id for u in listing.inventor_users}:
+            listing.inventor_users = list(users)
+            changed.append("inventor_users")
+    return changed
+
+
+def _check_unique(listing: Listing) -> None:
+    if application_number_taken(listing.application_number, exclude_id=listing.id):
+        raise ServiceError(_("A listing with this application number already exists."))
+
+
+def create_listing(actor: User, data: dict, *, commit: bool = True, is_demo: bool = False) -> Listing:
+    """A tto creates a draft listing for their university."""
+    _require_publisher(actor)
+    listing = Listing(organisation_id=actor.organisation_id, created_by_id=actor.id,
+                      state=ListingState.DRAFT, is_demo=is_demo)
+    listing.organisation = actor.organisation
+    _apply(listing, data)
+    _check_unique(listing)
+    db.session.add(listing)
+    db.session.flush()
+    audit.record("listing.created", actor=actor, target=listing, title=listing.title)
+    if commit:
+        db.session.commit()
+    return listing
+
+
+def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
+    """A tto edits a listing that is not closed; a published one is re-indexed at once."""
+    _require_editor(actor, listing)
+    if listing.state not in EDITABLE_STATES:
+        raise InvalidTransition(_("A converted or withdrawn listing can no longer be edited."))
+    changed = _apply(listing, data)
+    if not changed:
+        return []
+    _check_unique(listing)
+    listing.updated_at = utcnow()
+    if listing.state is ListingState.PUBLISHED:
+        search.index(listing)
+    audit.record("listing.updated", actor=actor, target=listing, fields=",".join(changed))
+    db.session.commit()
+    return changed
+
+
+def transition(actor: User, listing: Listing, action: str, reason: str | None = None, *,
+               commit: bool = True) -> None:
+    """Move a listing through its states (publish, suspend, convert, withdraw)."""
+    _require_editor(actor, listing)
+    try:
+        new_state, event = TRANSITIONS[(listing.state, action)]
+    except KeyError:
+        raise InvalidTransition(_("This listing cannot be changed that way in its current state.")) \
+            from None
+    reason = (reason or "").strip() or None
+    if action in ("suspend", "withdraw") and not reason:
+        raise ServiceError(_("Give a reason; it is kept with the listing."))
+    listing.state = new_state
+    listing.state_reason = reason
+    if new_state is ListingState.PUBLISHED:
+        listing.published_at = listing.published_at or utcnow()
+        search.index(listing)
+    else:
+        search.unindex(listing.id)
+    audit.record(event, actor=actor, target=listing, reason=reason)
+    if commit:
+        db.session.commit()
+
+
+def detect_type(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from a file's first bytes, or None if not accepted."""
+    for magic, content_type, extension in FILE_TYPES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def add_attachment(actor: User, listing: Listing, stream, filename: str) -> Attachment:
+    """Store an uploaded PDF or image under a name the server makes."""
+    _require_editor(actor, listing)
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    content = stream.read(limit + 1)
+    if not content:
+        raise ServiceError(_("The file is empty."))
+    if len(content) > limit:
+        raise ServiceError(_("Files may be at most %(mb)d MB.", mb=limit // (1024 * 1024)))
+    detected = detect_type(content[:16])
+    if detected is None:
+        raise ServiceError(_("Only PDF, PNG and JPEG files can be attached."))
+    content_type, extension = detected
+    stored_name = secrets.token_hex(16) + extension
+    (upload_dir() / stored_name).write_bytes(content)
+    original = Path(filename or "").name[:200] or ("attachment" + extension)
+    attachment = Attachment(listing=listing, stored_name=stored_name, original_name=original,
+                            content_type=content_type, size=len(content),
+                            sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record("listing.attachment_added", actor=actor, target=listing, file=original)
+    db.session.commit()
+    return attachment
+
+
+def remove_attachment(actor: User, attachment: Attachment) -> None:
+    """Delete an attachment and its file."""
+    listing = attachment.listing
+    _require_editor(actor, listing)
+    path = upload_dir() / attachment.stored_name
+    name = attachment.original_name
+    db.session.delete(attachment)
+    audit.record("listing.attachment_removed", actor=actor, target=listing, file=name)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+
+
+def mode_values(modes) -> list[ConversionMode]:
+    return [mode if isinstance(mode, ConversionMode) else ConversionMode(mode) for mode in modes]
+
+
+def kind_matches_number(kind: ListingKind, number: str) -> bool:
+    from marketplace.listings.patentno import patent_type
+
+    return patent_type(number) == kind.value

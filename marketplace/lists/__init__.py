@@ -1,0 +1,1 @@
+"""Published lists (清单): dated, versioned selections of listings."""

@@ -1,0 +1,173 @@
+"""Listings: the form's patent rules, states, attachments, visibility and search."""
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role
+from marketplace.audit.models import AuditEvent
+from marketplace.extensions import db
+from marketplace.listings import patentno
+from marketplace.listings.models import Attachment, Listing, ListingState
+from tests.conftest import post, zh
+
+GOOD = {
+    "kind": "invention", "title": "一种高镍锂离子电池正极材料及其制备方法",
+    "abstract": "本发明公开了一种高镍三元正极材料，通过表面包覆提高循环稳定性，适用于动力电池。",
+    "field": "materials", "ipc_codes": "h01m 4/525, H01M 10/0525", "keywords": "电池, 正极材料",
+    "inventors": "李振华, 王芳", "application_number": "CN 201710601862.3",
+    "application_date": "2017-07-20", "grant_date": "2019-03-01", "legal_status": "granted",
+    "grade": "A", "trl": "6", "modes": ["open_licence", "ordinary_licence"],
+    "asking_price": "200000", "terms": "入门费加销售额提成", "contact_name": "王晓梅",
+    "contact_email": "tto@example.edu.cn",
+}
+
+
+def create(client, **overrides):
+    data = {**GOOD, **overrides}
+    return post(client, "/manage/listings/new", data)
+
+
+@pytest.fixture
+def tto(make_user, auth):
+    user = make_user(Role.TTO)
+    auth.login(user.email)
+    return user
+
+
+def test_patent_number_check_digit():
+    assert patentno.problem("201710601862.3") is None
+    assert patentno.problem("97101765.4") is None
+    assert patentno.problem("201710601862.4") == "check"
+    assert patentno.problem("201750601862.3") == "type"
+    assert patentno.problem("2017106018623") is None  # the dot may be left out
+    assert patentno.problem("ABC") == "format"
+
+
+def test_tto_creates_publishes_and_it_is_found(client, tto):
+    response = create(client)
+    assert response.status_code == 302
+    listing = db.session.scalar(select(Listing))
+    assert listing.application_number == "201710601862.3"
+    assert listing.ipc_codes == "H01M 4/525, H01M 10/0525"
+    assert listing.state is ListingState.DRAFT
+    assert "一种高镍" not in client.get("/listings?q=电池").get_data(as_text=True)
+    assert post(client, f"/manage/listings/{listing.id}/publish").status_code == 302
+    assert listing.state is ListingState.PUBLISHED
+    page = client.get("/listings?q=电池").get_data(as_text=True)
+    assert "<mark>电池</mark>" in page and f"/listings/{listing.id}" in page
+    assert f"/listings/{listing.id}" in client.get("/listings?q=正极材料 锂离子电池").get_data(as_text=True)
+    assert f"/listings/{listing.id}" not in client.get("/listings?q=电池 芯片").get_data(as_text=True)
+    filtered = client.get("/listings?q=电池&grade=A&mode=open_licence").get_data(as_text=True)
+    assert f"/listings/{listing.id}" in filtered
+    assert f"/listings/{listing.id}" not in client.get("/listings?q=电池&grade=B").get_data(as_text=True)
+    events = db.session.scalars(select(AuditEvent.event).where(
+        AuditEvent.target_type == "listings")).all()
+    assert events == ["listing.created", "listing.published"]
+
+
+@pytest.mark.parametrize(("overrides", "field", "msgid"), [
+    ({"application_number": "201710601862.4"}, "application_number",
+     "The check character (after the dot) does not match; please check the number."),
+    ({"kind": "utility_model"}, "application_number",
+     "The number's type digit does not match the patent type chosen."),
+    ({"application_number": ""}, "application_number", "A patent needs its application number."),
+    ({"grant_date": ""}, "grant_date", "A granted patent needs its grant date."),
+    ({"trl": "12"}, "trl", "Give a whole number from 1 to 9."),
+    ({"modes": []}, "modes", "Choose at least one mode."),
+    ({"ipc_codes": "电池"}, "ipc_codes", "Not an IPC symbol: %(codes)s (e.g. H01M 4/525)."),
+])
+def test_bad_input_is_explained_beside_the_field(client, tto, overrides, field, msgid):
+    response = create(client, **overrides)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    errors = html[html.index(f'id="{field}-errors"'):]
+    expected = zh(msgid, codes="电池") if "%(codes)s" in msgid else zh(msgid)
+    assert expected in errors[:errors.index("</ul>")]
+    assert db.session.scalars(select(Listing)).all() == []
+
+
+def test_duplicate_application_number_is_refused(client, tto):
+    create(client)
+    response = create(client, title="另一个")
+    assert response.status_code == 422
+    assert len(db.session.scalars(select(Listing)).all()) == 1
+
+
+def test_achievement_needs_no_number(client, tto):
+    response = create(client, kind="achievement", application_number="", legal_status="not_applicable",
+                      grant_date="", application_date="")
+    assert response.status_code == 302
+    assert db.session.scalar(select(Listing)).patent_number is None
+
+
+def test_states_and_reasons(client, tto):
+    create(client)
+    listing = db.session.scalar(select(Listing))
+    post(client, f"/manage/listings/{listing.id}/publish")
+    assert post(client, f"/manage/listings/{listing.id}/suspend").status_code == 302
+    assert listing.state is ListingState.PUBLISHED  # a reason is required
+    post(client, f"/manage/listings/{listing.id}/suspend", {"reason": "专利年费待缴"})
+    assert listing.state is ListingState.SUSPENDED
+    assert "一种高镍" not in client.get("/listings?q=电池").get_data(as_text=True)
+    post(client, f"/manage/listings/{listing.id}/publish")
+    assert listing.state is ListingState.PUBLISHED
+    post(client, f"/manage/listings/{listing.id}/convert")
+    assert listing.state is ListingState.CONVERTED
+    response = post(client, f"/manage/listings/{listing.id}/edit", {**GOOD, "title": "改名"})
+    assert response.status_code == 409
+    assert listing.title == GOOD["title"]
+
+
+def test_other_university_cannot_touch_the_listing(client, tto, app, make_user):
+    create(client)
+    listing = db.session.scalar(select(Listing))
+    post(client, f"/manage/listings/{listing.id}/publish")
+    other = make_user(Role.TTO)
+    intruder = app.test_client()
+    post(intruder, "/auth/login", {"email": other.email, "password": "Sturdy-Pass-2026"})
+    before = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
+    assert post(intruder, f"/manage/listings/{listing.id}/edit", {**GOOD, "title": "改"}).status_code == 403
+    assert post(intruder, f"/manage/listings/{listing.id}/suspend", {"reason": "x"}).status_code == 403
+    upload = {"file": (io.BytesIO(b"%PDF-1.4 test"), "a.pdf")}
+    assert post(intruder, f"/manage/listings/{listing.id}/files", upload,
+                content_type="multipart/form-data").status_code == 403
+    db.session.refresh(listing)
+    assert listing.title == GOOD["title"] and listing.state is ListingState.PUBLISHED
+    assert listing.attachments == []
+    assert db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) == before
+
+
+def test_attachments_are_checked_by_content_and_served_as_downloads(client, tto, app):
+    create(client)
+    listing = db.session.scalar(select(Listing))
+    fake = {"file": (io.BytesIO(b"<html><script>alert(1)</script>"), "report.pdf")}
+    response = post(client, f"/manage/listings/{listing.id}/files", fake,
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert zh("Only PDF, PNG and JPEG files can be attached.") in response.get_data(as_text=True)
+    real = {"file": (io.BytesIO(b"%PDF-1.4\n%test document\n"), "../../etc/报告.pdf")}
+    post(client, f"/manage/listings/{listing.id}/files", real, content_type="multipart/form-data")
+    (attachment,) = db.session.scalars(select(Attachment)).all()
+    assert attachment.original_name == "报告.pdf" and attachment.stored_name.endswith(".pdf")
+    assert "报告" not in attachment.stored_name
+    response = client.get(f"/listings/{listing.id}/files/{attachment.id}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.get_data() == b"%PDF-1.4\n%test document\n"
+    response.close()
+
+
+def test_draft_is_hidden_from_the_public(client, tto, app):
+    create(client)
+    listing = db.session.scalar(select(Listing))
+    assert client.get(f"/listings/{listing.id}").status_code == 200
+    assert app.test_client().get(f"/listings/{listing.id}").status_code == 404
+
+
+def test_empty_search_result_is_helpful(client):
+    response = client.get("/listings?q=不存在的词语")
+    assert response.status_code == 200
+    assert zh("Nothing found") in response.get_data(as_text=True)
