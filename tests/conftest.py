@@ -244,5 +244,7 @@ def zh(msgid: str, **params) -> str:
         assert mo.exists(), "translations are not compiled: run `make translations`"
         _CATALOGUE["zh"] = Translations.load(str(directory), ["zh_Hans_CN"])
     text = _CATALOGUE["zh"].gettext(msgid)
-    assert text != msgid, f"no Chinese translation for {msgid!r}"
+    # ZH_ALLOW_UNTRANSLATED=1 lets a developer run new tests before the catalogue is updated.
+    if not os.environ.get("ZH_ALLOW_UNTRANSLATED"):
+        assert text != msgid, f"no Chinese translation for {msgid!r}"
     return text % params if params else text
