@@ -171,3 +171,20 @@ def test_empty_search_result_is_helpful(client):
     response = client.get("/listings?q=不存在的词语")
     assert response.status_code == 200
     assert zh("Nothing found") in response.get_data(as_text=True)
+
+
+def test_linked_inventor_sees_the_listing_on_their_page(client, tto, make_user, app):
+    inventor = make_user(Role.INVENTOR, org=tto.organisation, is_org_admin=False)
+    outsider = make_user(Role.INVENTOR)
+    page = client.get("/manage/listings/new").get_data(as_text=True)
+    assert inventor.email in page and outsider.email not in page
+    create(client, inventor_user_ids=[str(inventor.id)])
+    listing = db.session.scalar(select(Listing))
+    assert [u.id for u in listing.inventor_users] == [inventor.id]
+    theirs = app.test_client()
+    post(theirs, "/auth/login", {"email": inventor.email, "password": "Sturdy-Pass-2026"})
+    assert GOOD["title"] in theirs.get("/my/listings").get_data(as_text=True)
+    # Someone else's inventor cannot be linked by id.
+    post(client, f"/manage/listings/{listing.id}/edit", {**GOOD, "inventor_user_ids": [str(outsider.id)]})
+    db.session.refresh(listing)
+    assert [u.id for u in listing.inventor_users] == [inventor.id]

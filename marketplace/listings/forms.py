@@ -109,10 +109,15 @@ class ListingForm(FlaskForm):
         _required(), Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
         Length(max=254)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=32)])
+    inventor_user_ids = MultiCheckboxField(
+        _l("Inventors with an account here"), coerce=int, validators=[Optional()],
+        description=_l("They will see the listing, its interest and its income on their page."))
 
-    def __init__(self, *args, listing_id: int | None = None, **kwargs):
+    def __init__(self, *args, listing_id: int | None = None, inventor_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._listing_id = listing_id
+        self.inventor_user_ids.choices = [SelectChoice(user.id, f"{user.name} ({user.email})")
+                                          for user in inventor_accounts]
 
     def validate_application_number(self, field):
         if not field.data:
@@ -174,6 +179,7 @@ class ListingForm(FlaskForm):
             "contact_name": self.contact_name.data.strip(),
             "contact_email": self.contact_email.data.strip().lower(),
             "contact_phone": (self.contact_phone.data or "").strip() or None,
+            "inventor_user_ids": list(self.inventor_user_ids.data or []),
         }
 
 

@@ -99,12 +99,18 @@ def mine():
     return render_template("listings/mine.html", items=items)
 
 
+def _inventor_accounts() -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.organisation_id == current_user.organisation_id, User.role == Role.INVENTOR,
+        User.active.is_(True)).order_by(User.name)))
+
+
 @bp.route("/manage/listings/new", methods=["GET", "POST"])
 @roles_required(Role.TTO)
 @verified_org_required
 def create():
     """Write a new listing (saved as a draft)."""
-    form = ListingForm()
+    form = ListingForm(inventor_accounts=_inventor_accounts())
     if request.method == "GET":
         form.contact_name.data = current_user.name
         form.contact_email.data = current_user.email
@@ -133,8 +139,9 @@ def _editable(listing_id: int) -> Listing:
 def edit(listing_id):
     """Edit a listing."""
     listing = _editable(listing_id)
-    form = ListingForm(obj=listing, listing_id=listing.id)
+    form = ListingForm(obj=listing, listing_id=listing.id, inventor_accounts=_inventor_accounts())
     if request.method == "GET":
+        form.inventor_user_ids.data = [user.id for user in listing.inventor_users]
         form.kind.data, form.field.data = listing.kind.value, listing.field
         form.legal_status.data, form.grade.data = listing.legal_status.value, listing.grade.value
         form.modes.data = [m.mode.value for m in listing.modes]
