@@ -30,7 +30,7 @@ translations: $(MO_FILES)
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --omit-header -o marketplace/translations/messages.pot .
-	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --omit-header --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --ignore-obsolete --no-fuzzy-matching
 
 migrate: install
 	$(BIN)/flask db upgrade
