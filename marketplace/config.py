@@ -95,6 +95,11 @@ class Config:
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     #: Send Strict-Transport-Security; only behind TLS.
     SECURITY_HSTS = _bool("SECURITY_HSTS", False)
+    #: Seconds a process keeps search results (listings.cache); 0 turns the cache off. Other
+    #: processes see a change to the listings at most this late.
+    SEARCH_CACHE_SECONDS = float(os.environ.get("SEARCH_CACHE_SECONDS", "30"))
+    #: Most search results (and rendered result fragments) a process keeps.
+    SEARCH_CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "512"))
 
 
 class ProductionConfig(Config):
@@ -122,6 +127,8 @@ class TestConfig(Config):
     JOBS_INLINE = True
     #: Werkzeug scrypt at reduced cost keeps the suite fast; production uses the default cost.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    #: Searches hit the database every time unless a test turns the cache on.
+    SEARCH_CACHE_SECONDS = 0
 
 
 def config_from_env() -> type[Config]:

@@ -241,6 +241,14 @@ def inventor_id(world: World) -> dict:
     return {"user_id": world.users["inventor"].id}
 
 
+def list_id(world: World) -> dict:
+    return {"list_id": world.plist.id}
+
+
+def list_version(world: World) -> dict:
+    return {"list_id": world.plist.id, "number": world.version.number}
+
+
 _LOGGED_IN_TO_DASHBOARD = {persona: "/dashboard" for persona in LOGGED_IN}
 
 ACCESS: dict[str, Access] = {
@@ -303,6 +311,35 @@ ACCESS: dict[str, Access] = {
     "listings.delete_attachment": Access("POST", lambda w: {"listing_id": w.listing.id,
                                                             "attachment_id": w.attachment.id},
                                          TTO, status=302),
+    # imports: university A's verified tto only; the world's batch is validated with no valid
+    # rows, so importing it is refused with a message (302 back to the report).
+    "imports.index": Access("GET", no_args, TTO, status=200),
+    "imports.upload": Access("GET", no_args, TTO, status=200),
+    "imports.template": Access("GET", no_args, TTO, status=200),
+    "imports.report": Access("GET", lambda w: {"batch_id": w.batch.id}, TTO, status=200),
+    "imports.status": Access("GET", lambda w: {"batch_id": w.batch.id}, TTO, status=200),
+    "imports.run_import": Access("POST", lambda w: {"batch_id": w.batch.id}, TTO, status=302),
+    "imports.discard": Access("POST", lambda w: {"batch_id": w.batch.id}, TTO, status=302),
+    # api: the public, read-only JSON API (search, a published listing, the OpenAPI document).
+    "api.listings": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "api.listing": Access("GET", listing_id, EVERYONE, login=False, status=200),
+    "api.openapi": Access("GET", no_args, EVERYONE, login=False, status=200),
+    # lists: public pages and downloads of published versions; university A's list is managed by
+    # its verified tto only (admins manage the action's own lists, not a university's).
+    "lists.index": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "lists.detail": Access("GET", list_id, EVERYONE, login=False, status=200),
+    "lists.version": Access("GET", list_version, EVERYONE, login=False, status=200),
+    "lists.xlsx": Access("GET", list_version, EVERYONE, login=False, status=200),
+    "lists.pdf": Access("GET", list_version, EVERYONE, login=False, status=200),
+    "lists.manage": Access("GET", no_args, TTO | PLATFORM_ADMIN, status=200),
+    "lists.create": Access("GET", no_args, TTO | PLATFORM_ADMIN, status=200),
+    "lists.edit": Access("GET", list_id, TTO, status=200),
+    "lists.add_item": Access("POST", list_id, TTO, status=302),
+    "lists.remove_item": Access("POST", lambda w: {"list_id": w.plist.id, "listing_id": w.listing.id},
+                                TTO, status=302),
+    "lists.move_item": Access("POST", lambda w: {"list_id": w.plist.id, "listing_id": w.listing.id},
+                              TTO, status=302, data={"direction": "up"}),
+    "lists.publish": Access("POST", list_id, TTO, status=302),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.

@@ -188,3 +188,8 @@ def test_linked_inventor_sees_the_listing_on_their_page(client, tto, make_user, 
     post(client, f"/manage/listings/{listing.id}/edit", {**GOOD, "inventor_user_ids": [str(outsider.id)]})
     db.session.refresh(listing)
     assert [u.id for u in listing.inventor_users] == [inventor.id]
+
+
+def test_odd_filter_values_are_ignored_not_errors(client):
+    for query in ("trl=²", "trl=99", "grade=Z", "page=-1", "university=x", "sort=evil"):
+        assert client.get(f"/listings?{query}").status_code == 200, query

@@ -9,9 +9,12 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
-from marketplace.demo import ACCOUNTS, DEMO_PASSWORD
+from marketplace.demo import ACCOUNTS, DEMO_LIST_SIZE, DEMO_LISTINGS, DEMO_PASSWORD
 from marketplace.extensions import db
+from marketplace.listings.models import Listing, ListingState, listing_inventor_users
+from marketplace.listings.queries import SearchQuery, run_search
 from marketplace.listings.search import include_object
+from marketplace.lists.models import PublishedList
 from marketplace.orgs.models import Organisation, OrgStatus
 from tests.conftest import post, zh
 
@@ -156,10 +159,22 @@ def test_demo_load_is_idempotent_and_every_account_logs_in(app, runner):
     users = db.session.scalar(select(func.count()).select_from(User))
     orgs = db.session.scalar(select(func.count()).select_from(Organisation))
     assert users == len(ACCOUNTS)
+    demo_listings = select(func.count()).select_from(Listing).where(
+        Listing.is_demo, Listing.state == ListingState.PUBLISHED)
+    assert db.session.scalar(demo_listings) == sum(n for n, _, _ in DEMO_LISTINGS.values())
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0 and "0 account(s) created" in result.output
+    assert "0 listing(s) created" in result.output and "0 list(s) published" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == users
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == orgs
+    assert db.session.scalar(demo_listings) == sum(n for n, _, _ in DEMO_LISTINGS.values())
+    demo_lists = db.session.scalars(select(PublishedList)).all()
+    assert len(demo_lists) == 2 and all(plist.is_demo and plist.latest for plist in demo_lists)
+    assert all(len(plist.latest.snapshot) == DEMO_LIST_SIZE for plist in demo_lists)
+    inventor = db.session.scalar(select(User).where(User.email == "inventor@demo.bxqx.cn"))
+    assert db.session.scalar(select(func.count()).select_from(listing_inventor_users).where(
+        listing_inventor_users.c.user_id == inventor.id)) >= 5
+    assert run_search(SearchQuery(q="电池")).total > 10
     assert {role for _, _, role, _, _ in ACCOUNTS} == set(Role)
     for org in db.session.scalars(select(Organisation)):
         assert org.is_demo and org.name.startswith("【演示】")

@@ -1,5 +1,171 @@
-"""Public JSON API: listings search and detail, described by an OpenAPI document."""
+"""Public JSON API: listings search and detail, described by an OpenAPI document.
 
-from flask import Blueprint
+Read-only and anonymous: any origin may call it (CORS), successful reads are publicly cacheable
+for a minute, and every error, including unknown URLs and methods under ``/api/``, is JSON.
+"""
+
+import re
+
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from werkzeug.http import HTTP_STATUS_CODES
+
+from marketplace.api import serializers
+from marketplace.api.openapi import SEARCH_PARAMETERS, document
+from marketplace.extensions import db, limiter
+from marketplace.listings.models import Listing
+from marketplace.listings.queries import SearchQuery, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Requests per minute and address to the whole API, unless the ``API_RATE_LIMIT`` setting says.
+DEFAULT_RATE_LIMIT = "120 per minute"
+CACHE_SECONDS = 60
+#: Response headers a browser script may read besides the CORS-safelisted ones.
+EXPOSED_HEADERS = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+limiter.shared_limit(_rate_limit, scope="api")(bp)
+
+
+class InvalidParameter(BadRequest):
+    """A query parameter has a value the API does not accept."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(description=message)
+        self.parameter = parameter
+
+
+def _check_parameter(name: str, schema: dict, values: list[str]) -> None:
+    """Refuse what ``SearchQuery.from_args`` would silently drop, naming the parameter."""
+    if len(values) > 1:
+        raise InvalidParameter(name, _("Give %(parameter)s only once.", parameter=name))
+    value = values[0] if values else ""
+    if value == "":
+        return  # as in the web form, an empty value is the same as no value
+    if "enum" in schema and value not in schema["enum"]:
+        raise InvalidParameter(name, _("%(parameter)s must be one of: %(values)s.", parameter=name,
+                                       values=", ".join(schema["enum"])))
+    if schema["type"] == "integer" and not (
+            _DIGITS.fullmatch(value) and schema["minimum"] <= int(value) <= schema["maximum"]):
+        raise InvalidParameter(name, _("%(parameter)s must be a whole number from %(low)d to %(high)d.",
+                                       parameter=name, low=schema["minimum"], high=schema["maximum"]))
+    if "maxLength" in schema and len(" ".join(value.split())) > schema["maxLength"]:
+        raise InvalidParameter(name, _("%(parameter)s may be at most %(length)d characters long.",
+                                       parameter=name, length=schema["maxLength"]))
+
+
+@bp.get("/listings")
+def listings():
+    """Search published listings with the web search's parameters; a page, totals and facets."""
+    for name, schema in SEARCH_PARAMETERS.items():
+        _check_parameter(name, schema, request.args.getlist(name))
+    result = run_search(SearchQuery.from_args(request.args))
+    return jsonify(serializers.search_result(result))
+
+
+@bp.get("/listings/<int(min=1, max=2147483647):listing_id>")
+def listing(listing_id):
+    """One published or converted listing with its attachments; any other is not found."""
+    item = db.session.get(Listing, listing_id, options=[
+        selectinload(Listing.organisation), selectinload(Listing.modes),
+        selectinload(Listing.attachments)])
+    if item is None or not item.is_public:
+        abort(404, description=_("No published listing has this id."))
+    return jsonify(serializers.listing_detail(item))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document describing this API."""
+    return jsonify(document())
+
+
+# --- Errors and headers -----------------------------------------------------------------------
+
+
+def _is_api_path() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("Check the request's parameters and try again."),
+        404: _("Nothing was found at this address. The API's paths are listed in %(document)s.",
+               document=url_for("api.openapi", _external=True)),
+        405: _("The API is read-only: use GET."),
+        429: _("Please wait a little and try again."),
+        500: _("The error has been logged. Please try again in a moment."),
+    }
+
+
+def error_response(error: HTTPException):
+    """``{"error", "message", "status"}`` (and ``parameter`` for an invalid one) as JSON."""
+    code = error.code or 500
+    messages = _messages()
+    custom = error.description if error.description != type(error).description else None
+    if isinstance(error, RateLimitExceeded):
+        custom = None  # its description is the limit, in English
+    body = {"error": HTTP_STATUS_CODES.get(code, "Error"), "status": code,
+            "message": custom or messages.get(code) or messages[400 if code < 500 else 500]}
+    if isinstance(error, InvalidParameter):
+        body["parameter"] = error.parameter
+    response = jsonify(body)
+    response.status_code = code
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """An HTTP error in one of the API's views (400, 404, 429 ...) as JSON."""
+    return error_response(error)
+
+
+@bp.errorhandler(InternalServerError)
+def server_error(error: InternalServerError):
+    """An unexpected error in one of the API's views: roll back, then a JSON error."""
+    db.session.rollback()
+    return error_response(error)
+
+
+@bp.before_app_request
+def unmatched_api_url():
+    """Unknown URLs and methods under /api/ get the API's JSON error, not the HTML page.
+
+    The blueprint's error handlers only see requests routed to one of its views, so these are
+    answered here, before Flask raises the routing error.
+    """
+    error = request.routing_exception
+    if isinstance(error, NotFound | MethodNotAllowed) and _is_api_path():
+        return error_response(error)
+    return None
+
+
+@bp.after_app_request
+def api_headers(response):
+    """CORS on every API response; public caching and an ETag on successful reads."""
+    if not _is_api_path():
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    elif request.method in ("GET", "HEAD") and response.status_code == 200:
+        response.cache_control.public = True
+        response.cache_control.max_age = CACHE_SECONDS
+        response.add_etag()
+        response.make_conditional(request)
+    elif response.status_code >= 400:
+        response.cache_control.no_store = True
+    return response

@@ -8,17 +8,15 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import search
+from marketplace.listings import cache, matching, search
 from marketplace.listings.models import (
     ConversionMode,
     Grade,
     LegalStatus,
     Listing,
     ListingKind,
-    ListingMode,
     ListingState,
 )
-from marketplace.orgs.models import Organisation
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -49,7 +47,7 @@ class SearchQuery:
 
         def int_arg(name, low, high):
             value = args.get(name, "")
-            return int(value) if value.isdigit() and low <= int(value) <= high else None
+            return int(value) if value.isascii() and value.isdigit() and low <= int(value) <= high else None
 
         from marketplace.listings.models import FIELDS
 
@@ -96,68 +94,35 @@ class SearchResult:
         return max(1, math.ceil(self.total / PER_PAGE))
 
 
-def _filters(query: SearchQuery) -> list:
-    conditions = [Listing.state == ListingState.PUBLISHED]
-    for column, value in ((Listing.field, query.field), (Listing.grade, query.grade),
-                          (Listing.trl, query.trl), (Listing.kind, query.kind),
-                          (Listing.organisation_id, query.university),
-                          (Listing.legal_status, query.legal_status)):
-        if value is not None:
-            conditions.append(column == value)
-    if query.mode is not None:
-        conditions.append(Listing.id.in_(
-            sa.select(ListingMode.listing_id).where(ListingMode.mode == query.mode)))
-    return conditions
+def _cache_key(kind: str, query: SearchQuery, tokens: list[str], *extra) -> tuple:
+    """Queries with the same tokens and filters have the same results, whatever their spelling."""
+    filters = (query.field, query.grade, query.trl, query.kind, query.mode, query.university,
+               query.legal_status)
+    return (kind, cache.scope(), tuple(tokens), filters, *extra)
 
 
-FACET_COLUMNS = {
-    "field": Listing.field, "grade": Listing.grade, "trl": Listing.trl, "kind": Listing.kind,
-    "legal_status": Listing.legal_status, "university": Listing.organisation_id,
-}
+def _summary(query: SearchQuery, tokens: list[str], with_facets: bool) -> tuple[int, dict]:
+    """(total, facets), cached while the index does not change; callers get their own lists."""
+    facets_key = _cache_key("facets", query, tokens)
+    found = cache.get(facets_key)
+    if found is None and with_facets:
+        found = cache.cached(facets_key, lambda: matching.facets(query, tokens))
+    if found is not None:
+        total, facets = found
+        return total, ({name: list(values) for name, values in facets.items()} if with_facets else {})
+    return cache.cached(_cache_key("total", query, tokens), lambda: matching.count(query, tokens)), {}
 
 
 def run_search(query: SearchQuery, with_facets: bool = True) -> SearchResult:
     """Published listings matching the text and filters, a page of them, and facet counts."""
     tokens = search.tokens_for_query(query.q)
-    ranked = bool(tokens) and query.sort == "relevance"
-    base = sa.select(Listing.id).where(*_filters(query))
-    rank = None
-    if tokens:
-        matches = search.matching_ids(tokens, ranked=ranked)
-        base = base.join(matches, matches.c.listing_id == Listing.id)
-        rank = matches.c.rank
-    matched = base.subquery("matched")
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(matched))
-
-    order = {"newest": [Listing.published_at.desc(), Listing.id.desc()],
-             "trl": [Listing.trl.desc(), Listing.published_at.desc(), Listing.id.desc()]}
-    ordering = order.get(query.sort) or ([rank, Listing.id.desc()] if ranked
-                                         else order["newest"])
-    page_ids_query = sa.select(Listing.id).where(*_filters(query))
-    if tokens:
-        page_ids_query = page_ids_query.join(matches, matches.c.listing_id == Listing.id)
-    page_ids = db.session.scalars(page_ids_query.order_by(*ordering)
-                                  .limit(PER_PAGE).offset((query.page - 1) * PER_PAGE)).all()
+    total, facets = _summary(query, tokens, with_facets)
+    page_ids = cache.cached(_cache_key("page", query, tokens, query.sort, query.page),
+                            lambda: matching.page_ids(query, tokens, PER_PAGE)) if total else []
     loaded = {listing.id: listing for listing in db.session.scalars(
         sa.select(Listing).where(Listing.id.in_(page_ids))
-        .options(selectinload(Listing.organisation), selectinload(Listing.modes)))}
+        .options(selectinload(Listing.organisation), selectinload(Listing.modes)))} if page_ids else {}
     items = [loaded[i] for i in page_ids if i in loaded]
-
-    facets = {}
-    if with_facets and total:
-        ids = sa.select(matched.c.id)
-        for name, column in FACET_COLUMNS.items():
-            rows = db.session.execute(
-                sa.select(column, sa.func.count()).where(Listing.id.in_(ids))
-                .group_by(column).order_by(sa.func.count().desc())).all()
-            facets[name] = [(value, count) for value, count in rows]
-        facets["mode"] = [tuple(row) for row in db.session.execute(
-            sa.select(ListingMode.mode, sa.func.count()).where(ListingMode.listing_id.in_(ids))
-            .group_by(ListingMode.mode).order_by(sa.func.count().desc())).all()]
-        names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(
-            Organisation.id.in_([value for value, _ in facets["university"]]))).all())
-        facets["university"] = [((value, names.get(value, "")), count)
-                                for value, count in facets["university"]]
     return SearchResult(query=query, tokens=tokens, items=items, total=total, facets=facets)
 
 
@@ -178,8 +143,14 @@ def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
             if not any(s < end and start < e for s, e in spans):
                 spans.append((start, end))
             start = lowered.find(token, end)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):  # adjacent tokens of one word get one <mark>
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out, position = [], 0
-    for start, end in sorted(spans):
+    for start, end in merged:
         out.append(escape(text[position:start]))
         out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
         position = end

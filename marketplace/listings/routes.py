@@ -1,6 +1,7 @@
 """Public search and listing pages, and the university's management of its listings."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
+from marketplace.listings import cache
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
 from marketplace.listings.models import (
@@ -33,9 +35,15 @@ def _me() -> User:
 def search():
     """Search published patents and achievements, with facets."""
     query = SearchQuery.from_args(request.args)
-    result = run_search(query)
-    return render_template("listings/search.html", result=result, query=query,
-                           highlight=highlight)
+    # The results (facets, cards, pager) depend only on the query, the language and the data, so
+    # the rendered block is cached; the layout around it (user, CSRF token) never is.
+    key = ("results-html", cache.scope(), str(get_locale()), request.script_root,
+           tuple(query.args(page=query.page).items()))
+    results_html = cache.cached(key, lambda: cache.render_block(
+        "listings/search.html", "results", result=run_search(query), query=query,
+        highlight=highlight))
+    cache.yield_to_others()
+    return render_template("listings/search.html", query=query, results_html=results_html)
 
 
 def _visible_listing(listing_id: int) -> Listing:

@@ -15,6 +15,7 @@ import rjieba
 import sqlalchemy as sa
 
 from marketplace.extensions import db
+from marketplace.listings import cache
 
 INDEX_TABLE = "listing_search"
 #: PostgreSQL ranks at most this many matches (ts_rank reads every matched vector).
@@ -72,54 +73,33 @@ def _dialect() -> str:
     return db.engine.dialect.name
 
 
-def index(listing) -> None:
-    """Put a listing in the search index (replacing what was there)."""
-    unindex(listing.id)
-    title, body = document(listing)
-    if _dialect() == "postgresql":
-        db.session.execute(sa.text(
+def insert_statement(dialect: str) -> sa.TextClause:
+    """The INSERT that ``index`` runs, with parameters ``id``, ``title`` and ``body`` (token strings).
+
+    Bulk loaders (``bench/``) run the same statement with executemany, so they index exactly alike.
+    """
+    if dialect == "postgresql":
+        return sa.text(
             f"INSERT INTO {INDEX_TABLE} (listing_id, document) VALUES (:id, "
             "setweight(to_tsvector('simple', :title), 'A') || "
-            "setweight(to_tsvector('simple', :body), 'B'))"),
-            {"id": listing.id, "title": title, "body": body})
-    else:
-        db.session.execute(sa.text(
-            f"INSERT INTO {INDEX_TABLE} (rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": listing.id, "title": title, "body": body})
+            "setweight(to_tsvector('simple', :body), 'B'))")
+    return sa.text(f"INSERT INTO {INDEX_TABLE} (rowid, title, body) VALUES (:id, :title, :body)")
+
+
+def index(listing) -> None:
+    """Put a listing in the search index (replacing what was there); cached results are dropped."""
+    unindex(listing.id)
+    title, body = document(listing)
+    db.session.execute(insert_statement(_dialect()),
+                       {"id": listing.id, "title": title, "body": body})
 
 
 def unindex(listing_id: int) -> None:
-    """Remove a listing from the search index."""
+    """Remove a listing from the search index; cached search results are dropped."""
     column = "listing_id" if _dialect() == "postgresql" else "rowid"
     db.session.execute(sa.text(f"DELETE FROM {INDEX_TABLE} WHERE {column} = :id"),
                        {"id": listing_id})
-
-
-def matching_ids(tokens: list[str], ranked: bool):
-    """A selectable of (listing_id, rank) for listings matching every token.
-
-    Lower rank is better. Unranked queries return rank 0 and no limit.
-    """
-    if _dialect() == "postgresql":
-        query = sa.text(
-            f"SELECT listing_id, 0 AS rank FROM {INDEX_TABLE} "
-            "WHERE document @@ plainto_tsquery('simple', :q)")
-        if ranked:
-            # Rank only a bounded candidate set: ts_rank detoasts every vector it scores.
-            query = sa.text(
-                "SELECT listing_id, -ts_rank(document, plainto_tsquery('simple', :q)) AS rank FROM ("
-                f"SELECT listing_id, document FROM {INDEX_TABLE} "
-                "WHERE document @@ plainto_tsquery('simple', :q) "
-                f"LIMIT {RANK_CANDIDATES}) AS candidates")
-        return query.bindparams(q=" ".join(tokens)).columns(
-            listing_id=sa.Integer, rank=sa.Float).subquery("matches")
-    expression = " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens)
-    rank = f"bm25({INDEX_TABLE}, 10.0, 1.0)" if ranked else "0"
-    query = sa.text(
-        f"SELECT rowid AS listing_id, {rank} AS rank FROM {INDEX_TABLE} "
-        f"WHERE {INDEX_TABLE} MATCH :q")
-    return query.bindparams(q=expression).columns(
-        listing_id=sa.Integer, rank=sa.Float).subquery("matches")
+    cache.invalidate(db.session)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -1,5 +1,262 @@
 """Published lists: assembling, publishing versions, public pages and exports."""
 
-from flask import Blueprint
+import io
+import re
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Role, User
+from marketplace.errors import ServiceError
+from marketplace.extensions import db
+from marketplace.http import flash_service_error, render_form
+from marketplace.listings.models import Listing
+from marketplace.lists import exports
+from marketplace.lists import services as lists
+from marketplace.lists.forms import (
+    LIST_KIND_LABELS,
+    AddListingForm,
+    EmptyForm,
+    ListForm,
+    MoveForm,
+    PublishForm,
+)
+from marketplace.lists.models import ListItem, ListVersion, PublishedList
+from marketplace.permissions import roles_required
 
 bp = Blueprint("lists", __name__)
+#: Characters that are unsafe in a file name on some system.
+_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+@bp.app_context_processor
+def list_labels():
+    """The list kinds' labels, for the list pages and the university page."""
+    return {"LIST_KIND_LABELS": LIST_KIND_LABELS}
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+# --- Public pages --------------------------------------------------------------------------------
+
+def _visible(list_id: int) -> PublishedList:
+    """A list with a published version whose university is verified (its own people see it anyway)."""
+    plist = db.get_or_404(PublishedList, list_id)
+    if not plist.versions:
+        abort(404)
+    org = plist.organisation
+    insider = current_user.is_authenticated and (
+        current_user.is_admin or current_user.organisation_id == plist.organisation_id)
+    if org is not None and not org.is_verified and not insider:
+        abort(404)
+    return plist
+
+
+def _version_of(plist: PublishedList, number: int) -> ListVersion:
+    version = next((v for v in plist.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _render_version(plist: PublishedList, version: ListVersion):
+    rows = [exports.display_row(item) for item in version.snapshot or []]
+    return render_template("lists/detail.html", plist=plist, version=version, rows=rows,
+                           current=plist.latest, can_manage=lists.can_manage(current_user, plist))
+
+
+@bp.route("/lists")
+def index():
+    """Every published list, the most recently published first."""
+    return render_template("lists/index.html", lists=lists.public_lists())
+
+
+@bp.route("/lists/<int:list_id>")
+def detail(list_id):
+    """A list's current version, with its version history."""
+    plist = _visible(list_id)
+    return _render_version(plist, plist.latest)
+
+
+@bp.route("/lists/<int:list_id>/versions/<int:number>")
+def version(list_id, number):
+    """One version of a list, marked when a later version supersedes it."""
+    plist = _visible(list_id)
+    return _render_version(plist, _version_of(plist, number))
+
+
+def _download(version: ListVersion, content: bytes, mimetype: str, extension: str):
+    name = _UNSAFE_FILENAME.sub("", version.title).strip()[:80] or "list"
+    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
+                         download_name=f"{name}-v{version.number}.{extension}", max_age=3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/lists/<int:list_id>/versions/<int:number>.xlsx")
+def xlsx(list_id, number):
+    """Download a version as an Excel workbook."""
+    version = _version_of(_visible(list_id), number)
+    return _download(version, exports.version_xlsx(version, request.host_url), exports.XLSX_TYPE, "xlsx")
+
+
+@bp.route("/lists/<int:list_id>/versions/<int:number>.pdf")
+def pdf(list_id, number):
+    """Download a version as a PDF."""
+    version = _version_of(_visible(list_id), number)
+    return _download(version, exports.version_pdf(version, request.host_url), "application/pdf", "pdf")
+
+
+# --- Management ----------------------------------------------------------------------------------
+
+def manager_required(view):
+    """Tto of a verified university, or platform admin (who has no organisation to verify)."""
+    @wraps(view)
+    @roles_required(Role.TTO, Role.ADMIN)
+    def wrapped(*args, **kwargs):
+        if current_user.role is Role.TTO and not current_user.org_verified:
+            abort(403, description=_(
+                "Your organisation has not been verified yet. You can act once an administrator "
+                "has verified it."))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _managed(list_id: int) -> PublishedList:
+    plist = db.first_or_404(select(PublishedList).where(PublishedList.id == list_id).options(
+        selectinload(PublishedList.items).selectinload(ListItem.listing)
+        .selectinload(Listing.organisation)))
+    if not lists.can_manage(current_user, plist):
+        if plist.organisation_id is None:
+            abort(403, description=_("Only the action's administrators manage this list."))
+        abort(403, description=_("This list belongs to another university."))
+    return plist
+
+
+def _to_edit(plist: PublishedList):
+    return redirect(url_for("lists.edit", list_id=plist.id, q=request.form.get("q") or None))
+
+
+@bp.route("/manage/lists")
+@manager_required
+def manage():
+    """Your university's lists (for admins: the action's lists), drafts included."""
+    owner = (PublishedList.organisation_id.is_(None) if current_user.is_admin
+             else PublishedList.organisation_id == current_user.organisation_id)
+    items = db.session.scalars(
+        select(PublishedList).where(owner).order_by(PublishedList.created_at.desc())
+        .options(selectinload(PublishedList.versions), selectinload(PublishedList.items))).all()
+    return render_template("lists/manage.html", lists=items)
+
+
+@bp.route("/manage/lists/new", methods=["GET", "POST"])
+@manager_required
+def create():
+    """Start a new list."""
+    form = ListForm()
+    if form.validate_on_submit():
+        data = form.cleaned()
+        try:
+            plist = lists.create_list(_me(), data["kind"], data["title"], data["description"])
+        except ServiceError as error:
+            flash_service_error(error)
+            return render_form("lists/new.html", form, status=error.status_code)
+        flash(_("The list is created. Now add listings to it."), "success")
+        return redirect(url_for("lists.edit", list_id=plist.id))
+    return render_form("lists/new.html", form)
+
+
+@bp.route("/manage/lists/<int:list_id>", methods=["GET", "POST"])
+@manager_required
+def edit(list_id):
+    """Edit a list: its title and description, its listings and their order; publish it."""
+    plist = _managed(list_id)
+    form = ListForm(obj=plist)
+    if request.method == "GET":
+        form.kind.data = plist.kind.value
+    if form.validate_on_submit():
+        try:
+            changed = lists.update_list(_me(), plist, **form.cleaned())
+        except ServiceError as error:
+            flash_service_error(error)
+        else:
+            flash(_("Saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("lists.edit", list_id=plist.id))
+    query = request.args.get("q", "")[:100]
+    return render_form("lists/edit.html", form, plist=plist, query=query,
+                       candidates=lists.candidates(plist, query), publish_form=PublishForm())
+
+
+@bp.route("/manage/lists/<int:list_id>/items", methods=["POST"])
+@manager_required
+def add_item(list_id):
+    """Add a published listing to the end of the list."""
+    plist = _managed(list_id)
+    form = AddListingForm()
+    listing = db.session.get(Listing, form.listing_id.data) if form.validate_on_submit() else None
+    if listing is None:
+        flash(_("Choose a listing to add."), "error")
+        return _to_edit(plist)
+    try:
+        lists.add_listing(_me(), plist, listing)
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash(_("Added “%(title)s”.", title=listing.title), "success")
+    return _to_edit(plist)
+
+
+@bp.route("/manage/lists/<int:list_id>/items/<int:listing_id>/remove", methods=["POST"])
+@manager_required
+def remove_item(list_id, listing_id):
+    """Take a listing off the list (published versions keep it)."""
+    plist = _managed(list_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        lists.remove_listing(_me(), plist, listing_id)
+    except ServiceError as error:
+        flash_service_error(error)
+    else:
+        flash(_("The listing is removed from the list."), "info")
+    return _to_edit(plist)
+
+
+@bp.route("/manage/lists/<int:list_id>/items/<int:listing_id>/move", methods=["POST"])
+@manager_required
+def move_item(list_id, listing_id):
+    """Move a listing one place up or down."""
+    plist = _managed(list_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        lists.move(_me(), plist, listing_id, -1 if form.direction.data == "up" else 1)
+    except ServiceError as error:
+        flash_service_error(error)
+    return _to_edit(plist)
+
+
+@bp.route("/manage/lists/<int:list_id>/publish", methods=["POST"])
+@manager_required
+def publish(list_id):
+    """Publish the list as it is now as its next version."""
+    plist = _managed(list_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash(_("The note may be at most 2,000 characters."), "error")
+        return _to_edit(plist)
+    try:
+        version = lists.publish_version(_me(), plist, form.note.data)
+    except ServiceError as error:
+        flash_service_error(error)
+        return _to_edit(plist)
+    flash(_("Version %(n)d is published.", n=version.number), "success")
+    return redirect(url_for("lists.detail", list_id=plist.id))
+

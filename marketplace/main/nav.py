@@ -24,8 +24,10 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem(_l("Patents and achievements"), "listings.search", ALL_ROLES, "listings.search",
             public=True),
+    NavItem(_l("Lists"), "lists.index", ALL_ROLES, "lists.index", public=True),
     NavItem(_l("Workbench"), "main.dashboard", MEMBER_ROLES, "main.dashboard"),
     NavItem(_l("Our listings"), "listings.manage", frozenset({Role.TTO}), "listings.manage"),
+    NavItem(_l("Our lists"), "lists.manage", frozenset({Role.TTO, Role.ADMIN}), "lists.manage"),
     NavItem(_l("My patents"), "listings.mine", frozenset({Role.INVENTOR}), "listings.mine"),
     NavItem(_l("My organisation"), "orgs.mine", MEMBER_ROLES, "orgs."),
     NavItem(_l("Overview"), "admin.dashboard", frozenset({Role.ADMIN}), "admin.dashboard"),

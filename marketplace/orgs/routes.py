@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.forms import JoinForm
 from marketplace.accounts.models import Role, User
@@ -11,9 +12,11 @@ from marketplace.accounts.services import find_user_by_email, start_session
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
+from marketplace.listings.models import Listing, ListingState
+from marketplace.lists.services import public_lists
 from marketplace.orgs import services as orgs
 from marketplace.orgs.forms import InviteForm, OrganisationForm
-from marketplace.orgs.models import Invitation, InvitationStatus, Organisation
+from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind
 from marketplace.permissions import org_admin_required, require_same_org, verified_org_required
 
 bp = Blueprint("orgs", __name__)
@@ -133,7 +136,16 @@ def public(org_id):
         current_user.is_admin or current_user.organisation_id == org.id))
     if not visible:
         abort(404)
-    return render_template("orgs/public.html", org=org)
+    listings, listing_count, lists = [], 0, []
+    if org.kind is OrgKind.UNIVERSITY:
+        published = (Listing.organisation_id == org.id, Listing.state == ListingState.PUBLISHED)
+        listings = db.session.scalars(
+            select(Listing).where(*published).order_by(Listing.published_at.desc(), Listing.id.desc())
+            .limit(20).options(selectinload(Listing.modes), selectinload(Listing.organisation))).all()
+        listing_count = db.session.scalar(select(func.count()).select_from(Listing).where(*published))
+        lists = public_lists(organisation_id=org.id)
+    return render_template("orgs/public.html", org=org, listings=listings,
+                           listing_count=listing_count, lists=lists)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])

@@ -1,0 +1,181 @@
+"""Build a benchmark database: migrations, then N synthetic published listings, bulk-loaded.
+
+Used by ``bench/search.py`` and ``bench/pages.py``. The listings, their modes and their search
+index rows are inserted with executemany in batches; the index rows are the token strings of
+``search.document`` inserted with ``search.insert_statement``, exactly what ``services`` writes
+when a listing is published.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from marketplace import create_app  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from marketplace.listings import search  # noqa: E402
+from marketplace.listings.models import Listing, listing_modes  # noqa: E402
+from marketplace.listings.synthetic import ListingFactory  # noqa: E402
+from marketplace.orgs import creditcode  # noqa: E402
+from marketplace.orgs.models import Organisation, OrgKind, OrgStatus  # noqa: E402
+
+PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/postgres")
+BATCH = 5000
+PLACES = ("东海", "西岭", "南湖", "北川", "青江", "云梦", "长河", "临江", "明珠", "华岳", "星海", "嘉禾",
+          "远洋", "金沙", "秀峰")
+KINDS = ("大学", "理工大学", "科技大学", "农业大学", "医科大学", "师范大学")
+
+
+@dataclass
+class Built:
+    dialect: str
+    url: str
+    listings: int
+    seconds: dict = field(default_factory=dict)
+    index_bytes: int = 0
+    database_bytes: int = 0
+    #: Parts of the search index (PostgreSQL: the tsvector table and its GIN index).
+    index_parts: dict = field(default_factory=dict)
+
+
+def _universities() -> list[dict]:
+    rows = []
+    for number, (place, kind) in enumerate(((p, k) for p in PLACES for k in KINDS), start=1):
+        body = f"12{310000 + number:06d}{number:09d}"
+        rows.append({"id": number, "name": f"{place}{kind}", "kind": OrgKind.UNIVERSITY,
+                     "credit_code": body + creditcode.check_character(body),
+                     "status": OrgStatus.VERIFIED, "is_demo": False, "province": "上海市"})
+    return rows
+
+
+def _load(count: int, seed: int, built: Built) -> None:
+    """Insert organisations, listings, modes and index rows; record the phases' seconds."""
+    orgs = _universities()
+    names = {row["id"]: row["name"] for row in orgs}
+    contacts = [(row["id"], "技术转移中心", f"tto{row['id']}@example.edu.cn") for row in orgs]
+    dialect = db.engine.dialect.name
+    index_sql = search.insert_statement(dialect)
+    phases = dict.fromkeys(("generate", "tokenize", "insert listings", "insert index"), 0.0)
+    search.tokens_for_index("")  # load the dictionary outside the timings
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(Organisation.__table__), orgs)
+    rows = ListingFactory(seed).rows(count, contacts)
+    done = 0
+    while done < count:
+        started = time.perf_counter()
+        batch = [next(rows) for _ in range(min(BATCH, count - done))]
+        listings = [row for row, _ in batch]
+        modes = [{"listing_id": row["id"], "mode": mode} for row, row_modes in batch for mode in row_modes]
+        phases["generate"] += time.perf_counter() - started
+        started = time.perf_counter()
+        documents = []
+        for row in listings:
+            title, body = search.document(SimpleNamespace(
+                **row, organisation=SimpleNamespace(name=names[row["organisation_id"]])))
+            documents.append({"id": row["id"], "title": title, "body": body})
+        phases["tokenize"] += time.perf_counter() - started
+        with db.engine.begin() as connection:
+            started = time.perf_counter()
+            connection.execute(sa.insert(Listing.__table__), listings)
+            connection.execute(sa.insert(listing_modes), modes)
+            phases["insert listings"] += time.perf_counter() - started
+            started = time.perf_counter()
+            connection.execute(index_sql, documents)
+            phases["insert index"] += time.perf_counter() - started
+        done += len(batch)
+    built.seconds.update(phases)
+
+
+def _finish(built: Built) -> None:
+    """Statistics and sizes; PostgreSQL's autovacuum would analyse a table this size by itself."""
+    started = time.perf_counter()
+    if built.dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in ("organisations", "listings"):
+                connection.execute(sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT max(id) FROM {table}))"))
+            connection.execute(sa.text("VACUUM ANALYZE"))
+            built.index_bytes = connection.scalar(sa.text(
+                "SELECT pg_total_relation_size('listing_search')"))
+            built.index_parts = {
+                "tsvector table": connection.scalar(sa.text(
+                    "SELECT pg_table_size('listing_search')")),
+                "GIN index": connection.scalar(sa.text(
+                    "SELECT pg_relation_size('ix_listing_search_document')"))}
+            built.database_bytes = connection.scalar(sa.text(
+                "SELECT pg_database_size(current_database())"))
+    else:
+        with db.engine.connect() as connection:
+            built.index_bytes = connection.scalar(sa.text(
+                "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'listing_search%'"))
+            built.database_bytes = connection.scalar(sa.text(
+                "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size"))
+    built.seconds["finish"] = time.perf_counter() - started
+
+
+def _create_postgres(name: str) -> str:
+    server = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return sa.engine.make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres(name: str) -> None:
+    server = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+def bench_config(url: str, **overrides) -> dict:
+    """The app settings the benchmarks use: the development config on the benchmark database."""
+    return {"SQLALCHEMY_DATABASE_URI": url, "SEARCH_CACHE_SECONDS": 0, **overrides}
+
+
+@contextmanager
+def benchmark_database(dialect: str, count: int, seed: int = 2026, keep: bool = False):
+    """Yield a ``Built`` for a fresh database with ``count`` published listings; drop it afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="bxqx-bench-"))
+    pg_name = f"bxqx_bench_{os.getpid()}"
+    url = _create_postgres(pg_name) if dialect == "postgresql" else f"sqlite:///{workdir / 'bench.db'}"
+    built = Built(dialect=dialect, url=url, listings=count)
+    try:
+        app = create_app(bench_config(url))
+        with app.app_context():
+            started = time.perf_counter()
+            upgrade()
+            built.seconds["migrate"] = time.perf_counter() - started
+            _load(count, seed, built)
+            _finish(built)
+            built.seconds["total"] = time.perf_counter() - started
+            db.engine.dispose()
+        yield built
+    finally:
+        if not keep:
+            if dialect == "postgresql":
+                _drop_postgres(pg_name)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def describe(built: Built) -> str:
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in built.seconds.items()
+                       if name != "total")
+    parts = "".join(f", {name} {size / 2**20:.0f} MiB" for name, size in built.index_parts.items())
+    return (f"[{built.dialect}] built {built.listings:,} published listings in "
+            f"{built.seconds['total']:.1f} s ({phases}); search index {built.index_bytes / 2**20:.0f} MiB"
+            f"{parts}; database {built.database_bytes / 2**20:.0f} MiB")

@@ -1,0 +1,145 @@
+"""Search benchmark: build a database of N synthetic listings, then time a fixed mix of queries.
+
+    .venv/bin/python bench/search.py                       # 100,000 listings, SQLite and PostgreSQL
+    .venv/bin/python bench/search.py --n 20000 --dialect sqlite --runs 30
+
+For every query shape it prints p50 / p95 / max in milliseconds of:
+- "matching": the database step alone, the ranked (or sorted) page of 20 ids with the filters;
+- "facets": the total and the seven facet counts;
+- "run_search": the whole ``queries.run_search`` with the cache off (what a cache miss costs);
+- "cached": ``run_search`` answered from the search cache (what a repeated query costs).
+Targets (issue): matching p95 <= 20 ms for every shape, and no shape above 200 ms. Each run gets
+a fresh session, as a request does. PostgreSQL is reached at BENCH_PG_URL (default
+postgresql+psycopg://127.0.0.1:5432/postgres), where a database ``bxqx_bench_<pid>`` is created and
+dropped. Shapes run round-robin so noise from other work spreads over all of them.
+"""
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from build import bench_config, benchmark_database, describe  # first: puts the project on sys.path
+from werkzeug.datastructures import MultiDict
+
+from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.listings import cache, matching, search
+from marketplace.listings.queries import PER_PAGE, SearchQuery, run_search
+
+#: (name, query string): the fixed mix of query shapes.
+SHAPES = (
+    ("rare word 薄荷", "q=薄荷"),
+    ("common word 电池", "q=电池"),
+    ("term 锂离子电池", "q=锂离子电池"),
+    ("AND 锂离子电池 正极材料", "q=锂离子电池 正极材料"),
+    ("电池 + grade A + open licence", "q=电池&grade=A&mode=open_licence"),
+    ("电池, newest first", "q=电池&sort=newest"),
+    ("browse field=energy", "field=energy"),
+    ("browse everything", ""),
+)
+MATCHING_P95_MS = 20.0
+CEILING_MS = 200.0
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return statistics.median(ordered), p95, ordered[-1]
+
+
+def _timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    elapsed = (time.perf_counter() - started) * 1000
+    db.session.remove()
+    return elapsed
+
+
+def measure(url: str, runs: int) -> list[dict]:
+    """Time every shape ``runs`` times; return one row of figures per shape."""
+    app = create_app(bench_config(url))
+    rows = []
+    with app.test_request_context():
+        queries = [(name, SearchQuery.from_args(MultiDict(parse_qsl(qs)))) for name, qs in SHAPES]
+        search.tokens_for_query("电池")  # load the dictionary, as a warm process has
+        samples = {name: {"matching": [], "facets": [], "run_search": [], "cached": []}
+                   for name, _ in queries}
+        hits = {}
+        for name, query in queries:  # warm up: plans, statement cache, OS page cache
+            hits[name] = run_search(query).total
+            db.session.remove()
+        for _ in range(runs):
+            for name, query in queries:
+                tokens = search.tokens_for_query(query.q)
+                figures = samples[name]
+                figures["matching"].append(
+                    _timed(lambda q=query, t=tokens: matching.page_ids(q, t, PER_PAGE)))
+                figures["facets"].append(_timed(lambda q=query, t=tokens: matching.facets(q, t)))
+                figures["run_search"].append(_timed(lambda q=query: run_search(q)))
+        app.config["SEARCH_CACHE_SECONDS"] = 30
+        for _ in range(runs):
+            for name, query in queries:
+                samples[name]["cached"].append(_timed(lambda q=query: run_search(q)))
+        cache.invalidate()
+        db.engine.dispose()
+    for name, _ in queries:
+        rows.append({"shape": name, "hits": hits[name],
+                     **{kind: percentiles(values) for kind, values in samples[name].items()}})
+    return rows
+
+
+def report(dialect: str, rows: list[dict]) -> bool:
+    """Print the table and the verdicts; return whether every target is met."""
+    print(f"\n[{dialect}] milliseconds, p50 / p95 / max over the runs")
+    print(f"{'shape':32} {'hits':>7}  {'matching':>20}  {'facets':>20}  {'run_search':>20}  "
+          f"{'cached p50':>10}")
+    met = True
+    for row in rows:
+        cells = "  ".join(f"{'/'.join(f'{v:.1f}' for v in row[kind]):>20}"
+                          for kind in ("matching", "facets", "run_search"))
+        print(f"{row['shape']:32} {row['hits']:>7}  {cells}  {row['cached'][0]:>10.2f}")
+    for row in rows:
+        p95, worst = row["matching"][1], max(row["matching"][2], row["run_search"][2])
+        verdicts = [f"matching p95 {p95:.1f} ms {'<=' if p95 <= MATCHING_P95_MS else '>'} "
+                    f"{MATCHING_P95_MS:.0f}: {'MET' if p95 <= MATCHING_P95_MS else 'NOT MET'}",
+                    f"max {worst:.1f} ms {'<=' if worst <= CEILING_MS else '>'} {CEILING_MS:.0f}: "
+                    f"{'MET' if worst <= CEILING_MS else 'NOT MET'}"]
+        met = met and p95 <= MATCHING_P95_MS and worst <= CEILING_MS
+        print(f"  {row['shape']:30} " + "; ".join(verdicts))
+    print(f"[{dialect}] all targets {'MET' if met else 'NOT MET'}")
+    return met
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000, help="listings (default 100,000)")
+    parser.add_argument("--dialect", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--runs", type=int, default=30, help="runs per shape (default 30)")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    dialects = ("sqlite", "postgresql") if args.dialect == "both" else (args.dialect,)
+    print(f"{args.n:,} listings, {args.runs} runs per shape; machine: {machine()}")
+    verdicts = {}
+    for dialect in dialects:
+        with benchmark_database(dialect, args.n, seed=args.seed) as built:
+            print(describe(built), flush=True)
+            verdicts[dialect] = report(dialect, measure(built.url, args.runs))
+    print("\nSummary: " + ", ".join(f"{d} {'MET' if ok else 'NOT MET'}" for d, ok in verdicts.items()))
+
+
+def machine() -> str:
+    """Cores, CPU model and Python version, for the record."""
+    cpuinfo = Path("/proc/cpuinfo")
+    models = [line.split(":", 1)[1].strip() for line in
+              (cpuinfo.read_text().splitlines() if cpuinfo.exists() else []) if line.startswith("model name")]
+    return f"{os.cpu_count()} cores, {models[0] if models else platform.machine()}, " \
+           f"Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    main()
