@@ -25,7 +25,6 @@ from marketplace.listings import services as listings
 from marketplace.listings.import_files import read_table, read_upload
 from marketplace.listings.import_models import ImportBatch, ImportState
 from marketplace.listings.import_validation import RowValidator, from_json
-from marketplace.orgs.models import OrgKind
 
 log = logging.getLogger(__name__)
 #: Files with this many rows (and imports of this many valid rows) run as background jobs.
@@ -53,14 +52,6 @@ def locale_context(locale: str):
         yield
 
 
-def _require_tto(actor: User) -> None:
-    org = actor.organisation
-    if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
-        raise NotAllowed(_("Only a university's technology-transfer officers manage listings."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can publish."))
-
-
 def can_manage(user: User, batch: ImportBatch) -> bool:
     """A verified university's tto manages the imports of their university."""
     return (user.is_authenticated and user.role is Role.TTO and user.org_verified
@@ -68,7 +59,7 @@ def can_manage(user: User, batch: ImportBatch) -> bool:
 
 
 def _require_batch(actor: User, batch: ImportBatch) -> None:
-    _require_tto(actor)
+    listings.require_publisher(actor)
     if actor.organisation_id != batch.organisation_id:
         raise NotAllowed(_("This import belongs to another university."))
 
@@ -97,7 +88,7 @@ def _defaults(user: User | None) -> dict:
 
 def upload(actor: User, stream, filename: str) -> ImportBatch:
     """Read and check an uploaded XLSX or CSV file and validate every row (large files in a job)."""
-    _require_tto(actor)
+    listings.require_publisher(actor)
     table = read_table(read_upload(stream))
     validator = RowValidator(table.headers, _defaults(actor))  # refuses missing columns now
     batch = ImportBatch(organisation_id=actor.organisation_id, created_by_id=actor.id,

@@ -61,7 +61,8 @@ def can_view(user: User, listing: Listing) -> bool:
     return user.is_admin or user.organisation_id == listing.organisation_id
 
 
-def _require_publisher(actor: User) -> None:
+def require_publisher(actor: User) -> None:
+    """Refuse anyone but a tto of a verified university (listings and their imports)."""
     org = actor.organisation
     if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
         raise NotAllowed(_("Only a university's technology-transfer officers manage listings."))
@@ -70,7 +71,7 @@ def _require_publisher(actor: User) -> None:
 
 
 def _require_editor(actor: User, listing: Listing) -> None:
-    _require_publisher(actor)
+    require_publisher(actor)
     if actor.organisation_id != listing.organisation_id:
         raise NotAllowed(_("This listing belongs to another university."))
 
@@ -116,7 +117,7 @@ def _check_unique(listing: Listing) -> None:
 
 def create_listing(actor: User, data: dict, *, commit: bool = True, is_demo: bool = False) -> Listing:
     """A tto creates a draft listing for their university."""
-    _require_publisher(actor)
+    require_publisher(actor)
     listing = Listing(organisation_id=actor.organisation_id, created_by_id=actor.id,
                       state=ListingState.DRAFT, is_demo=is_demo)
     listing.organisation = actor.organisation
