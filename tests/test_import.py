@@ -321,6 +321,9 @@ def test_discard_imports_nothing(client, tto):
     assert zh("This import is finished and can no longer be changed.") in response.get_data(as_text=True)
     assert listing_count() == 0
     assert "成果.xlsx" in client.get("/manage/imports").get_data(as_text=True)
+    events = db.session.scalars(select(AuditEvent.event).where(
+        AuditEvent.target_type == "import_batches").order_by(AuditEvent.id)).all()
+    assert events == ["import.uploaded", "import.discarded"]
 
 
 def test_another_universitys_tto_gets_403_and_changes_nothing(client, tto, app, make_user):

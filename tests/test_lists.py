@@ -105,7 +105,8 @@ def test_assemble_publish_and_supersede(client, tto, make_listing):
     assert f'href="/lists/{plist.id}/versions/1.pdf"' in old
     events = db.session.scalars(select(AuditEvent.event).where(
         AuditEvent.target_type == "published_lists").order_by(AuditEvent.id)).all()
-    assert events == ["list.created", "list.published", "list.published"]
+    assert events == ["list.created", "list.item_added", "list.item_added", "list.published",
+                      "list.updated", "list.item_removed", "list.published"]
 
     assert "2026年度清单（修订）" in client.get("/lists").get_data(as_text=True)
     page = client.get(f"/orgs/{org.id}").get_data(as_text=True)

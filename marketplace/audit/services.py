@@ -38,7 +38,12 @@ EVENTS = {
     "listing.attachment_removed": _l("Attachment removed"),
     "list.created": _l("List created"),
     "list.published": _l("List version published"),
+    "list.updated": _l("List edited"),
+    "list.item_added": _l("Listing added to a list"),
+    "list.item_removed": _l("Listing removed from a list"),
+    "import.uploaded": _l("Import file uploaded"),
     "import.completed": _l("Listings imported"),
+    "import.discarded": _l("Import discarded"),
 }
 
 

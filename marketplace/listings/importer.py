@@ -95,6 +95,9 @@ def upload(actor: User, stream, filename: str) -> ImportBatch:
                         filename=PurePosixPath((filename or "").replace("\\", "/")).name[:200] or "-",
                         state=ImportState.VALIDATING, total_rows=len(table.rows))
     db.session.add(batch)
+    db.session.flush()
+    audit.record("import.uploaded", actor=actor, target=batch, file=batch.filename,
+                 rows=batch.total_rows)
     if len(table.rows) < background_rows():
         _validate(batch, validator, table.rows)
         db.session.commit()
@@ -220,4 +223,5 @@ def discard(actor: User, batch: ImportBatch) -> None:
     _require_batch(actor, batch)
     _require_importable(batch)
     batch.state, batch.rows, batch.finished_at = ImportState.DISCARDED, [], utcnow()
+    audit.record("import.discarded", actor=actor, target=batch, file=batch.filename)
     db.session.commit()

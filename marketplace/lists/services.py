@@ -137,6 +137,8 @@ def update_list(actor: User, plist: PublishedList, *, title: str, description: s
     changed = {name: value for name, value in values.items() if getattr(plist, name) != value}
     for name, value in changed.items():
         setattr(plist, name, value)
+    if changed:
+        audit.record("list.updated", actor=actor, target=plist, fields=",".join(sorted(changed)))
     db.session.commit()
     return bool(changed)
 
@@ -151,6 +153,7 @@ def add_listing(actor: User, plist: PublishedList, listing: Listing) -> ListItem
         raise ServiceError(_("A list can hold at most %(n)d listings.", n=MAX_ITEMS))
     item = ListItem(listing=listing, position=max((i.position for i in plist.items), default=0) + 1)
     plist.items.append(item)
+    audit.record("list.item_added", actor=actor, target=plist, listing=listing.id)
     try:
         db.session.commit()
     except IntegrityError:  # added at the same moment in another request
@@ -167,6 +170,7 @@ def remove_listing(actor: User, plist: PublishedList, listing_id: int) -> None:
         raise ServiceError(_("This listing is not on the list."))
     plist.items.remove(item)
     _renumber(plist.items)
+    audit.record("list.item_removed", actor=actor, target=plist, listing=listing_id)
     db.session.commit()
 
 
