@@ -16,10 +16,8 @@ from marketplace.extensions import db
 from marketplace.listings import search
 from marketplace.listings.models import (
     Attachment,
-    ConversionMode,
     LegalStatus,
     Listing,
-    ListingKind,
     ListingMode,
     ListingState,
 )
@@ -223,12 +221,3 @@ def remove_attachment(actor: User, attachment: Attachment) -> None:
     db.session.commit()
     path.unlink(missing_ok=True)
 
-
-def mode_values(modes) -> list[ConversionMode]:
-    return [mode if isinstance(mode, ConversionMode) else ConversionMode(mode) for mode in modes]
-
-
-def kind_matches_number(kind: ListingKind, number: str) -> bool:
-    from marketplace.listings.patentno import patent_type
-
-    return patent_type(number) == kind.value
