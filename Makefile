@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := marketplace
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgresql lint translations extract-messages install install-dev migrate demo
+.PHONY: run test test-sqlite test-postgresql lint translations extract-messages install install-dev migrate demo vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,23 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed translations
-install-dev: $(VENV)/.installed-dev translations
+install: $(VENV)/.installed translations vendor
+install-dev: $(VENV)/.installed-dev translations vendor
+
+# Browser libraries come from npm (package.json + package-lock.json) and are copied next to our own
+# static files; neither node_modules nor the copies are committed.
+VENDOR_DIR := marketplace/static/vendor
+VENDOR_FILES := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/chart.umd.min.js
+vendor: $(VENDOR_FILES)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+$(VENDOR_DIR)/socket.io.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR_DIR)
+	cp node_modules/socket.io-client/dist/socket.io.min.js $@
+$(VENDOR_DIR)/chart.umd.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR_DIR)
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
 # Compiled catalogues are build output (not committed): compile whenever a .po is newer.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard marketplace/translations/*/LC_MESSAGES/messages.po))
