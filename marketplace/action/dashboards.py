@@ -83,7 +83,7 @@ def build(year: int, org_id: int | None = None) -> dict:
     all_deals = [deal for org in orgs for deal in deals[org.id]]
     listings = _published(ids, year)
     listing_field = dict(db.session.execute(select(Listing.id, Listing.field).where(
-        Listing.id.in_({d.listing_id for d in all_deals if d.listing_id}))).tuples())
+        Listing.id.in_({d.listing_id for d in all_deals if d.listing_id}))).all())
 
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     by_month_deals = Counter(deal.concluded_on.month for deal in all_deals)
@@ -145,7 +145,7 @@ def _metric_columns(metrics) -> list[tuple[str, str]]:
 def _metrics_table(orgs, values, deals, metrics) -> Table:
     enrolments = {e.organisation_id: e for e in db.session.scalars(select(Enrolment))}
     categories = dict(db.session.execute(select(UniversityProfile.organisation_id,
-                                                UniversityProfile.category)).tuples())
+                                                UniversityProfile.category)).all())
     reports = {r.organisation_id: r for r in db.session.scalars(select(Report))}
     rows = []
     for org in orgs:

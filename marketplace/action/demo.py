@@ -81,7 +81,7 @@ def _plan(tto, admin, enrolment) -> None:
         chosen = db.session.scalars(select(Listing.id).where(
             Listing.organisation_id == tto.organisation_id, Listing.field == field,
             Listing.kind == ListingKind.INVENTION, Listing.state == ListingState.PUBLISHED)
-            .order_by(Listing.id).limit(4)).all()
+            .order_by(Listing.grade, Listing.id).limit(4)).all()
         services.save_project(tto, plan, {"title": title, "platform": platform,
                                           "description": description, "listing_ids": list(chosen)})
     services.submit_plan(tto, plan)

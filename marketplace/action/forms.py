@@ -152,15 +152,18 @@ class ProjectForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")),
-                                                   ("return", _l("Return for revision"))],
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("approve", _l("Approve")),
+                                                   SelectChoice("return", _l("Return for revision"))],
                           validators=[DataRequired(message=_l("Choose a decision."))])
     comment = TextAreaField(_l("Comment to the university"), validators=[Optional(), Length(max=5000)],
                             description=_l("Required when returning: say what must be revised."))
 
-    def validate_comment(self, field):
-        if self.decision.data == "return" and not (field.data or "").strip():
-            raise ValidationError(_l("Say what must be revised."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data == "return" and not (self.comment.data or "").strip():
+            self.comment.errors = [*self.comment.errors, _l("Say what must be revised.")]
+            return False
+        return valid
 
 
 class ReportForm(FlaskForm):
@@ -177,9 +180,13 @@ class CaseForm(FlaskForm):
     deal_key = SelectField(_l("Recorded deal"), validate_choice=False)
     listing_id = SelectField(_l("Or: the listing it concerns"), validate_choice=False)
 
-    def validate_listing_id(self, field):
-        if not self.deal_key.data and not field.data:
-            raise ValidationError(_l("Choose the deal or the listing the case is about."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.deal_key.data and not self.listing_id.data:
+            self.listing_id.errors = [*self.listing_id.errors,
+                                      _l("Choose the deal or the listing the case is about.")]
+            return False
+        return valid
 
 
 class UnitForm(FlaskForm):

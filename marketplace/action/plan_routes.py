@@ -5,6 +5,7 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.action import exports, services
 from marketplace.action.forms import (
@@ -35,7 +36,7 @@ def _plan(plan_id: int) -> Plan:
 
 def _project_form(plan: Plan, project: PlanProject | None = None) -> ProjectForm:
     form = ProjectForm(obj=project, prefix=f"p{project.id}" if project else "new")
-    form.listing_ids.choices = [(li.id, f"{li.title}（{li.grade.value}）")
+    form.listing_ids.choices = [SelectChoice(li.id, f"{li.title}（{li.grade.value}）")
                                 for li in services.selectable_listings(plan.enrolment.organisation_id)]
     if project is not None and request.method == "GET":
         form.listing_ids.data = [li.id for li in project.listings]

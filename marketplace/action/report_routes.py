@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.action import registry
 from marketplace.action import report_services as reports
@@ -28,10 +29,10 @@ def _case_form(report: Report, form: CaseForm | None = None) -> CaseForm:
     form = form or CaseForm()
     deals = registry.deals(report.organisation_id, report.year)
     used = {case.deal_key for case in report.cases}
-    form.deal_key.choices = [("", _("No recorded deal: describe it by hand"))] + [
-        (d.key, f"{d.concluded_on.isoformat()} {d.title}") for d in deals if d.key not in used]
-    form.listing_id.choices = [("", "—")] + [
-        (str(li.id), li.title) for li in selectable_listings(report.organisation_id)]
+    form.deal_key.choices = [SelectChoice("", _("No recorded deal: describe it by hand"))] + [
+        SelectChoice(d.key, f"{d.concluded_on.isoformat()} {d.title}") for d in deals if d.key not in used]
+    form.listing_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(li.id), li.title) for li in selectable_listings(report.organisation_id)]
     return form
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.models import Role
 from marketplace.action import metrics as _metrics  # noqa: F401  (registers the action's metrics)
@@ -143,7 +144,7 @@ def universities():
         Organisation.kind == OrgKind.UNIVERSITY, Organisation.status == OrgStatus.VERIFIED)
         .order_by(Organisation.name)).all()
     categories = dict(db.session.execute(select(UniversityProfile.organisation_id,
-                                                UniversityProfile.category)).tuples())
+                                                UniversityProfile.category)).all())
     enrolments = {e.organisation_id: e for e in db.session.scalars(
         select(Enrolment).options(selectinload(Enrolment.plan), selectinload(Enrolment.batch)))}
     return render_template("action/universities.html", orgs=orgs, categories=categories,
@@ -205,7 +206,8 @@ def unit_list():
         .order_by(Listing.id.desc())).all()
     all_units = units.units_of(org_id)
     assign_form = AssignForm()
-    assign_form.unit_id.choices = [("", _("No unit"))] + [(str(u.id), u.name) for u in all_units]
+    assign_form.unit_id.choices = [SelectChoice("", _("No unit"))] + [
+        SelectChoice(str(u.id), u.name) for u in all_units]
     return render_form("action/units.html", form, units=all_units, counts=units.unit_counts(org_id),
                        listings=listings, by_listing=units.unit_by_listing(org_id),
                        assign_form=assign_form, empty_form=EmptyForm())

@@ -86,11 +86,11 @@ def unit_by_listing(org_id: int | None = None) -> dict[int, SecondaryUnit]:
         SecondaryUnit, SecondaryUnit.id == ListingUnit.unit_id)
     if org_id is not None:
         query = query.where(SecondaryUnit.organisation_id == org_id)
-    return dict(db.session.execute(query).tuples())
+    return dict(db.session.execute(query).all())
 
 
 def unit_counts(org_id: int) -> dict[int, int]:
     """unit id -> how many listings it has."""
     return dict(db.session.execute(
         select(ListingUnit.unit_id, func.count()).join(SecondaryUnit)
-        .where(SecondaryUnit.organisation_id == org_id).group_by(ListingUnit.unit_id)).tuples())
+        .where(SecondaryUnit.organisation_id == org_id).group_by(ListingUnit.unit_id)).all())
