@@ -43,7 +43,8 @@ _numbers = iter(range(1, 10_000))
 def make_listing(app):
     def _make(org, *, grade=Grade.A, kind=ListingKind.INVENTION, published_at=None,
               state=ListingState.PUBLISHED, title="一种固态电解质膜", field="materials"):
-        listing = Listing(organisation=org, state=state, title=title, abstract="一种高离子电导率的固态电解质膜。",
+        listing = Listing(organisation=org, state=state, title=title,
+                          abstract="一种高离子电导率的固态电解质膜。",
                           field=field, inventors="张伟", kind=kind, grade=grade, trl=5,
                           legal_status=LegalStatus.PENDING if kind.is_patent else LegalStatus.NOT_APPLICABLE,
                           contact_name="王", contact_email="tto@example.edu.cn",
@@ -98,7 +99,8 @@ def test_batch2_plan_is_returned_with_a_comment_resubmitted_and_approved(
     assert post(client, f"/action/plans/{plan.id}", SECTIONS).status_code == 302
     assert plan.goals == SECTIONS["goals"] and plan.target_amount == Decimal("5000000")
     response = post(client, f"/action/plans/{plan.id}/projects", {
-        "new-title": "钠电池材料专利组合", "new-platform": "全国重点实验室", "new-description": "布局核心专利。",
+        "new-title": "钠电池材料专利组合", "new-platform": "全国重点实验室",
+        "new-description": "布局核心专利。",
         "new-listing_ids": str(listing.id)})
     assert response.status_code == 302
     assert [li.id for li in plan.projects[0].listings] == [listing.id]
@@ -136,7 +138,8 @@ def test_batch2_plan_is_returned_with_a_comment_resubmitted_and_approved(
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.get_data())
     for expected in (org.name, "第二批次", "将成果转化纳入二级单位绩效考核。", "钠电池材料专利组合",
-                     "一种钠离子电池负极材料", "全国重点实验室", zh("2. Goals"), zh("Submitted after the deadline")):
+                     "一种钠离子电池负极材料", "全国重点实验室", zh("2. Goals"),
+                     zh("Submitted after the deadline")):
         assert expected in text, expected
     assert "设立高价值专利培育专项资金" not in text  # version 2 has the revised measures
     assert SECTIONS["measures"] in pdf_text(client.get(f"/action/plans/{plan.id}/versions/1.pdf").get_data())
@@ -235,7 +238,8 @@ def test_prefilled_figures_equal_counts_computed_from_the_test_data(
         return at is not None and at.astimezone(registry.ACTION_ZONE).year == 2025
 
     expected = {
-        "listings_published": sum(1 for li in made if li.organisation_id == org.id and in_2025(li.published_at)),
+        "listings_published": sum(1 for li in made
+                                  if li.organisation_id == org.id and in_2025(li.published_at)),
         "high_value_patents_published": sum(
             1 for li in made if li.organisation_id == org.id and in_2025(li.published_at)
             and li.grade is Grade.A and li.kind is not ListingKind.ACHIEVEMENT),
@@ -259,7 +263,8 @@ def test_prefilled_figures_equal_counts_computed_from_the_test_data(
     post(client, f"/action/reports/{report.id}/submit")
     assert report.state is ReportState.SUBMITTED
     figures = {f["key"]: f for f in report.figures}
-    assert figures["listings_published"] == {**figures["listings_published"], "platform": "4", "declared": "6"}
+    assert figures["listings_published"] == {**figures["listings_published"], "platform": "4",
+                                             "declared": "6"}
     assert figures["high_value_patents_published"]["declared"] == "2"
     make_listing(org, published_at=_at(2025, 4))  # later data does not change a submitted report
     assert {f["key"]: f["platform"] for f in report.figures}["listings_published"] == "4"
@@ -313,7 +318,8 @@ def test_cases_come_from_registered_deal_sources_and_metrics_from_registered_fea
         assert "收到合作意向" in page and '<td class="num platform">17</td>' in page
         assert "licence:7" in page
         post(client, f"/action/reports/{report.id}/cases",
-             {"title": "许可案例", "narrative": "许可给青禾新材料。", "deal_key": "licence:7", "listing_id": ""})
+             {"title": "许可案例", "narrative": "许可给青禾新材料。", "deal_key": "licence:7",
+              "listing_id": ""})
         case = report.cases[0]
         assert case.deal["amount"] == "120000.00" and case.listing_id == listing.id
         # a deal of another university cannot be cited
@@ -392,7 +398,8 @@ def test_another_university_cannot_see_or_change_the_plan_report_or_units(
     plan = action.enrolment_of(enrolled.organisation_id).plan
     action.update_plan(enrolled, plan, {k: v for k, v in SECTIONS.items() if not k.startswith("target")})
     own = make_listing(enrolled.organisation)
-    project = action.save_project(enrolled, plan, {"title": "项目", "description": "说明", "listing_ids": [own.id]})
+    project = action.save_project(enrolled, plan, {"title": "项目", "description": "说明",
+                                                   "listing_ids": [own.id]})
     action.submit_plan(enrolled, plan)
     intruder = make_user(Role.TTO)
     foreign = make_listing(intruder.organisation, title="别校专利")

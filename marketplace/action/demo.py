@@ -7,9 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
-from marketplace.action import registry
+from marketplace.action import registry, services, units
 from marketplace.action import report_services as reports
-from marketplace.action import services, units
 from marketplace.action.models import Batch, PlanState, UniversityCategory
 from marketplace.action.registry import ACTION_ZONE
 from marketplace.action.report_models import Report, ReportState
@@ -35,8 +34,8 @@ CONVERSIONS = {
 UNITS = {"materials": "材料科学与工程学院", "energy": "能源与动力工程学院", "it": "信息科学与工程学院",
          "equipment": "机械与动力工程学院", "biomedicine": "生物工程学院"}
 PLAN = {
-    "basis": "学校现有有效发明专利2,100余件，近三年专利转让许可合同金额累计1.2亿元。技术转移中心设专职人员18名，"
-             "其中知识产权专员6名，已建立职务科技成果披露和专利申请前评估制度。",
+    "basis": "学校现有有效发明专利2,100余件，近三年专利转让许可合同金额累计1.2亿元。"
+             "技术转移中心设专职人员18名，其中知识产权专员6名，已建立职务科技成果披露和专利申请前评估制度。",
     "goals": "到2024年底，培育高价值专利（组合）30项，实现高价值专利转化50项，合同金额不低于1亿元；"
              "形成可复制、可推广的高校高价值专利培育转化机制。",
     "organisation": "成立由校长任组长、分管副校长任副组长的“百校千项”行动领导小组，技术转移中心会同科研院、"
@@ -105,7 +104,8 @@ def _report(tto) -> None:
         return
     reports.save_report(tto, report, (
         f"{year}年，学校按照实施方案推进高价值专利培育转化：完善专利申请前评估，发布年度高价值专利清单，"
-        "在平台上发布专利和成果，组织面向新材料和新能源企业的专场对接，多项专利实现许可、转让和作价投资。"), {})
+        "在平台上发布专利和成果，组织面向新材料和新能源企业的专场对接，"
+        "多项专利实现许可、转让和作价投资。"), {})
     deals = registry.deals(tto.organisation_id, year)
     if deals and not report.cases:
         deal = deals[0]

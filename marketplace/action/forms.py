@@ -169,7 +169,7 @@ class ReviewForm(FlaskForm):
 class ReportForm(FlaskForm):
     """The narrative; the figures are read from the request (one per registered metric)."""
 
-    narrative = TextAreaField(_l("Narrative of the year's results"),
+    narrative = TextAreaField(_l("Narrative of the year’s results"),
                               validators=[Optional(), Length(max=30000)])
 
 

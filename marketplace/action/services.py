@@ -298,6 +298,7 @@ def review_plan(actor: User, plan: Plan, decision: PlanState, comment: str | Non
     db.session.commit()
     if version.submitted_by is not None:
         send_mail(version.submitted_by.email, _l("Your implementation plan was reviewed"),
-                  "action_plan_reviewed", version.submitted_by.locale, user=version.submitted_by, plan=plan, version=version,
+                  "action_plan_reviewed", version.submitted_by.locale, user=version.submitted_by,
+                  plan=plan, version=version,
                   approved=decision is PlanState.APPROVED)
     return version
