@@ -65,6 +65,8 @@ def _check_production_secrets(app: Flask) -> None:
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees every table."""
     from marketplace.accounts import models as _accounts  # noqa: F401
+    from marketplace.action import models as _action  # noqa: F401
+    from marketplace.action import report_models as _action_reports  # noqa: F401
     from marketplace.audit import models as _audit  # noqa: F401
     from marketplace.jobs import models as _jobs  # noqa: F401
     from marketplace.listings import import_models as _imports  # noqa: F401
@@ -75,6 +77,7 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.routes import bp as auth_bp
+    from marketplace.action.routes import bp as action_bp
     from marketplace.admin.routes import bp as admin_bp
     from marketplace.api.routes import bp as api_bp
     from marketplace.listings.import_routes import bp as imports_bp
@@ -86,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(action_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -8,7 +8,7 @@ organisation's invitations, members and unpublished profile) are separate tests 
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,16 @@ from marketplace import create_app
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.services import _reset_serializer
+from marketplace.action.models import (
+    Batch,
+    Enrolment,
+    Plan,
+    PlanProject,
+    PlanState,
+    PlanVersion,
+    UniversityCategory,
+)
+from marketplace.action.report_models import Report, ReportState, SecondaryUnit, TypicalCase
 from marketplace.config import TestConfig
 from marketplace.db_types import utcnow
 from marketplace.extensions import db, limiter
@@ -76,6 +86,31 @@ class World:
     plist: PublishedList
     version: ListVersion
     batch: ImportBatch
+    #: The action: batch 2 with university A enrolled, its submitted plan (version 1, one project),
+    #: its submitted 2024 report with one case, and one secondary unit.
+    action: dict = field(default_factory=dict)
+
+
+def _action_world(org_a: Organisation, tto: User, listing: Listing) -> dict:
+    batch = Batch(number=2, name="第二批次", starts_on=date(2023, 3, 1), plan_due_on=date(2023, 3, 31),
+                  ends_on=date(2024, 12, 31), eligible_categories=["pilot", "other"])
+    enrolment = Enrolment(batch=batch, organisation=org_a, category=UniversityCategory.OTHER,
+                          enrolled_by_id=tto.id)
+    plan = Plan(enrolment=enrolment, state=PlanState.SUBMITTED, goals="目标")
+    project = PlanProject(title="重点项目", description="说明", listings=[listing])
+    plan.projects = [project]
+    version = PlanVersion(plan=plan, number=1, snapshot={
+        "university": org_a.name, "batch": {"number": 2, "name": batch.name},
+        "sections": {"goals": "目标"}, "targets": {}, "projects": []}, submitted_by_id=tto.id)
+    db.session.add_all([batch, enrolment, plan])
+    db.session.flush()
+    report = Report(organisation=org_a, enrolment_id=enrolment.id, year=2024, state=ReportState.SUBMITTED,
+                    narrative="成效", declared={}, figures=[], submitted_at=utcnow())
+    case = TypicalCase(report=report, title="案例", narrative="经过", listing_id=listing.id)
+    unit = SecondaryUnit(organisation_id=org_a.id, name="材料学院")
+    db.session.add_all([batch, enrolment, plan, project, version, report, case, unit])
+    return {"batch": batch, "plan": plan, "project": project, "report": report, "case": case,
+            "unit": unit}
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +195,12 @@ def world(app) -> World:
     batch = ImportBatch(organisation=org_a, created_by_id=users["tto"].id, filename="a.xlsx",
                         state=ImportState.VALIDATED)
     db.session.add_all([attachment, plist, version, batch])
+    action = _action_world(org_a, users["tto"], listing)
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
     return World(
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
-        batch=batch,
+        batch=batch, action=action,
         users=users,
         org_a=org_a,
         pending_org=pending,
@@ -247,6 +283,26 @@ def list_id(world: World) -> dict:
 
 def list_version(world: World) -> dict:
     return {"list_id": world.plist.id, "number": world.version.number}
+
+
+def action_batch(world: World) -> dict:
+    return {"batch_id": world.action["batch"].id}
+
+
+def action_plan(world: World) -> dict:
+    return {"plan_id": world.action["plan"].id}
+
+
+def action_project(world: World) -> dict:
+    return {"plan_id": world.action["plan"].id, "project_id": world.action["project"].id}
+
+
+def action_plan_version(world: World) -> dict:
+    return {"plan_id": world.action["plan"].id, "number": 1}
+
+
+def action_report(world: World) -> dict:
+    return {"report_id": world.action["report"].id}
 
 
 _LOGGED_IN_TO_DASHBOARD = {persona: "/dashboard" for persona in LOGGED_IN}
@@ -340,6 +396,42 @@ ACCESS: dict[str, Access] = {
     "lists.move_item": Access("POST", lambda w: {"list_id": w.plist.id, "listing_id": w.listing.id},
                               TTO, status=302, data={"direction": "up"}),
     "lists.publish": Access("POST", list_id, TTO, status=302),
+    # action: university A's verified tto and the platform admins; reviews and settings for
+    # admins only; the typical cases are public. University A's plan and report are submitted, so
+    # editing them is refused with a message (302) or the empty form is invalid (422).
+    "action.index": Access("GET", no_args, TTO | PLATFORM_ADMIN, status=200),
+    "action.cases": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "action.seed_batches": Access("POST", no_args, PLATFORM_ADMIN, status=302),
+    "action.batch": Access("GET", action_batch, PLATFORM_ADMIN, status=200),
+    "action.enrol": Access("POST", action_batch, TTO, status=302),
+    "action.universities": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    "action.set_category": Access("POST", lambda w: {"org_id": w.org_a.id}, PLATFORM_ADMIN, status=302,
+                                  data={"category": "pilot"}),
+    "action.review_queue": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    "action.plan": Access("GET", action_plan, TTO | PLATFORM_ADMIN, status=200),
+    "action.add_project": Access("POST", action_plan, TTO, status=422),
+    "action.edit_project": Access("GET", action_project, TTO, status=200),
+    "action.remove_project": Access("POST", action_project, TTO, status=302),
+    "action.submit_plan": Access("POST", action_plan, TTO, status=302),
+    "action.review_plan": Access("POST", action_plan, PLATFORM_ADMIN, status=422),
+    "action.plan_version": Access("GET", action_plan_version, TTO | PLATFORM_ADMIN, status=200),
+    "action.plan_pdf": Access("GET", action_plan_version, TTO | PLATFORM_ADMIN, status=200),
+    "action.start_report": Access("POST", no_args, TTO, status=302),
+    "action.report": Access("GET", action_report, TTO | PLATFORM_ADMIN, status=200),
+    "action.submit_report": Access("POST", action_report, TTO, status=302),
+    "action.review_report": Access("POST", action_report, PLATFORM_ADMIN, status=422),
+    "action.add_case": Access("POST", action_report, TTO, status=422),
+    "action.remove_case": Access("POST", lambda w: {"report_id": w.action["report"].id,
+                                                    "case_id": w.action["case"].id}, TTO, status=302),
+    "action.unit_list": Access("GET", no_args, TTO, status=200),
+    "action.remove_unit": Access("POST", lambda w: {"unit_id": w.action["unit"].id}, TTO, status=302),
+    "action.assign_units": Access("POST", no_args, TTO, status=302),
+    "action.national_dashboard": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    "action.national_export": Access("GET", lambda w: {"table_key": "universities", "fmt": "csv"},
+                                     PLATFORM_ADMIN, status=200),
+    "action.university_dashboard": Access("GET", no_args, TTO, status=200),
+    "action.university_export": Access("GET", lambda w: {"table_key": "units", "fmt": "xlsx"}, TTO,
+                                       status=200),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.

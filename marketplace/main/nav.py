@@ -30,6 +30,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_l("Our lists"), "lists.manage", frozenset({Role.TTO, Role.ADMIN}), "lists.manage"),
     NavItem(_l("My patents"), "listings.mine", frozenset({Role.INVENTOR}), "listings.mine"),
     NavItem(_l("My organisation"), "orgs.mine", MEMBER_ROLES, "orgs."),
+    NavItem(_l("Typical cases"), "action.cases", ALL_ROLES, "action.cases", public=True),
+    NavItem(_l("The action"), "action.index", frozenset({Role.TTO, Role.ADMIN}), "action."),
     NavItem(_l("Overview"), "admin.dashboard", frozenset({Role.ADMIN}), "admin.dashboard"),
     NavItem(_l("Verification queue"), "admin.organisations", frozenset({Role.ADMIN}),
             "admin.organisation"),
