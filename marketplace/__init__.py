@@ -67,10 +67,12 @@ def _import_models() -> None:
     from marketplace.accounts import models as _accounts  # noqa: F401
     from marketplace.audit import models as _audit  # noqa: F401
     from marketplace.jobs import models as _jobs  # noqa: F401
+    from marketplace.ledger import models as _ledger  # noqa: F401
     from marketplace.listings import import_models as _imports  # noqa: F401
     from marketplace.listings import models as _listings  # noqa: F401
     from marketplace.lists import models as _lists  # noqa: F401
     from marketplace.orgs import models as _orgs  # noqa: F401
+    from marketplace.payments import models as _payments  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -44,6 +44,14 @@ EVENTS = {
     "import.uploaded": _l("Import file uploaded"),
     "import.completed": _l("Listings imported"),
     "import.discarded": _l("Import discarded"),
+    "payment.started": _l("Payment started"),
+    "payment.succeeded": _l("Payment received"),
+    "payment.failed": _l("Payment failed"),
+    "payment.cancelled": _l("Payment cancelled"),
+    "payment.refunded": _l("Payment refunded"),
+    "payment.mismatch": _l("Payment provider data did not match"),
+    "ledger.split_changed": _l("Revenue split changed"),
+    "ledger.shares_changed": _l("Inventor shares changed"),
 }
 
 
