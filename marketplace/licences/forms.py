@@ -20,6 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from marketplace.licences.eligibility import promotional_terms
@@ -48,11 +49,12 @@ class DeclarationForm(FlaskForm):
     """The declaration's terms (Implementing Rules r. 85) and the facts the eligibility check needs."""
 
     payment_method = RadioField(_l("Payment method"), validators=[_required()],
-                                choices=[(m.value, label) for m, label in METHOD_LABELS.items()])
+                                choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()])
     fee_amount = _money(_l("Lump sum or entry fee (CNY)"),
                         description=_l("For a lump sum, or the entry fee of entry fee plus royalty."))
     royalty_base = SelectField(_l("Royalty base"), validators=[Optional()],
-                               choices=[("", "—")] + [(b.value, label) for b, label in BASE_LABELS.items()])
+                               choices=[SelectChoice("", "—"), *(SelectChoice(b.value, label)
+                                                                  for b, label in BASE_LABELS.items())])
     royalty_rate = DecimalField(_l("Royalty rate (%)"), places=2, validators=[Optional(), NumberRange(
         min=0.01, max=100, message=_l("Give a percentage above 0 and at most 100."))])
     payment_standard = TextAreaField(
@@ -67,7 +69,7 @@ class DeclarationForm(FlaskForm):
         min=1, max=3650, message=_l("Give a number of days from 1 to 3650."))],
         description=_l("先试用后付费: leave empty to offer no trial."))
     trial_trigger = SelectField(_l("Payment trigger of a trial"), validators=[Optional()],
-                                choices=[(t.value, label) for t, label in TRIGGER_LABELS.items()])
+                                choices=[SelectChoice(t.value, label) for t, label in TRIGGER_LABELS.items()])
     notice_email = EmailField(_l("E-mail for written notices"), validators=[
         _required(), Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
         Length(max=254)])
@@ -160,7 +162,7 @@ class AgreementForm(FlaskForm):
     """An agreement negotiated elsewhere, recorded on the listing."""
 
     kind = SelectField(_l("Kind"), validators=[_required()],
-                       choices=[(k.value, label) for k, label in AGREEMENT_LABELS.items()])
+                       choices=[SelectChoice(k.value, label) for k, label in AGREEMENT_LABELS.items()])
     counterparty = StringField(_l("Other party"), validators=[_required(), Length(max=200)])
     signed_on = DateField(_l("Signed on"), validators=[_required()])
     starts_on = DateField(_l("Term starts"), validators=[Optional()])
@@ -194,8 +196,8 @@ class SignForm(FlaskForm):
 
 class PayForm(FlaskForm):
     method = RadioField(_l("Pay by"), validators=[_required()], default="bank_transfer",
-                        choices=[("bank_transfer", _l("Bank transfer (对公转账)")),
-                                 ("stripe", _l("Card, Alipay or WeChat Pay"))])
+                        choices=[SelectChoice("bank_transfer", _l("Bank transfer (对公转账)")),
+                                 SelectChoice("stripe", _l("Card, Alipay or WeChat Pay"))])
 
 
 class DayForm(FlaskForm):

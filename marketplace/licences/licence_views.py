@@ -83,13 +83,17 @@ def licence(licence_id):
     item = _visible(licence_id)
     from marketplace.payments import services as payments
 
+    fee_payments = payments.payments_for(royalties.FEE_PURPOSE, item.id)
+    report_payments = {r.id: payments.payments_for(royalties.ROYALTY_PURPOSE, r.id) for r in item.reports}
     return render_template(
         "licences/licence.html", item=item, document=json.loads(item.document),
-        licensee=licensing.is_licensee(current_user, item),
-        licensor=licensing.is_licensor(current_user, item),
-        fee_payments=payments.payments_for(royalties.FEE_PURPOSE, item.id),
-        pay_form=PayForm(), day_form=DayForm(), reason_form=ReasonForm(), record_form=RecordForm(),
-        report_form=ReportForm(), today=licensing.local_date(licensing.utcnow()))
+        doc=json.loads(item.document), licensee=licensing.is_licensee(current_user, item),
+        licensor=licensing.is_licensor(current_user, item), fee_payments=fee_payments,
+        fee_open=any(p.is_open for p in fee_payments), report_payments=report_payments,
+        report_open={key: any(p.is_open for p in value) for key, value in report_payments.items()},
+        pay_form_data=PayForm(), day_form=DayForm(), reason_form=ReasonForm(),
+        record_form=RecordForm(), report_form=ReportForm(),
+        today=licensing.local_date(licensing.utcnow()))
 
 
 @bp.route("/licences/<int:licence_id>/agreement.json")

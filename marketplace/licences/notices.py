@@ -8,7 +8,7 @@ hooks, which run inside the payments service's transaction) and drops them if it
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -61,8 +61,16 @@ def _members(org_id: int, role: Role) -> list[User]:
         User.organisation_id == org_id, User.role == role, User.active.is_(True)).order_by(User.id)))
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link, also outside a request (jobs, the command line): based on PUBLIC_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
 def _licence_url(licence: OpenLicence) -> str:
-    return url_for("licences.licence", licence_id=licence.id, _external=True)
+    return external_url("licences.licence", licence_id=licence.id)
 
 
 def _event(licence: OpenLicence, subject, message, *, to_licensor=True, to_licensee=True) -> list[Message]:
@@ -86,7 +94,7 @@ def accepted(licence: OpenLicence) -> None:
                      {"licensor": licence.licensor.name, "licensee": licence.licensee.name,
                       "notice": _notice_text(licence), "sha256": licence.sha256,
                       "url": _licence_url(licence),
-                      "verify_url": url_for("licences.verify", sha256=licence.sha256, _external=True)})
+                      "verify_url": external_url("licences.verify", sha256=licence.sha256)})
     if licence.fee_amount and licence.state.value == "awaiting_payment":
         message = _l("%(company)s signed an open licence. It takes effect when the fee of "
                      "¥%(fee)s is paid.", company=licence.licensee.name, fee=f"{licence.fee_amount:,}")

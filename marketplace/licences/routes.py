@@ -13,7 +13,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
-from marketplace.licences import eligibility
+from marketplace.licences import eligibility, labels
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
     AgreementForm,
@@ -36,6 +36,11 @@ from marketplace.permissions import roles_required, verified_org_required
 
 bp = Blueprint("licences", __name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return labels.labels()
 
 
 def _me() -> User:
@@ -119,6 +124,9 @@ def verify(sha256):
 @roles_required(Role.TTO, Role.ADMIN)
 def manage():
     """Declarations and licences of your university (admins: declarations awaiting announcement)."""
+    chosen = request.args.get("listing", type=int)
+    if chosen:
+        return redirect(url_for("licences.listing", listing_id=chosen))
     query = select(OpenLicenceDeclaration).order_by(OpenLicenceDeclaration.updated_at.desc())
     licences_query = select(OpenLicence).order_by(OpenLicence.record_due_on)
     patents = []
