@@ -81,16 +81,20 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.admin.routes import bp as admin_bp
     from marketplace.api.routes import bp as api_bp
     from marketplace.licences.routes import bp as licences_bp
+    from marketplace.ledger.routes import bp as ledger_bp
     from marketplace.listings.import_routes import bp as imports_bp
     from marketplace.listings.routes import bp as listings_bp
     from marketplace.lists.routes import bp as lists_bp
     from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
     from marketplace.main.routes import bp as main_bp
     from marketplace.orgs.routes import bp as orgs_bp
+    from marketplace.payments.routes import bp as payments_bp
 
     for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(licences_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(ledger_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -33,12 +33,19 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_l("Licences"), "licences.mine", frozenset({Role.TTO, Role.COMPANY}), "licences.mine"),
     NavItem(_l("Open-licence declarations"), "licences.manage", frozenset({Role.TTO, Role.ADMIN}),
             "licences.manage"),
+    NavItem(_l("Payments"), "payments.manage", frozenset({Role.TTO}), "payments.manage"),
+    NavItem(_l("Our payments"), "payments.mine", frozenset({Role.COMPANY, Role.INVESTOR}),
+            "payments.mine"),
+    NavItem(_l("My revenue"), "ledger.my_statement", frozenset({Role.INVENTOR}),
+            "ledger.my_statement"),
     NavItem(_l("My organisation"), "orgs.mine", MEMBER_ROLES, "orgs."),
     NavItem(_l("Overview"), "admin.dashboard", frozenset({Role.ADMIN}), "admin.dashboard"),
     NavItem(_l("Verification queue"), "admin.organisations", frozenset({Role.ADMIN}),
             "admin.organisation"),
     NavItem(_l("Users"), "admin.users", frozenset({Role.ADMIN}), "admin.users"),
     NavItem(_l("Audit log"), "admin.audit", frozenset({Role.ADMIN}), "admin.audit"),
+    NavItem(_l("Payments"), "payments.admin_overview", frozenset({Role.ADMIN}),
+            "payments.admin_overview"),
 ]
 
 

@@ -6,7 +6,7 @@ payment id, so a retried request never creates a second session or refund.
 """
 
 import stripe
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 
 from marketplace.payments.providers import PaymentProvider, ProviderError
@@ -17,6 +17,14 @@ METHODS = ("card", "alipay", "wechat_pay")
 TOLERANCE = 300
 #: Checkout pages stay payable this long (Stripe allows 30 minutes to 24 hours).
 CHECKOUT_LIFETIME = 3600
+
+
+def _external_url(endpoint: str, **values) -> str:
+    """An absolute URL; outside a request (jobs, command line) based on ``PUBLIC_URL``."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for(endpoint, _external=True, **values)
 
 
 class StripeProvider(PaymentProvider):
@@ -47,9 +55,9 @@ class StripeProvider(PaymentProvider):
             "metadata": {"payment_id": payment.public_id, "purpose": payment.purpose},
             "payment_intent_data": {"metadata": {"payment_id": payment.public_id},
                                     "description": payment.description[:250]},
-            "success_url": url_for("payments.stripe_return", public_id=payment.public_id,
-                                   _external=True) + "?session_id={CHECKOUT_SESSION_ID}",
-            "cancel_url": url_for("payments.status", public_id=payment.public_id, _external=True),
+            "success_url": _external_url("payments.stripe_return", public_id=payment.public_id)
+            + "?session_id={CHECKOUT_SESSION_ID}",
+            "cancel_url": _external_url("payments.status", public_id=payment.public_id),
             "expires_at": int(utcnow().timestamp()) + CHECKOUT_LIFETIME,
             "locale": "zh",
         }
@@ -66,18 +74,18 @@ class StripeProvider(PaymentProvider):
     def checkout_session(self, session_id: str) -> dict:
         """The Checkout Session as Stripe has it now (for the success page)."""
         try:
-            return self.client().v1.checkout.sessions.retrieve(session_id)
+            return self.client().v1.checkout.sessions.retrieve(session_id).to_dict()
         except stripe.StripeError as error:
             raise ProviderError(str(error)) from error
 
     def fetch_payment(self, intent_id: str) -> tuple[dict, dict | None]:
         """Re-read the PaymentIntent and its latest charge from Stripe (never trust an event)."""
         try:
-            intent = self.client().v1.payment_intents.retrieve(intent_id)
+            intent = self.client().v1.payment_intents.retrieve(intent_id).to_dict()
             charge_id = intent.get("latest_charge")
             if isinstance(charge_id, dict):
                 charge_id = charge_id.get("id")
-            charge = self.client().v1.charges.retrieve(charge_id) if charge_id else None
+            charge = self.client().v1.charges.retrieve(charge_id).to_dict() if charge_id else None
         except stripe.StripeError as error:
             raise ProviderError(str(error)) from error
         return intent, charge
@@ -112,7 +120,7 @@ class StripeProvider(PaymentProvider):
             result = self.client().v1.refunds.create(
                 {"payment_intent": payment.provider_payment_id,
                  "metadata": {"payment_id": payment.public_id}},
-                {"idempotency_key": f"refund-{payment.public_id}"})
+                {"idempotency_key": f"refund-{payment.public_id}"}).to_dict()
         except stripe.StripeError as error:
             raise ProviderError(getattr(error, "user_message", None) or str(error)) from error
         if result.get("status") not in ("succeeded", "pending"):
@@ -120,9 +128,10 @@ class StripeProvider(PaymentProvider):
         payment.provider_refund_id = result["id"]
 
     def parse_event(self, payload: bytes, signature: str | None):
-        """Verify the signature (and its age) and return the event; raises ValueError or
-        ``stripe.SignatureVerificationError``."""
+        """Verify the signature (and its age) and return the event as a plain dict; raises
+        ValueError or ``stripe.SignatureVerificationError``."""
         secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
         if not secret:
             raise stripe.SignatureVerificationError("no webhook secret configured", signature)
-        return stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE)
+        event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE)
+        return event.to_dict()
