@@ -48,7 +48,10 @@ def defer(messages: list[Message]) -> None:
 def _send_deferred(session) -> None:
     messages = session.info.pop(_KEY, None)
     if messages:
-        send(messages)
+        # The session cannot run SQL here: render in a fresh request context (anonymous, so
+        # the layout's context processors query nothing), with links based on PUBLIC_URL.
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+            send(messages)
 
 
 @event.listens_for(Session, "after_rollback")
