@@ -4,7 +4,7 @@ royalty reports and CNIPA recordation."""
 import io
 import json
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -124,7 +124,9 @@ def _act(item: OpenLicence, action, success: str):
         flash_service_error(error)
         return redirect(url_for("licences.licence", licence_id=item.id))
     flash(success, "success")
-    return result or redirect(url_for("licences.licence", licence_id=item.id))
+    if isinstance(result, Response):
+        return result
+    return redirect(url_for("licences.licence", licence_id=item.id))
 
 
 def _form_errors(form) -> None:

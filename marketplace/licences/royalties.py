@@ -4,7 +4,7 @@ feature (the purposes registered with its registry)."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -112,17 +112,25 @@ def pay_report(actor: User, report: RoyaltyReport, method: str):
                       end=report.period_end.isoformat(), title=licence.listing.title))
 
 
+def _path(endpoint: str, **values) -> str:
+    """A path to one of our pages, also outside a request (the payments feature's notices)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for(endpoint, **values)
+
+
 def _describe_fee(payment) -> tuple[str, str]:
     licence = db.session.get(OpenLicence, payment.subject_id)
     return (_("Open licence fee: %(title)s", title=licence.listing.title),
-            url_for("licences.licence", licence_id=licence.id))
+            _path("licences.licence", licence_id=licence.id))
 
 
 def _describe_royalty(payment) -> tuple[str, str]:
     report = db.session.get(RoyaltyReport, payment.subject_id)
     return (_("Royalty %(start)s to %(end)s: %(title)s", start=report.period_start.isoformat(),
               end=report.period_end.isoformat(), title=report.licence.listing.title),
-            url_for("licences.licence", licence_id=report.licence_id))
+            _path("licences.licence", licence_id=report.licence_id))
 
 
 def _register() -> None:
