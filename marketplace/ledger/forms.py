@@ -1,5 +1,7 @@
 """Forms for the revenue split, the bank account and inventors' contribution shares."""
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, FieldList, FormField, SelectField, StringField, TextAreaField
@@ -88,7 +90,8 @@ class SharesForm(FlaskForm):
             self.rows[0].form.name.errors.append(_l("Name at least one inventor."))
             ok = False
         if ok and total != 100:
-            self.total_error = _l("The shares add up to %(total)s%%, not 100%%.", total=total)
+            self.total_error = _l("The shares add up to %(total)s%%, not 100%%.",
+                                  total=Decimal(total).quantize(Decimal("0.01")))
             ok = False
         return ok
 

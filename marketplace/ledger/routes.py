@@ -83,7 +83,8 @@ def shares(listing_id):
                                listing=listing)
         flash(_("Contribution shares saved."), "success")
         return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_form("ledger/shares.html", form, listing=listing)
+    invalid = 422 if request.method == "POST" else None  # the total's error is not a field's
+    return render_form("ledger/shares.html", form, status=invalid, listing=listing)
 
 
 def _period() -> PeriodForm:

@@ -97,7 +97,7 @@ def check_split(inventors: Decimal, tto: Decimal, university: Decimal, own_rule_
         return errors
     if inventors + tto + university != HUNDRED:
         errors["university_pct"] = _("The three parts add up to %(total)s%%, not 100%%.",
-                                     total=inventors + tto + university)
+                                     total=(inventors + tto + university).quantize(CENT))
     if inventors < STATUTORY_INVENTOR_MINIMUM and not (own_rule_text and own_rule_reference):
         errors["inventors_pct"] = _(
             "Inventors get at least 50% unless the university records its own rule (its text and "
@@ -116,9 +116,9 @@ def save_finance(actor: User, organisation_id: int, data: dict) -> UniversityFin
         raise ServiceError(next(iter(errors.values())))
     finance = finance_of(organisation_id) or UniversityFinance(organisation_id=organisation_id)
     before = (finance.inventors_pct, finance.tto_pct, finance.university_pct)
-    finance.inventors_pct = data["inventors_pct"]
-    finance.tto_pct = data["tto_pct"]
-    finance.university_pct = data["university_pct"]
+    finance.inventors_pct = Decimal(data["inventors_pct"]).quantize(CENT)
+    finance.tto_pct = Decimal(data["tto_pct"]).quantize(CENT)
+    finance.university_pct = Decimal(data["university_pct"]).quantize(CENT)
     finance.own_rule_text, finance.own_rule_reference = text, reference
     for name in ("account_name", "bank_name", "account_number"):
         setattr(finance, name, (data.get(name) or "").strip() or None)
@@ -148,7 +148,7 @@ def save_shares(actor: User, listing: Listing, rows: list[dict]) -> list[Invento
     rows = [row for row in rows if (row.get("name") or "").strip()]
     if not rows:
         raise ServiceError(_("Name at least one inventor."))
-    total = sum((row["share_pct"] for row in rows), Decimal("0"))
+    total = sum((row["share_pct"] for row in rows), Decimal("0")).quantize(CENT)
     if total != HUNDRED:
         raise ServiceError(_("The shares add up to %(total)s%%, not 100%%.", total=total))
     user_ids = {row["user_id"] for row in rows if row.get("user_id")}
