@@ -34,6 +34,7 @@ from marketplace.listings.models import (
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind, OrgStatus
 from marketplace.orgs.services import invitation_token
+from marketplace.payments.models import Payment, PaymentMethod, PaymentState
 from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
 
 # --- Personas ---------------------------------------------------------------------------------
@@ -76,6 +77,8 @@ class World:
     plist: PublishedList
     version: ListVersion
     batch: ImportBatch
+    #: A pending bank transfer from the company to university A for the listing.
+    payment: Payment
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +163,12 @@ def world(app) -> World:
     batch = ImportBatch(organisation=org_a, created_by_id=users["tto"].id, filename="a.xlsx",
                         state=ImportState.VALIDATED)
     db.session.add_all([attachment, plist, version, batch])
+    payment = _payment(listing, users["company"])
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
     return World(
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
-        batch=batch,
+        batch=batch, payment=payment,
         users=users,
         org_a=org_a,
         pending_org=pending,
@@ -186,6 +190,18 @@ def _listing(org: Organisation, tto: User, state: ListingState, number: str | No
     listing.modes = [ListingMode(mode=ConversionMode.OPEN_LICENCE)]
     db.session.add(listing)
     return listing
+
+
+def _payment(listing: Listing, payer: User) -> Payment:
+    from tests.payments_support import PURPOSE, Hooks
+
+    Hooks().register()
+    payment = Payment(purpose=PURPOSE, subject_id=1, listing=listing,
+                      payer_org=payer.organisation, payee_org=listing.organisation,
+                      amount=100, description="开放许可使用费", method=PaymentMethod.BANK_TRANSFER,
+                      state=PaymentState.PENDING, bank_reference="BXTESTREF234", created_by=payer)
+    db.session.add(payment)
+    return payment
 
 
 def _invitation(org: Organisation, invited_by: User, email: str) -> Invitation:
@@ -247,6 +263,15 @@ def list_id(world: World) -> dict:
 
 def list_version(world: World) -> dict:
     return {"list_id": world.plist.id, "number": world.version.number}
+
+
+def payment_id(world: World) -> dict:
+    return {"public_id": world.payment.public_id}
+
+
+#: Who sees university A's payment from the company: payer, payee's tto, admins.
+PAYMENT_VIEWERS = frozenset({"tto", "company", "admin"})
+PAYMENT_STRANGERS = LOGGED_IN - PAYMENT_VIEWERS
 
 
 _LOGGED_IN_TO_DASHBOARD = {persona: "/dashboard" for persona in LOGGED_IN}
@@ -340,6 +365,30 @@ ACCESS: dict[str, Access] = {
     "lists.move_item": Access("POST", lambda w: {"list_id": w.plist.id, "listing_id": w.listing.id},
                               TTO, status=302, data={"direction": "up"}),
     "lists.publish": Access("POST", list_id, TTO, status=302),
+    # payments: the payer's organisation, the payee university's tto and admins see a payment;
+    # everyone else gets 404 (no existence leak). Only the payee's verified tto confirms a
+    # transfer; refunds by that tto or an admin. The webhook is public but needs Stripe's
+    # signature (the test sends none: 400).
+    "payments.status": Access("GET", payment_id, PAYMENT_VIEWERS, hidden=PAYMENT_STRANGERS,
+                              status=200),
+    "payments.stripe_return": Access("GET", payment_id, PAYMENT_VIEWERS,
+                                     hidden=PAYMENT_STRANGERS, status=302),
+    "payments.stripe_webhook": Access("POST", no_args, EVERYONE, login=False, status=400),
+    "payments.confirm": Access("POST", payment_id, TTO, status=302),
+    "payments.cancel": Access("POST", payment_id, PAYMENT_VIEWERS, hidden=PAYMENT_STRANGERS,
+                              status=302, data={"reason": "改用线上支付"}),
+    "payments.refund": Access("GET", payment_id, TTO | PLATFORM_ADMIN,
+                              hidden=frozenset({"unverified_tto"}), status=200),
+    "payments.mine": Access("GET", no_args, frozenset({"company", "investor"}), status=200),
+    "payments.manage": Access("GET", no_args, TTO, status=200),
+    "payments.admin_overview": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    # ledger: a university's split, shares and statement for its verified tto; inventors' own.
+    "ledger.settings": Access("GET", no_args, TTO, status=200),
+    "ledger.shares": Access("GET", listing_id, TTO, status=200),
+    "ledger.university_statement": Access("GET", no_args, TTO, status=200),
+    "ledger.university_csv": Access("GET", no_args, TTO, status=200),
+    "ledger.my_statement": Access("GET", no_args, frozenset({"inventor"}), status=200),
+    "ledger.my_csv": Access("GET", no_args, frozenset({"inventor"}), status=200),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.
@@ -512,3 +561,51 @@ def test_unverified_organisation_page_is_visible_only_to_members_and_admins(
         assert response.status_code == (200 if visible else 404), f"{status.value} organisation"
         if visible:
             assert org.name in response.get_data(as_text=True)
+
+
+# --- Object-level checks: payments and the revenue ledger ----------------------------------------
+
+
+def _payment_requests(public_id: str):
+    base = f"/payments/{public_id}"
+    return [("GET", base, None), ("GET", base + "/return?session_id=cs_test_x", None),
+            ("POST", base + "/confirm", {}), ("POST", base + "/cancel", {"reason": "不付了"}),
+            ("GET", base + "/refund", None), ("POST", base + "/refund", {"reason": "退款"})]
+
+
+@pytest.mark.parametrize("outsider", ["other_tto", "other_company", "other_inventor"])
+def test_other_organisations_cannot_see_or_change_a_payment(client, auth, world, make_user,
+                                                            outsider):
+    role = {"other_tto": Role.TTO, "other_company": Role.COMPANY,
+            "other_inventor": Role.INVENTOR}[outsider]
+    _login(auth, make_user(role))
+    for method, url, data in _payment_requests(world.payment.public_id):
+        response = client.get(url) if method == "GET" else post(client, url, data)
+        assert response.status_code in (403, 404), f"{method} {url}: {response.status_code}"
+        if response.status_code == 403:  # refused by role before the object is looked up
+            assert role is not Role.TTO
+    db.session.refresh(world.payment)
+    assert world.payment.state is PaymentState.PENDING and world.payment.refund_reason is None
+    assert world.payment.bank_reference not in client.get("/").get_data(as_text=True)
+
+
+def test_payments_are_addressed_by_public_id_only(client, auth, world):
+    _login(auth, world.users["company"])
+    assert client.get(f"/payments/{world.payment.id}").status_code == 404
+    assert client.get(f"/payments/{world.payment.public_id}").status_code == 200
+
+
+def test_another_universitys_ledger_shows_none_of_ours(client, auth, world, make_user):
+    from marketplace.payments import services as payments
+
+    payments.confirm_bank_transfer(world.payment, world.users["tto"])
+    other_tto = make_user(Role.TTO)
+    _login(auth, other_tto)
+    assert world.listing.title not in client.get("/manage/revenue").get_data(as_text=True)
+    assert world.listing.title not in client.get("/manage/revenue.csv").get_data(as_text=True)
+    assert world.listing.title not in client.get("/manage/payments").get_data(as_text=True)
+    assert client.get(f"/manage/listings/{world.listing.id}/shares").status_code == 404
+    auth.logout()
+    _login(auth, make_user(Role.INVENTOR, org=other_tto.organisation, is_org_admin=False))
+    assert world.listing.title not in client.get("/my/revenue").get_data(as_text=True)
+    assert world.listing.title not in client.get("/my/revenue.csv").get_data(as_text=True)
