@@ -125,6 +125,8 @@ def review(actor: User, declaration: OpenLicenceDeclaration, trial: bool) -> dic
     """The agreement as the company will sign it today (nothing is stored)."""
     org = require_company(actor)
     _check_acceptable(declaration, trial)
+    if current_licence(declaration, org.id) is not None:
+        raise InvalidTransition(_("Your company already holds a licence under this declaration."))
     return agreement.terms(declaration, org, trial=trial, accepted_on=local_date(utcnow()))
 
 
