@@ -36,6 +36,7 @@ from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, 
 from marketplace.orgs.services import invitation_token
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState
 from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
+from tests.licences_support import authorization_objects
 
 # --- Personas ---------------------------------------------------------------------------------
 
@@ -77,6 +78,9 @@ class World:
     plist: PublishedList
     version: ListVersion
     batch: ImportBatch
+    #: Open licences: university A's declarations, the company's licence, a report, a recorded
+    #: agreement (tests/licences_support.authorization_objects).
+    licensing: dict = field(default_factory=dict)
     #: A pending bank transfer from the company to university A for the listing.
     payment: Payment
 
@@ -163,6 +167,8 @@ def world(app) -> World:
     batch = ImportBatch(organisation=org_a, created_by_id=users["tto"].id, filename="a.xlsx",
                         state=ImportState.VALIDATED)
     db.session.add_all([attachment, plist, version, batch])
+    licensing = authorization_objects(org_a, users["tto"], users["company"], listing,
+                                      app.config["UPLOAD_DIR"])
     payment = _payment(listing, users["company"])
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
@@ -275,6 +281,15 @@ PAYMENT_STRANGERS = LOGGED_IN - PAYMENT_VIEWERS
 
 
 _LOGGED_IN_TO_DASHBOARD = {persona: "/dashboard" for persona in LOGGED_IN}
+
+
+def licence_id(world: World) -> dict:
+    return {"licence_id": world.licensing["licence"].id}
+
+
+#: A licence is seen by its two parties (the company, university A's members) and admins.
+LICENCE_PARTIES = frozenset({"tto", "inventor", "company", "admin"})
+NOT_PARTIES = frozenset({"investor", "unverified_tto"})
 
 ACCESS: dict[str, Access] = {
     # main: public pages, and the dashboard for everyone logged in (admins go to theirs).
@@ -389,6 +404,48 @@ ACCESS: dict[str, Access] = {
     "ledger.university_csv": Access("GET", no_args, TTO, status=200),
     "ledger.my_statement": Access("GET", no_args, frozenset({"inventor"}), status=200),
     "ledger.my_csv": Access("GET", no_args, frozenset({"inventor"}), status=200),
+    # licences: public catalogue and verification; university A's tto manages its declarations and
+    # recorded agreements (admins record announcements); the licence is seen by both parties
+    # (the company and university A's members) and admins; others must not learn it exists.
+    "licences.index": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "licences.declaration": Access("GET", lambda w: {"declaration_id": w.licensing["declaration"].id},
+                                   EVERYONE, login=False, status=200),
+    "licences.verify_upload": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "licences.verify": Access("GET", lambda w: {"sha256": w.licensing["licence"].sha256}, EVERYONE,
+                              login=False, status=200),
+    "licences.manage": Access("GET", no_args, TTO | PLATFORM_ADMIN, status=200),
+    "licences.listing": Access("GET", listing_id, TTO, status=200),
+    "licences.create": Access("GET", listing_id, TTO, status=200),
+    "licences.edit": Access("GET", lambda w: {"declaration_id": w.licensing["draft_declaration"].id},
+                            TTO, status=200),
+    # Submitting the draft: the tto gets the eligibility refusal as a message; an admin may only
+    # record announcements and is refused with a message too; another university sees nothing.
+    "licences.change_state": Access("POST", lambda w: {
+        "declaration_id": w.licensing["draft_declaration"].id, "action": "submit"},
+        TTO | PLATFORM_ADMIN, hidden=frozenset({"unverified_tto"}), status=302),
+    "licences.record_agreement": Access("POST", listing_id, TTO, status=422),
+    "licences.agreement_document": Access("GET", lambda w: {"agreement_id": w.licensing["recorded"].id},
+                                          TTO, status=200),
+    "licences.terminate_agreement": Access("POST", lambda w: {
+        "agreement_id": w.licensing["recorded"].id}, TTO, status=302),
+    "licences.accept": Access("GET", lambda w: {"declaration_id": w.licensing["declaration"].id},
+                              frozenset({"company"}), status=302),
+    "licences.mine": Access("GET", no_args, LOGGED_IN, status=200),
+    "licences.licence": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
+    "licences.agreement_file": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES,
+                                      status=200),
+    "licences.certificate": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
+    "licences.pay": Access("POST", licence_id, frozenset({"company"}), status=302),
+    "licences.dated": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
+                                                "action": "record"},
+                             LICENCE_PARTIES, hidden=NOT_PARTIES, status=302),
+    "licences.end": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
+                                              "action": "cancel"},
+                           LICENCE_PARTIES, hidden=NOT_PARTIES, status=302),
+    "licences.report": Access("POST", licence_id, frozenset({"company"}), status=302),
+    "licences.pay_report": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
+                                                     "report_id": w.licensing["report"].id},
+                                  frozenset({"company"}), status=302),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.
