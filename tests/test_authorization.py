@@ -78,11 +78,11 @@ class World:
     plist: PublishedList
     version: ListVersion
     batch: ImportBatch
+    #: A pending bank transfer from the company to university A for the listing.
+    payment: Payment
     #: Open licences: university A's declarations, the company's licence, a report, a recorded
     #: agreement (tests/licences_support.authorization_objects).
     licensing: dict = field(default_factory=dict)
-    #: A pending bank transfer from the company to university A for the listing.
-    payment: Payment
 
 
 @pytest.fixture(scope="module")
@@ -167,14 +167,14 @@ def world(app) -> World:
     batch = ImportBatch(organisation=org_a, created_by_id=users["tto"].id, filename="a.xlsx",
                         state=ImportState.VALIDATED)
     db.session.add_all([attachment, plist, version, batch])
+    payment = _payment(listing, users["company"])
     licensing = authorization_objects(org_a, users["tto"], users["company"], listing,
                                       app.config["UPLOAD_DIR"])
-    payment = _payment(listing, users["company"])
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
     return World(
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
-        batch=batch, payment=payment,
+        batch=batch, payment=payment, licensing=licensing,
         users=users,
         org_a=org_a,
         pending_org=pending,
