@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
@@ -12,9 +12,9 @@ from marketplace.http import flash_service_error, render_form
 from marketplace.ledger import services as ledger
 from marketplace.ledger import statements
 from marketplace.ledger.forms import FinanceForm, PeriodForm, SharesForm
-from marketplace.ledger.models import LedgerParty
+from marketplace.ledger.models import InventorShare, LedgerParty
 from marketplace.listings import services as listings
-from marketplace.listings.models import Listing
+from marketplace.listings.models import Listing, ListingState
 from marketplace.orgs.models import OrgKind
 from marketplace.permissions import roles_required, verified_org_required
 
@@ -46,10 +46,26 @@ def settings():
         except ServiceError as error:
             flash_service_error(error)
             return render_form("ledger/settings.html", form, status=error.status_code,
-                               finance=finance)
+                               finance=finance, **_listing_shares())
         flash(_("Saved. Payments from now on are split this way."), "success")
         return redirect(url_for("ledger.settings"))
-    return render_form("ledger/settings.html", form, finance=finance)
+    return render_form("ledger/settings.html", form, finance=finance, **_listing_shares())
+
+
+def _listing_shares() -> dict:
+    """The university's listings, 50 a page, with how many contribution shares each records."""
+    counts = (select(InventorShare.listing_id, func.count().label("shares"))
+              .group_by(InventorShare.listing_id).subquery())
+    query = (select(Listing, func.coalesce(counts.c.shares, 0))
+             .outerjoin(counts, counts.c.listing_id == Listing.id)
+             .where(Listing.organisation_id == current_user.organisation_id,
+                    Listing.state != ListingState.WITHDRAWN)
+             .order_by(Listing.title, Listing.id))
+    page = request.args.get("page", 1, type=int)
+    total = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(Listing.id).subquery()))
+    rows = db.session.execute(query.limit(50).offset((max(page, 1) - 1) * 50)).all()
+    return {"share_rows": rows, "share_page": max(page, 1), "share_pages": max(1, -(-total // 50))}
 
 
 @bp.route("/manage/listings/<int:listing_id>/shares", methods=["GET", "POST"])
