@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
+from marketplace.ledger.demo import load_demo_ledger
 from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, Listing, ListingKind, ListingState
 from marketplace.listings.synthetic import ListingFactory
@@ -195,6 +196,7 @@ def load_command(if_empty: bool):
     created = load_demo()
     listings_created = load_demo_listings()
     lists_created = load_demo_lists()
+    load_demo_ledger()
     orgs_count = db.session.scalar(select(func.count()).select_from(Organisation))
     click.echo(f"Demo data ready: {created} account(s) created, {listings_created} listing(s) "
                f"created, {lists_created} list(s) published, {orgs_count} organisation(s). "
