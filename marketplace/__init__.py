@@ -67,8 +67,8 @@ def _import_models() -> None:
     from marketplace.accounts import models as _accounts  # noqa: F401
     from marketplace.audit import models as _audit  # noqa: F401
     from marketplace.jobs import models as _jobs  # noqa: F401
-    from marketplace.licences import models as _licences  # noqa: F401
     from marketplace.ledger import models as _ledger  # noqa: F401
+    from marketplace.licences import models as _licences  # noqa: F401
     from marketplace.listings import import_models as _imports  # noqa: F401
     from marketplace.listings import models as _listings  # noqa: F401
     from marketplace.lists import models as _lists  # noqa: F401
@@ -80,8 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.routes import bp as auth_bp
     from marketplace.admin.routes import bp as admin_bp
     from marketplace.api.routes import bp as api_bp
-    from marketplace.licences.routes import bp as licences_bp
     from marketplace.ledger.routes import bp as ledger_bp
+    from marketplace.licences.routes import bp as licences_bp
     from marketplace.listings.import_routes import bp as imports_bp
     from marketplace.listings.routes import bp as listings_bp
     from marketplace.lists.routes import bp as lists_bp

@@ -14,6 +14,12 @@ commit=True) -> Payment``
     ``commit=False`` the caller commits (so your own rows and the payment land together).
     Send the payer to ``url_for("payments.status", public_id=payment.public_id)`` afterwards.
 
+``available_methods() -> list[PaymentMethod]``
+    What to offer the payer: Stripe only when ``STRIPE_SECRET_KEY`` is set, bank transfer always.
+
+``open_payment(purpose, subject_id)`` / ``payments_for(purpose, subject_id)``
+    The pending or succeeded payment for your object, or all of its payments.
+
 ``confirm_bank_transfer(payment, actor) -> Payment``
     A tto of the payee university confirms that the transfer arrived: pending -> succeeded.
 
@@ -97,6 +103,16 @@ def _method(method) -> PaymentMethod:
         return method if isinstance(method, PaymentMethod) else PaymentMethod(method)
     except ValueError:
         raise ServiceError(_("Unknown payment method.")) from None
+
+
+def available_methods() -> list[PaymentMethod]:
+    """The methods a payer can choose now (Stripe only when a secret key is configured)."""
+    from flask import current_app
+
+    methods = [PaymentMethod.BANK_TRANSFER]
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        methods.insert(0, PaymentMethod.STRIPE)
+    return methods
 
 
 def open_payment(purpose: str, subject_id: int) -> Payment | None:
