@@ -61,6 +61,9 @@ def test_company_reviews_signs_pays_by_bank_transfer_and_verifies(client, auth, 
     assert len(notice) == 1 and world.company.name in notice[0].get_content()
     assert licence.sha256 in notice[0].get_content()
 
+    page = client.get(f"/licences/{licence.id}").get_data(as_text=True)
+    assert zh("Pay the fee") in page and licence.sha256 in page and "第一条" in page
+
     # The company pays by bank transfer; the university's tto confirms the receipt.
     response = post(client, f"/licences/{licence.id}/pay", {"method": "bank_transfer"})
     payment = db.session.scalars(select(Payment)).one()
