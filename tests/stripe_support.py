@@ -8,6 +8,8 @@ localstripe does not serve) and webhook events signed with Stripe's scheme.
   WeChat Pay's ``client=web``, metadata, idempotency key), and forwards every other request to
   localstripe unchanged. ``pay()`` plays the customer on the Checkout page: it creates and confirms
   a real PaymentIntent on localstripe with the session's amount, currency and metadata.
+- ``WebhookCapture`` receives the events localstripe signs and sends itself
+  (``payment_intent.succeeded``), to hand them to the app as they arrived.
 - ``signed_event()`` builds a Stripe event and its ``Stripe-Signature`` header: HMAC-SHA256 with the
   webhook secret over ``"{timestamp}.{payload}"``, exactly what ``stripe.Webhook`` verifies.
 """
@@ -188,8 +190,11 @@ class CheckoutBoundary:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+        #: The webhooks localstripe signs and sends itself.
+        self.webhooks = WebhookCapture(localstripe)
 
     def stop(self) -> None:
+        self.webhooks.stop()
         self.server.shutdown()
         self.server.server_close()
 
@@ -274,6 +279,59 @@ class CheckoutBoundary:
         charge = intent["latest_charge"]
         charge_id = charge["id"] if isinstance(charge, dict) else charge
         return self.localstripe.client().v1.charges.retrieve(charge_id).to_dict()
+
+
+class WebhookCapture:
+    """Receives the webhooks localstripe itself signs and sends (payment_intent.* events), so a
+    test can hand them to the app exactly as they arrived."""
+
+    def __init__(self, localstripe: LocalStripe, secret: str = WEBHOOK_SECRET):
+        self.received: list[tuple[bytes, str]] = []
+        self._condition = threading.Condition()
+        capture = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with capture._condition:
+                    capture.received.append((body, self.headers.get("Stripe-Signature", "")))
+                    capture._condition.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        connection = http.client.HTTPConnection("127.0.0.1", localstripe.port, timeout=10)
+        connection.request("POST", "/_config/webhooks/capture",
+                           body=json.dumps({"url": url, "secret": secret}),
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        assert response.status == 200, f"localstripe refused the webhook endpoint: {response.status}"
+
+    def wait_for(self, event_type: str, object_id: str, timeout: float = 20) -> tuple[bytes, str]:
+        """The first delivery of ``event_type`` about ``object_id`` (payload, signature header)."""
+        def find():
+            for body, signature in self.received:
+                event = json.loads(body)
+                if event["type"] == event_type and event["data"]["object"]["id"] == object_id:
+                    return body, signature
+            return None
+        with self._condition:
+            found = self._condition.wait_for(find, timeout=timeout)
+        if not found:
+            raise AssertionError(f"localstripe sent no {event_type} for {object_id}")
+        return found
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def signed_event(event_type: str, obj: dict, *, secret: str = WEBHOOK_SECRET,

@@ -12,7 +12,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerLine
 from marketplace.payments.models import Payment, PaymentState, WebhookEvent
-from tests.conftest import post
+from tests.conftest import Auth, post
 from tests.payments_support import hooks, parties, start  # noqa: F401  (fixtures)
 from tests.stripe_support import WEBHOOK_SECRET, signed_event
 
@@ -20,21 +20,13 @@ WEBHOOK = "/payments/webhooks/stripe"
 
 
 @pytest.fixture
-def paying(stripe_app, parties, hooks):  # noqa: F811
-    """A Stripe payment of ¥100.01 the buyer has just paid on the Checkout page."""
+def paying(stripe_app, stripe_boundary, parties, hooks):  # noqa: F811
+    """A Stripe payment of ¥100.01, and ``pay(card)``: the buyer pays it on the Checkout page."""
     payment = start(parties, "stripe")
-    session = None
 
     def pay(card="pm_card_visa"):
-        nonlocal session
-        session = stripe_app.extensions["test_boundary"].pay(payment.provider_session_id, card)
-        return session
+        return stripe_boundary.pay(payment.provider_session_id, card)
     return payment, pay
-
-
-@pytest.fixture(autouse=True)
-def _expose_boundary(app, stripe_boundary):
-    app.extensions["test_boundary"] = stripe_boundary
 
 
 def deliver(client, event_type, obj, **kwargs):
@@ -104,6 +96,23 @@ def test_same_webhook_three_times_fulfils_once(paying, client, hooks, outbox):  
     # The buyer and the university's tto are told once.
     subjects = [m["Subject"] for m in outbox()]
     assert len(subjects) == 2
+
+
+def test_localstripes_own_signed_webhook_fulfils(paying, client, hooks, stripe_boundary):  # noqa: F811
+    """localstripe signs payment_intent.succeeded itself: an independent signer our check accepts."""
+    payment, pay = paying
+    session = pay()
+    payload, signature = stripe_boundary.webhooks.wait_for("payment_intent.succeeded",
+                                                           session["payment_intent"])
+    answer = client.post(WEBHOOK, data=payload, headers={"Stripe-Signature": signature},
+                         content_type="application/json")
+    assert answer.status_code == 200 and answer.get_json()["outcome"] == "succeeded"
+    assert reload(payment).state is PaymentState.SUCCEEDED and hooks.count("paid", payment) == 1
+    tampered = payload.replace(b'"amount": 10001', b'"amount": 1')
+    assert tampered != payload
+    assert client.post(WEBHOOK, data=tampered, headers={"Stripe-Signature": signature},
+                       content_type="application/json").status_code == 400
+    assert deliver(client, "checkout.session.completed", session).get_json()["outcome"] == "no change"
 
 
 def test_another_event_for_a_paid_payment_changes_nothing(paying, client, hooks):  # noqa: F811
@@ -284,9 +293,6 @@ def test_success_page_racing_the_webhook_fulfils_once(paying, app, hooks):  # no
     payment, pay = paying
     session = pay()
     buyer_client = app.test_client()
-    buyer_client.post("/auth/login", data={"email": payment.created_by.email,
-                                           "password": "Sturdy-Pass-2026"})
-    from tests.conftest import Auth
     Auth(buyer_client).login(payment.created_by.email)
     hook_client = app.test_client()
     payload, signature = signed_event("checkout.session.completed", session)

@@ -395,6 +395,9 @@ def handle_stripe_event(event) -> str:
         public_id = metadata.get("payment_id") or obj.get("client_reference_id") or ""
         return fulfil_from_stripe(public_id, obj.get("payment_intent"), source=kind,
                                   checkout_session_id=obj.get("id"), event=entry)[1]
+    if kind == "payment_intent.succeeded":  # a safety net should a checkout event be lost
+        return fulfil_from_stripe(metadata.get("payment_id") or "", obj.get("id"), source=kind,
+                                  event=entry)[1]
     if kind == "checkout.session.expired":
         public_id = metadata.get("payment_id") or obj.get("client_reference_id") or ""
         return expire_checkout(public_id, obj.get("id"), event=entry)
