@@ -69,10 +69,13 @@ def _import_models() -> None:
     from marketplace.action import report_models as _action_reports  # noqa: F401
     from marketplace.audit import models as _audit  # noqa: F401
     from marketplace.jobs import models as _jobs  # noqa: F401
+    from marketplace.ledger import models as _ledger  # noqa: F401
+    from marketplace.licences import models as _licences  # noqa: F401
     from marketplace.listings import import_models as _imports  # noqa: F401
     from marketplace.listings import models as _listings  # noqa: F401
     from marketplace.lists import models as _lists  # noqa: F401
     from marketplace.orgs import models as _orgs  # noqa: F401
+    from marketplace.payments import models as _payments  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -80,16 +83,22 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.action.routes import bp as action_bp
     from marketplace.admin.routes import bp as admin_bp
     from marketplace.api.routes import bp as api_bp
+    from marketplace.ledger.routes import bp as ledger_bp
+    from marketplace.licences.routes import bp as licences_bp
     from marketplace.listings.import_routes import bp as imports_bp
     from marketplace.listings.routes import bp as listings_bp
     from marketplace.lists.routes import bp as lists_bp
     from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
     from marketplace.main.routes import bp as main_bp
     from marketplace.orgs.routes import bp as orgs_bp
+    from marketplace.payments.routes import bp as payments_bp
 
     for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(action_bp)
+    app.register_blueprint(licences_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(ledger_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -121,9 +130,11 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
     from marketplace.demo import demo_cli
+    from marketplace.licences.reminders import licences_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(licences_cli)
 
 
 @login_manager.user_loader

@@ -9,6 +9,8 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.action.demo import load_demo_action
 from marketplace.extensions import db
+from marketplace.ledger.demo import load_demo_ledger
+from marketplace.licences.demo import load_demo_open_licences
 from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, Listing, ListingKind, ListingState
 from marketplace.listings.synthetic import ListingFactory
@@ -197,6 +199,8 @@ def load_command(if_empty: bool):
     listings_created = load_demo_listings()
     lists_created = load_demo_lists()
     load_demo_action()
+    load_demo_ledger()
+    load_demo_open_licences()
     orgs_count = db.session.scalar(select(func.count()).select_from(Organisation))
     click.echo(f"Demo data ready: {created} account(s) created, {listings_created} listing(s) "
                f"created, {lists_created} list(s) published, {orgs_count} organisation(s). "

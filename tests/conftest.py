@@ -248,3 +248,32 @@ def zh(msgid: str, **params) -> str:
     if not os.environ.get("ZH_ALLOW_UNTRANSLATED"):
         assert text != msgid, f"no Chinese translation for {msgid!r}"
     return text % params if params else text
+
+
+# --- Offline Stripe (payments): localstripe plus the Checkout Session boundary ------------------
+
+@pytest.fixture(scope="session")
+def stripe_boundary():
+    """localstripe on loopback behind the Checkout Session boundary (tests/stripe_support.py)."""
+    from tests.stripe_support import CheckoutBoundary, LocalStripe, localstripe_available
+
+    if not localstripe_available():
+        message = "localstripe is not installed (pip install -r requirements-dev.txt)"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: a missing service is a failure)", pytrace=False)
+        pytest.skip(message)
+    server = LocalStripe()
+    boundary = CheckoutBoundary(server)
+    yield boundary
+    boundary.stop()
+    server.stop()
+
+
+@pytest.fixture
+def stripe_app(app, stripe_boundary):
+    """The app configured for Stripe, with the API base pointing at the offline boundary."""
+    from tests.stripe_support import SECRET_KEY, WEBHOOK_SECRET
+
+    app.config.update(STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                      STRIPE_API_BASE=stripe_boundary.url)
+    return app

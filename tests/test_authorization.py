@@ -44,7 +44,9 @@ from marketplace.listings.models import (
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind, OrgStatus
 from marketplace.orgs.services import invitation_token
+from marketplace.payments.models import Payment, PaymentMethod, PaymentState
 from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
+from tests.licences_support import authorization_objects
 
 # --- Personas ---------------------------------------------------------------------------------
 
@@ -86,6 +88,11 @@ class World:
     plist: PublishedList
     version: ListVersion
     batch: ImportBatch
+    #: A pending bank transfer from the company to university A for the listing.
+    payment: Payment
+    #: Open licences: university A's declarations, the company's licence, a report, a recorded
+    #: agreement (tests/licences_support.authorization_objects).
+    licensing: dict = field(default_factory=dict)
     #: The action: batch 2 with university A enrolled, its submitted plan (version 1, one project),
     #: its submitted 2024 report with one case, and one secondary unit.
     action: dict = field(default_factory=dict)
@@ -196,11 +203,14 @@ def world(app) -> World:
                         state=ImportState.VALIDATED)
     db.session.add_all([attachment, plist, version, batch])
     action = _action_world(org_a, users["tto"], listing)
+    payment = _payment(listing, users["company"])
+    licensing = authorization_objects(org_a, users["tto"], users["company"], listing,
+                                      app.config["UPLOAD_DIR"])
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
     return World(
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
-        batch=batch, action=action,
+        batch=batch, payment=payment, licensing=licensing, action=action,
         users=users,
         org_a=org_a,
         pending_org=pending,
@@ -222,6 +232,18 @@ def _listing(org: Organisation, tto: User, state: ListingState, number: str | No
     listing.modes = [ListingMode(mode=ConversionMode.OPEN_LICENCE)]
     db.session.add(listing)
     return listing
+
+
+def _payment(listing: Listing, payer: User) -> Payment:
+    from tests.payments_support import PURPOSE, Hooks
+
+    Hooks().register()
+    payment = Payment(purpose=PURPOSE, subject_id=1, listing=listing,
+                      payer_org=payer.organisation, payee_org=listing.organisation,
+                      amount=100, description="开放许可使用费", method=PaymentMethod.BANK_TRANSFER,
+                      state=PaymentState.PENDING, bank_reference="BXTESTREF234", created_by=payer)
+    db.session.add(payment)
+    return payment
 
 
 def _invitation(org: Organisation, invited_by: User, email: str) -> Invitation:
@@ -303,9 +325,25 @@ def action_plan_version(world: World) -> dict:
 
 def action_report(world: World) -> dict:
     return {"report_id": world.action["report"].id}
+def payment_id(world: World) -> dict:
+    return {"public_id": world.payment.public_id}
+
+
+#: Who sees university A's payment from the company: payer, payee's tto, admins.
+PAYMENT_VIEWERS = frozenset({"tto", "company", "admin"})
+PAYMENT_STRANGERS = LOGGED_IN - PAYMENT_VIEWERS
 
 
 _LOGGED_IN_TO_DASHBOARD = {persona: "/dashboard" for persona in LOGGED_IN}
+
+
+def licence_id(world: World) -> dict:
+    return {"licence_id": world.licensing["licence"].id}
+
+
+#: A licence is seen by its two parties (the company, university A's members) and admins.
+LICENCE_PARTIES = frozenset({"tto", "inventor", "company", "admin"})
+NOT_PARTIES = frozenset({"investor", "unverified_tto"})
 
 ACCESS: dict[str, Access] = {
     # main: public pages, and the dashboard for everyone logged in (admins go to theirs).
@@ -432,6 +470,72 @@ ACCESS: dict[str, Access] = {
     "action.university_dashboard": Access("GET", no_args, TTO, status=200),
     "action.university_export": Access("GET", lambda w: {"table_key": "units", "fmt": "xlsx"}, TTO,
                                        status=200),
+    # payments: the payer's organisation, the payee university's tto and admins see a payment;
+    # everyone else gets 404 (no existence leak). Only the payee's verified tto confirms a
+    # transfer; refunds by that tto or an admin. The webhook is public but needs Stripe's
+    # signature (the test sends none: 400).
+    "payments.status": Access("GET", payment_id, PAYMENT_VIEWERS, hidden=PAYMENT_STRANGERS,
+                              status=200),
+    "payments.stripe_return": Access("GET", payment_id, PAYMENT_VIEWERS,
+                                     hidden=PAYMENT_STRANGERS, status=302),
+    "payments.stripe_webhook": Access("POST", no_args, EVERYONE, login=False, status=400),
+    "payments.confirm": Access("POST", payment_id, TTO, status=302),
+    "payments.cancel": Access("POST", payment_id, PAYMENT_VIEWERS, hidden=PAYMENT_STRANGERS,
+                              status=302, data={"reason": "改用线上支付"}),
+    "payments.refund": Access("GET", payment_id, TTO | PLATFORM_ADMIN,
+                              hidden=frozenset({"unverified_tto"}), status=200),
+    "payments.mine": Access("GET", no_args, frozenset({"company", "investor"}), status=200),
+    "payments.manage": Access("GET", no_args, TTO, status=200),
+    "payments.admin_overview": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    # ledger: a university's split, shares and statement for its verified tto; inventors' own.
+    "ledger.settings": Access("GET", no_args, TTO, status=200),
+    "ledger.shares": Access("GET", listing_id, TTO, status=200),
+    "ledger.university_statement": Access("GET", no_args, TTO, status=200),
+    "ledger.university_csv": Access("GET", no_args, TTO, status=200),
+    "ledger.my_statement": Access("GET", no_args, frozenset({"inventor"}), status=200),
+    "ledger.my_csv": Access("GET", no_args, frozenset({"inventor"}), status=200),
+    # licences: public catalogue and verification; university A's tto manages its declarations and
+    # recorded agreements (admins record announcements); the licence is seen by both parties
+    # (the company and university A's members) and admins; others must not learn it exists.
+    "licences.index": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "licences.declaration": Access("GET", lambda w: {"declaration_id": w.licensing["declaration"].id},
+                                   EVERYONE, login=False, status=200),
+    "licences.verify_upload": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "licences.verify": Access("GET", lambda w: {"sha256": w.licensing["licence"].sha256}, EVERYONE,
+                              login=False, status=200),
+    "licences.manage": Access("GET", no_args, TTO | PLATFORM_ADMIN, status=200),
+    "licences.listing": Access("GET", listing_id, TTO, status=200),
+    "licences.create": Access("GET", listing_id, TTO, status=200),
+    "licences.edit": Access("GET", lambda w: {"declaration_id": w.licensing["draft_declaration"].id},
+                            TTO, status=200),
+    # Submitting the draft: the tto gets the eligibility refusal as a message; an admin may only
+    # record announcements and is refused with a message too; another university sees nothing.
+    "licences.change_state": Access("POST", lambda w: {
+        "declaration_id": w.licensing["draft_declaration"].id, "action": "submit"},
+        TTO | PLATFORM_ADMIN, hidden=frozenset({"unverified_tto"}), status=302),
+    "licences.record_agreement": Access("POST", listing_id, TTO, status=422),
+    "licences.agreement_document": Access("GET", lambda w: {"agreement_id": w.licensing["recorded"].id},
+                                          TTO, status=200),
+    "licences.terminate_agreement": Access("POST", lambda w: {
+        "agreement_id": w.licensing["recorded"].id}, TTO, status=302),
+    "licences.accept": Access("GET", lambda w: {"declaration_id": w.licensing["declaration"].id},
+                              frozenset({"company"}), status=302),
+    "licences.mine": Access("GET", no_args, LOGGED_IN, status=200),
+    "licences.licence": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
+    "licences.agreement_file": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES,
+                                      status=200),
+    "licences.certificate": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
+    "licences.pay": Access("POST", licence_id, frozenset({"company"}), status=302),
+    "licences.dated": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
+                                                "action": "record"},
+                             LICENCE_PARTIES, hidden=NOT_PARTIES, status=302),
+    "licences.end": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
+                                              "action": "cancel"},
+                           LICENCE_PARTIES, hidden=NOT_PARTIES, status=302),
+    "licences.report": Access("POST", licence_id, frozenset({"company"}), status=302),
+    "licences.pay_report": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
+                                                     "report_id": w.licensing["report"].id},
+                                  frozenset({"company"}), status=302),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.
@@ -604,3 +708,51 @@ def test_unverified_organisation_page_is_visible_only_to_members_and_admins(
         assert response.status_code == (200 if visible else 404), f"{status.value} organisation"
         if visible:
             assert org.name in response.get_data(as_text=True)
+
+
+# --- Object-level checks: payments and the revenue ledger ----------------------------------------
+
+
+def _payment_requests(public_id: str):
+    base = f"/payments/{public_id}"
+    return [("GET", base, None), ("GET", base + "/return?session_id=cs_test_x", None),
+            ("POST", base + "/confirm", {}), ("POST", base + "/cancel", {"reason": "不付了"}),
+            ("GET", base + "/refund", None), ("POST", base + "/refund", {"reason": "退款"})]
+
+
+@pytest.mark.parametrize("outsider", ["other_tto", "other_company", "other_inventor"])
+def test_other_organisations_cannot_see_or_change_a_payment(client, auth, world, make_user,
+                                                            outsider):
+    role = {"other_tto": Role.TTO, "other_company": Role.COMPANY,
+            "other_inventor": Role.INVENTOR}[outsider]
+    _login(auth, make_user(role))
+    for method, url, data in _payment_requests(world.payment.public_id):
+        response = client.get(url) if method == "GET" else post(client, url, data)
+        assert response.status_code in (403, 404), f"{method} {url}: {response.status_code}"
+        if response.status_code == 403:  # refused by role before the object is looked up
+            assert role is not Role.TTO
+    db.session.refresh(world.payment)
+    assert world.payment.state is PaymentState.PENDING and world.payment.refund_reason is None
+    assert world.payment.bank_reference not in client.get("/").get_data(as_text=True)
+
+
+def test_payments_are_addressed_by_public_id_only(client, auth, world):
+    _login(auth, world.users["company"])
+    assert client.get(f"/payments/{world.payment.id}").status_code == 404
+    assert client.get(f"/payments/{world.payment.public_id}").status_code == 200
+
+
+def test_another_universitys_ledger_shows_none_of_ours(client, auth, world, make_user):
+    from marketplace.payments import services as payments
+
+    payments.confirm_bank_transfer(world.payment, world.users["tto"])
+    other_tto = make_user(Role.TTO)
+    _login(auth, other_tto)
+    assert world.listing.title not in client.get("/manage/revenue").get_data(as_text=True)
+    assert world.listing.title not in client.get("/manage/revenue.csv").get_data(as_text=True)
+    assert world.listing.title not in client.get("/manage/payments").get_data(as_text=True)
+    assert client.get(f"/manage/listings/{world.listing.id}/shares").status_code == 404
+    auth.logout()
+    _login(auth, make_user(Role.INVENTOR, org=other_tto.organisation, is_org_admin=False))
+    assert world.listing.title not in client.get("/my/revenue").get_data(as_text=True)
+    assert world.listing.title not in client.get("/my/revenue.csv").get_data(as_text=True)

@@ -25,10 +25,19 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_l("Patents and achievements"), "listings.search", ALL_ROLES, "listings.search",
             public=True),
     NavItem(_l("Lists"), "lists.index", ALL_ROLES, "lists.index", public=True),
+    NavItem(_l("Open licences"), "licences.index", ALL_ROLES, "licences.index", public=True),
     NavItem(_l("Workbench"), "main.dashboard", MEMBER_ROLES, "main.dashboard"),
     NavItem(_l("Our listings"), "listings.manage", frozenset({Role.TTO}), "listings.manage"),
     NavItem(_l("Our lists"), "lists.manage", frozenset({Role.TTO, Role.ADMIN}), "lists.manage"),
     NavItem(_l("My patents"), "listings.mine", frozenset({Role.INVENTOR}), "listings.mine"),
+    NavItem(_l("Licences"), "licences.mine", frozenset({Role.TTO, Role.COMPANY}), "licences.mine"),
+    NavItem(_l("Open-licence declarations"), "licences.manage", frozenset({Role.TTO, Role.ADMIN}),
+            "licences.manage"),
+    NavItem(_l("Payments"), "payments.manage", frozenset({Role.TTO}), "payments.manage"),
+    NavItem(_l("Our payments"), "payments.mine", frozenset({Role.COMPANY, Role.INVESTOR}),
+            "payments.mine"),
+    NavItem(_l("My revenue"), "ledger.my_statement", frozenset({Role.INVENTOR}),
+            "ledger.my_statement"),
     NavItem(_l("My organisation"), "orgs.mine", MEMBER_ROLES, "orgs."),
     NavItem(_l("Typical cases"), "action.cases", ALL_ROLES, "action.cases", public=True),
     NavItem(_l("The action"), "action.index", frozenset({Role.TTO, Role.ADMIN}), "action."),
@@ -37,6 +46,8 @@ NAV_ITEMS: list[NavItem] = [
             "admin.organisation"),
     NavItem(_l("Users"), "admin.users", frozenset({Role.ADMIN}), "admin.users"),
     NavItem(_l("Audit log"), "admin.audit", frozenset({Role.ADMIN}), "admin.audit"),
+    NavItem(_l("Payments"), "payments.admin_overview", frozenset({Role.ADMIN}),
+            "payments.admin_overview"),
 ]
 
 
