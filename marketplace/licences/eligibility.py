@@ -147,8 +147,8 @@ def warnings(declaration: OpenLicenceDeclaration) -> list[str]:
     if declaration.payment_method.has_royalty and declaration.royalty_base and declaration.royalty_rate:
         cap = GUIDANCE_MAX_RATE[declaration.royalty_base]
         if declaration.royalty_rate > cap:
-            found.append(_("The royalty rate is above CNIPA guidance (generally not above 20 % of "
-                           "net sales or 40 % of profit)."))
+            found.append(_("The royalty rate is above CNIPA guidance (generally not above 20 per cent "
+                           "of net sales or 40 per cent of profit)."))
     return found
 
 
