@@ -32,6 +32,7 @@ from marketplace.listings.models import (
     ListingState,
 )
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
+from marketplace.notifications.models import Notification
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind, OrgStatus
 from marketplace.orgs.services import invitation_token
 from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
@@ -76,6 +77,8 @@ class World:
     plist: PublishedList
     version: ListVersion
     batch: ImportBatch
+    #: A notification for ``company`` (notifications).
+    notification: Notification | None = None
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +165,12 @@ def world(app) -> World:
     db.session.add_all([attachment, plist, version, batch])
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
+    notification = Notification(user_id=users["company"].id, kind="interests.status",
+                                params={}, link=f"/listings/{listing.id}")
+    db.session.add(notification)
+    db.session.commit()
     return World(
+        notification=notification,
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
         batch=batch,
         users=users,
@@ -340,6 +348,15 @@ ACCESS: dict[str, Access] = {
     "lists.move_item": Access("POST", lambda w: {"list_id": w.plist.id, "listing_id": w.listing.id},
                               TTO, status=302, data={"direction": "up"}),
     "lists.publish": Access("POST", list_id, TTO, status=302),
+    # notifications: one's own; another user's notification does not exist for you.
+    "notifications.index": Access("GET", no_args, LOGGED_IN, status=200),
+    "notifications.mark_all_read": Access("POST", no_args, LOGGED_IN, status=302),
+    "notifications.open_": Access("POST", lambda w: {"notification_id": w.notification.id},
+                                  frozenset({"company"}), hidden=LOGGED_IN - {"company"},
+                                  status=302),
+    "notifications.mark_read": Access("POST", lambda w: {"notification_id": w.notification.id},
+                                      frozenset({"company"}), hidden=LOGGED_IN - {"company"},
+                                      status=302),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.
