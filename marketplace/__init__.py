@@ -70,6 +70,7 @@ def _import_models() -> None:
     from marketplace.listings import import_models as _imports  # noqa: F401
     from marketplace.listings import models as _listings  # noqa: F401
     from marketplace.lists import models as _lists  # noqa: F401
+    from marketplace.needs import models as _needs  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.orgs import models as _orgs  # noqa: F401
 
@@ -83,11 +84,12 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.lists.routes import bp as lists_bp
     from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
     from marketplace.main.routes import bp as main_bp
+    from marketplace.needs.routes import bp as needs_bp
     from marketplace.notifications.routes import bp as notifications_bp
     from marketplace.orgs.routes import bp as orgs_bp
 
     for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp,
-                      notifications_bp):
+                      notifications_bp, needs_bp):
         app.register_blueprint(blueprint)
 
 

@@ -44,6 +44,17 @@ EVENTS = {
     "import.uploaded": _l("Import file uploaded"),
     "import.completed": _l("Listings imported"),
     "import.discarded": _l("Import discarded"),
+    "need.created": _l("Technology need created"),
+    "need.updated": _l("Technology need edited"),
+    "need.published": _l("Technology need published"),
+    "need.closed": _l("Technology need closed"),
+    "need.reopened": _l("Technology need reopened"),
+    "need.invited": _l("University invited to a need"),
+    "need.proposal_made": _l("Listing proposed to a need"),
+    "need.proposal_accepted": _l("Proposal accepted for discussion"),
+    "need.proposal_declined": _l("Proposal declined"),
+    "need.proposal_withdrawn": _l("Proposal withdrawn"),
+    "preferences.updated": _l("Recommendation preferences saved"),
 }
 
 

@@ -1,0 +1,277 @@
+"""Computing and storing matches: for a need, a preference profile, or a changed listing.
+
+Candidates come from the search index, never from a scan of the listings: the demand's rarest
+key terms (at most ``QUERY_TERMS``) are OR-ed into one full-text query ranked by bm25 (SQLite
+FTS5) or ts_rank (PostgreSQL), and the best ``CANDIDATES`` published listings are scored by
+``scoring.score``. Term weights use document frequencies read from the index (SQLite: the
+``listing_search_vocab`` fts5vocab table; PostgreSQL: a count per term through the GIN index),
+cached per process for ``MATCH_TERM_STATS_SECONDS``. A profile without keywords takes the newest
+listings of its fields through the field index instead.
+
+A changed listing is scored against every active need and profile (there are far fewer of those
+than listings); a need keeps at most ``KEEP`` matches, the best.
+"""
+
+import json
+import threading
+import time
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from marketplace.db_types import utcnow
+from marketplace.extensions import db
+from marketplace.listings import search
+from marketplace.listings.models import ConversionMode, Listing, ListingState
+from marketplace.needs import scoring
+from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile, shanghai_today
+
+#: Terms of a demand put into the candidate query (the heaviest by weight × idf).
+QUERY_TERMS = 12
+#: A term in more than this share of listings is too common to find candidates with.
+COMMON_SHARE = 0.25
+#: Candidates scored per demand.
+CANDIDATES = 200
+#: Matches kept per need or profile.
+KEEP = 30
+#: A match below this score is not stored.
+MIN_SCORE = 30
+
+_stats_lock = threading.Lock()
+_stats: dict = {}
+
+
+def _stats_seconds() -> float:
+    if current_app.testing:
+        return 0.0
+    return float(current_app.config.get("MATCH_TERM_STATS_SECONDS", 600))
+
+
+def _cached(key, compute):
+    ttl = _stats_seconds()
+    now = time.monotonic()
+    if ttl:
+        with _stats_lock:
+            found = _stats.get(key)
+        if found and found[0] > now:
+            return found[1]
+    value = compute()
+    if ttl:
+        with _stats_lock:
+            if len(_stats) > 50_000:
+                _stats.clear()
+            _stats[key] = (now + ttl, value)
+    return value
+
+
+def _scope() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+def published_total() -> int:
+    return _cached((_scope(), "total"), lambda: db.session.scalar(
+        sa.select(sa.func.count()).select_from(Listing).where(
+            Listing.state == ListingState.PUBLISHED)) or 0)
+
+
+def document_frequencies(terms) -> dict[str, int]:
+    """How many indexed listings contain each term."""
+    scope, result, missing = _scope(), {}, []
+    for term in terms:
+        key = (scope, "df", term)
+        with _stats_lock:
+            found = _stats.get(key)
+        if found and found[0] > time.monotonic() and _stats_seconds():
+            result[term] = found[1]
+        else:
+            missing.append(term)
+    if missing:
+        fresh = _read_frequencies(missing)
+        for term in missing:
+            result[term] = _cached((scope, "df", term), lambda t=term: fresh.get(t, 0))
+    return result
+
+
+def _read_frequencies(terms: list[str]) -> dict[str, int]:
+    if db.engine.dialect.name == "postgresql":
+        statement = sa.text(
+            f"SELECT t.term, (SELECT count(*) FROM {search.INDEX_TABLE} "  # noqa: S608
+            "WHERE document @@ plainto_tsquery('simple'::regconfig, t.term)) "
+            "FROM unnest(CAST(:terms AS text[])) AS t(term)")
+        return dict(db.session.execute(statement, {"terms": list(terms)}).all())
+    statement = sa.text(f"SELECT term, doc FROM {search.INDEX_TABLE}_vocab WHERE term IN "  # noqa: S608
+                        "(SELECT value FROM json_each(:terms))")
+    return dict(db.session.execute(statement, {"terms": json.dumps(list(terms))}).all())
+
+
+def query_terms(weights: dict[str, float], frequencies: dict[str, int], total: int) -> list[str]:
+    """The terms to look candidates up with: heavy ones, leaving out the very common."""
+    ordered = sorted(weights, key=lambda term: (-weights[term], term))
+    chosen = [term for term in ordered if frequencies.get(term, 0) <= COMMON_SHARE * max(total, 1)]
+    if len(chosen) < 3:
+        chosen = ordered
+    return chosen[:QUERY_TERMS]
+
+
+def candidate_ids(terms: list[str], limit: int = CANDIDATES) -> list[int]:
+    """Published listings best matching any of ``terms``, by the index's own ranking."""
+    if not terms:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        parts = [sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), term)
+                 for term in terms]
+        tsquery = parts[0]
+        for part in parts[1:]:
+            tsquery = tsquery.op("||")(part)
+        index = sa.table(search.INDEX_TABLE, sa.column("listing_id"), sa.column("document"))
+        rank = sa.func.ts_rank(index.c.document, tsquery)
+        statement = (sa.select(index.c.listing_id)
+                     .join(Listing, Listing.id == index.c.listing_id)
+                     .where(index.c.document.bool_op("@@")(tsquery),
+                            Listing.state == ListingState.PUBLISHED)
+                     .order_by(rank.desc(), index.c.listing_id.desc()).limit(limit))
+        return list(db.session.scalars(statement))
+    expression = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    fts = sa.literal_column(search.INDEX_TABLE)
+    index = sa.table(search.INDEX_TABLE, sa.column("rowid"))
+    best = (sa.select(index.c.rowid.label("id"), sa.func.bm25(fts, 10.0, 1.0).label("rank"))
+            .where(fts.op("MATCH")(expression))
+            .order_by(sa.text("rank"), index.c.rowid.desc()).limit(limit * 2).subquery("best"))
+    statement = (sa.select(best.c.id).join(Listing, Listing.id == best.c.id)
+                 .where(Listing.state == ListingState.PUBLISHED)
+                 .order_by(best.c.rank, best.c.id.desc()).limit(limit))
+    return list(db.session.scalars(statement))
+
+
+def _field_candidates(fields, limit: int = CANDIDATES) -> list[int]:
+    return list(db.session.scalars(
+        sa.select(Listing.id).where(Listing.state == ListingState.PUBLISHED,
+                                    Listing.field.in_(list(fields)))
+        .order_by(Listing.published_at.desc(), Listing.id.desc()).limit(limit)))
+
+
+def candidates(ids: list[int]) -> list[scoring.Candidate]:
+    if not ids:
+        return []
+    listings = db.session.scalars(
+        sa.select(Listing).where(Listing.id.in_(ids)).options(selectinload(Listing.modes))).all()
+    return [to_candidate(listing) for listing in listings]
+
+
+def to_candidate(listing: Listing) -> scoring.Candidate:
+    return scoring.Candidate(
+        id=listing.id, title=listing.title,
+        text=" ".join(filter(None, [listing.abstract, listing.keywords])), field=listing.field,
+        trl=listing.trl, modes=frozenset(listing.mode_set), price=listing.asking_price)
+
+
+# -- demands --------------------------------------------------------------------------------------
+
+def need_demand(need: Need) -> scoring.Demand:
+    return scoring.Demand(
+        terms=scoring.demand_terms(need.title, need.description, need.keywords),
+        fields=(need.field,), modes=(need.mode,) if need.mode else (),
+        trl_min=need.trl_min, trl_max=need.trl_max,
+        budget_min=need.budget_min, budget_max=need.budget_max)
+
+
+def profile_demand(profile: PreferenceProfile) -> scoring.Demand:
+    return scoring.Demand(
+        terms=scoring.demand_terms("", "", profile.keywords), fields=tuple(profile.fields or ()),
+        modes=tuple(ConversionMode(m) for m in profile.modes or ()),
+        trl_min=profile.trl_min, trl_max=profile.trl_max, budget_max=profile.budget_max)
+
+
+def rank(demand: scoring.Demand, limit: int = KEEP) -> list[tuple[int, int, dict]]:
+    """[(listing id, score, reasons)] best first: the demand's matches among the candidates."""
+    total = published_total()
+    frequencies = document_frequencies(demand.terms) if demand.terms else {}
+    weights = scoring.weighted_terms(demand, frequencies, total)
+    if weights:
+        ids = candidate_ids(query_terms(weights, frequencies, total))
+    elif demand.fields and not demand.terms:
+        ids = _field_candidates(demand.fields)
+    else:
+        ids = []
+    results = []
+    for candidate in candidates(ids):
+        scored = scoring.score(demand, weights, candidate)
+        if scored and scored[0] >= MIN_SCORE:
+            results.append((candidate.id, *scored))
+    results.sort(key=lambda row: (-row[1], -row[0]))
+    return results[:limit]
+
+
+# -- storing --------------------------------------------------------------------------------------
+
+def _store(subject: dict, rows: list[tuple[int, int, dict]]) -> None:
+    ((column, value),) = subject.items()
+    db.session.execute(sa.delete(Match).where(getattr(Match, column) == value))
+    now = utcnow()
+    db.session.add_all([Match(listing_id=listing_id, score=score, reasons=reasons, computed_at=now,
+                              **subject) for listing_id, score, reasons in rows])
+
+
+def recompute_need(need: Need) -> int:
+    """Replace a need's stored matches; return how many. A closed need keeps no matches."""
+    rows = rank(need_demand(need)) if need.state is not NeedState.CLOSED else []
+    _store({"need_id": need.id}, rows)
+    need.matched_at = utcnow()
+    db.session.commit()
+    return len(rows)
+
+
+def recompute_profile(profile: PreferenceProfile) -> int:
+    """Replace a profile's stored recommendations; return how many."""
+    rows = rank(profile_demand(profile))
+    _store({"profile_id": profile.id}, rows)
+    profile.matched_at = utcnow()
+    db.session.commit()
+    return len(rows)
+
+
+def active_needs() -> list[Need]:
+    """Needs whose matches follow listing changes: drafts and open needs not past their deadline."""
+    today = shanghai_today()
+    return list(db.session.scalars(sa.select(Need).where(
+        Need.state.in_([NeedState.DRAFT, NeedState.OPEN]),
+        sa.or_(Need.deadline.is_(None), Need.deadline >= today))))
+
+
+def recompute_listing(listing: Listing) -> int:
+    """Re-score one listing against every active need and profile; return the matches stored."""
+    db.session.execute(sa.delete(Match).where(Match.listing_id == listing.id))
+    stored = 0
+    if listing.state is ListingState.PUBLISHED:
+        candidate = to_candidate(listing)
+        subjects = [("need_id", need.id, need_demand(need)) for need in active_needs()]
+        subjects += [("profile_id", profile.id, profile_demand(profile))
+                     for profile in db.session.scalars(sa.select(PreferenceProfile))]
+        total = published_total()
+        for column, subject_id, demand in subjects:
+            stored += _offer(column, subject_id, demand, candidate, total)
+    db.session.commit()
+    return stored
+
+
+def _offer(column: str, subject_id: int, demand: scoring.Demand, candidate: scoring.Candidate,
+           total: int) -> int:
+    """Store the candidate's match for one subject if it makes that subject's best ``KEEP``."""
+    frequencies = document_frequencies(demand.terms) if demand.terms else {}
+    weights = scoring.weighted_terms(demand, frequencies, total)
+    if demand.terms and not weights:
+        return 0
+    scored = scoring.score(demand, weights, candidate)
+    if not scored or scored[0] < MIN_SCORE:
+        return 0
+    subject = getattr(Match, column) == subject_id
+    kept = db.session.execute(sa.select(Match.id, Match.score).where(subject)
+                              .order_by(Match.score, Match.id.desc())).all()
+    if len(kept) >= KEEP:
+        if kept[0].score >= scored[0]:
+            return 0
+        db.session.execute(sa.delete(Match).where(Match.id == kept[0].id))
+    db.session.add(Match(listing_id=candidate.id, score=scored[0], reasons=scored[1],
+                         **{column: subject_id}))
+    return 1
