@@ -65,7 +65,9 @@ def _check_production_secrets(app: Flask) -> None:
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees every table."""
     from marketplace.accounts import models as _accounts  # noqa: F401
+    from marketplace.alerts import models as _alerts  # noqa: F401
     from marketplace.audit import models as _audit  # noqa: F401
+    from marketplace.interests import models as _interests  # noqa: F401
     from marketplace.jobs import models as _jobs  # noqa: F401
     from marketplace.listings import import_models as _imports  # noqa: F401
     from marketplace.listings import models as _listings  # noqa: F401
@@ -78,7 +80,10 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.routes import bp as auth_bp
     from marketplace.admin.routes import bp as admin_bp
+    from marketplace.alerts.routes import bp as alerts_bp
     from marketplace.api.routes import bp as api_bp
+    from marketplace.interests.manage_routes import bp as confidential_bp
+    from marketplace.interests.routes import bp as interests_bp
     from marketplace.listings.import_routes import bp as imports_bp
     from marketplace.listings.routes import bp as listings_bp
     from marketplace.lists.routes import bp as lists_bp
@@ -89,7 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.orgs.routes import bp as orgs_bp
 
     for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp,
-                      notifications_bp, needs_bp):
+                      notifications_bp, interests_bp, confidential_bp, alerts_bp, needs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -121,10 +126,12 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
+    from marketplace.alerts.services import alerts_cli
     from marketplace.demo import demo_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(alerts_cli)
 
 
 @login_manager.user_loader

@@ -55,6 +55,18 @@ EVENTS = {
     "need.proposal_declined": _l("Proposal declined"),
     "need.proposal_withdrawn": _l("Proposal withdrawn"),
     "preferences.updated": _l("Recommendation preferences saved"),
+    "interest.created": _l("Interest expressed"),
+    "interest.accepted": _l("Interest accepted (in discussion)"),
+    "interest.negotiating": _l("Interest moved to negotiating"),
+    "interest.deal": _l("Interest marked as a deal"),
+    "interest.declined": _l("Interest declined"),
+    "interest.withdrawn": _l("Interest withdrawn"),
+    "interest.contacts_shared": _l("Contact details shared for an interest"),
+    "nda.version_created": _l("NDA text changed (new version)"),
+    "nda.accepted": _l("NDA accepted"),
+    "confidential.file_added": _l("Confidential file added"),
+    "confidential.file_removed": _l("Confidential file removed"),
+    "confidential.downloaded": _l("Confidential file downloaded"),
 }
 
 

@@ -1,0 +1,43 @@
+// Pipeline charts (Chart.js). The tables beside them carry the same numbers without JavaScript.
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof window.Chart === "undefined") return;
+  const read = (element, name) => JSON.parse(element.dataset[name]);
+  const colours = ["#b3261e", "#1f5fa8", "#2e7d32", "#ef6c00", "#6d4c41"];
+
+  const funnel = document.getElementById("funnel-chart");
+  if (funnel) {
+    funnel.classList.add("chart-ready");
+    new window.Chart(funnel, {
+      type: "bar",
+      data: {
+        labels: read(funnel, "labels"),
+        datasets: [{ label: read(funnel, "series"), data: read(funnel, "values"),
+                     backgroundColor: colours.slice(0, 4) }],
+      },
+      options: {
+        indexAxis: "y", animation: false, plugins: { legend: { display: false } },
+        scales: { x: { type: "logarithmic", min: 0.5 } },
+      },
+    });
+  }
+
+  const declines = document.getElementById("declines-chart");
+  if (declines) {
+    declines.classList.add("chart-ready");
+    const reasons = read(declines, "reasons");
+    const counts = read(declines, "declines");
+    new window.Chart(declines, {
+      type: "bar",
+      data: {
+        labels: read(declines, "months"),
+        datasets: Object.keys(reasons).map((key, index) => ({
+          label: reasons[key], data: counts[key], backgroundColor: colours[index % colours.length],
+        })),
+      },
+      options: {
+        animation: false,
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+  }
+});
