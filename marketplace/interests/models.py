@@ -166,6 +166,7 @@ class Message(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    interest: Mapped[Interest] = relationship()
     author: Mapped[User | None] = relationship()
     attachments: Mapped[list["MessageAttachment"]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="MessageAttachment.id")
