@@ -171,6 +171,7 @@ def to_candidate(listing: Listing) -> scoring.Candidate:
 def need_demand(need: Need) -> scoring.Demand:
     return scoring.Demand(
         terms=scoring.demand_terms(need.title, need.description, need.keywords),
+        text=" ".join(filter(None, [need.title, need.keywords, need.description])),
         fields=(need.field,), modes=(need.mode,) if need.mode else (),
         trl_min=need.trl_min, trl_max=need.trl_max,
         budget_min=need.budget_min, budget_max=need.budget_max)
@@ -178,7 +179,8 @@ def need_demand(need: Need) -> scoring.Demand:
 
 def profile_demand(profile: PreferenceProfile) -> scoring.Demand:
     return scoring.Demand(
-        terms=scoring.demand_terms("", "", profile.keywords), fields=tuple(profile.fields or ()),
+        terms=scoring.demand_terms("", "", profile.keywords), text=profile.keywords or "",
+        fields=tuple(profile.fields or ()),
         modes=tuple(ConversionMode(m) for m in profile.modes or ()),
         trl_min=profile.trl_min, trl_max=profile.trl_max, budget_max=profile.budget_max)
 

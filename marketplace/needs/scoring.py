@@ -16,8 +16,11 @@ reasons are codes and values (JSON), turned into sentences in the reader's langu
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+import rjieba
 
 from marketplace.listings import search
 from marketplace.listings.models import ConversionMode
@@ -69,6 +72,8 @@ class Demand:
 
     #: term -> weight in the demand (before the inverse document frequency).
     terms: dict[str, float]
+    #: The demand's own words, to show a shared term as the whole phrase both texts contain.
+    text: str = ""
     fields: tuple[str, ...] = ()
     #: The need's own field (for the sentence "same field as the need"); profiles have several.
     modes: tuple[ConversionMode, ...] = ()
@@ -133,10 +138,38 @@ def weighted_terms(demand: Demand, frequencies: dict[str, int], total: int) -> d
     return weights
 
 
-def _shown_terms(found: list[tuple[str, float]]) -> list[str]:
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _phrase(term: str, ours: str, theirs: str) -> str:
+    """A shared term with the single characters the segmenter split off it, when both texts have them.
+
+    The dictionary does not know every word (热失控 is cut 热 / 失控); the reader should see
+    热失控, not the fragment. Only one-character neighbours are joined, so phrases stay words.
+    """
+    pieces = list(rjieba.cut(ours))
+    for index, piece in enumerate(pieces):
+        if piece != term:
+            continue
+        before = pieces[index - 1] if index else ""
+        after = pieces[index + 1] if index + 1 < len(pieces) else ""
+        grown = term
+        if len(before) == 1 and _CJK.match(before) and before + grown in theirs:
+            grown = before + grown
+        if len(after) == 1 and _CJK.match(after) and grown + after in theirs:
+            grown = grown + after
+        if grown != term:
+            return grown
+    return term
+
+
+def _shown_terms(found: list[tuple[str, float]], ours: str = "", theirs: str = "") -> list[str]:
     """The shared terms worth naming: heaviest first, without those inside a longer one shown."""
     shown: list[str] = []
-    for term, _ in sorted(found, key=lambda item: (-item[1], -len(item[0]), item[0])):
+    ranked = sorted(found, key=lambda item: (-item[1], -len(item[0]), item[0]))
+    if ours and theirs:
+        ranked = [(_phrase(term, ours, theirs), weight) for term, weight in ranked]
+    for term, _ in ranked:
         if any(term in other for other in shown):
             continue
         shown = [other for other in shown if other not in term]
@@ -146,7 +179,8 @@ def _shown_terms(found: list[tuple[str, float]]) -> list[str]:
     return shown
 
 
-def _text_part(weights: dict[str, float], candidate: Candidate) -> tuple[float, float, list[str]]:
+def _text_part(weights: dict[str, float], candidate: Candidate,
+               ours: str = "") -> tuple[float, float, list[str]]:
     """(fit 0–1, raw coverage, shared terms to show)."""
     total = sum(weights.values()) * (1 + TITLE_BONUS)
     if not total:
@@ -155,7 +189,8 @@ def _text_part(weights: dict[str, float], candidate: Candidate) -> tuple[float, 
     credit = sum(weight * (1 + (TITLE_BONUS if term in candidate.title_tokens else 0))
                  for term, weight in found)
     coverage = credit / total
-    return min(1.0, coverage / FULL_COVERAGE), coverage, _shown_terms(found)
+    theirs = f"{candidate.title} {candidate.text}".lower()
+    return min(1.0, coverage / FULL_COVERAGE), coverage, _shown_terms(found, ours.lower(), theirs)
 
 
 def _field_part(demand: Demand, candidate: Candidate) -> str:
@@ -202,7 +237,7 @@ def score(demand: Demand, weights: dict[str, float], candidate: Candidate) -> tu
     parts: dict[str, float] = {}
     reasons: dict = {}
     if weights:
-        parts["text"], coverage, shown = _text_part(weights, candidate)
+        parts["text"], coverage, shown = _text_part(weights, candidate, demand.text)
         if coverage < MIN_COVERAGE:
             return None
         reasons["terms"] = shown

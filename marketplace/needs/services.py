@@ -12,7 +12,7 @@ past the deadline).
 """
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -132,6 +132,14 @@ def require_proposer(actor: User) -> None:
         raise NotAllowed(_("Your organisation must be verified before it can propose listings."))
 
 
+def _link(need: Need) -> str:
+    """The need's path, also outside a request (the demo loader, jobs)."""
+    if has_request_context():
+        return url_for("needs.detail", need_id=need.id)
+    with current_app.test_request_context():
+        return url_for("needs.detail", need_id=need.id)
+
+
 # -- needs ----------------------------------------------------------------------------------------
 
 def _check(data: dict) -> None:
@@ -224,7 +232,7 @@ def invite(actor: User, need: Need, organisation: Organisation) -> NeedInvitatio
     db.session.commit()
     if need.state is NeedState.OPEN:
         ttos = [user for user in members_of(organisation) if user.role is Role.TTO]
-        notify(ttos, "needs.invited", url_for("needs.detail", need_id=need.id),
+        notify(ttos, "needs.invited", _link(need),
                org=need.organisation.name, need=need.title)
     return invitation
 
@@ -255,7 +263,7 @@ def propose(actor: User, need: Need, listing: Listing, note: str) -> Proposal:
     db.session.flush()
     audit.record("need.proposal_made", actor=actor, target=need, listing_id=listing.id)
     db.session.commit()
-    notify(members_of(need.organisation), "needs.proposed", url_for("needs.detail", need_id=need.id),
+    notify(members_of(need.organisation), "needs.proposed", _link(need),
            need=need.title, org=actor.organisation.name, listing=listing.title, note=note)
     return proposal
 
@@ -273,7 +281,7 @@ def decide(actor: User, proposal: Proposal, action: str, note: str | None = None
     db.session.commit()
     recipients = [proposal.proposed_by] if proposal.proposed_by else members_of(proposal.organisation)
     kind = "needs.proposal_accepted" if status is ProposalStatus.ACCEPTED else "needs.proposal_declined"
-    notify(recipients, kind, url_for("needs.detail", need_id=need.id),
+    notify(recipients, kind, _link(need),
            org=need.organisation.name, listing=proposal.listing.title, need=need.title)
 
 
