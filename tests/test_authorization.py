@@ -84,11 +84,6 @@ class World:
     need: object = None
     draft_need: object = None
     proposal: object = None
-    #: ``company``'s open public need (university A's tto proposed ``listing`` to it), its draft
-    #: need, and ``investor``'s preference profile (technology needs).
-    need: object = None
-    draft_need: object = None
-    proposal: object = None
     #: ``company``'s interest in ``listing``, in discussion, with a message file; the listing's
     #: NDA (accepted by ``company``) and confidential file; ``company``'s saved search.
     interest: object = None
@@ -187,7 +182,6 @@ def world(app) -> World:
     db.session.commit()
     return World(
         **_needs_world(users, listing),
-        **_needs_world(users, listing),
         notification=notification, **_interest_world(app, users, listing),
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
         batch=batch,
@@ -239,26 +233,6 @@ def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
         (Path(app.config["UPLOAD_DIR"]) / item.stored_name).write_bytes(b"%PDF-1.4\n")
     return {"interest": interest, "message_file": attachment, "confidential_file": secret,
             "saved_search": saved}
-
-
-def _needs_world(users: dict[str, User], listing: Listing) -> dict:
-    """The technology-needs feature's objects: ``company``'s needs and university A's proposal."""
-    from marketplace.needs.models import Need, NeedState, Proposal
-
-    company = users["company"]
-
-    def need(state: NeedState) -> Need:
-        return Need(organisation_id=company.organisation_id, created_by_id=company.id, state=state,
-                    title="动力电池热失控预警技术", description="需要一种电池热失控早期预警技术。",
-                    field="energy", trl_min=4, trl_max=8, is_public=True,
-                    opened_at=utcnow() if state is NeedState.OPEN else None)
-
-    open_need, draft = need(NeedState.OPEN), need(NeedState.DRAFT)
-    proposal = Proposal(need=open_need, listing=listing, organisation_id=listing.organisation_id,
-                        proposed_by_id=users["tto"].id, note="本专利可用于电池安全预警。")
-    db.session.add_all([open_need, draft, proposal])
-    db.session.commit()
-    return {"need": open_need, "draft_need": draft, "proposal": proposal}
 
 
 def _needs_world(users: dict[str, User], listing: Listing) -> dict:
@@ -502,28 +476,6 @@ ACCESS: dict[str, Access] = {
     "notifications.mark_read": Access("POST", lambda w: {"notification_id": w.notification.id},
                                       frozenset({"company"}), hidden=LOGGED_IN - {"company"},
                                       status=302),
-    # needs: public list and public needs for everyone; a company's needs are managed by its
-    # verified company users; a verified tto proposes and sees its matches; "为您推荐" for
-    # investors and companies. The propose and invite forms are posted empty (flash, redirect).
-    "needs.index": Access("GET", no_args, EVERYONE, login=False, status=200),
-    "needs.detail": Access("GET", lambda w: {"need_id": w.need.id}, EVERYONE, login=False,
-                           status=200),
-    "needs.manage": Access("GET", no_args, frozenset({"company"}), status=200),
-    "needs.create": Access("GET", no_args, frozenset({"company"}), status=200),
-    "needs.edit": Access("GET", lambda w: {"need_id": w.need.id}, frozenset({"company"}),
-                         status=200),
-    "needs.change_state": Access("POST", lambda w: {"need_id": w.draft_need.id, "action": "publish"},
-                                 frozenset({"company"}), status=302),
-    "needs.invite": Access("POST", lambda w: {"need_id": w.need.id}, frozenset({"company"}),
-                           status=302),
-    "needs.propose": Access("POST", lambda w: {"need_id": w.need.id}, TTO, status=302),
-    "needs.decide": Access("POST", lambda w: {"proposal_id": w.proposal.id, "action": "accept"},
-                           frozenset({"company"}), status=302),
-    "needs.withdraw": Access("POST", lambda w: {"proposal_id": w.proposal.id}, TTO, status=302),
-    "needs.matched": Access("GET", no_args, TTO, status=200),
-    "needs.listing_needs": Access("GET", listing_id, TTO, status=200),
-    "needs.recommendations": Access("GET", no_args, frozenset({"investor", "company"}), status=200),
-    "needs.preferences": Access("GET", no_args, frozenset({"investor", "company"}), status=200),
     # needs: public list and public needs for everyone; a company's needs are managed by its
     # verified company users; a verified tto proposes and sees its matches; "为您推荐" for
     # investors and companies. The propose and invite forms are posted empty (flash, redirect).

@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Role, User
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
@@ -15,7 +15,8 @@ from marketplace.interests.models import (
     MessageAttachment,
     ThreadRead,
 )
-from marketplace.interests.services import side
+from marketplace.interests.services import INTERESTED_ROLES, side
+from marketplace.listings.models import Listing
 
 MAX_MESSAGE = 5000
 
@@ -85,11 +86,19 @@ def last_read(user: User, interest: Interest) -> int:
 
 
 def unread_counts(user: User, interest_ids: list[int]) -> dict[int, int]:
-    """Messages from others the user has not read, per interest (one query)."""
-    if not interest_ids:
+    """Messages from others the user has not read, per interest of the user's side (one query)."""
+    if not interest_ids or user.organisation_id is None:
+        return {}
+    if user.role is Role.TTO:
+        mine = Interest.listing_id.in_(select(Listing.id).where(
+            Listing.organisation_id == user.organisation_id))
+    elif user.role in INTERESTED_ROLES:
+        mine = Interest.organisation_id == user.organisation_id
+    else:
         return {}
     rows = db.session.execute(
         select(Message.interest_id, func.count())
+        .join(Interest, Interest.id == Message.interest_id).where(mine)
         .outerjoin(ThreadRead, and_(ThreadRead.interest_id == Message.interest_id,
                                     ThreadRead.user_id == user.id))
         .where(Message.interest_id.in_(interest_ids),
