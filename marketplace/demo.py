@@ -8,11 +8,13 @@ from sqlalchemy import func, select
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
+from marketplace.interests.demo import load_interest_demo
 from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, Listing, ListingKind, ListingState
 from marketplace.listings.synthetic import ListingFactory
 from marketplace.lists import services as lists
 from marketplace.lists.models import ListKind, PublishedList
+from marketplace.needs.demo import load_demo_needs
 from marketplace.orgs import creditcode
 from marketplace.orgs import services as orgs
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind
@@ -195,6 +197,8 @@ def load_command(if_empty: bool):
     created = load_demo()
     listings_created = load_demo_listings()
     lists_created = load_demo_lists()
+    load_interest_demo()
+    load_demo_needs()
     orgs_count = db.session.scalar(select(func.count()).select_from(Organisation))
     click.echo(f"Demo data ready: {created} account(s) created, {listings_created} listing(s) "
                f"created, {lists_created} list(s) published, {orgs_count} organisation(s). "

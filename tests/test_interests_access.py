@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
+from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.interests import confidential, services, threads
 from marketplace.interests.models import Intent, Interest, InterestStatus, Message, Timeline
@@ -45,12 +46,12 @@ def test_services_refuse_the_investor_every_object(app, cast, scene):
     # An accepted interest of its own is not enough without the NDA.
     assert not confidential.can_access(investor, cast.listing)
     assert confidential.can_access(cast.company, cast.listing)
-    with pytest.raises(Exception):
+    with pytest.raises(NotAllowed):
         threads.post_message(investor, interest, "我也想看看")
     for action in ("negotiate", "withdraw", "accept", "deal"):
-        with pytest.raises(Exception):
+        with pytest.raises(NotAllowed):
             services.transition(investor, interest, action)
-    with pytest.raises(Exception):
+    with pytest.raises(NotAllowed):
         services.share_contacts(investor, interest)
     assert threads.unread_counts(investor, [interest.id]) == {}
     db.session.refresh(interest)
