@@ -7,16 +7,24 @@ document.addEventListener("DOMContentLoaded", () => {
   const funnel = document.getElementById("funnel-chart");
   if (funnel) {
     funnel.classList.add("chart-ready");
+    const values = read(funnel, "values");
+    // Views usually dwarf the later stages: a logarithmic axis keeps deals visible.
+    const logarithmic = Math.max(...values) > 100;
     new window.Chart(funnel, {
       type: "bar",
       data: {
         labels: read(funnel, "labels"),
-        datasets: [{ label: read(funnel, "series"), data: read(funnel, "values"),
+        datasets: [{ label: read(funnel, "series"), data: values,
                      backgroundColor: colours.slice(0, 4) }],
       },
       options: {
         indexAxis: "y", animation: false, plugins: { legend: { display: false } },
-        scales: { x: { type: "logarithmic", min: 0.5 } },
+        scales: {
+          x: logarithmic
+            ? { type: "logarithmic", min: 0.8,
+                ticks: { callback: (value) => (Number.isInteger(Math.log10(value)) ? value : "") } }
+            : { beginAtZero: true, ticks: { precision: 0 } },
+        },
       },
     });
   }
@@ -24,14 +32,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const declines = document.getElementById("declines-chart");
   if (declines) {
     declines.classList.add("chart-ready");
-    const reasons = read(declines, "reasons");
+    const reasons = read(declines, "reasons"); // [[key, label], ...] in the table's order
     const counts = read(declines, "declines");
     new window.Chart(declines, {
       type: "bar",
       data: {
         labels: read(declines, "months"),
-        datasets: Object.keys(reasons).map((key, index) => ({
-          label: reasons[key], data: counts[key], backgroundColor: colours[index % colours.length],
+        datasets: reasons.map(([key, label], index) => ({
+          label, data: counts[key], backgroundColor: colours[index % colours.length],
         })),
       },
       options: {
@@ -39,5 +47,8 @@ document.addEventListener("DOMContentLoaded", () => {
         scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
       },
     });
+    // The chart shows the numbers now; the table stays one click away.
+    const table = declines.parentElement.querySelector("details.chart-table");
+    if (table) table.open = false;
   }
 });
