@@ -125,6 +125,7 @@ def idf(document_frequency: int, total: int) -> float:
     """Inverse document frequency; 0 for a term no listing has (it cannot match)."""
     if document_frequency <= 0:
         return 0.0
+    total = max(total, document_frequency)  # the index may briefly count a listing just withdrawn
     return math.log((total + 1) / (document_frequency + 0.5)) + 0.1
 
 
@@ -141,26 +142,35 @@ def weighted_terms(demand: Demand, frequencies: dict[str, int], total: int) -> d
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+#: Single characters that are words of their own, never part of a term shown to the reader.
+_FUNCTION_CHARS = frozenset("的了和与及或其在对是等中为将被把从向于以由到也并而且就都可")
+#: At most this many split-off characters are joined on each side.
+_JOIN = 2
+
+
 def _phrase(term: str, ours: str, theirs: str) -> str:
     """A shared term with the single characters the segmenter split off it, when both texts have them.
 
-    The dictionary does not know every word (热失控 is cut 热 / 失控); the reader should see
-    热失控, not the fragment. Only one-character neighbours are joined, so phrases stay words.
+    The dictionary does not know every word (热失控 is cut 热 / 失控, 高镍三元 高 / 镍 / 三元);
+    the reader should see the phrase, not the fragment. Only the one-character pieces just before
+    the term that are not function words are joined (Chinese modifiers come first).
     """
     pieces = list(rjieba.cut(ours))
     for index, piece in enumerate(pieces):
         if piece != term:
             continue
-        before = pieces[index - 1] if index else ""
-        after = pieces[index + 1] if index + 1 < len(pieces) else ""
-        grown = term
-        if len(before) == 1 and _CJK.match(before) and before + grown in theirs:
-            grown = before + grown
-        if len(after) == 1 and _CJK.match(after) and grown + after in theirs:
-            grown = grown + after
+        low, grown = index, term
+        while low > 0 and index - low < _JOIN and _joinable(pieces[low - 1]) \
+                and pieces[low - 1] + grown in theirs:
+            low -= 1
+            grown = pieces[low] + grown
         if grown != term:
             return grown
     return term
+
+
+def _joinable(piece: str) -> bool:
+    return len(piece) == 1 and bool(_CJK.match(piece)) and piece not in _FUNCTION_CHARS
 
 
 def _shown_terms(found: list[tuple[str, float]], ours: str = "", theirs: str = "") -> list[str]:
@@ -176,6 +186,23 @@ def _shown_terms(found: list[tuple[str, float]], ours: str = "", theirs: str = "
         shown.append(term)
         if len(shown) >= MAX_SHOWN_TERMS:
             break
+    return _joined(shown, ours, theirs) if ours and theirs else shown
+
+
+def _joined(shown: list[str], ours: str, theirs: str) -> list[str]:
+    """Join shown terms that stand side by side in both texts (剩余 + 寿命 -> 剩余寿命)."""
+    changed = True
+    while changed:
+        changed = False
+        for first in shown:
+            for second in shown:
+                pair = first + second
+                if first != second and pair in ours and pair in theirs:
+                    shown = [pair if term == first else term for term in shown if term != second]
+                    changed = True
+                    break
+            if changed:
+                break
     return shown
 
 
