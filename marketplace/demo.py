@@ -15,7 +15,6 @@ from marketplace.listings.synthetic import ListingFactory
 from marketplace.lists import services as lists
 from marketplace.lists.models import ListKind, PublishedList
 from marketplace.needs.demo import load_demo_needs
-from marketplace.needs.demo import load_demo_needs
 from marketplace.orgs import creditcode
 from marketplace.orgs import services as orgs
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind
@@ -198,7 +197,6 @@ def load_command(if_empty: bool):
     created = load_demo()
     listings_created = load_demo_listings()
     lists_created = load_demo_lists()
-    load_demo_needs()
     load_interest_demo()
     load_demo_needs()
     orgs_count = db.session.scalar(select(func.count()).select_from(Organisation))
