@@ -23,17 +23,25 @@ def today() -> date:
     return datetime.now(UTC).astimezone(LOCAL).date()
 
 
-def _upsert(listing_id: int, day: date):
-    """One statement: insert the day's row with 1 view, or add 1 to it."""
+_UPSERTS: dict[str, sa.Insert] = {}
+
+
+def _upsert():
+    """One statement: insert the day's row with 1 view, or add 1 to it (built once per dialect)."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = ListingViewDay.__table__
-    statement = insert(table).values(listing_id=listing_id, day=day, views=1)
-    return statement.on_conflict_do_update(index_elements=[table.c.listing_id, table.c.day],
-                                           set_={"views": table.c.views + 1})
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = ListingViewDay.__table__
+        statement = insert(table).values(
+            listing_id=sa.bindparam("listing_id"), day=sa.bindparam("day"), views=1,
+        ).on_conflict_do_update(index_elements=[table.c.listing_id, table.c.day],
+                                set_={"views": table.c.views + 1})
+        _UPSERTS[dialect] = statement
+    return statement
 
 
 def count_view(listing_id: int) -> bool:
@@ -44,7 +52,7 @@ def count_view(listing_id: int) -> bool:
         seen = {"d": day, "i": []}
     if listing_id in seen["i"]:
         return False
-    db.session.execute(_upsert(listing_id, today()))
+    db.session.execute(_upsert(), {"listing_id": listing_id, "day": today()})
     db.session.commit()
     seen["i"] = (seen["i"] + [listing_id])[-SESSION_MAX:]
     session[SESSION_KEY] = seen
