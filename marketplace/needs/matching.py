@@ -18,12 +18,11 @@ import time
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
 
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings import search
-from marketplace.listings.models import ConversionMode, Listing, ListingState
+from marketplace.listings.models import ConversionMode, Listing, ListingMode, ListingState
 from marketplace.needs import scoring
 from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile, shanghai_today
 
@@ -151,12 +150,46 @@ def _field_candidates(fields, limit: int = CANDIDATES) -> list[int]:
         .order_by(Listing.published_at.desc(), Listing.id.desc()).limit(limit)))
 
 
+def index_tokens(ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """listing id -> (title tokens, all tokens), read from the search index (no re-segmenting)."""
+    if db.engine.dialect.name == "postgresql":
+        statement = sa.text(
+            f"SELECT listing_id, tsvector_to_array(ts_filter(document, '{{a}}')), "  # noqa: S608
+            f"tsvector_to_array(document) FROM {search.INDEX_TABLE} "
+            "WHERE listing_id = ANY(CAST(:ids AS integer[]))")
+        rows = db.session.execute(statement, {"ids": list(ids)})
+        return {row[0]: (set(row[1]), set(row[2])) for row in rows}
+    statement = sa.text(f"SELECT rowid, title, body FROM {search.INDEX_TABLE} "  # noqa: S608
+                        "WHERE rowid IN (SELECT value FROM json_each(:ids))")
+    rows = db.session.execute(statement, {"ids": json.dumps(list(ids))})
+    result = {}
+    for listing_id, title, body in rows:
+        title_tokens = set(title.split())
+        result[listing_id] = (title_tokens, title_tokens | set(body.split()))
+    return result
+
+
 def candidates(ids: list[int]) -> list[scoring.Candidate]:
+    """The scorer's view of published listings, their tokens taken from the search index."""
     if not ids:
         return []
-    listings = db.session.scalars(
-        sa.select(Listing).where(Listing.id.in_(ids)).options(selectinload(Listing.modes))).all()
-    return [to_candidate(listing) for listing in listings]
+    columns = (Listing.id, Listing.title, Listing.abstract, Listing.keywords, Listing.field,
+               Listing.trl, Listing.asking_price)
+    rows = db.session.execute(sa.select(*columns).where(
+        Listing.id.in_(ids), Listing.state == ListingState.PUBLISHED)).all()
+    modes: dict[int, set] = {}
+    for listing_id, mode in db.session.execute(sa.select(ListingMode.listing_id, ListingMode.mode)
+                                               .where(ListingMode.listing_id.in_(ids))):
+        modes.setdefault(listing_id, set()).add(mode)
+    tokens = index_tokens(ids)
+    result = []
+    for row in rows:
+        title_tokens, all_tokens = tokens.get(row.id, (None, None))
+        result.append(scoring.Candidate(
+            id=row.id, title=row.title, text=" ".join(filter(None, [row.abstract, row.keywords])),
+            field=row.field, trl=row.trl, modes=frozenset(modes.get(row.id, ())),
+            price=row.asking_price, _title_tokens=title_tokens, _tokens=all_tokens))
+    return result
 
 
 def to_candidate(listing: Listing) -> scoring.Candidate:
@@ -196,13 +229,14 @@ def rank(demand: scoring.Demand, limit: int = KEEP) -> list[tuple[int, int, dict
         ids = _field_candidates(demand.fields)
     else:
         ids = []
-    results = []
+    scored = []
     for candidate in candidates(ids):
-        scored = scoring.score(demand, weights, candidate)
-        if scored and scored[0] >= MIN_SCORE:
-            results.append((candidate.id, *scored))
-    results.sort(key=lambda row: (-row[1], -row[0]))
-    return results[:limit]
+        result = scoring.score(demand, weights, candidate, explain=False)
+        if result and result[0] >= MIN_SCORE:
+            scored.append((result[0], candidate))
+    scored.sort(key=lambda row: (-row[0], -row[1].id))
+    return [(candidate.id, *scoring.score(demand, weights, candidate))
+            for _, candidate in scored[:limit]]
 
 
 # -- storing --------------------------------------------------------------------------------------
@@ -211,8 +245,10 @@ def _store(subject: dict, rows: list[tuple[int, int, dict]]) -> None:
     ((column, value),) = subject.items()
     db.session.execute(sa.delete(Match).where(getattr(Match, column) == value))
     now = utcnow()
-    db.session.add_all([Match(listing_id=listing_id, score=score, reasons=reasons, computed_at=now,
-                              **subject) for listing_id, score, reasons in rows])
+    if rows:
+        db.session.execute(sa.insert(Match), [
+            {"listing_id": listing_id, "score": score, "reasons": reasons, "computed_at": now,
+             "need_id": None, "profile_id": None, **subject} for listing_id, score, reasons in rows])
 
 
 def recompute_need(need: Need) -> int:

@@ -207,7 +207,7 @@ def _joined(shown: list[str], ours: str, theirs: str) -> list[str]:
 
 
 def _text_part(weights: dict[str, float], candidate: Candidate,
-               ours: str = "") -> tuple[float, float, list[str]]:
+               ours: str | None = "") -> tuple[float, float, list[str]]:
     """(fit 0–1, raw coverage, shared terms to show)."""
     total = sum(weights.values()) * (1 + TITLE_BONUS)
     if not total:
@@ -216,6 +216,8 @@ def _text_part(weights: dict[str, float], candidate: Candidate,
     credit = sum(weight * (1 + (TITLE_BONUS if term in candidate.title_tokens else 0))
                  for term, weight in found)
     coverage = credit / total
+    if ours is None:  # ranking only: the terms are named for the matches kept
+        return min(1.0, coverage / FULL_COVERAGE), coverage, []
     theirs = f"{candidate.title} {candidate.text}".lower()
     return min(1.0, coverage / FULL_COVERAGE), coverage, _shown_terms(found, ours.lower(), theirs)
 
@@ -259,12 +261,17 @@ def _budget_part(demand: Demand, price: Decimal | None) -> tuple[float, str]:
     return float(demand.budget_max / price) if price else 1.0, "above"
 
 
-def score(demand: Demand, weights: dict[str, float], candidate: Candidate) -> tuple[int, dict] | None:
-    """(score 0–100, reasons) of a candidate for a demand, or None when it is no match."""
+def score(demand: Demand, weights: dict[str, float], candidate: Candidate,
+          explain: bool = True) -> tuple[int, dict] | None:
+    """(score 0–100, reasons) of a candidate for a demand, or None when it is no match.
+
+    ``explain=False`` leaves the shared terms out of the reasons (cheaper, for ranking).
+    """
     parts: dict[str, float] = {}
     reasons: dict = {}
     if weights:
-        parts["text"], coverage, shown = _text_part(weights, candidate, demand.text)
+        parts["text"], coverage, shown = _text_part(weights, candidate,
+                                                    demand.text if explain else None)
         if coverage < MIN_COVERAGE:
             return None
         reasons["terms"] = shown
