@@ -199,9 +199,9 @@ def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
     from marketplace.alerts.models import SavedSearch
     from marketplace.interests.models import (
         ConfidentialFile,
+        Intent,
         Interest,
         InterestStatus,
-        Intent,
         Message,
         MessageAttachment,
         NdaAcceptance,
