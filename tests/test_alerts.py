@@ -30,19 +30,36 @@ def test_follow_from_the_listing_page_and_hear_of_changes(app, cast, runner, out
     assert runner.invoke(args=["alerts", "run"]).exit_code == 0
     assert _notes(cast.investor) == []  # nothing changed yet
     listings.update_listing(cast.tto, listing, {"asking_price": Decimal("150000")})
-    result = runner.invoke(args=["alerts", "run"])
-    assert "follow alerts: 1" in result.output
+    # Told as soon as the change is committed; the periodic run finds nothing more to say.
     assert [kind for kind, _ in _notes(cast.investor)] == ["alerts.listing_terms"]
-    runner.invoke(args=["alerts", "run"])
+    result = runner.invoke(args=["alerts", "run"])
+    assert "follow alerts: 0" in result.output
     assert len(_notes(cast.investor)) == 1  # never twice for one change
+    listings.update_listing(cast.tto, listing, {"title": listing.title + "（修订）"})
+    assert len(_notes(cast.investor)) == 1  # the title is neither state nor terms
     listings.transition(cast.tto, listing, "suspend", "补充材料")
-    runner.invoke(args=["alerts", "run"])
     assert [kind for kind, _ in _notes(cast.investor)][-1] == "alerts.listing_state"
     assert [m["To"] for m in outbox()] == [cast.investor.email] * 2
     assert post(client, f"/listings/{listing.id}/unfollow").status_code == 302
     listings.transition(cast.tto, listing, "publish")
     runner.invoke(args=["alerts", "run"])
     assert len(_notes(cast.investor)) == 2
+
+
+def test_the_periodic_run_catches_changes_the_hook_missed(app, cast, runner):
+    """A change written outside the services (a data fix in SQL, say) is caught by the run."""
+    import sqlalchemy as sa
+
+    from marketplace.listings.models import Listing
+
+    alerts.follow(cast.company, cast.listing)
+    db.session.execute(sa.update(Listing).where(Listing.id == cast.listing.id)
+                       .values(terms="改为一次性付款"))
+    db.session.info.pop("alerts.changed_listings", None)  # as if written by another program
+    db.session.commit()
+    assert _notes(cast.company) == []
+    assert "follow alerts: 1" in runner.invoke(args=["alerts", "run"]).output
+    assert [kind for kind, _ in _notes(cast.company)] == ["alerts.listing_terms"]
 
 
 def test_saved_search_digest_is_idempotent(app, cast, runner, outbox):

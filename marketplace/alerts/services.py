@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
+from marketplace.alerts import hooks  # noqa: F401  (listing changes reach followers at once)
 from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch, SavedSearchHit
 from marketplace.db_types import utcnow
 from marketplace.errors import NotAllowed, ServiceError
@@ -140,10 +141,13 @@ def run_digests(now=None) -> int:
     return sent
 
 
-def run_follow_alerts() -> int:
+def run_follow_alerts(listing_ids: list[int] | None = None) -> int:
     """Tell followers about listings whose state or terms changed since they were last told."""
     told = 0
-    follows = db.session.scalars(select(ListingFollow).order_by(ListingFollow.listing_id)).all()
+    query = select(ListingFollow).order_by(ListingFollow.listing_id, ListingFollow.id)
+    if listing_ids is not None:
+        query = query.where(ListingFollow.listing_id.in_(listing_ids))
+    follows = db.session.scalars(query).all()
     for row in follows:
         listing = row.listing
         state, terms = listing.state.value, terms_fingerprint(listing)
@@ -169,6 +173,13 @@ def run_job(job, digests: bool = True, follows: bool = True) -> dict:
         if digests:
             result["digests"] = run_digests()
     return result
+
+
+@jobs.register("alerts.follows")
+def follows_job(job, listing_ids: list[int]) -> dict:
+    """Tell the followers of these listings about changes (submitted when a listing changes)."""
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return {"follow_alerts": run_follow_alerts(listing_ids)}
 
 
 alerts_cli = AppGroup("alerts", help="Follow alerts and saved-search digests.")
