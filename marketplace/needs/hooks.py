@@ -8,12 +8,15 @@ load) gives one job per commit. Nothing is submitted when there is nothing to ma
 and no stored match to remove.
 """
 
+import logging
+
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _KEY = "needs.changed_listings"
+log = logging.getLogger(__name__)
 
 
 def listing_changed(listing) -> None:
@@ -30,8 +33,11 @@ def _after_commit(session) -> None:
     if not ids or not has_app_context():
         return
     app = current_app._get_current_object()
-    with app.app_context():
-        _submit(sorted(ids))
+    try:
+        with app.app_context():
+            _submit(sorted(ids))
+    except Exception:  # noqa: BLE001 - the listing change is committed; matching must not undo the request
+        log.exception("could not submit the re-matching of listings %s", sorted(ids))
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,11 +1,12 @@
 """Computing and storing matches: for a need, a preference profile, or a changed listing.
 
-Candidates come from the search index, never from a scan of the listings: the demand's rarest
-key terms (at most ``QUERY_TERMS``) are OR-ed into one full-text query ranked by bm25 (SQLite
-FTS5) or ts_rank (PostgreSQL), and the best ``CANDIDATES`` published listings are scored by
-``scoring.score``. Term weights use document frequencies read from the index (SQLite: the
-``listing_search_vocab`` fts5vocab table; PostgreSQL: a count per term through the GIN index),
-cached per process for ``MATCH_TERM_STATS_SECONDS``. A profile without keywords takes the newest
+Candidates come from the search index, never from a scan of the listings: the demand's heaviest
+key terms (at most ``QUERY_TERMS``, whose postings sum to at most ``POSTINGS_BUDGET``) are OR-ed
+into one full-text query ranked by bm25 (SQLite FTS5) or ts_rank (PostgreSQL), and the best
+``CANDIDATES`` published listings are scored by ``scoring.score``. Term weights use document
+frequencies read from the index (SQLite: the ``listing_search_vocab`` fts5vocab table;
+PostgreSQL: a count per term through the GIN index), cached per process for
+``MATCH_TERM_STATS_SECONDS``. A profile without keywords takes the newest
 listings of its fields through the field index instead.
 
 A changed listing is scored against every active need and profile (there are far fewer of those
@@ -30,6 +31,8 @@ from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile, 
 QUERY_TERMS = 12
 #: A term in more than this share of listings is too common to find candidates with.
 COMMON_SHARE = 0.25
+#: Most listings (summed over the query's terms) the candidate query may have to rank.
+POSTINGS_BUDGET = 6000
 #: Candidates scored per demand.
 CANDIDATES = 200
 #: Matches kept per need or profile.
@@ -105,12 +108,26 @@ def _read_frequencies(terms: list[str]) -> dict[str, int]:
 
 
 def query_terms(weights: dict[str, float], frequencies: dict[str, int], total: int) -> list[str]:
-    """The terms to look candidates up with: heavy ones, leaving out the very common."""
+    """The terms to look candidates up with: the heaviest, within a budget of postings.
+
+    Terms are taken by weight (the rarer, the heavier); one whose listings would push the sum of
+    postings over ``POSTINGS_BUDGET`` is skipped for a rarer one, so the full-text query ranks a
+    bounded set of matches however common the demand's words are. Skipped terms still count in
+    the score.
+    """
     ordered = sorted(weights, key=lambda term: (-weights[term], term))
-    chosen = [term for term in ordered if frequencies.get(term, 0) <= COMMON_SHARE * max(total, 1)]
-    if len(chosen) < 3:
-        chosen = ordered
-    return chosen[:QUERY_TERMS]
+    chosen, postings = [], 0
+    for term in ordered:
+        df = frequencies.get(term, 0)
+        if df > COMMON_SHARE * max(total, 1) or (chosen and postings + df > POSTINGS_BUDGET):
+            continue
+        chosen.append(term)
+        postings += df
+        if len(chosen) >= QUERY_TERMS:
+            break
+    if not chosen and ordered:
+        chosen = [min(ordered, key=lambda term: (frequencies.get(term, 0), term))]
+    return chosen
 
 
 def candidate_ids(terms: list[str], limit: int = CANDIDATES) -> list[int]:
@@ -278,38 +295,57 @@ def active_needs() -> list[Need]:
 
 
 def recompute_listing(listing: Listing) -> int:
-    """Re-score one listing against every active need and profile; return the matches stored."""
+    """Re-score one listing against every active need and profile; return the matches stored.
+
+    The subjects' term statistics are read in one go, the scores computed in Python, and the
+    subjects' current match counts read with one grouped query per kind of subject.
+    """
     db.session.execute(sa.delete(Match).where(Match.listing_id == listing.id))
-    stored = 0
+    offers = []
     if listing.state is ListingState.PUBLISHED:
         candidate = to_candidate(listing)
         subjects = [("need_id", need.id, need_demand(need)) for need in active_needs()]
         subjects += [("profile_id", profile.id, profile_demand(profile))
                      for profile in db.session.scalars(sa.select(PreferenceProfile))]
         total = published_total()
+        frequencies = document_frequencies(
+            sorted(set().union(*(demand.terms for _, _, demand in subjects)))) if subjects else {}
         for column, subject_id, demand in subjects:
-            stored += _offer(column, subject_id, demand, candidate, total)
+            weights = scoring.weighted_terms(demand, frequencies, total)
+            if demand.terms and not weights:
+                continue
+            scored = scoring.score(demand, weights, candidate)
+            if scored and scored[0] >= MIN_SCORE:
+                offers.append((column, subject_id, scored))
+    stored = _keep_best(offers, listing.id)
     db.session.commit()
     return stored
 
 
-def _offer(column: str, subject_id: int, demand: scoring.Demand, candidate: scoring.Candidate,
-           total: int) -> int:
-    """Store the candidate's match for one subject if it makes that subject's best ``KEEP``."""
-    frequencies = document_frequencies(demand.terms) if demand.terms else {}
-    weights = scoring.weighted_terms(demand, frequencies, total)
-    if demand.terms and not weights:
-        return 0
-    scored = scoring.score(demand, weights, candidate)
-    if not scored or scored[0] < MIN_SCORE:
-        return 0
-    subject = getattr(Match, column) == subject_id
-    kept = db.session.execute(sa.select(Match.id, Match.score).where(subject)
-                              .order_by(Match.score, Match.id.desc())).all()
-    if len(kept) >= KEEP:
-        if kept[0].score >= scored[0]:
-            return 0
-        db.session.execute(sa.delete(Match).where(Match.id == kept[0].id))
-    db.session.add(Match(listing_id=candidate.id, score=scored[0], reasons=scored[1],
-                         **{column: subject_id}))
-    return 1
+def _keep_best(offers: list[tuple[str, int, tuple[int, dict]]], listing_id: int) -> int:
+    """Store each offered match that makes its subject's best ``KEEP`` (dropping the worst)."""
+    kept: dict[tuple[str, int], tuple[int, int]] = {}
+    for column in ("need_id", "profile_id"):
+        ids = [subject_id for kind, subject_id, _ in offers if kind == column]
+        if ids:
+            key = getattr(Match, column)
+            for subject_id, count, lowest in db.session.execute(
+                    sa.select(key, sa.func.count(), sa.func.min(Match.score))
+                    .where(key.in_(ids)).group_by(key)):
+                kept[(column, subject_id)] = (count, lowest)
+    rows = []
+    for column, subject_id, (score, reasons) in offers:
+        count, lowest = kept.get((column, subject_id), (0, 0))
+        if count >= KEEP:
+            if lowest >= score:
+                continue
+            key = getattr(Match, column)
+            worst = db.session.scalar(sa.select(Match.id).where(key == subject_id)
+                                      .order_by(Match.score, Match.id.desc()).limit(1))
+            db.session.execute(sa.delete(Match).where(Match.id == worst))
+        rows.append({"listing_id": listing_id, "score": score, "reasons": reasons,
+                     "computed_at": utcnow(), "need_id": None, "profile_id": None,
+                     column: subject_id})
+    if rows:
+        db.session.execute(sa.insert(Match), rows)
+    return len(rows)
