@@ -218,6 +218,7 @@ def test_a_changed_nda_needs_a_new_acceptance(app, cast):
     assert confidential.set_nda(cast.tto, cast.listing, "第一版保密协议") is None  # unchanged
     second = confidential.set_nda(cast.tto, cast.listing, "第二版保密协议：保密期七年")
     assert second.number == 2 and not confidential.can_access(cast.company, cast.listing)
+    assert _kinds(cast.company)[-1] == "interests.nda_changed"
     with pytest.raises(InvalidTransition):  # accepting the old text is refused
         confidential.accept_nda(cast.company, cast.listing, nda.id, nda.sha256)
     confidential.accept_nda(cast.company, cast.listing, second.id, second.sha256)

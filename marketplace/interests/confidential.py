@@ -90,6 +90,10 @@ def set_nda(actor: User, listing: Listing, text: str) -> NdaVersion | None:
     audit.record("nda.version_created", actor=actor, target=listing, version=number,
                  sha256=version.sha256)
     db.session.commit()
+    if number > 1:  # organisations that accepted an earlier version must accept this one
+        for interest in db.session.scalars(select(Interest).where(
+                Interest.listing_id == listing.id, Interest.status.in_(ACCEPTED_STATUSES))):
+            notices.send(actor, interest, "interests.nda_changed", version=number)
     return version
 
 
