@@ -31,6 +31,8 @@ from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile, 
 QUERY_TERMS = 12
 #: A term in more than this share of listings is too common to find candidates with.
 COMMON_SHARE = 0.25
+#: A term in at most this many listings is never too common (small catalogues).
+ALWAYS_SPECIFIC = 100
 #: Most listings (summed over the query's terms) the candidate query may have to rank.
 POSTINGS_BUDGET = 6000
 #: Candidates scored per demand.
@@ -119,7 +121,8 @@ def query_terms(weights: dict[str, float], frequencies: dict[str, int], total: i
     chosen, postings = [], 0
     for term in ordered:
         df = frequencies.get(term, 0)
-        if df > COMMON_SHARE * max(total, 1) or (chosen and postings + df > POSTINGS_BUDGET):
+        if df > max(COMMON_SHARE * total, ALWAYS_SPECIFIC) \
+                or (chosen and postings + df > POSTINGS_BUDGET):
             continue
         chosen.append(term)
         postings += df
@@ -135,29 +138,37 @@ def candidate_ids(terms: list[str], limit: int = CANDIDATES) -> list[int]:
     if not terms:
         return []
     if db.engine.dialect.name == "postgresql":
+        # The OR of the terms is built once (a materialised CTE), not once per ranked row.
         parts = [sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), term)
                  for term in terms]
-        tsquery = parts[0]
+        combined = parts[0]
         for part in parts[1:]:
-            tsquery = tsquery.op("||")(part)
+            combined = combined.op("||")(part)
+        query = sa.select(combined.label("q")).cte("query").prefix_with("MATERIALIZED")
         index = sa.table(search.INDEX_TABLE, sa.column("listing_id"), sa.column("document"))
-        rank = sa.func.ts_rank(index.c.document, tsquery)
-        statement = (sa.select(index.c.listing_id)
+        rank = sa.func.ts_rank(index.c.document, query.c.q)
+        statement = (sa.select(index.c.listing_id).select_from(query)
+                     .join(index, index.c.document.bool_op("@@")(query.c.q))
                      .join(Listing, Listing.id == index.c.listing_id)
-                     .where(index.c.document.bool_op("@@")(tsquery),
-                            Listing.state == ListingState.PUBLISHED)
+                     .where(Listing.state == ListingState.PUBLISHED)
                      .order_by(rank.desc(), index.c.listing_id.desc()).limit(limit))
         return list(db.session.scalars(statement))
+    # SQLite: FTS5 ranks its matches without reading a listing; the best are then checked to be
+    # published. Should index rows of unpublished listings crowd them out, rank with the join.
     expression = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
     fts = sa.literal_column(search.INDEX_TABLE)
     index = sa.table(search.INDEX_TABLE, sa.column("rowid"))
-    best = (sa.select(index.c.rowid.label("id"), sa.func.bm25(fts, 10.0, 1.0).label("rank"))
-            .where(fts.op("MATCH")(expression))
-            .order_by(sa.text("rank"), index.c.rowid.desc()).limit(limit * 2).subquery("best"))
-    statement = (sa.select(best.c.id).join(Listing, Listing.id == best.c.id)
-                 .where(Listing.state == ListingState.PUBLISHED)
-                 .order_by(best.c.rank, best.c.id.desc()).limit(limit))
-    return list(db.session.scalars(statement))
+    ranked = (sa.select(index.c.rowid.label("id"), sa.func.bm25(fts, 10.0, 1.0).label("rank"))
+              .where(fts.op("MATCH")(expression)).order_by(sa.text("rank"), index.c.rowid.desc()))
+    for inner in (ranked.limit(limit * 2), ranked):
+        best = inner.subquery("best")
+        rows = db.session.execute(
+            sa.select(best.c.id, Listing.state).outerjoin(Listing, Listing.id == best.c.id)
+            .order_by(best.c.rank, best.c.id.desc())).all()
+        found = [row.id for row in rows if row.state is ListingState.PUBLISHED][:limit]
+        if len(found) >= limit or len(rows) < limit * 2:
+            break
+    return found
 
 
 def _field_candidates(fields, limit: int = CANDIDATES) -> list[int]:
