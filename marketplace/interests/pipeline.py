@@ -80,13 +80,15 @@ class Row:
 class Pipeline:
     rows: list[Row]
     totals: Row
+    #: How many listings the totals cover (the rows show the most active ``limit`` of them).
+    listings: int = 0
     months: list[str] = field(default_factory=list)
     #: reason value -> counts per month (aligned with ``months``)
     declines: dict[str, list[int]] = field(default_factory=dict)
 
 
 def pipeline(organisation_id: int, days: int | None = None, listing_id: int | None = None,
-             limit: int = 200) -> Pipeline:
+             limit: int = 50) -> Pipeline:
     """The funnel per listing of a university (optionally one listing, optionally recent days)."""
     since = today() - timedelta(days=days) if days else None
     since_dt = datetime.combine(since, datetime.min.time(), LOCAL).astimezone(UTC) if since else None
@@ -119,7 +121,8 @@ def pipeline(organisation_id: int, days: int | None = None, listing_id: int | No
     rows = [Row(listing, int(v), int(i), int(d), int(n)) for listing, v, i, d, n in
             db.session.execute(query).all()]
     totals = _totals(organisation_id, since, since_dt, listing_id)
-    result = Pipeline(rows=rows, totals=totals)
+    result = Pipeline(rows=rows, totals=totals, listings=db.session.scalar(
+        select(func.count()).select_from(Listing).where(*listing_filter)))
     _declines(result, organisation_id, listing_id)
     return result
 
