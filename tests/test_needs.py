@@ -186,7 +186,8 @@ def test_private_need_visibility_rule(client, auth, company, tto, make_user):
     url = f"/needs/{need.id}"
     assert client.get(url).status_code == 404
     assert need.title not in client.get("/needs").get_data(as_text=True)
-    for viewer, status in ((tto, 200), (other_tto, 404), (invited_tto, 404),
+    inventor = make_user(Role.INVENTOR, org=tto.organisation, is_org_admin=False)
+    for viewer, status in ((tto, 200), (inventor, 404), (other_tto, 404), (invited_tto, 404),
                            (make_user(Role.INVESTOR), 404), (make_user(Role.COMPANY), 404),
                            (make_user(Role.ADMIN), 200), (company, 200)):
         login(auth, viewer)

@@ -3,9 +3,9 @@
 Who sees a need (``can_view``):
 - a draft: only the members of the company that wrote it (and platform admins);
 - a public need, once published: everyone, logged in or not;
-- a private need, once published: the company's members, platform admins, and the members of a
-  university that the company invited, that has a published listing among the need's stored
-  matches, or that has already proposed a listing to it.
+- a private need, once published: the company's members, platform admins, and the tto users of
+  a university that the company invited, that has a published listing among the need's stored
+  matches, or that has already proposed a listing to it (not its inventors).
 Only a verified company's ``company`` users write needs; only a verified university's tto users
 propose their own published listings, to needs they can see that take proposals (open and not
 past the deadline).
@@ -93,7 +93,7 @@ def can_view(user: User, need: Need) -> bool:
         return True
     if not user.is_authenticated or user.organisation_id is None:
         return False
-    if user.role not in (Role.TTO, Role.INVENTOR):
+    if user.role is not Role.TTO:
         return False
     return university_has_access(user.organisation_id, need)
 
