@@ -67,13 +67,17 @@ def _import_models() -> None:
     from marketplace.accounts import models as _accounts  # noqa: F401
     from marketplace.action import models as _action  # noqa: F401
     from marketplace.action import report_models as _action_reports  # noqa: F401
+    from marketplace.alerts import models as _alerts  # noqa: F401
     from marketplace.audit import models as _audit  # noqa: F401
+    from marketplace.interests import models as _interests  # noqa: F401
     from marketplace.jobs import models as _jobs  # noqa: F401
     from marketplace.ledger import models as _ledger  # noqa: F401
     from marketplace.licences import models as _licences  # noqa: F401
     from marketplace.listings import import_models as _imports  # noqa: F401
     from marketplace.listings import models as _listings  # noqa: F401
     from marketplace.lists import models as _lists  # noqa: F401
+    from marketplace.needs import models as _needs  # noqa: F401
+    from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.orgs import models as _orgs  # noqa: F401
     from marketplace.payments import models as _payments  # noqa: F401
 
@@ -82,7 +86,10 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.routes import bp as auth_bp
     from marketplace.action.routes import bp as action_bp
     from marketplace.admin.routes import bp as admin_bp
+    from marketplace.alerts.routes import bp as alerts_bp
     from marketplace.api.routes import bp as api_bp
+    from marketplace.interests.manage_routes import bp as confidential_bp
+    from marketplace.interests.routes import bp as interests_bp
     from marketplace.ledger.routes import bp as ledger_bp
     from marketplace.licences.routes import bp as licences_bp
     from marketplace.listings.import_routes import bp as imports_bp
@@ -90,10 +97,13 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.lists.routes import bp as lists_bp
     from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
     from marketplace.main.routes import bp as main_bp
+    from marketplace.needs.routes import bp as needs_bp
+    from marketplace.notifications.routes import bp as notifications_bp
     from marketplace.orgs.routes import bp as orgs_bp
     from marketplace.payments.routes import bp as payments_bp
 
-    for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp,
+                      notifications_bp, interests_bp, confidential_bp, alerts_bp, needs_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(action_bp)
     app.register_blueprint(licences_bp)
@@ -129,12 +139,14 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from marketplace.accounts.cli import users_cli
+    from marketplace.alerts.services import alerts_cli
     from marketplace.demo import demo_cli
     from marketplace.licences.reminders import licences_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(licences_cli)
+    app.cli.add_command(alerts_cli)
 
 
 @login_manager.user_loader

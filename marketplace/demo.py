@@ -9,6 +9,7 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.action.demo import load_demo_action
 from marketplace.extensions import db
+from marketplace.interests.demo import load_interest_demo
 from marketplace.ledger.demo import load_demo_ledger
 from marketplace.licences.demo import load_demo_open_licences
 from marketplace.listings import services as listings
@@ -16,6 +17,7 @@ from marketplace.listings.models import Grade, Listing, ListingKind, ListingStat
 from marketplace.listings.synthetic import ListingFactory
 from marketplace.lists import services as lists
 from marketplace.lists.models import ListKind, PublishedList
+from marketplace.needs.demo import load_demo_needs
 from marketplace.orgs import creditcode
 from marketplace.orgs import services as orgs
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind
@@ -201,6 +203,8 @@ def load_command(if_empty: bool):
     load_demo_action()
     load_demo_ledger()
     load_demo_open_licences()
+    load_interest_demo()
+    load_demo_needs()
     orgs_count = db.session.scalar(select(func.count()).select_from(Organisation))
     click.echo(f"Demo data ready: {created} account(s) created, {listings_created} listing(s) "
                f"created, {lists_created} list(s) published, {orgs_count} organisation(s). "

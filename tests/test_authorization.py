@@ -42,6 +42,7 @@ from marketplace.listings.models import (
     ListingState,
 )
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
+from marketplace.notifications.models import Notification
 from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind, OrgStatus
 from marketplace.orgs.services import invitation_token
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState
@@ -93,6 +94,19 @@ class World:
     #: Open licences: university A's declarations, the company's licence, a report, a recorded
     #: agreement (tests/licences_support.authorization_objects).
     licensing: dict = field(default_factory=dict)
+    #: A notification for ``company`` (notifications).
+    notification: Notification | None = None
+    #: ``company``'s open public need (university A's tto proposed ``listing`` to it), its draft
+    #: need, and ``investor``'s preference profile (technology needs).
+    need: object = None
+    draft_need: object = None
+    proposal: object = None
+    #: ``company``'s interest in ``listing``, in discussion, with a message file; the listing's
+    #: NDA (accepted by ``company``) and confidential file; ``company``'s saved search.
+    interest: object = None
+    message_file: object = None
+    confidential_file: object = None
+    saved_search: object = None
     #: The action: batch 2 with university A enrolled, its submitted plan (version 1, one project),
     #: its submitted 2024 report with one case, and one secondary unit.
     action: dict = field(default_factory=dict)
@@ -208,7 +222,13 @@ def world(app) -> World:
                                       app.config["UPLOAD_DIR"])
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
+    notification = Notification(user_id=users["company"].id, kind="interests.status",
+                                params={}, link=f"/listings/{listing.id}")
+    db.session.add(notification)
+    db.session.commit()
     return World(
+        **_needs_world(users, listing),
+        notification=notification, **_interest_world(app, users, listing),
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
         batch=batch, payment=payment, licensing=licensing, action=action,
         users=users,
@@ -218,6 +238,67 @@ def world(app) -> World:
         invitation_token=invitation_token(invitation),
         reset_token=_reset_serializer().dumps({"id": inventor.id, "h": inventor.password_hash[-16:]}),
     )
+
+
+def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
+    """The interests feature's objects: all of them belong to ``company`` and university A."""
+    from marketplace.alerts.models import SavedSearch
+    from marketplace.interests.models import (
+        ConfidentialFile,
+        Intent,
+        Interest,
+        InterestStatus,
+        Message,
+        MessageAttachment,
+        NdaAcceptance,
+        NdaVersion,
+        Timeline,
+    )
+
+    company = users["company"]
+    interest = Interest(listing=listing, organisation_id=company.organisation_id,
+                        created_by_id=company.id, intent=Intent.TRANSFER,
+                        timeline=Timeline.WITHIN_6_MONTHS, message="想了解转让条件",
+                        status=InterestStatus.IN_DISCUSSION, accepted_at=utcnow())
+    message = Message(interest=interest, author_id=company.id,
+                      organisation_id=company.organisation_id, body="附件是我们的方案")
+    attachment = MessageAttachment(message=message, stored_name="1" * 32 + ".pdf",
+                                   original_name="方案.pdf", content_type="application/pdf",
+                                   size=9, sha256="1" * 64)
+    nda = NdaVersion(listing_id=listing.id, number=1, text="保密", sha256="2" * 64)
+    accepted = NdaAcceptance(version=nda, organisation_id=company.organisation_id,
+                             user_id=company.id, user_name=company.name, user_email=company.email,
+                             text_sha256=nda.sha256)
+    secret = ConfidentialFile(listing_id=listing.id, stored_name="3" * 32 + ".pdf",
+                              original_name="工艺参数.pdf", content_type="application/pdf", size=9,
+                              sha256="3" * 64)
+    saved = SavedSearch(user_id=company.id, name="电池", query_args={"q": "电池"})
+    db.session.add_all([interest, message, attachment, nda, accepted, secret, saved])
+    db.session.commit()
+    for item in (attachment, secret):
+        (Path(app.config["UPLOAD_DIR"]) / item.stored_name).write_bytes(b"%PDF-1.4\n")
+    return {"interest": interest, "message_file": attachment, "confidential_file": secret,
+            "saved_search": saved}
+
+
+def _needs_world(users: dict[str, User], listing: Listing) -> dict:
+    """The technology-needs feature's objects: ``company``'s needs and university A's proposal."""
+    from marketplace.needs.models import Need, NeedState, Proposal
+
+    company = users["company"]
+
+    def need(state: NeedState) -> Need:
+        return Need(organisation_id=company.organisation_id, created_by_id=company.id, state=state,
+                    title="动力电池热失控预警技术", description="需要一种电池热失控早期预警技术。",
+                    field="energy", trl_min=4, trl_max=8, is_public=True,
+                    opened_at=utcnow() if state is NeedState.OPEN else None)
+
+    open_need, draft = need(NeedState.OPEN), need(NeedState.DRAFT)
+    proposal = Proposal(need=open_need, listing=listing, organisation_id=listing.organisation_id,
+                        proposed_by_id=users["tto"].id, note="本专利可用于电池安全预警。")
+    db.session.add_all([open_need, draft, proposal])
+    db.session.commit()
+    return {"need": open_need, "draft_need": draft, "proposal": proposal}
 
 
 def _listing(org: Organisation, tto: User, state: ListingState, number: str | None) -> Listing:
@@ -297,6 +378,14 @@ def pending_org_id(world: World) -> dict:
 
 def inventor_id(world: World) -> dict:
     return {"user_id": world.users["inventor"].id}
+
+
+def interest_id(world: World) -> dict:
+    return {"interest_id": world.interest.id}
+
+
+#: The two sides of the world's interest: the interested company and university A's tto.
+PARTIES = frozenset({"company", "tto"})
 
 
 def list_id(world: World) -> dict:
@@ -536,6 +625,75 @@ ACCESS: dict[str, Access] = {
     "licences.pay_report": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
                                                      "report_id": w.licensing["report"].id},
                                   frozenset({"company"}), status=302),
+    # interests: companies and investors of verified organisations express interest; an interest,
+    # its thread and files exist only for its two sides (company and university A's tto).
+    # (``company`` already has a live interest in the listing: the form sends it to its thread.)
+    "interests.express": Access("GET", listing_id, frozenset({"investor", "company"})),
+    "interests.index": Access("GET", no_args, frozenset({"tto", "investor", "company",
+                                                        "unverified_tto"}), status=200),
+    "interests.thread": Access("GET", interest_id, PARTIES, hidden=LOGGED_IN - PARTIES, status=200),
+    "interests.message_file": Access("GET", lambda w: {"interest_id": w.interest.id,
+                                                       "file_id": w.message_file.id},
+                                     PARTIES, hidden=LOGGED_IN - PARTIES, status=200),
+    "interests.post_message": Access("POST", interest_id, PARTIES, hidden=frozenset({"investor"}),
+                                     status=302, data={"body": "你好"}),
+    "interests.change": Access("POST", lambda w: {"interest_id": w.interest.id,
+                                                  "action": "negotiate"},
+                               PARTIES, hidden=frozenset({"investor"}), status=302),
+    "interests.decline": Access("POST", interest_id, TTO, status=302, data={"reason": "price"}),
+    "interests.share_contacts": Access("POST", interest_id, frozenset({"company"}),
+                                       hidden=frozenset({"investor"}), status=302),
+    # confidential: the NDA page for the two sides; files for the university and an organisation
+    # that accepted the NDA with an accepted interest; management by university A's tto.
+    "confidential.nda": Access("GET", listing_id, PARTIES, status=200),
+    "confidential.download": Access("GET", lambda w: {"listing_id": w.listing.id,
+                                                      "file_id": w.confidential_file.id},
+                                    PARTIES, hidden=LOGGED_IN - PARTIES, status=200),
+    "confidential.manage": Access("GET", listing_id, TTO, status=200),
+    "confidential.upload": Access("POST", listing_id, TTO, status=302),
+    "confidential.delete": Access("POST", lambda w: {"listing_id": w.listing.id,
+                                                     "file_id": w.confidential_file.id},
+                                  TTO, status=302),
+    "confidential.pipeline_page": Access("GET", no_args, TTO, status=200),
+    # alerts: anyone logged in follows listings and saves searches; a saved search is its owner's.
+    "alerts.index": Access("GET", no_args, LOGGED_IN, status=200),
+    "alerts.follow": Access("POST", listing_id, LOGGED_IN, status=302),
+    "alerts.unfollow": Access("POST", listing_id, LOGGED_IN, status=302),
+    "alerts.save_search": Access("POST", no_args, LOGGED_IN, status=302, data={"q": "电池"}),
+    "alerts.delete_search": Access("POST", lambda w: {"search_id": w.saved_search.id},
+                                   frozenset({"company"}), hidden=LOGGED_IN - {"company"},
+                                   status=302),
+    # notifications: one's own; another user's notification does not exist for you.
+    "notifications.index": Access("GET", no_args, LOGGED_IN, status=200),
+    "notifications.mark_all_read": Access("POST", no_args, LOGGED_IN, status=302),
+    "notifications.open_": Access("POST", lambda w: {"notification_id": w.notification.id},
+                                  frozenset({"company"}), hidden=LOGGED_IN - {"company"},
+                                  status=302),
+    "notifications.mark_read": Access("POST", lambda w: {"notification_id": w.notification.id},
+                                      frozenset({"company"}), hidden=LOGGED_IN - {"company"},
+                                      status=302),
+    # needs: public list and public needs for everyone; a company's needs are managed by its
+    # verified company users; a verified tto proposes and sees its matches; "为您推荐" for
+    # investors and companies. The propose and invite forms are posted empty (flash, redirect).
+    "needs.index": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "needs.detail": Access("GET", lambda w: {"need_id": w.need.id}, EVERYONE, login=False,
+                           status=200),
+    "needs.manage": Access("GET", no_args, frozenset({"company"}), status=200),
+    "needs.create": Access("GET", no_args, frozenset({"company"}), status=200),
+    "needs.edit": Access("GET", lambda w: {"need_id": w.need.id}, frozenset({"company"}),
+                         status=200),
+    "needs.change_state": Access("POST", lambda w: {"need_id": w.draft_need.id, "action": "publish"},
+                                 frozenset({"company"}), status=302),
+    "needs.invite": Access("POST", lambda w: {"need_id": w.need.id}, frozenset({"company"}),
+                           status=302),
+    "needs.propose": Access("POST", lambda w: {"need_id": w.need.id}, TTO, status=302),
+    "needs.decide": Access("POST", lambda w: {"proposal_id": w.proposal.id, "action": "accept"},
+                           frozenset({"company"}), status=302),
+    "needs.withdraw": Access("POST", lambda w: {"proposal_id": w.proposal.id}, TTO, status=302),
+    "needs.matched": Access("GET", no_args, TTO, status=200),
+    "needs.listing_needs": Access("GET", listing_id, TTO, status=200),
+    "needs.recommendations": Access("GET", no_args, frozenset({"investor", "company"}), status=200),
+    "needs.preferences": Access("GET", no_args, frozenset({"investor", "company"}), status=200),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.

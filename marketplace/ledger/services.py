@@ -100,8 +100,8 @@ def check_split(inventors: Decimal, tto: Decimal, university: Decimal, own_rule_
                                      total=(inventors + tto + university).quantize(CENT))
     if inventors < STATUTORY_INVENTOR_MINIMUM and not (own_rule_text and own_rule_reference):
         errors["inventors_pct"] = _(
-            "Inventors get at least half (50 per cent) unless the university records its own rule (its text and "
-            "document reference).")
+            "Inventors get at least half (50 per cent) unless the university records its own rule "
+            "(its text and document reference).")
     return errors
 
 

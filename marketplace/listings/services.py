@@ -21,6 +21,7 @@ from marketplace.listings.models import (
     ListingMode,
     ListingState,
 )
+from marketplace.needs.hooks import listing_changed
 from marketplace.orgs.models import OrgKind
 
 #: (state, action) -> (new state, audit event).
@@ -141,6 +142,7 @@ def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
     listing.updated_at = utcnow()
     if listing.state is ListingState.PUBLISHED:
         search.index(listing)
+    listing_changed(listing)  # re-matched against technology needs once this commits
     audit.record("listing.updated", actor=actor, target=listing, fields=",".join(changed))
     db.session.commit()
     return changed
@@ -165,6 +167,7 @@ def transition(actor: User, listing: Listing, action: str, reason: str | None = 
         search.index(listing)
     else:
         search.unindex(listing.id)
+    listing_changed(listing)  # re-matched against technology needs once this commits
     audit.record(event, actor=actor, target=listing, reason=reason)
     if commit:
         db.session.commit()

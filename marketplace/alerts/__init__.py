@@ -1,0 +1,1 @@
+"""Following listings and saved searches with e-mail digests of new matching listings."""

@@ -1,0 +1,1 @@
+"""Expressions of interest, their private threads, NDAs and confidential files, and the pipeline."""

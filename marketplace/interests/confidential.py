@@ -1,0 +1,168 @@
+"""A listing's NDA (versioned text) and its confidential files, and who may open them.
+
+Rule: the university's tto always; an interested organisation only while its interest in the
+listing is in discussion, negotiating or a deal AND one of its members accepted the listing's
+current NDA version online. A new NDA version needs a new acceptance.
+"""
+
+import hashlib
+
+from flask import has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import User
+from marketplace.audit import services as audit
+from marketplace.db_types import utcnow
+from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.extensions import db
+from marketplace.interests import files, notices
+from marketplace.interests.models import (
+    ACCEPTED_STATUSES,
+    ConfidentialFile,
+    Interest,
+    InterestEvent,
+    NdaAcceptance,
+    NdaVersion,
+)
+from marketplace.interests.services import INTERESTED_ROLES
+from marketplace.listings.models import Listing
+from marketplace.listings.services import can_edit
+
+MAX_NDA = 20000
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def current_nda(listing: Listing) -> NdaVersion | None:
+    return db.session.scalar(select(NdaVersion).where(NdaVersion.listing_id == listing.id)
+                             .order_by(NdaVersion.number.desc()).limit(1))
+
+
+def accepted_interest(user: User, listing: Listing) -> Interest | None:
+    """The user's organisation's interest in the listing that the university accepted, if any."""
+    if not user.is_authenticated or user.role not in INTERESTED_ROLES or not user.organisation_id:
+        return None
+    return db.session.scalar(select(Interest).where(
+        Interest.listing_id == listing.id, Interest.organisation_id == user.organisation_id,
+        Interest.status.in_(ACCEPTED_STATUSES)).order_by(Interest.id.desc()).limit(1))
+
+
+def acceptance(user: User, nda: NdaVersion | None) -> NdaAcceptance | None:
+    if nda is None or not user.is_authenticated or not user.organisation_id:
+        return None
+    return db.session.scalar(select(NdaAcceptance).where(
+        NdaAcceptance.nda_version_id == nda.id,
+        NdaAcceptance.organisation_id == user.organisation_id))
+
+
+def can_access(user: User, listing: Listing) -> bool:
+    """May ``user`` see the list of confidential files and download them?"""
+    if can_edit(user, listing):
+        return True
+    if not user.is_authenticated or not user.org_verified:
+        return False
+    nda = current_nda(listing)
+    return (nda is not None and accepted_interest(user, listing) is not None
+            and acceptance(user, nda) is not None)
+
+
+def set_nda(actor: User, listing: Listing, text: str) -> NdaVersion | None:
+    """The tto writes or changes the NDA; a changed text becomes a new version."""
+    if not can_edit(actor, listing):
+        raise NotAllowed(_("Only the university's technology-transfer officers edit the NDA."))
+    text = (text or "").strip().replace("\r\n", "\n")
+    if not text:
+        raise ServiceError(_("The NDA text cannot be empty."))
+    if len(text) > MAX_NDA:
+        raise ServiceError(_("The NDA may have at most %(n)d characters.", n=MAX_NDA))
+    current = current_nda(listing)
+    if current is not None and current.text == text:
+        return None
+    number = (db.session.scalar(select(func.max(NdaVersion.number)).where(
+        NdaVersion.listing_id == listing.id)) or 0) + 1
+    version = NdaVersion(listing_id=listing.id, number=number, text=text, sha256=text_hash(text),
+                         created_by_id=actor.id, created_at=utcnow())
+    db.session.add(version)
+    db.session.flush()
+    audit.record("nda.version_created", actor=actor, target=listing, version=number,
+                 sha256=version.sha256)
+    db.session.commit()
+    if number > 1:  # organisations that accepted an earlier version must accept this one
+        for interest in db.session.scalars(select(Interest).where(
+                Interest.listing_id == listing.id, Interest.status.in_(ACCEPTED_STATUSES))):
+            notices.send(actor, interest, "interests.nda_changed", version=number)
+    return version
+
+
+def accept_nda(actor: User, listing: Listing, version_id: int, sha256: str) -> NdaAcceptance:
+    """An interested organisation's member accepts the NDA version they were shown."""
+    interest = accepted_interest(actor, listing)
+    if interest is None or not actor.org_verified:
+        raise NotAllowed(_("The NDA can be accepted once the university has accepted your "
+                           "organisation's interest."))
+    nda = current_nda(listing)
+    if nda is None:
+        raise InvalidTransition(_("This listing has no NDA."))
+    if nda.id != version_id or nda.sha256 != sha256:
+        raise InvalidTransition(_("The NDA was changed while you read it. Read the new text."))
+    existing = acceptance(actor, nda)
+    if existing is not None:
+        return existing
+    record = NdaAcceptance(
+        nda_version_id=nda.id, organisation_id=actor.organisation_id, user_id=actor.id,
+        interest_id=interest.id, user_name=actor.name, user_email=actor.email,
+        text_sha256=nda.sha256, accepted_at=utcnow())
+    if has_request_context():
+        record.ip = request.remote_addr
+        record.user_agent = (request.user_agent.string or "")[:255]
+    db.session.add(record)
+    interest.events.append(InterestEvent(actor_id=actor.id, organisation_id=actor.organisation_id,
+                                         action="nda_accepted"))
+    db.session.flush()
+    audit.record("nda.accepted", actor=actor, target=listing, version=nda.number,
+                 sha256=nda.sha256, interest=interest.id)
+    db.session.commit()
+    notices.send(actor, interest, "interests.nda", version=nda.number)
+    return record
+
+
+def add_file(actor: User, listing: Listing, upload) -> ConfidentialFile:
+    """The tto adds a confidential file (checked like public attachments)."""
+    if not can_edit(actor, listing):
+        raise NotAllowed(_("Only the university's technology-transfer officers add confidential "
+                           "files."))
+    stored = files.store(upload.stream, upload.filename)
+    item = ConfidentialFile(listing_id=listing.id, uploaded_by_id=actor.id, **stored)
+    db.session.add(item)
+    db.session.flush()
+    audit.record("confidential.file_added", actor=actor, target=listing, file=item.original_name)
+    db.session.commit()
+    return item
+
+
+def remove_file(actor: User, item: ConfidentialFile) -> None:
+    listing = db.session.get(Listing, item.listing_id)
+    if not can_edit(actor, listing):
+        raise NotAllowed(_("Only the university's technology-transfer officers remove confidential "
+                           "files."))
+    stored_name, name = item.stored_name, item.original_name
+    db.session.delete(item)
+    audit.record("confidential.file_removed", actor=actor, target=listing, file=name)
+    db.session.commit()
+    files.discard(stored_name)
+
+
+def record_download(actor: User, item: ConfidentialFile) -> None:
+    """Every download of a confidential file is kept in the audit log."""
+    listing = db.session.get(Listing, item.listing_id)
+    audit.record("confidential.downloaded", actor=actor, target=listing, file=item.original_name,
+                 file_id=item.id)
+    db.session.commit()
+
+
+def files_of(listing: Listing) -> list[ConfidentialFile]:
+    return list(db.session.scalars(select(ConfidentialFile).where(
+        ConfidentialFile.listing_id == listing.id).order_by(ConfidentialFile.id)))

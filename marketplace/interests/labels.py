@@ -1,0 +1,48 @@
+"""Labels for the interest enums, in the user's language."""
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.interests.models import DeclineReason, Intent, InterestStatus, Timeline
+
+INTENT_LABELS = {
+    Intent.ORDINARY_LICENCE: _l("Ordinary licence"),
+    Intent.SOLE_LICENCE: _l("Sole licence"),
+    Intent.EXCLUSIVE_LICENCE: _l("Exclusive licence"),
+    Intent.TRANSFER: _l("Transfer"),
+    Intent.EQUITY: _l("Equity investment (patent as capital)"),
+    Intent.OPEN_LICENCE: _l("Open licence"),
+    Intent.TRIAL: _l("Try first, pay later"),
+    Intent.INVESTMENT: _l("Investment in the project"),
+}
+TIMELINE_LABELS = {
+    Timeline.WITHIN_3_MONTHS: _l("Within 3 months"),
+    Timeline.WITHIN_6_MONTHS: _l("Within 6 months"),
+    Timeline.WITHIN_12_MONTHS: _l("Within 12 months"),
+    Timeline.LATER: _l("Later than a year / exploring"),
+}
+STATUS_LABELS = {
+    InterestStatus.NEW: _l("New"),
+    InterestStatus.IN_DISCUSSION: _l("In discussion"),
+    InterestStatus.NEGOTIATING: _l("Negotiating"),
+    InterestStatus.DEAL: _l("Deal"),
+    InterestStatus.DECLINED: _l("Declined"),
+    InterestStatus.WITHDRAWN: _l("Withdrawn"),
+}
+REASON_LABELS = {
+    DeclineReason.TOO_EARLY: _l("Too early"),
+    DeclineReason.PRICE: _l("Price"),
+    DeclineReason.FIELD_MISMATCH: _l("Field mismatch"),
+    DeclineReason.ALREADY_COMMITTED: _l("Already committed to another party"),
+    DeclineReason.OTHER: _l("Other"),
+}
+#: Thread timeline entries (InterestEvent.action).
+EVENT_LABELS = {
+    "created": _l("Expressed interest"),
+    "in_discussion": _l("Accepted: in discussion"),
+    "negotiating": _l("Moved to negotiating"),
+    "deal": _l("Marked as a deal"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrew the interest"),
+    "contacts_shared": _l("Agreed to share contact details"),
+    "nda_accepted": _l("Accepted the NDA"),
+}

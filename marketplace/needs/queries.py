@@ -1,0 +1,185 @@
+"""Reading needs and stored matches: the public list with filters, ranked matches, recommendations."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from marketplace.extensions import db
+from marketplace.listings.models import FIELDS, ConversionMode, Listing, ListingState
+from marketplace.needs import services
+from marketplace.needs.models import (
+    Match,
+    Need,
+    NeedState,
+    PreferenceProfile,
+    Proposal,
+    shanghai_today,
+)
+
+PER_PAGE = 20
+SORTS = ("newest", "deadline", "budget")
+
+
+@dataclass
+class NeedQuery:
+    """The public list's parameters, parsed and bounded from request arguments."""
+
+    q: str = ""
+    field: str | None = None
+    mode: ConversionMode | None = None
+    trl: int | None = None
+    #: Only needs whose budget reaches at least this many yuan.
+    budget: Decimal | None = None
+    sort: str = "newest"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "NeedQuery":
+        def number(name, low, high):
+            value = args.get(name, "")
+            return int(value) if value.isascii() and value.isdigit() and low <= int(value) <= high \
+                else None
+
+        mode = args.get("mode")
+        try:
+            budget = Decimal(args.get("budget", "")) if args.get("budget") else None
+        except InvalidOperation:
+            budget = None
+        if budget is not None and not (0 <= budget < Decimal("1e10")):
+            budget = None
+        sort = args.get("sort", "newest")
+        return cls(q=" ".join(args.get("q", "").split())[:100],
+                   field=args.get("field") if args.get("field") in FIELDS else None,
+                   mode=ConversionMode(mode) if mode in {m.value for m in ConversionMode} else None,
+                   trl=number("trl", 1, 9), budget=budget,
+                   sort=sort if sort in SORTS else "newest", page=number("page", 1, 500) or 1)
+
+    def args(self, **changes) -> dict:
+        values = {"q": self.q, "field": self.field, "mode": self.mode, "trl": self.trl,
+                  "budget": self.budget, "sort": self.sort, **changes}
+        return {key: (value.value if hasattr(value, "value") else value)
+                for key, value in values.items()
+                if value not in (None, "") and not (key == "sort" and value == "newest")}
+
+
+def open_condition():
+    """Published needs that take proposals: open and not past their deadline."""
+    return sa.and_(Need.state == NeedState.OPEN,
+                   sa.or_(Need.deadline.is_(None), Need.deadline >= shanghai_today()))
+
+
+def public_needs(query: NeedQuery):
+    """A page of public open needs matching the query."""
+    statement = sa.select(Need).where(Need.is_public.is_(True), open_condition())
+    for word in query.q.split():
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(sa.or_(Need.title.ilike(pattern, escape="\\"),
+                                           Need.description.ilike(pattern, escape="\\"),
+                                           Need.keywords.ilike(pattern, escape="\\")))
+    if query.field:
+        statement = statement.where(Need.field == query.field)
+    if query.mode:
+        statement = statement.where(sa.or_(Need.mode == query.mode, Need.mode.is_(None)))
+    if query.trl:
+        statement = statement.where(Need.trl_min <= query.trl, Need.trl_max >= query.trl)
+    if query.budget is not None:
+        statement = statement.where(sa.or_(Need.budget_max.is_(None), Need.budget_max >= query.budget))
+    order = {"newest": [Need.opened_at.desc(), Need.id.desc()],
+             "deadline": [Need.deadline.is_(None), Need.deadline, Need.id.desc()],
+             "budget": [Need.budget_max.is_(None), Need.budget_max.desc(), Need.id.desc()]}
+    statement = statement.order_by(*order[query.sort]).options(selectinload(Need.organisation))
+    return db.paginate(statement, page=query.page, per_page=PER_PAGE, error_out=False)
+
+
+def need_matches(need: Need, limit: int = 20) -> list[Match]:
+    """A need's stored matches, best first, of listings still published."""
+    return list(db.session.scalars(
+        sa.select(Match).join(Listing, Listing.id == Match.listing_id)
+        .where(Match.need_id == need.id, Listing.state == ListingState.PUBLISHED)
+        .order_by(Match.score.desc(), Match.listing_id.desc()).limit(limit)
+        .options(selectinload(Match.listing).selectinload(Listing.organisation),
+                 selectinload(Match.listing).selectinload(Listing.modes))))
+
+
+def listing_needs(listing: Listing, organisation_id: int) -> list[Match]:
+    """Needs ranked for a listing, as its university may see them (drafts never)."""
+    rows = db.session.scalars(
+        sa.select(Match).join(Need, Need.id == Match.need_id)
+        .where(Match.listing_id == listing.id, open_condition())
+        .order_by(Match.score.desc(), Match.need_id.desc())
+        .options(selectinload(Match.need).selectinload(Need.organisation))).all()
+    return [row for row in rows if row.need.is_public
+            or services.university_has_access(organisation_id, row.need)]
+
+
+def university_matches(organisation_id: int, limit: int = 100) -> list[Match]:
+    """The best open-need matches of a university's published listings."""
+    return list(db.session.scalars(
+        sa.select(Match).join(Need, Need.id == Match.need_id)
+        .join(Listing, Listing.id == Match.listing_id)
+        .where(Listing.organisation_id == organisation_id, Listing.state == ListingState.PUBLISHED,
+               open_condition())
+        .order_by(Match.score.desc(), Match.id.desc()).limit(limit)
+        .options(selectinload(Match.need).selectinload(Need.organisation),
+                 selectinload(Match.listing))))
+
+
+def shared_private_needs(organisation_id: int) -> list[Need]:
+    """Open private needs shared with a university."""
+    return list(db.session.scalars(services.visible_private_needs(organisation_id)
+                                   .where(open_condition()).order_by(Need.opened_at.desc())
+                                   .options(selectinload(Need.organisation))))
+
+
+def proposals_of(organisation_id: int) -> list[Proposal]:
+    return list(db.session.scalars(
+        sa.select(Proposal).where(Proposal.organisation_id == organisation_id)
+        .order_by(Proposal.created_at.desc())
+        .options(selectinload(Proposal.need), selectinload(Proposal.listing))))
+
+
+@dataclass
+class Recommendation:
+    listing: Listing
+    score: int
+    reasons: dict
+    #: The open need it came from, or None for the preference profile.
+    need: Need | None
+
+
+def recommendations(user, limit: int = 20) -> list[Recommendation]:
+    """"为您推荐": the profile's matches and, for a company, its open needs' matches, merged.
+
+    A listing recommended twice keeps its best score (and that explanation).
+    """
+    best: dict[int, Recommendation] = {}
+    profile = services.profile_of(user)
+    rows = []
+    if profile is not None:
+        rows += db.session.scalars(sa.select(Match).where(Match.profile_id == profile.id)).all()
+    if user.organisation_id is not None:
+        rows += db.session.scalars(
+            sa.select(Match).join(Need, Need.id == Match.need_id)
+            .where(Need.organisation_id == user.organisation_id, open_condition())
+            .options(selectinload(Match.need))).all()
+    for row in rows:
+        found = best.get(row.listing_id)
+        if found is None or row.score > found.score:
+            best[row.listing_id] = Recommendation(None, row.score, row.reasons,
+                                                  row.need if row.need_id else None)
+    listings = {listing.id: listing for listing in db.session.scalars(
+        sa.select(Listing).where(Listing.id.in_(best), Listing.state == ListingState.PUBLISHED)
+        .options(selectinload(Listing.organisation), selectinload(Listing.modes)))}
+    result = []
+    for listing_id, item in best.items():
+        if listing_id in listings:
+            item.listing = listings[listing_id]
+            result.append(item)
+    result.sort(key=lambda item: (-item.score, -item.listing.id))
+    return result[:limit]
+
+
+def has_profile(user) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(PreferenceProfile.user_id == user.id)))

@@ -1,0 +1,1 @@
+"""A labelled evaluation set for the need → listing matching (see ``harness.py``)."""
