@@ -16,7 +16,7 @@ from marketplace.notifications.models import Notification
 from tests.conftest import post
 from tests.interests_support import PDF, cast_fixture, client_for, publish_listing  # noqa: F401
 
-DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "合作意向",
+DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "拟受让该专利并共建产线",
         "share_contacts": True}
 
 
@@ -80,7 +80,7 @@ def test_routes_hide_the_company_interest_from_others(app, cast, scene, who):
     assert interest.status is InterestStatus.IN_DISCUSSION
     # Lists and pages show nothing of it.
     listing_page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
-    assert "核心工艺.pdf" not in listing_page and "合作意向" not in listing_page
+    assert "核心工艺.pdf" not in listing_page and "拟受让该专利并共建产线" not in listing_page
     mine = client.get("/interests").get_data(as_text=True)
     assert f"/interests/{interest.id}\"" not in mine
     notifications = client.get("/notifications").get_data(as_text=True)
@@ -90,7 +90,7 @@ def test_routes_hide_the_company_interest_from_others(app, cast, scene, who):
 def test_investor_sees_its_own_interest_but_not_the_company_thread(app, cast, scene):
     client = client_for(app, cast.investor)
     own = client.get(f"/interests/{scene['own'].id}").get_data(as_text=True)
-    assert "投资意向" in own and "报价见附件" not in own and "合作意向" not in own
+    assert "投资意向" in own and "报价见附件" not in own and "拟受让该专利并共建产线" not in own
     listing = client.get(f"/listings/{cast.listing.id}").get_data(as_text=True)
     assert f"/listings/{cast.listing.id}/nda" in listing  # may accept the NDA for itself
     # The company's acceptance does not open the files to the investor's organisation.
