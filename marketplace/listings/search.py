@@ -4,6 +4,15 @@ Text is segmented with rjieba (jieba's dictionary plus ``patent_terms.txt``) whe
 published, and the tokens go to a side table ``listing_search``: an FTS5 table ranked by bm25 on
 SQLite, a ``tsvector`` with a GIN index ranked by ``ts_rank`` on PostgreSQL. Both are made by
 the migrations; they are not ORM models (see ``include_object``).
+
+The document also carries the listing's filter values (field, grade, TRL, kind, legal status,
+university, conversion modes) as *filter terms*, so that text plus filters is one lookup in the
+full-text index instead of a join after matching. A user can never type one: on SQLite they live
+in their own column ``tags`` (weight 0 in bm25), which the words of a query never address; on
+PostgreSQL they are lexemes with a space in them, which the text parser never makes, and they are
+left out of ``ts_rank``. They are never shown: highlights and snippets use the query's words only.
+PostgreSQL also keeps the facet values in columns of ``listing_search``, so that facet counts are
+read from the matched index rows alone.
 """
 
 import re
@@ -18,8 +27,10 @@ from marketplace.extensions import db
 from marketplace.listings import cache
 
 INDEX_TABLE = "listing_search"
-#: PostgreSQL ranks at most this many matches (ts_rank reads every matched vector).
+#: PostgreSQL ranks at most this many matches, the newest (ts_rank reads every vector it scores).
 RANK_CANDIDATES = 1000
+#: Filter names, in the order of the facet columns on PostgreSQL (``mode`` is an array there).
+FILTERS = ("field", "grade", "trl", "kind", "legal_status", "university", "mode")
 _TERMS_FILE = Path(__file__).with_name("patent_terms.txt")
 _WORD = re.compile(r"\w", re.UNICODE)
 _STOP = frozenset("的 了 和 与 及 或 其 一种 及其 一 是 在 对 用于 基于 方法 装置 系统".split())
@@ -60,13 +71,43 @@ def tokens_for_query(text: str) -> list[str]:
     return result
 
 
-def document(listing) -> tuple[str, str]:
-    """The (title, body) token strings for a listing."""
+def _plain(value) -> str:
+    return str(value.value if hasattr(value, "value") else value)
+
+
+def filter_values(listing) -> dict[str, list[str]]:
+    """A listing's value of every filter (``mode``: one per conversion mode offered)."""
+    values = {"field": listing.field, "grade": listing.grade, "trl": listing.trl,
+              "kind": listing.kind, "legal_status": listing.legal_status,
+              "university": listing.organisation_id}
+    result = {name: [_plain(value)] for name, value in values.items()}
+    result["mode"] = sorted(_plain(mode) for mode in listing.mode_set)
+    return result
+
+
+def filter_term(name: str, value, dialect: str) -> str:
+    """The document term of one filter value (see the module docstring)."""
+    if dialect == "postgresql":
+        return f"{name} {_plain(value)}"
+    return re.sub(r"[^0-9a-z]", "", f"{name}{_plain(value)}".lower())
+
+
+def document(listing, dialect: str) -> dict:
+    """The parameters of ``insert_statement``: token strings, filter terms and facet values."""
     title = " ".join(tokens_for_index(listing.title))
     body_text = " ".join(filter(None, [
         listing.abstract, listing.keywords, listing.ipc_codes, listing.inventors,
         listing.organisation.name if listing.organisation else "", listing.application_number]))
-    return title, " ".join(tokens_for_index(body_text))
+    values = filter_values(listing)
+    terms = [filter_term(name, value, dialect) for name in FILTERS for value in values[name]]
+    row = {"id": listing.id, "title": title, "body": " ".join(tokens_for_index(body_text))}
+    if dialect == "postgresql":
+        row.update({name: values[name][0] for name in FILTERS if name != "mode"},
+                   trl=int(listing.trl), university=int(listing.organisation_id),
+                   modes=values["mode"], terms=terms)
+    else:
+        row["tags"] = " ".join(terms)
+    return row
 
 
 def _dialect() -> str:
@@ -74,24 +115,26 @@ def _dialect() -> str:
 
 
 def insert_statement(dialect: str) -> sa.TextClause:
-    """The INSERT that ``index`` runs, with parameters ``id``, ``title`` and ``body`` (token strings).
+    """The INSERT that ``index`` runs with the parameters ``document`` returns.
 
     Bulk loaders (``bench/``) run the same statement with executemany, so they index exactly alike.
     """
     if dialect == "postgresql":
         return sa.text(
-            f"INSERT INTO {INDEX_TABLE} (listing_id, document) VALUES (:id, "
+            f"INSERT INTO {INDEX_TABLE} (listing_id, document, field, grade, trl, kind, "
+            "legal_status, organisation_id, modes) VALUES (:id, "
             "setweight(to_tsvector('simple', :title), 'A') || "
-            "setweight(to_tsvector('simple', :body), 'B'))")
-    return sa.text(f"INSERT INTO {INDEX_TABLE} (rowid, title, body) VALUES (:id, :title, :body)")
+            "setweight(to_tsvector('simple', :body), 'B') || "
+            "array_to_tsvector(CAST(:terms AS text[])), "
+            ":field, :grade, :trl, :kind, :legal_status, :university, CAST(:modes AS text[]))")
+    return sa.text(f"INSERT INTO {INDEX_TABLE} (rowid, title, body, tags) "
+                   "VALUES (:id, :title, :body, :tags)")
 
 
 def index(listing) -> None:
     """Put a listing in the search index (replacing what was there); cached results are dropped."""
     unindex(listing.id)
-    title, body = document(listing)
-    db.session.execute(insert_statement(_dialect()),
-                       {"id": listing.id, "title": title, "body": body})
+    db.session.execute(insert_statement(_dialect()), document(listing, _dialect()))
 
 
 def unindex(listing_id: int) -> None:
