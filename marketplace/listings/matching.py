@@ -281,20 +281,22 @@ def _counts_of_everything() -> tuple[list[Counter], Counter]:
 
 def _counts_in_index(query, tokens: list[str]) -> tuple[list[Counter], Counter]:
     """PostgreSQL: facet counts of a text search from the facet columns of the matched index rows
-    (no listing or mode row is read), in one statement that returns only the counts."""
-    columns = [INDEX.c[name] for name in ("field", "grade", "trl", "kind", "legal_status",
-                                          "organisation_id")]
-    found = _indexed_matches(query, tokens, [*columns, INDEX.c.modes]).cte("found").prefix_with(
-        "MATERIALIZED")
-    parts = [sa.select(sa.literal(name), sa.cast(found.c[column.key], sa.String), sa.func.count())
-             .group_by(found.c[column.key]) for name, column in zip(FACETS, columns, strict=True)]
-    mode = sa.func.unnest(found.c.modes).label("mode")
-    modes = sa.select(mode).subquery("modes")
-    parts.append(sa.select(sa.literal("mode"), modes.c.mode, sa.func.count()).group_by(modes.c.mode))
-    counters = {name: Counter() for name in (*FACETS, "mode")}
-    for name, value, count_ in db.session.execute(sa.union_all(*parts)):
-        counters[name][value] = count_
-    return [counters[name] for name in FACETS], counters["mode"]
+    (no listing or mode row is read), in one pass: GROUP BY GROUPING SETS, one set per facet and
+    one for the listing's set of modes (a handful of distinct sets, split here)."""
+    names = ("field", "grade", "trl", "kind", "legal_status", "organisation_id", "modes")
+    columns = [INDEX.c[name] for name in names]
+    statement = _indexed_matches(query, tokens, [*columns, sa.func.count()]).group_by(
+        sa.func.grouping_sets(*(sa.tuple_(column) for column in columns)))
+    counters = [Counter() for _ in names]
+    for *values, count_ in db.session.execute(statement):
+        # Every column is NOT NULL, so the one value present names the set the row counts.
+        position = next(i for i, value in enumerate(values) if value is not None)
+        if names[position] == "modes":
+            for mode in values[position]:
+                counters[position][mode] += count_
+        else:
+            counters[position][str(values[position])] = count_
+    return counters[:-1], counters[-1]
 
 
 def _counts_of_matches(query, tokens: list[str]) -> tuple[list[Counter], Counter]:

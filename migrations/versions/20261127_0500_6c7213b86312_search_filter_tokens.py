@@ -28,7 +28,7 @@ _SQLITE_TAGS = (
     "'field' || replace(lower(l.field), '_', '') || ' grade' || lower(l.grade)"
     " || ' trl' || l.trl || ' kind' || replace(l.kind, '_', '')"
     " || ' legalstatus' || replace(l.legal_status, '_', '') || ' university' || l.organisation_id"
-    " || coalesce((SELECT group_concat('mode' || replace(m.mode, '_', ''), ' ')"
+    " || coalesce(' ' || (SELECT group_concat('mode' || replace(m.mode, '_', ''), ' ')"
     " FROM (SELECT mode FROM listing_modes WHERE listing_id = l.id ORDER BY mode) AS m), '')")
 #: PostgreSQL: the filter lexemes of listing ``l``.
 _PG_TERMS = (
@@ -41,6 +41,10 @@ _PG_MODES = "ARRAY(SELECT m.mode::text FROM listing_modes AS m WHERE m.listing_i
 def upgrade():
     if op.get_context().dialect.name == 'postgresql':
         op.execute('ALTER TABLE listing_search RENAME TO listing_search_old')
+        op.execute('ALTER TABLE listing_search_old RENAME CONSTRAINT listing_search_pkey'
+                   ' TO listing_search_old_pkey')
+        op.execute('ALTER TABLE listing_search_old RENAME CONSTRAINT listing_search_listing_id_fkey'
+                   ' TO listing_search_old_listing_id_fkey')
         op.execute('ALTER INDEX ix_listing_search_document RENAME TO ix_listing_search_old')
         op.execute(
             'CREATE TABLE listing_search ('
