@@ -1,5 +1,6 @@
 """The search cache: hits, expiry, invalidation on publish, and results identical to uncached ones."""
 
+import re
 import threading
 import time
 
@@ -216,3 +217,30 @@ def test_browsing_everything_counts_like_the_general_path(app, publish, tto):
     everything = matching._counts_of_everything()
     assert general == everything
     assert sum(n for _, n in facets["university"]) == 4
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def test_visitors_share_the_cached_page_each_with_their_own_csrf_token(cached, publish):
+    publish("一种锂离子电池健康状态估计方法")
+    first, second = cached.test_client(), cached.test_client()
+    pages = [c.get("/listings?q=电池").get_data(as_text=True) for c in (first, second)]
+    tokens = [_TOKEN.search(page).group(1) for page in pages]
+    assert tokens[0] != tokens[1] and "<mark>电池</mark>" in pages[0]
+    assert pages[0].replace(tokens[0], "") == pages[1].replace(tokens[1], "")
+    hits = cache.stats()["hits"]
+    assert _TOKEN.search(first.get("/listings?q=电池").get_data(as_text=True)).group(1) == tokens[0]
+    assert cache.stats()["hits"] > hits
+    assert second.post("/language", data={"csrf_token": tokens[0], "lang": "en"}).status_code == 400
+    assert first.post("/language", data={"csrf_token": tokens[0], "lang": "en"}).status_code == 302
+    assert '<html lang="en">' in first.get("/listings?q=电池").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in second.get("/listings?q=电池").get_data(as_text=True)
+
+
+def test_a_message_waiting_for_a_visitor_is_shown_once_on_the_search_page(cached, publish, client):
+    publish("一种锂离子电池健康状态估计方法")
+    client.get("/listings?q=电池")  # the page is now cached
+    assert client.get("/manage/listings").status_code == 302  # "Please log in to continue."
+    assert 'class="flash' in client.get("/listings?q=电池").get_data(as_text=True)
+    assert 'class="flash' not in client.get("/listings?q=电池").get_data(as_text=True)
