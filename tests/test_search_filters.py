@@ -10,7 +10,15 @@ from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.listings import matching, search
 from marketplace.listings import services as listings
-from marketplace.listings.models import ConversionMode, Grade, LegalStatus, Listing, ListingKind
+from marketplace.listings.models import (
+    ConversionMode,
+    Grade,
+    LegalStatus,
+    Listing,
+    ListingKind,
+    ListingMode,
+    ListingState,
+)
 from marketplace.listings.queries import SearchQuery, run_search
 from marketplace.listings.synthetic import ListingFactory
 
@@ -169,3 +177,33 @@ def test_bounded_ranking_pages_cover_every_match_once(corpus, monkeypatch):
         window = sorted(everything, reverse=True)[:4]
         assert sorted(seen[:4]) == sorted(window)
         assert seen[4:] == sorted(everything - set(window), reverse=True)
+
+
+def _indexed(listing_id: int) -> bool:
+    column = "listing_id" if db.engine.dialect.name == "postgresql" else "rowid"
+    return db.session.scalar(sa.text(
+        f"SELECT count(*) FROM {search.INDEX_TABLE} WHERE {column} = :id"), {"id": listing_id}) == 1  # noqa: S608
+
+
+def test_the_index_follows_listings_changed_outside_the_service(corpus):
+    """Another feature changing a listing through the ORM keeps search right (the flush hook)."""
+    listing = next(item for item in corpus if "电池" in item.title and item.grade is Grade.B)
+    listing.grade = Grade.A
+    listing.modes = [ListingMode(mode=ConversionMode.TRY_FIRST)]
+    db.session.commit()
+    found = _all_ids(SearchQuery(q="电池", grade=Grade.A, mode=ConversionMode.TRY_FIRST))
+    assert found == [listing.id]
+    listing.title = "一种石墨烯散热膜"
+    db.session.commit()
+    assert listing.id not in _all_ids(SearchQuery(q="电池"))
+    assert listing.id in _all_ids(SearchQuery(q="石墨烯"))
+    listing.state = ListingState.CONVERTED
+    db.session.commit()
+    assert not _indexed(listing.id) and listing.id not in _all_ids(SearchQuery(q="石墨烯"))
+    listing.state = ListingState.PUBLISHED
+    db.session.commit()
+    assert _indexed(listing.id)
+    other = next(item for item in corpus if item.id != listing.id)
+    db.session.delete(other)
+    db.session.commit()
+    assert not _indexed(other.id)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import rjieba
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 from marketplace.listings import cache
@@ -110,10 +112,6 @@ def document(listing, dialect: str) -> dict:
     return row
 
 
-def _dialect() -> str:
-    return db.engine.dialect.name
-
-
 def insert_statement(dialect: str) -> sa.TextClause:
     """The INSERT that ``index`` runs with the parameters ``document`` returns.
 
@@ -131,18 +129,53 @@ def insert_statement(dialect: str) -> sa.TextClause:
                    "VALUES (:id, :title, :body, :tags)")
 
 
-def index(listing) -> None:
+def index(listing, session=None) -> None:
     """Put a listing in the search index (replacing what was there); cached results are dropped."""
-    unindex(listing.id)
-    db.session.execute(insert_statement(_dialect()), document(listing, _dialect()))
+    session = session or db.session
+    unindex(listing.id, session)
+    dialect = session.get_bind().dialect.name
+    session.execute(insert_statement(dialect), document(listing, dialect))
 
 
-def unindex(listing_id: int) -> None:
+def unindex(listing_id: int, session=None) -> None:
     """Remove a listing from the search index; cached search results are dropped."""
-    column = "listing_id" if _dialect() == "postgresql" else "rowid"
-    db.session.execute(sa.text(f"DELETE FROM {INDEX_TABLE} WHERE {column} = :id"),
-                       {"id": listing_id})
-    cache.invalidate(db.session)
+    session = session or db.session
+    column = "listing_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
+    session.execute(sa.text(f"DELETE FROM {INDEX_TABLE} WHERE {column} = :id"),
+                    {"id": listing_id})
+    cache.invalidate(session)
+
+
+#: Listing attributes the search document is made of (its words, filters and state).
+INDEXED_ATTRIBUTES = ("state", "title", "abstract", "keywords", "ipc_codes", "inventors",
+                      "application_number", "field", "grade", "trl", "kind", "legal_status",
+                      "organisation_id", "modes")
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_listings(session, flush_context) -> None:
+    """Keep the index in step with the listings, in the transaction that changes them.
+
+    Whatever changes a listing through the ORM (the listings service, an import, another
+    feature's service), a published listing whose words, filters or state changed is indexed
+    again, and one that left the published state (or was deleted) is taken out, so the filter
+    terms and the published-only rule always hold. Bulk UPDATEs that bypass the ORM must call
+    ``index`` / ``unindex`` themselves.
+    """
+    from marketplace.listings.models import Listing, ListingState
+
+    for listing in [*session.new, *session.dirty, *session.deleted]:
+        if not isinstance(listing, Listing):
+            continue
+        state = sa.inspect(listing)
+        if listing in session.deleted:
+            unindex(listing.id, session)
+        elif listing in session.new or any(state.attrs[name].history.has_changes()
+                                           for name in INDEXED_ATTRIBUTES):
+            if listing.state is ListingState.PUBLISHED:
+                index(listing, session)
+            elif listing not in session.new:
+                unindex(listing.id, session)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -13,7 +13,7 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.listings import search
+from marketplace.listings import search  # noqa: F401  (its flush hook keeps the index in step)
 from marketplace.listings.models import (
     Attachment,
     LegalStatus,
@@ -138,9 +138,7 @@ def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
     if not changed:
         return []
     _check_unique(listing)
-    listing.updated_at = utcnow()
-    if listing.state is ListingState.PUBLISHED:
-        search.index(listing)
+    listing.updated_at = utcnow()  # a published listing is indexed again at flush (search.py)
     audit.record("listing.updated", actor=actor, target=listing, fields=",".join(changed))
     db.session.commit()
     return changed
@@ -160,11 +158,8 @@ def transition(actor: User, listing: Listing, action: str, reason: str | None = 
         raise ServiceError(_("Give a reason; it is kept with the listing."))
     listing.state = new_state
     listing.state_reason = reason
-    if new_state is ListingState.PUBLISHED:
+    if new_state is ListingState.PUBLISHED:  # indexed (or taken out) at flush: search.py
         listing.published_at = listing.published_at or utcnow()
-        search.index(listing)
-    else:
-        search.unindex(listing.id)
     audit.record(event, actor=actor, target=listing, reason=reason)
     if commit:
         db.session.commit()
