@@ -220,16 +220,22 @@ def _best_published(query, tokens: list[str], wanted: int) -> list[int] | None:
         base = sa.select(INDEX.c.listing_id.label("id"), INDEX.c.document).where(
             INDEX.c.document.bool_op("@@")(_tsquery(query, tokens)))
         found = _window_ranked(base, tokens, wanted)
+        # The state is read, not tested in SQL (see below).
+        states = dict(db.session.execute(sa.select(Listing.id, Listing.state).where(
+            Listing.id.in_(found))).all()) if found else {}
+        rows = [(i, states.get(i)) for i in found]
     else:
+        # One statement: the best matches, then their listings' state by key (reading the state
+        # rather than testing it, which would let SQLite, without statistics, walk every published
+        # listing through the (state, published_at) index).
         best = (sa.select(INDEX.c.rowid.label("id"), _bm25().label("rank"))
                 .where(_fts_match(query, tokens))
                 .order_by(sa.text("rank"), INDEX.c.rowid.desc()).limit(wanted).subquery("best"))
-        found = list(db.session.scalars(sa.select(best.c.id).order_by(best.c.rank, best.c.id.desc())))
-    # The state is read, not tested in SQL: a state test would let SQLite (no statistics) walk
-    # every published listing through the (state, published_at) index instead of the few ids.
-    states = dict(db.session.execute(sa.select(Listing.id, Listing.state).where(
-        Listing.id.in_(found))).all()) if found else {}
-    ids = [i for i in found if states.get(i) is ListingState.PUBLISHED]
+        rows = db.session.execute(
+            sa.select(best.c.id, Listing.state).outerjoin(Listing, Listing.id == best.c.id)
+            .order_by(best.c.rank, best.c.id.desc())).all()
+    found = [row[0] for row in rows]
+    ids = [i for i, state in rows if state is ListingState.PUBLISHED]
     if len(ids) >= wanted or len(found) < wanted:  # enough, or every match was seen
         return ids[:wanted]
     return None
