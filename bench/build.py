@@ -1,8 +1,9 @@
 """Build a benchmark database: migrations, then N synthetic published listings, bulk-loaded.
 
 Used by ``bench/search.py`` and ``bench/pages.py``. The listings, their modes and their search
-index rows are inserted with executemany in batches; the index rows are the token strings of
-``search.document`` inserted with ``search.insert_statement``, exactly what ``services`` writes
+index rows are inserted with executemany in batches; the index rows are the parameters
+``search.document`` gives (token strings, filter terms, facet values) inserted with
+``search.insert_statement``, exactly what ``services`` writes
 when a listing is published.
 """
 
@@ -80,11 +81,9 @@ def _load(count: int, seed: int, built: Built) -> None:
         modes = [{"listing_id": row["id"], "mode": mode} for row, row_modes in batch for mode in row_modes]
         phases["generate"] += time.perf_counter() - started
         started = time.perf_counter()
-        documents = []
-        for row in listings:
-            title, body = search.document(SimpleNamespace(
-                **row, organisation=SimpleNamespace(name=names[row["organisation_id"]])))
-            documents.append({"id": row["id"], "title": title, "body": body})
+        documents = [search.document(SimpleNamespace(
+            **row, organisation=SimpleNamespace(name=names[row["organisation_id"]]),
+            mode_set=set(row_modes)), dialect) for row, row_modes in batch]
         phases["tokenize"] += time.perf_counter() - started
         with db.engine.begin() as connection:
             started = time.perf_counter()

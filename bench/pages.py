@@ -10,7 +10,9 @@ round by round, loads ``/healthz`` (a trivial route of the same app), ``/listing
 mix of search URLs with ``wrk`` (Debian package; a small Python load generator otherwise). All
 requests carry one session cookie, like a returning browser. Then the same with the search cache
 off (SEARCH_CACHE_SECONDS=0), to show what cache misses cost. It prints requests/s and latency
-percentiles (medians over the rounds) and the ratio search / trivial (target: at least 0.6).
+percentiles (medians over the rounds) and the ratio search / trivial (target: at least 0.6), and
+the server's CPU time per request of each route (read from /proc; on a shared machine the
+requests/s depend on the other work, the CPU per request much less).
 """
 
 import argparse
@@ -72,6 +74,23 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def server_cpu_seconds(server: subprocess.Popen) -> float:
+    """User + system CPU seconds of gunicorn's master and workers so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [server.pid]
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def session_cookie(port: int) -> str:
     """Open the search page once and keep the session cookie, as a browser would."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{SEARCH}", timeout=30) as response:  # noqa: S310
@@ -94,13 +113,19 @@ def wrk_load(port: int, paths: list[str], seconds: int, connections: int, cookie
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     figures = {f"p{p}": float(v) * _UNITS[unit] for p, v, unit in _LATENCY.findall(output)}
     figures["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    figures["requests"] = int(re.search(r"(\d+) requests in", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     figures["errors"] = int(errors.group(1)) if errors else 0
     return figures
 
 
-def run_rounds(port: int, args, cookie: str, workdir: Path) -> dict[str, dict]:
-    """Alternate the routes round by round; medians over the rounds."""
+def run_rounds(port: int, args, cookie: str, workdir: Path, server: subprocess.Popen
+               ) -> dict[str, dict]:
+    """Alternate the routes round by round; medians over the rounds.
+
+    Besides requests/s (which on a shared machine depend on what else runs), the server's CPU
+    time per request is measured from /proc: what a request costs the server, whoever else runs.
+    """
     targets = {"/healthz": ["/healthz"], "/listings?q=电池": [SEARCH], f"mix of {len(MIX)} searches": MIX}
     results = {name: [] for name in targets}
     for paths in targets.values():  # warm up: the cache, plans, the OS page cache
@@ -108,25 +133,34 @@ def run_rounds(port: int, args, cookie: str, workdir: Path) -> dict[str, dict]:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60).close()  # noqa: S310
     for _ in range(args.rounds):
         for name, paths in targets.items():
+            cpu_before = server_cpu_seconds(server)
             if args.loader == "wrk":
-                results[name].append(wrk_load(port, paths, args.seconds, args.connections, cookie,
-                                               workdir))
+                figures = wrk_load(port, paths, args.seconds, args.connections, cookie, workdir)
             else:
-                results[name].append(python_load(port, paths, args.seconds, args.connections, cookie))
+                figures = python_load(port, paths, args.seconds, args.connections, cookie)
+                figures["requests"] = round(figures["rps"] * args.seconds)
+            figures["cpu_ms"] = ((server_cpu_seconds(server) - cpu_before) * 1000
+                                 / max(1, figures.pop("requests")))
+            results[name].append(figures)
     return {name: {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
             for name, rounds in results.items()}
 
 
 def report(title: str, figures: dict[str, dict]) -> float:
     print(f"\n{title}")
-    print(f"{'route':28} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'route':28} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} "
+          f"{'server CPU ms/request':>22}")
     for name, row in figures.items():
         print(f"{name:28} {row['rps']:>9.0f} {row.get('p50', 0):>8.1f} {row.get('p90', 0):>8.1f} "
-              f"{row.get('p99', 0):>8.1f} {row['errors']:>7.0f}")
+              f"{row.get('p99', 0):>8.1f} {row['errors']:>7.0f} {row['cpu_ms']:>22.2f}")
     trivial = figures["/healthz"]["rps"]
     ratios = {name: row["rps"] / trivial for name, row in figures.items() if name != "/healthz"}
     for name, ratio in ratios.items():
         print(f"ratio {name} / trivial: {ratio:.2f} (target >= 0.6: {'MET' if ratio >= 0.6 else 'NOT MET'})")
+    for name, row in figures.items():
+        if name != "/healthz":
+            print(f"server CPU per request, trivial / {name}: "
+                  f"{figures['/healthz']['cpu_ms'] / max(row['cpu_ms'], 1e-9):.2f}")
     return ratios["/listings?q=电池"]
 
 
@@ -156,7 +190,8 @@ def main() -> None:
                 server = start_server(built.url, args.port, workdir, cache_seconds,
                                       WORKERS[args.worker])
                 try:
-                    figures = run_rounds(args.port, args, session_cookie(args.port), workdir)
+                    figures = run_rounds(args.port, args, session_cookie(args.port), workdir,
+                                         server)
                 finally:
                     stop_server(server)
                 report(title, figures)

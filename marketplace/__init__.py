@@ -40,8 +40,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    from marketplace.i18n import select_locale, select_timezone
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from marketplace.i18n import babel_locale, select_timezone
+    babel.init_app(app, locale_selector=babel_locale, timezone_selector=select_timezone)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],

@@ -1,10 +1,12 @@
 """An in-process, size-bounded cache of search results with a short time to live.
 
-What is cached: the data a search computes (page ids, total, facet counts) and the rendered
-results fragment of the search page, never a whole page (the layout carries a per-session CSRF
-token). ``SEARCH_CACHE_SECONDS`` is the time to live (0 turns the cache off; tests run with it off
-unless a test turns it on); ``SEARCH_CACHE_SIZE`` bounds the number of entries (least recently
-used entries go first).
+What is cached: the data a search computes (page ids, total, facet counts), the rendered
+results fragment of the search page, and for visitors who are not logged in the whole search page
+with a hole where the session's CSRF token goes (``visitor_page``: the token is put in on every
+request; logged-in users, whose layout shows who they are, and pages with messages waiting to be
+flashed are always rendered). ``SEARCH_CACHE_SECONDS`` is the time to live (0 turns the cache
+off; tests run with it off unless a test turns it on); ``SEARCH_CACHE_SIZE`` bounds the number
+of entries (least recently used entries go first).
 
 Staleness bound: the process that changes the index (``search.index`` / ``search.unindex``)
 drops every entry at once and again when that transaction commits, so its own pages are never
@@ -18,11 +20,15 @@ A value computed while the index changed (the generation moved between ``generat
 ``put``) is not stored, so a slow search that read the old index cannot outlive an invalidation.
 """
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
 
-from flask import current_app
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -38,6 +44,8 @@ _lock = threading.Lock()
 _entries: OrderedDict = OrderedDict()
 _flights: dict = {}
 _state = {"generation": 0, "hits": 0, "misses": 0}
+#: Stands for the session's CSRF token in a cached page: random per process, so no content has it.
+_TOKEN_HOLE = "csrf-token-" + secrets.token_hex(16)
 
 
 def _settings() -> tuple[float, int]:
@@ -129,6 +137,20 @@ def yield_to_others() -> None:
     would otherwise keep serving the same keep-alive connection while the others wait (measured:
     p90 0.4-0.9 s at 4-16 connections, against 34 ms with this). Under threads it costs nothing."""
     time.sleep(0)
+
+
+def visitor_page(render) -> str | None:
+    """The page ``render(**overrides)`` makes, for a visitor who is not logged in, from the cache.
+
+    The page is kept per database, language and URL, rendered with a placeholder for the CSRF
+    token that is replaced by this session's token on every request. None (render it yourself)
+    for logged-in users, when messages wait to be flashed, and with the cache off.
+    """
+    if not enabled() or current_user.is_authenticated or session.get("_flashes"):
+        return None
+    key = ("visitor-page", scope(), str(get_locale()), request.script_root, request.full_path)
+    page = cached(key, lambda: render(csrf_token=lambda: _TOKEN_HOLE))
+    return page.replace(_TOKEN_HOLE, generate_csrf())
 
 
 def render_block(template_name: str, block: str, **context) -> Markup:

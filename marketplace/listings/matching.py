@@ -17,6 +17,7 @@ each column from its own index instead (no listing row is read).
 from collections import Counter
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.extensions import db
 from marketplace.listings import search
@@ -32,7 +33,9 @@ from marketplace.listings.models import (
 from marketplace.orgs.models import Organisation
 
 INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
-                 sa.column("listing_id", sa.Integer), sa.column("document"))
+                 sa.column("listing_id", sa.Integer), sa.column("document"),
+                 *(sa.column(name) for name in ("field", "grade", "trl", "kind", "legal_status",
+                                                "organisation_id", "modes")))
 #: Facet name -> (column, how a stored value becomes the value ``SearchResult.facets`` shows).
 FACETS = {
     "field": (Listing.field, str),
@@ -42,10 +45,26 @@ FACETS = {
     "legal_status": (Listing.legal_status, LegalStatus),
     "university": (Listing.organisation_id, int),
 }
+#: SQLite, sorted by date: with at least this many matches, walk the listings newest first and
+#: stop at the page (few steps when many listings match) instead of sorting every match.
+NEWEST_WALK_MATCHES = 1000
+_OTHER_STATES = [state for state in ListingState if state is not ListingState.PUBLISHED]
+
+
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def filter_items(query) -> list[tuple[str, object]]:
+    """The query's filters as (filter name, value) pairs, named as in ``search.FILTERS``."""
+    values = {"field": query.field, "grade": query.grade, "trl": query.trl, "kind": query.kind,
+              "legal_status": query.legal_status, "university": query.university,
+              "mode": query.mode}
+    return [(name, values[name]) for name in search.FILTERS if values[name] is not None]
 
 
 def filters(query, counting: bool = False) -> list:
-    """Published listings and the query's filters (not the text).
+    """Published listings and the query's filters (not the text), on the listing's own columns.
 
     ``counting`` (without text): the mode is an IN over its index, and on SQLite the state test is
     written ``+listings.state``, since without ANALYZE statistics SQLite would otherwise read every
@@ -71,31 +90,61 @@ def filters(query, counting: bool = False) -> list:
     return conditions
 
 
-def _tsquery(tokens: list[str]):
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_expression(query, tokens: list[str]) -> str:
+    """SQLite: the MATCH expression: every word in the title or body, every filter in the tags."""
+    expression = "{title body} : (" + " AND ".join(map(_quoted, tokens)) + ")"
+    terms = [search.filter_term(name, value, "sqlite") for name, value in filter_items(query)]
+    if terms:
+        expression += " AND tags : (" + " AND ".join(map(_quoted, terms)) + ")"
+    return expression
+
+
+def _text_tsquery(tokens: list[str]):
     return sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(tokens))
+
+
+def _tsquery(query, tokens: list[str]):
+    """PostgreSQL: every word, and every filter lexeme (quoted as is: no parser touches them)."""
+    text = _text_tsquery(tokens)
+    terms = [search.filter_term(name, value, "postgresql") for name, value in filter_items(query)]
+    if not terms:
+        return text
+    lexemes = " & ".join("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms)
+    return text.op("&&")(sa.cast(sa.literal(lexemes, sa.String), TSQUERY))
+
+
+def _fts_match(query, tokens: list[str]):
+    fts = sa.literal_column(search.INDEX_TABLE)
+    return fts.op("MATCH")(fts_expression(query, tokens))
+
+
+def _bm25():
+    return sa.func.bm25(sa.literal_column(search.INDEX_TABLE), 10.0, 1.0, 0.0)
 
 
 def matched(columns: list, query, tokens: list[str], counting: bool = False
             ) -> tuple[sa.Select, object]:
     """SELECT ``columns`` of listings matching text and filters, and the rank expression (or None).
 
+    With text, the filters are matched in the index and checked again on the listing's columns.
     Lower rank is better; the rank is only valid in this statement.
     """
     statement = sa.select(*columns).select_from(Listing.__table__).where(
         *filters(query, counting and not tokens))
     if not tokens:
         return statement, None
-    if db.engine.dialect.name == "postgresql":
-        tsquery = _tsquery(tokens)
+    if _postgres():
         statement = statement.join(INDEX, INDEX.c.listing_id == Listing.id).where(
-            INDEX.c.document.bool_op("@@")(tsquery))
-        return statement, -sa.func.ts_rank(INDEX.c.document, tsquery)
-    fts = sa.literal_column(search.INDEX_TABLE)
-    expression = " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+            INDEX.c.document.bool_op("@@")(_tsquery(query, tokens)))
+        return statement, -sa.func.ts_rank(INDEX.c.document, _text_tsquery(tokens))
     statement = statement.join(
         INDEX, Listing.id == sa.literal_column(f"+{search.INDEX_TABLE}.rowid")
-    ).where(fts.op("MATCH")(expression))
-    return statement, sa.func.bm25(fts, 10.0, 1.0)
+    ).where(_fts_match(query, tokens))
+    return statement, _bm25()
 
 
 def page_ids(query, tokens: list[str], per_page: int) -> list[int]:
@@ -103,20 +152,20 @@ def page_ids(query, tokens: list[str], per_page: int) -> list[int]:
     order = {"newest": [Listing.published_at.desc(), Listing.id.desc()],
              "trl": [Listing.trl.desc(), Listing.published_at.desc(), Listing.id.desc()]}
     offset = (query.page - 1) * per_page
-    ranked = bool(tokens) and query.sort == "relevance"
-    if ranked and db.engine.dialect.name == "postgresql":
-        statement, _ = matched([Listing.id.label("id"), INDEX.c.document], query, tokens)
-        candidates = statement.limit(search.RANK_CANDIDATES).subquery("candidates")
-        rank = -sa.func.ts_rank(candidates.c.document, _tsquery(tokens))
-        statement = (sa.select(candidates.c.id)
-                     .order_by(rank, candidates.c.id.desc()).limit(per_page).offset(offset))
-        return list(db.session.scalars(statement))
-    if ranked and not _filtered(query):
-        found = _best_published(tokens, offset + per_page)
-        if found is not None:
-            return found[offset:]
-    statement, rank = matched([Listing.id], query, tokens)
-    ordering = order.get(query.sort) or ([rank, Listing.id.desc()] if ranked else order["newest"])
+    if tokens and query.sort == "relevance":
+        found = _best_published(query, tokens, offset + per_page)
+        if found is None:
+            found = _ranked_by_join(query, tokens, offset + per_page)
+        return found[offset:]
+    ordering = order.get(query.sort) or order["newest"]
+    if tokens and query.sort == "newest" and not _postgres() and _index_count(query, tokens) >= \
+            NEWEST_WALK_MATCHES:
+        # The (state, published_at) index, newest first, keeping the listings in the matches.
+        statement = sa.select(Listing.id).where(
+            Listing.state == ListingState.PUBLISHED,
+            Listing.id.in_(sa.select(INDEX.c.rowid).where(_fts_match(query, tokens))))
+    else:
+        statement, _ = matched([Listing.id], query, tokens)
     return list(db.session.scalars(statement.order_by(*ordering).limit(per_page).offset(offset)))
 
 
@@ -129,34 +178,87 @@ def _column_filtered(query) -> bool:
                                                query.university, query.legal_status))
 
 
-def _best_published(tokens: list[str], wanted: int) -> list[int] | None:
-    """SQLite: the ``wanted`` best-ranked published matches, ranking in FTS5 alone, or None.
+def _index_count(query, tokens: list[str]) -> int:
+    """SQLite: how many index rows match (FTS5 counts its doclists without reading a row)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(INDEX)
+                             .where(_fts_match(query, tokens)))
 
-    FTS5 orders its matches by bm25 without reading a listing; only those best ones are then
-    checked to be published. The index holds published listings only, so this is normally the
-    answer; should unpublished ones have crowded the best out (None), the caller runs the full
-    join instead, so the answer is the same either way.
+
+def _window_ranked(base: sa.Select, tokens: list[str], wanted: int) -> list[int]:
+    """PostgreSQL's bounded ranking: ts_rank orders the newest ``RANK_CANDIDATES`` matches of
+    ``base`` (columns ``id`` and ``document``); matches past that window follow, newest first."""
+    window = base.order_by(base.selected_columns.id.desc()).limit(search.RANK_CANDIDATES)
+    candidates = window.subquery("candidates")
+    rank = -sa.func.ts_rank(candidates.c.document, _text_tsquery(tokens))
+    ids = list(db.session.scalars(sa.select(candidates.c.id).order_by(
+        rank, candidates.c.id.desc()).limit(wanted)))
+    if wanted > search.RANK_CANDIDATES and len(ids) == search.RANK_CANDIDATES:
+        tail = base.with_only_columns(base.selected_columns.id).order_by(
+            base.selected_columns.id.desc()).offset(search.RANK_CANDIDATES)
+        ids += db.session.scalars(tail.limit(wanted - search.RANK_CANDIDATES))
+    return ids
+
+
+def _ranked_by_join(query, tokens: list[str], wanted: int) -> list[int]:
+    """The ``wanted`` best matches, checking state and filters on the listings' columns."""
+    if _postgres():
+        base, _ = matched([Listing.id.label("id"), INDEX.c.document], query, tokens)
+        return _window_ranked(base, tokens, wanted)
+    statement, rank = matched([Listing.id], query, tokens)
+    return list(db.session.scalars(statement.order_by(rank, Listing.id.desc()).limit(wanted)))
+
+
+def _best_published(query, tokens: list[str], wanted: int) -> list[int] | None:
+    """The ``wanted`` best-ranked published matches, ranking in the index alone, or None.
+
+    The index orders its matches (text and filter terms) without reading a listing; only those
+    best ones are then checked to be published. The index holds published listings only, so this
+    is normally the answer; should unpublished ones have crowded the best out (None), the caller
+    ranks by the join instead, so the answer is the same either way.
     """
-    if db.engine.dialect.name == "postgresql":
-        return None
-    fts = sa.literal_column(search.INDEX_TABLE)
-    expression = " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens)
-    best = (sa.select(INDEX.c.rowid.label("id"), sa.func.bm25(fts, 10.0, 1.0).label("rank"))
-            .where(fts.op("MATCH")(expression))
-            .order_by(sa.text("rank"), INDEX.c.rowid.desc()).limit(wanted).subquery("best"))
-    rows = db.session.execute(
-        sa.select(best.c.id, Listing.state).outerjoin(Listing, Listing.id == best.c.id)
-        .order_by(best.c.rank, best.c.id.desc())).all()
-    ids = [row.id for row in rows if row.state is ListingState.PUBLISHED]
-    if len(ids) >= wanted or len(rows) < wanted:  # enough, or every match was seen
+    if _postgres():
+        base = sa.select(INDEX.c.listing_id.label("id"), INDEX.c.document).where(
+            INDEX.c.document.bool_op("@@")(_tsquery(query, tokens)))
+        found = _window_ranked(base, tokens, wanted)
+        # The state is read, not tested in SQL (see below).
+        states = dict(db.session.execute(sa.select(Listing.id, Listing.state).where(
+            Listing.id.in_(found))).all()) if found else {}
+        rows = [(i, states.get(i)) for i in found]
+    else:
+        # One statement: the best matches, then their listings' state by key (reading the state
+        # rather than testing it, which would let SQLite, without statistics, walk every published
+        # listing through the (state, published_at) index).
+        best = (sa.select(INDEX.c.rowid.label("id"), _bm25().label("rank"))
+                .where(_fts_match(query, tokens))
+                .order_by(sa.text("rank"), INDEX.c.rowid.desc()).limit(wanted).subquery("best"))
+        rows = db.session.execute(
+            sa.select(best.c.id, Listing.state).outerjoin(Listing, Listing.id == best.c.id)
+            .order_by(best.c.rank, best.c.id.desc())).all()
+    found = [row[0] for row in rows]
+    ids = [i for i, state in rows if state is ListingState.PUBLISHED]
+    if len(ids) >= wanted or len(found) < wanted:  # enough, or every match was seen
         return ids[:wanted]
     return None
 
 
 def count(query, tokens: list[str]) -> int:
     """How many listings match."""
+    if tokens and _postgres():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(_indexed_matches(
+            query, tokens, []).subquery()))
     statement, _ = matched([sa.func.count()], query, tokens, counting=True)
     return db.session.scalar(statement)
+
+
+def _indexed_matches(query, tokens: list[str], columns: list) -> sa.Select:
+    """PostgreSQL: ``columns`` of the index rows matching text and filters, reading no listing.
+
+    The index holds published listings only; should a listing in another state (few: the state
+    index finds them) have an index row, it is left out.
+    """
+    stray = sa.exists().where(Listing.id == INDEX.c.listing_id, Listing.state.in_(_OTHER_STATES))
+    return sa.select(*(columns or [INDEX.c.listing_id])).select_from(INDEX).where(
+        INDEX.c.document.bool_op("@@")(_tsquery(query, tokens)), ~stray)
 
 
 def _ordered(counter: Counter) -> list[tuple[object, int]]:
@@ -185,12 +287,34 @@ def _counts_of_everything() -> tuple[list[Counter], Counter]:
     return counters, everything - others
 
 
+def _counts_in_index(query, tokens: list[str]) -> tuple[list[Counter], Counter]:
+    """PostgreSQL: facet counts of a text search from the facet columns of the matched index rows
+    (no listing or mode row is read), in one pass: GROUP BY GROUPING SETS, one set per facet and
+    one for the listing's set of modes (a handful of distinct sets, split here)."""
+    names = ("field", "grade", "trl", "kind", "legal_status", "organisation_id", "modes")
+    columns = [INDEX.c[name] for name in names]
+    statement = _indexed_matches(query, tokens, [*columns, sa.func.count()]).group_by(
+        sa.func.grouping_sets(*(sa.tuple_(column) for column in columns)))
+    counters = [Counter() for _ in names]
+    for *values, count_ in db.session.execute(statement):
+        # Every column is NOT NULL, so the one value present names the set the row counts.
+        position = next(i for i, value in enumerate(values) if value is not None)
+        if names[position] == "modes":
+            for mode in values[position]:
+                counters[position][mode] += count_
+        else:
+            counters[position][str(values[position])] = count_
+    return counters[:-1], counters[-1]
+
+
 def _counts_of_matches(query, tokens: list[str]) -> tuple[list[Counter], Counter]:
     """Facet counts of the matching listings, in one statement that returns only the counts.
 
     The matches (id and six short columns) are materialised once; each facet is a GROUP BY over
     them, the modes a GROUP BY of the modes of their ids.
     """
+    if tokens and _postgres():
+        return _counts_in_index(query, tokens)
     statement, _ = matched([Listing.id, *(column for column, _ in FACETS.values())], query, tokens,
                            counting=True)
     found = statement.cte("found").prefix_with("MATERIALIZED")

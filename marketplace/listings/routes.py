@@ -34,16 +34,22 @@ def _me() -> User:
 @bp.route("/listings")
 def search():
     """Search published patents and achievements, with facets."""
+    page = cache.visitor_page(_search_page) or _search_page()
+    cache.yield_to_others()
+    return page
+
+
+def _search_page(**overrides) -> str:
     query = SearchQuery.from_args(request.args)
     # The results (facets, cards, pager) depend only on the query, the language and the data, so
-    # the rendered block is cached; the layout around it (user, CSRF token) never is.
+    # the rendered block is cached; the layout around it (user, CSRF token) only for visitors.
     key = ("results-html", cache.scope(), str(get_locale()), request.script_root,
            tuple(query.args(page=query.page).items()))
     results_html = cache.cached(key, lambda: cache.render_block(
         "listings/search.html", "results", result=run_search(query), query=query,
         highlight=highlight))
-    cache.yield_to_others()
-    return render_template("listings/search.html", query=query, results_html=results_html)
+    return render_template("listings/search.html", query=query, results_html=results_html,
+                           **overrides)
 
 
 def _visible_listing(listing_id: int) -> Listing:

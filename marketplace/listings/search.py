@@ -4,6 +4,15 @@ Text is segmented with rjieba (jieba's dictionary plus ``patent_terms.txt``) whe
 published, and the tokens go to a side table ``listing_search``: an FTS5 table ranked by bm25 on
 SQLite, a ``tsvector`` with a GIN index ranked by ``ts_rank`` on PostgreSQL. Both are made by
 the migrations; they are not ORM models (see ``include_object``).
+
+The document also carries the listing's filter values (field, grade, TRL, kind, legal status,
+university, conversion modes) as *filter terms*, so that text plus filters is one lookup in the
+full-text index instead of a join after matching. A user can never type one: on SQLite they live
+in their own column ``tags`` (weight 0 in bm25), which the words of a query never address; on
+PostgreSQL they are lexemes with a space in them, which the text parser never makes, and they are
+left out of ``ts_rank``. They are never shown: highlights and snippets use the query's words only.
+PostgreSQL also keeps the facet values in columns of ``listing_search``, so that facet counts are
+read from the matched index rows alone.
 """
 
 import re
@@ -13,13 +22,17 @@ from pathlib import Path
 
 import rjieba
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 from marketplace.listings import cache
 
 INDEX_TABLE = "listing_search"
-#: PostgreSQL ranks at most this many matches (ts_rank reads every matched vector).
+#: PostgreSQL ranks at most this many matches, the newest (ts_rank reads every vector it scores).
 RANK_CANDIDATES = 1000
+#: Filter names, in the order of the facet columns on PostgreSQL (``mode`` is an array there).
+FILTERS = ("field", "grade", "trl", "kind", "legal_status", "university", "mode")
 _TERMS_FILE = Path(__file__).with_name("patent_terms.txt")
 _WORD = re.compile(r"\w", re.UNICODE)
 _STOP = frozenset("的 了 和 与 及 或 其 一种 及其 一 是 在 对 用于 基于 方法 装置 系统".split())
@@ -60,46 +73,109 @@ def tokens_for_query(text: str) -> list[str]:
     return result
 
 
-def document(listing) -> tuple[str, str]:
-    """The (title, body) token strings for a listing."""
+def _plain(value) -> str:
+    return str(value.value if hasattr(value, "value") else value)
+
+
+def filter_values(listing) -> dict[str, list[str]]:
+    """A listing's value of every filter (``mode``: one per conversion mode offered)."""
+    values = {"field": listing.field, "grade": listing.grade, "trl": listing.trl,
+              "kind": listing.kind, "legal_status": listing.legal_status,
+              "university": listing.organisation_id}
+    result = {name: [_plain(value)] for name, value in values.items()}
+    result["mode"] = sorted(_plain(mode) for mode in listing.mode_set)
+    return result
+
+
+def filter_term(name: str, value, dialect: str) -> str:
+    """The document term of one filter value (see the module docstring)."""
+    if dialect == "postgresql":
+        return f"{name} {_plain(value)}"
+    return re.sub(r"[^0-9a-z]", "", f"{name}{_plain(value)}".lower())
+
+
+def document(listing, dialect: str) -> dict:
+    """The parameters of ``insert_statement``: token strings, filter terms and facet values."""
     title = " ".join(tokens_for_index(listing.title))
     body_text = " ".join(filter(None, [
         listing.abstract, listing.keywords, listing.ipc_codes, listing.inventors,
         listing.organisation.name if listing.organisation else "", listing.application_number]))
-    return title, " ".join(tokens_for_index(body_text))
-
-
-def _dialect() -> str:
-    return db.engine.dialect.name
+    values = filter_values(listing)
+    terms = [filter_term(name, value, dialect) for name in FILTERS for value in values[name]]
+    row = {"id": listing.id, "title": title, "body": " ".join(tokens_for_index(body_text))}
+    if dialect == "postgresql":
+        row.update({name: values[name][0] for name in FILTERS if name != "mode"},
+                   trl=int(listing.trl), university=int(listing.organisation_id),
+                   modes=values["mode"], terms=terms)
+    else:
+        row["tags"] = " ".join(terms)
+    return row
 
 
 def insert_statement(dialect: str) -> sa.TextClause:
-    """The INSERT that ``index`` runs, with parameters ``id``, ``title`` and ``body`` (token strings).
+    """The INSERT that ``index`` runs with the parameters ``document`` returns.
 
     Bulk loaders (``bench/``) run the same statement with executemany, so they index exactly alike.
     """
     if dialect == "postgresql":
         return sa.text(
-            f"INSERT INTO {INDEX_TABLE} (listing_id, document) VALUES (:id, "
+            f"INSERT INTO {INDEX_TABLE} (listing_id, document, field, grade, trl, kind, "
+            "legal_status, organisation_id, modes) VALUES (:id, "
             "setweight(to_tsvector('simple', :title), 'A') || "
-            "setweight(to_tsvector('simple', :body), 'B'))")
-    return sa.text(f"INSERT INTO {INDEX_TABLE} (rowid, title, body) VALUES (:id, :title, :body)")
+            "setweight(to_tsvector('simple', :body), 'B') || "
+            "array_to_tsvector(CAST(:terms AS text[])), "
+            ":field, :grade, :trl, :kind, :legal_status, :university, CAST(:modes AS text[]))")
+    return sa.text(f"INSERT INTO {INDEX_TABLE} (rowid, title, body, tags) "
+                   "VALUES (:id, :title, :body, :tags)")
 
 
-def index(listing) -> None:
+def index(listing, session=None) -> None:
     """Put a listing in the search index (replacing what was there); cached results are dropped."""
-    unindex(listing.id)
-    title, body = document(listing)
-    db.session.execute(insert_statement(_dialect()),
-                       {"id": listing.id, "title": title, "body": body})
+    session = session or db.session
+    unindex(listing.id, session)
+    dialect = session.get_bind().dialect.name
+    session.execute(insert_statement(dialect), document(listing, dialect))
 
 
-def unindex(listing_id: int) -> None:
+def unindex(listing_id: int, session=None) -> None:
     """Remove a listing from the search index; cached search results are dropped."""
-    column = "listing_id" if _dialect() == "postgresql" else "rowid"
-    db.session.execute(sa.text(f"DELETE FROM {INDEX_TABLE} WHERE {column} = :id"),
-                       {"id": listing_id})
-    cache.invalidate(db.session)
+    session = session or db.session
+    column = "listing_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
+    session.execute(sa.text(f"DELETE FROM {INDEX_TABLE} WHERE {column} = :id"),
+                    {"id": listing_id})
+    cache.invalidate(session)
+
+
+#: Listing attributes the search document is made of (its words, filters and state).
+INDEXED_ATTRIBUTES = ("state", "title", "abstract", "keywords", "ipc_codes", "inventors",
+                      "application_number", "field", "grade", "trl", "kind", "legal_status",
+                      "organisation_id", "modes")
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_listings(session, flush_context) -> None:
+    """Keep the index in step with the listings, in the transaction that changes them.
+
+    Whatever changes a listing through the ORM (the listings service, an import, another
+    feature's service), a published listing whose words, filters or state changed is indexed
+    again, and one that left the published state (or was deleted) is taken out, so the filter
+    terms and the published-only rule always hold. Bulk UPDATEs that bypass the ORM must call
+    ``index`` / ``unindex`` themselves.
+    """
+    from marketplace.listings.models import Listing, ListingState
+
+    for listing in [*session.new, *session.dirty, *session.deleted]:
+        if not isinstance(listing, Listing):
+            continue
+        state = sa.inspect(listing)
+        if listing in session.deleted:
+            unindex(listing.id, session)
+        elif listing in session.new or any(state.attrs[name].history.has_changes()
+                                           for name in INDEXED_ATTRIBUTES):
+            if listing.state is ListingState.PUBLISHED:
+                index(listing, session)
+            elif listing not in session.new:
+                unindex(listing.id, session)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

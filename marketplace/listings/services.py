@@ -13,7 +13,7 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.listings import search
+from marketplace.listings import search  # noqa: F401  (its flush hook keeps the index in step)
 from marketplace.listings.models import (
     Attachment,
     LegalStatus,
@@ -135,16 +135,20 @@ def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
     _require_editor(actor, listing)
     if listing.state not in EDITABLE_STATES:
         raise InvalidTransition(_("A converted or withdrawn listing can no longer be edited."))
-    changed = _apply(listing, data)
-    if not changed:
-        return []
-    _check_unique(listing)
-    listing.updated_at = utcnow()
-    if listing.state is ListingState.PUBLISHED:
-        search.index(listing)
-    listing_changed(listing)  # re-matched against technology needs once this commits
-    audit.record("listing.updated", actor=actor, target=listing, fields=",".join(changed))
-    db.session.commit()
+    try:
+        changed = _apply(listing, data)
+        if not changed:
+            return []
+        _check_unique(listing)
+        listing.updated_at = utcnow()  # a published listing is indexed again at flush (search.py)
+        listing_changed(listing)  # re-matched against technology needs once this commits
+        audit.record("listing.updated", actor=actor, target=listing, fields=",".join(changed))
+        db.session.commit()
+    except ServiceError:
+        # A refusal (e.g. an exclusive licence while an open-licence declaration is active, raised
+        # at flush) must leave nothing pending in the session: the edit form is shown again.
+        db.session.rollback()
+        raise
     return changed
 
 
@@ -162,11 +166,8 @@ def transition(actor: User, listing: Listing, action: str, reason: str | None = 
         raise ServiceError(_("Give a reason; it is kept with the listing."))
     listing.state = new_state
     listing.state_reason = reason
-    if new_state is ListingState.PUBLISHED:
+    if new_state is ListingState.PUBLISHED:  # indexed (or taken out) at flush: search.py
         listing.published_at = listing.published_at or utcnow()
-        search.index(listing)
-    else:
-        search.unindex(listing.id)
     listing_changed(listing)  # re-matched against technology needs once this commits
     audit.record(event, actor=actor, target=listing, reason=reason)
     if commit:
