@@ -1,5 +1,6 @@
 """The 百校千项 platform: application factory."""
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     security.init_app(app)
 
     _register_blueprints(app)
+    _init_extension_packages(app)
     _register_template_helpers(app)
     _register_cli(app)
     if not app.debug and not app.testing:
@@ -86,6 +88,17 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp):
         app.register_blueprint(blueprint)
+
+
+def _init_extension_packages(app: Flask) -> None:
+    """Import each package named in EXTENSION_PACKAGES and call its ``init_app(app)``.
+
+    This is how features outside ``marketplace`` (the ``events`` package) plug in without
+    ``marketplace`` importing them: each registers its own models (so Alembic sees them),
+    blueprints and socket handlers.
+    """
+    for name in app.config.get("EXTENSION_PACKAGES", ()):
+        importlib.import_module(name).init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -44,6 +44,20 @@ EVENTS = {
     "import.uploaded": _l("Import file uploaded"),
     "import.completed": _l("Listings imported"),
     "import.discarded": _l("Import discarded"),
+    "roadshow.created": _l("Roadshow created"),
+    "roadshow.updated": _l("Roadshow edited"),
+    "roadshow.agenda_changed": _l("Roadshow agenda changed"),
+    "roadshow.published": _l("Roadshow published"),
+    "roadshow.live": _l("Roadshow went live"),
+    "roadshow.ended": _l("Roadshow ended"),
+    "roadshow.cancelled": _l("Roadshow cancelled"),
+    "roadshow.moderator_added": _l("Roadshow moderator added"),
+    "roadshow.moderator_removed": _l("Roadshow moderator removed"),
+    "roadshow.registered": _l("Registered for a roadshow"),
+    "roadshow.registration_approved": _l("Roadshow registration approved"),
+    "roadshow.registration_rejected": _l("Roadshow registration rejected"),
+    "roadshow.registration_cancelled": _l("Roadshow registration cancelled"),
+    "roadshow.registration_promoted": _l("Promoted from a roadshow's waiting list"),
 }
 
 
