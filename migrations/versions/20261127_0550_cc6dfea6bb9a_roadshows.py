@@ -35,6 +35,7 @@ def upgrade():
     sa.Column('went_live_at', marketplace.db_types.UTCDateTime(), nullable=True),
     sa.Column('ended_at', marketplace.db_types.UTCDateTime(), nullable=True),
     sa.Column('published_at', marketplace.db_types.UTCDateTime(), nullable=True),
+    sa.Column('ics_sequence', sa.Integer(), nullable=False),
     sa.Column('is_demo', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', marketplace.db_types.UTCDateTime(), nullable=False),
