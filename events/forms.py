@@ -79,8 +79,10 @@ class RoadshowForm(FlaskForm):
         _l("Stream URL"), validators=[Optional(), Length(max=500), StreamURL()],
         description=_l("Bilibili, Tencent Video, Youku and Xigua Video links are embedded in the "
                        "page; any other address is shown as a link."))
-    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=1, max=100000)],
-                            description=_l("Most confirmed attendees; leave empty for no limit."))
+    capacity = IntegerField(
+        _l("Capacity"), description=_l("Most confirmed attendees; leave empty for no limit."),
+        validators=[Optional(), NumberRange(min=1, max=100000,
+                                            message=_l("Enter a number from 1 to 100,000."))])
     requires_approval = BooleanField(_l("Registrations need my approval"))
     waitlist_enabled = BooleanField(_l("Keep a waiting list when the roadshow is full"),
                                     default=True)
