@@ -58,6 +58,20 @@ EVENTS = {
     "roadshow.registration_rejected": _l("Roadshow registration rejected"),
     "roadshow.registration_cancelled": _l("Roadshow registration cancelled"),
     "roadshow.registration_promoted": _l("Promoted from a roadshow's waiting list"),
+    "live.present_listing": _l("Live room: listing presented"),
+    "live.open_qa": _l("Live room: Q&A opened"),
+    "live.close_qa": _l("Live room: Q&A closed"),
+    "live.moderation_on": _l("Live room: questions need approval"),
+    "live.moderation_off": _l("Live room: questions shown at once"),
+    "live.approve": _l("Live room: question approved"),
+    "live.hide": _l("Live room: question hidden"),
+    "live.restore": _l("Live room: question shown again"),
+    "live.answer": _l("Live room: question answered"),
+    "live.edit_answer": _l("Live room: answer edited"),
+    "live.pin": _l("Live room: question pinned"),
+    "live.unpin": _l("Live room: question unpinned"),
+    "live.open_poll": _l("Live room: poll started"),
+    "live.close_poll": _l("Live room: poll closed"),
 }
 
 
