@@ -19,12 +19,22 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     _add_nav_items()
+    _add_demo_loader()
     if importlib.util.find_spec("events.live") is not None:
         if importlib.util.find_spec("events.live.models") is not None:
             importlib.import_module("events.live.models")
         live = importlib.import_module("events.live")
         if hasattr(live, "init_app"):
             live.init_app(app)
+
+
+def _add_demo_loader() -> None:
+    """``flask demo load`` also creates the demo roadshows."""
+    from events.demo import load_demo
+    from marketplace.demo import EXTRA_LOADERS
+
+    if load_demo not in EXTRA_LOADERS:
+        EXTRA_LOADERS.append(load_demo)
 
 
 def _add_nav_items() -> None:

@@ -173,3 +173,33 @@ def test_ics_escapes_text_and_folds_long_lines_on_character_boundaries(app, make
     assert f"DTSTART:{roadshow.starts_at.strftime('%Y%m%dT%H%M%SZ')}" in lines
     assert all(len(line.encode()) <= 75 for line in lines)
     assert roadshow.ends_at - roadshow.starts_at == timedelta(hours=2)
+
+
+# --- demo data --------------------------------------------------------------------------------
+
+def test_demo_roadshows_load_once_and_their_pages_work(app, runner, client, auth):
+    from sqlalchemy import func, select
+
+    from events.demo import PAST, UPCOMING
+    from events.models import Registration, RegistrationStatus, Roadshow
+    from marketplace.demo import DEMO_PASSWORD
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0 and "0 other demo item(s)" in result.output
+    upcoming = db.session.scalar(select(Roadshow).where(Roadshow.title == UPCOMING))
+    past = db.session.scalar(select(Roadshow).where(Roadshow.title == PAST))
+    assert db.session.scalar(select(func.count()).select_from(Roadshow)) == 2
+    assert upcoming.state is RoadshowState.PUBLISHED and len(upcoming.agenda) == 3
+    assert past.state is RoadshowState.ENDED and len(past.agenda) == 2
+    statuses = sorted(r.status.value for r in db.session.scalars(
+        select(Registration).where(Registration.roadshow_id == upcoming.id)))
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
+    assert all(item.listing.organisation_id == upcoming.organisation_id for item in upcoming.agenda)
+    assert UPCOMING in client.get("/roadshows").get_data(as_text=True)
+    assert PAST in client.get("/roadshows?when=past").get_data(as_text=True)
+    auth.login("tto@demo.bxqx.cn", DEMO_PASSWORD)
+    transcript = client.get(f"/roadshows/{past.id}/transcript").get_data(as_text=True)
+    assert "已完成百公斤级中试" in transcript
+    assert client.get(f"/roadshows/{past.id}/report.xlsx").status_code == 200
+    assert RegistrationStatus.CONFIRMED in {r.status for r in upcoming.registrations}
