@@ -40,8 +40,9 @@ def event(make_user):
     late = make_user(Role.INVESTOR, name="迟到者")
 
     def question(text, listing, author, status=QuestionStatus.APPROVED, **kwargs):
-        q = LiveQuestion(roadshow_id=roadshow.id, client_uuid=f"00000000-0000-4000-8000-{len(text):04d}{author.id:08d}",
-                         listing_id=listing.id, author_id=author.id, text=text, status=status, **kwargs)
+        uuid = f"00000000-0000-4000-8000-{len(text):04d}{author.id:08d}"
+        q = LiveQuestion(roadshow_id=roadshow.id, client_uuid=uuid, listing_id=listing.id,
+                         author_id=author.id, text=text, status=status, **kwargs)
         db.session.add(q)
         return q
 
