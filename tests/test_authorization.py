@@ -418,6 +418,9 @@ ACCESS: dict[str, Access] = {
                                  status=200),
     "events.moderation_log": Access("GET", roadshow_id, ROADSHOW_STAFF, hidden=NOT_ROADSHOW_STAFF,
                                     status=200),
+    # The live room's page: confirmed registrants and roadshow staff (the investor's registration
+    # is still pending, so it is refused like everyone else outside the staff).
+    "live.room": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.
