@@ -99,7 +99,8 @@ def edit(roadshow_id):
         except ServiceError as error:
             db.session.rollback()
             flash_service_error(error)
-            return render_form("events/edit.html", form, status=error.status_code, roadshow=roadshow)
+            status = 422 if error.status_code == 400 else error.status_code
+            return render_form("events/edit.html", form, status=status, roadshow=roadshow)
         flash(_("Saved.") if changed else _("Nothing was changed."), "success")
         return redirect(url_for("events.detail", roadshow_id=roadshow.id))
     return render_form("events/edit.html", form, roadshow=roadshow)

@@ -242,7 +242,8 @@ def lock_roadshow(roadshow_id: int) -> Roadshow:
     """
     if db.session.get_bind().dialect.name == "sqlite":
         table = Roadshow.__table__
-        db.session.execute(update(table).where(table.c.id == roadshow_id).values(id=table.c.id))
+        db.session.execute(update(table).where(table.c.id == roadshow_id)
+                           .values(id=table.c.id, updated_at=table.c.updated_at))
     return db.session.scalars(
         select(Roadshow).where(Roadshow.id == roadshow_id).with_for_update()
         .execution_options(populate_existing=True)).one()
