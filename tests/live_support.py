@@ -7,7 +7,14 @@ from datetime import timedelta
 
 from flask.globals import _cv_app
 
-from events.models import AgendaItem, Registration, RegistrationStatus, Roadshow, RoadshowModerator, RoadshowState
+from events.models import (
+    AgendaItem,
+    Registration,
+    RegistrationStatus,
+    Roadshow,
+    RoadshowModerator,
+    RoadshowState,
+)
 from marketplace.accounts.models import Role, User
 from marketplace.db_types import utcnow
 from marketplace.extensions import db, socketio
@@ -19,9 +26,10 @@ ORIGIN = "http://127.0.0.1:5000"  # TestConfig's PUBLIC_URL
 
 def new_listing(org, title: str) -> Listing:
     listing = Listing(
-        organisation=org, state=ListingState.PUBLISHED, title=title, abstract="一种基于石墨烯的柔性压力传感器。",
-        field="materials", inventors="张伟", kind=ListingKind.ACHIEVEMENT, legal_status=LegalStatus.NOT_APPLICABLE,
-        grade=Grade.A, trl=6, contact_name="王老师", contact_email="tto@example.edu.cn", published_at=utcnow())
+        organisation=org, state=ListingState.PUBLISHED, title=title,
+        abstract="一种基于石墨烯的柔性压力传感器。", field="materials", inventors="张伟",
+        kind=ListingKind.ACHIEVEMENT, legal_status=LegalStatus.NOT_APPLICABLE, grade=Grade.A, trl=6,
+        contact_name="王老师", contact_email="tto@example.edu.cn", published_at=utcnow())
     db.session.add(listing)
     return listing
 

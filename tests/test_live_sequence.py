@@ -101,7 +101,8 @@ def test_concurrent_writers_get_distinct_gap_free_numbers(app, room, another_app
                 user = db.session.get(User, ids[1 + n % 2])
                 start.wait()
                 for k in range(5):
-                    acks.append(services.ask(roadshow, user, {"uuid": new_uuid(), "text": f"并发 {n}-{k}"}).ack)
+                    data = {"uuid": new_uuid(), "text": f"并发 {n}-{k}"}
+                    acks.append(services.ask(roadshow, user, data).ack)
         except Exception as error:  # reported below
             errors.append(repr(error))
 

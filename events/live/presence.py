@@ -31,7 +31,7 @@ def _ttl() -> timedelta:
 def join(sid: str, roadshow_id: int, user_id: int) -> None:
     """Record an open connection and the user's attendance."""
     now = utcnow()
-    db.session.merge(LivePresence(sid=sid, roadshow_id=roadshow_id, user_id=user_id, node=NODE, seen_at=now))
+    db.session.add(LivePresence(sid=sid, roadshow_id=roadshow_id, user_id=user_id, node=NODE, seen_at=now))
     attendance = db.session.get(LiveAttendance, (roadshow_id, user_id))
     if attendance is None:
         db.session.add(LiveAttendance(roadshow_id=roadshow_id, user_id=user_id,

@@ -55,7 +55,6 @@ def question_view(q: LiveQuestion, *, moderator: bool, mine: bool = False) -> di
 
 def question_payloads(q: LiveQuestion, kind: str = "question.updated") -> dict:
     """Keyword arguments for ``log.append``: what moderators, the author and others see."""
-    moderators = {"type": kind, "question": question_view(q, moderator=True)}
     if q.status is QuestionStatus.HIDDEN:
         removed = {"type": "question.removed", "question_id": q.id}
         return {"attendee_payload": removed, "subject_user_id": q.author_id, "subject_payload": removed}

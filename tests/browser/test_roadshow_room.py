@@ -40,7 +40,8 @@ def room_server(live_server, browser_database_url, tmp_path_factory) -> Iterator
                             starts_at=start, ends_at=start + timedelta(hours=1),
                             state=RoadshowState.PUBLISHED, published_at=utcnow(), created_by=host)
         roadshow.agenda = [AgendaItem(listing=listing, position=n, presenter="王教授", starts_at=start,
-                                      ends_at=start + timedelta(minutes=30)) for n, listing in enumerate(listings, 1)]
+                                      ends_at=start + timedelta(minutes=30))
+                           for n, listing in enumerate(listings, 1)]
         roadshow.registrations = [Registration(user=user, status=RegistrationStatus.CONFIRMED)
                                   for user in (alice, bob)]
         db.session.add(roadshow)
@@ -99,7 +100,8 @@ def test_host_and_two_attendees_run_a_live_room(people, screenshot_dir):
     alice.locator("#live-ask-text").fill("转化周期大约多久？")
     alice.locator("[data-live-ask-form] input[name=anonymous]").check()
     alice.locator("[data-live-ask-form] button[type=submit]").click()
-    expect(question(alice, "转化周期大约多久？")).to_contain_text(zh("Your question is waiting for a moderator's approval."))
+    waiting = zh("Your question is waiting for a moderator's approval.")
+    expect(question(alice, "转化周期大约多久？")).to_contain_text(waiting)
     pending = host.locator("[data-live-pending] li", has_text="转化周期大约多久？")
     expect(pending).to_contain_text("投资")  # the moderator sees who asked
     alice.locator("#live-ask-text").fill("加我微信买便宜专利")
