@@ -406,8 +406,15 @@ def run_once(args, run: int) -> dict:
 async def _warm(servers, data):
     for server in servers:
         client = LiveClient("127.0.0.1", server.port, data["asker"], server.url, data["roadshow"])
-        await client.connect()
-        await client.call("sync", {"after": None})
+        for attempt in range(10):
+            try:
+                await client.connect()
+                await client.call("sync", {"after": None}, timeout=60)
+                break
+            except (TimeoutError, Refused, OSError, ConnectionError):
+                await asyncio.sleep(1 + attempt)
+        else:
+            raise RuntimeError(f"could not connect to {server.url}")
         await client.close()
 
 

@@ -15,6 +15,9 @@
   const OUTBOX_KEY = "live-outbox-" + ROADSHOW;
   const ACK_TIMEOUT = 8000;
   const GAP_WAIT = 400;
+  // A quiet room still checks now and then that it missed nothing (a broadcast lost between
+  // processes shows up as a hole only at the next event).
+  const CHECK_EVERY = 30000;
   const $ = (selector) => root.querySelector(selector);
 
   const state = {
@@ -160,6 +163,14 @@
   }
 
   function flushOutbox() { loadOutbox().forEach((item) => send(item, null)); }
+
+  // Re-send what is still unacknowledged (the ack may have been lost without a disconnect), and
+  // catch up in a quiet room.
+  setInterval(() => {
+    if (!socket.connected || !state.synced) return;
+    flushOutbox();
+    sync(state.seq);
+  }, CHECK_EVERY + Math.floor(Math.random() * 15000));
 
   function newUuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
