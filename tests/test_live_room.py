@@ -218,3 +218,28 @@ def test_presence_counts_distinct_users(app, room):
     bob.disconnect("/live")
     counts = [m["args"][0]["count"] for m in host.get_received("/live") if m["name"] == "presence"]
     assert counts[-1] == 2
+
+
+def test_one_room_cannot_touch_another_rooms_questions_or_polls(app, room, make_user):
+    """Object-level checks: ids from another roadshow are 'not found' in this room."""
+    other = build_room(make_user)
+    other_host = connect(app, other.host, other.roadshow.id)
+    ack(other_host, "go_live")
+    ack(other_host, "moderation", {"on": False})
+    theirs = ack(connect(app, other.alice, other.roadshow.id), "ask", {"uuid": new_uuid(), "text": "别家的问题"})
+    poll = ack(other_host, "poll_open", {"question": "别家的投票", "options": ["是", "否"]})
+
+    host, alice, _bob = live(app, room)
+    for event in ("hide", "approve", "pin"):
+        assert ack(host, event, {"question_id": theirs["id"]})["error"] == "not_found"
+    assert ack(host, "answer", {"question_id": theirs["id"], "text": "越权回答"})["error"] == "not_found"
+    assert ack(host, "poll_close", {"poll_id": poll["poll_id"]})["error"] == "not_found"
+    assert ack(host, "present", {"listing_id": other.listings[0].id})["error"] == "not_found"
+    assert ack(alice, "upvote", {"question_id": theirs["id"]})["error"] == "not_found"
+    option = sync(other_host)["snapshot"]["polls"][0]["options"][0]["id"]
+    assert ack(alice, "vote", {"poll_id": poll["poll_id"], "option_id": option})["error"] == "not_found"
+    db.session.expire_all()
+    question = db.session.get(LiveQuestion, theirs["id"])
+    assert (question.status, question.answer, question.upvotes) == (QuestionStatus.APPROVED, None, 0)
+    # Nor does a client of this room hear anything of the other room.
+    assert "别家" not in repr(events(alice) + events(host))
