@@ -226,7 +226,8 @@ def test_one_room_cannot_touch_another_rooms_questions_or_polls(app, room, make_
     other_host = connect(app, other.host, other.roadshow.id)
     ack(other_host, "go_live")
     ack(other_host, "moderation", {"on": False})
-    theirs = ack(connect(app, other.alice, other.roadshow.id), "ask", {"uuid": new_uuid(), "text": "别家的问题"})
+    their_alice = connect(app, other.alice, other.roadshow.id)
+    theirs = ack(their_alice, "ask", {"uuid": new_uuid(), "text": "别家的问题"})
     poll = ack(other_host, "poll_open", {"question": "别家的投票", "options": ["是", "否"]})
 
     host, alice, _bob = live(app, room)
