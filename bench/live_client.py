@@ -223,7 +223,16 @@ class LiveClient:
 
     def _gap_check(self) -> None:
         if self.buffer and self.synced and not self._syncing:
-            asyncio.create_task(self.sync())
+            asyncio.create_task(self._sync_until_done())
+
+    async def _sync_until_done(self) -> None:
+        """A gap fill that keeps trying while connected (after a disconnect, reconnect() syncs)."""
+        while self.connected.is_set():
+            try:
+                await self.sync()
+                return
+            except (ConnectionError, TimeoutError):
+                await asyncio.sleep(1.0)
 
     def _apply(self, event: dict) -> None:
         self.seq = event["seq"]

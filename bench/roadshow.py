@@ -146,7 +146,8 @@ class Server:
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
         if cpu is not None and shutil.which("taskset"):
             command = ["taskset", "-c", str(cpu), *command]
-        self.log = open(workdir / f"server-{port}.log", "wb")  # noqa: SIM115
+        self.log_path = workdir / f"server-{port}.log"
+        self.log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,  # noqa: S603
                                         stderr=subprocess.STDOUT, start_new_session=True)
         self.wait_ready()
@@ -286,7 +287,7 @@ async def ask_questions(server_url_port: int, cookie: str, roadshow: int, count:
                         churn_at, restart_at) -> dict:
     """Send ``count`` questions at ``rate``/s; re-send unacked ones (same UUID) until acked."""
     asker = LiveClient("127.0.0.1", server_url_port, cookie, f"http://127.0.0.1:{server_url_port}", roadshow)
-    await asker.connect()
+    await _reconnect(asker)
     pending: dict[str, dict] = {}
     acked: set[str] = set()
 
@@ -335,6 +336,7 @@ async def _reconnect(client):
             return
         except (TimeoutError, Refused, OSError, ConnectionError):
             await asyncio.sleep(0.3)
+    raise ConnectionError("the asker could not connect")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -397,6 +399,10 @@ def run_once(args, run: int) -> dict:
                            rss_before, rss_after, cpu_used)
         result["load"] = (load_before + os.getloadavg()[0]) / 2
         return result
+    except Exception:
+        for server in servers:  # what the server said, before its folder goes
+            print(server.log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
     finally:
         for process, _ in workers:
             if process.is_alive():
