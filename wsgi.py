@@ -1,4 +1,5 @@
-"""Entry point. ``python wsgi.py`` serves on gevent (WebSocket-ready); gunicorn imports ``app``."""
+"""Entry point. ``python wsgi.py`` serves on gevent (WebSocket-ready); gunicorn imports ``app``
+(production: ``gunicorn -c gunicorn.conf.py wsgi:app``, one gevent WebSocket worker)."""
 
 import os
 
@@ -11,7 +12,10 @@ if __name__ == "__main__":
 from marketplace import create_app  # noqa: E402
 from marketplace.extensions import socketio  # noqa: E402
 
-app = create_app()
+#: Settings read here rather than in marketplace.config: the Redis channel that separates
+#: deployments (or test runs) sharing one Redis server.
+_OVERRIDES = {key: os.environ[key] for key in ("SOCKETIO_CHANNEL",) if os.environ.get(key)}
+app = create_app(_OVERRIDES or None)
 
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")

@@ -1,5 +1,6 @@
 """The 百校千项 platform: application factory."""
 
+import importlib
 import logging
 from pathlib import Path
 
@@ -46,10 +47,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     limiter.init_app(app)
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
                       message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+                      channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
                       manage_session=False)
     security.init_app(app)
 
     _register_blueprints(app)
+    _init_extension_packages(app)
     _register_template_helpers(app)
     _register_cli(app)
     if not app.debug and not app.testing:
@@ -109,6 +112,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(licences_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(ledger_bp)
+
+
+def _init_extension_packages(app: Flask) -> None:
+    """Import each package named in EXTENSION_PACKAGES and call its ``init_app(app)``.
+
+    This is how features outside ``marketplace`` (the ``events`` package) plug in without
+    ``marketplace`` importing them: each registers its own models (so Alembic sees them),
+    blueprints and socket handlers.
+    """
+    for name in app.config.get("EXTENSION_PACKAGES", ()):
+        importlib.import_module(name).init_app(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

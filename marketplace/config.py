@@ -100,6 +100,10 @@ class Config:
     SEARCH_CACHE_SECONDS = float(os.environ.get("SEARCH_CACHE_SECONDS", "30"))
     #: Most search results (and rendered result fragments) a process keeps.
     SEARCH_CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "512"))
+    #: Top-level packages that extend the platform (``create_app`` imports each and calls its
+    #: ``init_app(app)``, which registers its models, blueprints and handlers). They may import
+    #: ``marketplace``; ``marketplace`` never imports them.
+    EXTENSION_PACKAGES = ["events"]
 
 
 class ProductionConfig(Config):

@@ -157,6 +157,8 @@ DEMO_LISTS = [
      "行动组织方从各参与高校遴选的重点成果，优先推荐开放许可和先试用后付费的项目。", "第一批"),
 ]
 DEMO_LIST_SIZE = 12
+#: Demo loaders of extension packages (``events`` adds its roadshows); each returns a count.
+EXTRA_LOADERS: list = []
 
 
 def load_demo_lists() -> int:
@@ -205,7 +207,9 @@ def load_command(if_empty: bool):
     load_demo_open_licences()
     load_interest_demo()
     load_demo_needs()
+    extras_created = sum(loader() for loader in EXTRA_LOADERS)
     orgs_count = db.session.scalar(select(func.count()).select_from(Organisation))
     click.echo(f"Demo data ready: {created} account(s) created, {listings_created} listing(s) "
-               f"created, {lists_created} list(s) published, {orgs_count} organisation(s). "
+               f"created, {lists_created} list(s) published, {extras_created} other demo item(s), "
+               f"{orgs_count} organisation(s). "
                f"Password of every demo account: {DEMO_PASSWORD}")

@@ -14,8 +14,13 @@ from flask_babel import force_locale
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, template: str, locale: str | None = None, **context) -> EmailMessage:
-    """Render ``templates/email/<template>.txt`` in the recipient's language and send it."""
+def send_mail(to: str, subject: str, template: str, locale: str | None = None, *,
+              attachments: list[tuple[str, str, bytes]] | None = None, **context) -> EmailMessage:
+    """Render ``templates/email/<template>.txt`` in the recipient's language and send it.
+
+    ``attachments`` are ``(filename, mimetype, content)`` triples; the bytes are sent unchanged
+    (base64), so line endings such as the CRLF of an .ics file survive.
+    """
     config = current_app.config
     # Links in mail must be absolute; outside a request (CLI, jobs) use the public URL.
     request_context = (nullcontext() if has_request_context()
@@ -30,6 +35,9 @@ def send_mail(to: str, subject: str, template: str, locale: str | None = None, *
     message["Message-ID"] = make_msgid(domain="bxqx.local")
     message["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     message.set_content(body)
+    for filename, mimetype, content in attachments or ():
+        maintype, _, subtype = mimetype.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     if config["MAIL_SERVER"]:
         _send_smtp(message, config)
     else:
@@ -52,8 +60,9 @@ def _write_outbox(message: EmailMessage, outbox: Path) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = outbox / f"{stamp}.eml"
     path.write_bytes(bytes(message))
+    body = message.get_body(preferencelist=("plain",)) if message.is_multipart() else message
     log.warning("Mail to %s (%s) written to %s\n%s", message["To"], message["Subject"], path,
-                message.get_content())
+                body.get_content())
 
 
 def read_outbox(outbox: str | Path) -> list[EmailMessage]:

@@ -13,6 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from events.models import (
+    AgendaItem,
+    Registration,
+    RegistrationStatus,
+    Roadshow,
+    RoadshowModerator,
+    RoadshowState,
+)
 from marketplace import create_app
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
@@ -107,6 +115,12 @@ class World:
     message_file: object = None
     confidential_file: object = None
     saved_search: object = None
+    #: University A's published roadshow presenting ``listing``: ``investor`` has a pending
+    #: registration, ``company`` is a moderator.
+    roadshow: Roadshow | None = None
+    agenda_item: AgendaItem | None = None
+    registration: Registration | None = None
+    moderator: RoadshowModerator | None = None
     #: The action: batch 2 with university A enrolled, its submitted plan (version 1, one project),
     #: its submitted 2024 report with one case, and one secondary unit.
     action: dict = field(default_factory=dict)
@@ -220,6 +234,7 @@ def world(app) -> World:
     payment = _payment(listing, users["company"])
     licensing = authorization_objects(org_a, users["tto"], users["company"], listing,
                                       app.config["UPLOAD_DIR"])
+    roadshow, item, registration, moderator = _roadshow(org_a, users, listing)
     db.session.commit()
     (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
     notification = Notification(user_id=users["company"].id, kind="interests.status",
@@ -231,6 +246,8 @@ def world(app) -> World:
         notification=notification, **_interest_world(app, users, listing),
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
         batch=batch, payment=payment, licensing=licensing, action=action,
+        roadshow=roadshow, agenda_item=item, registration=registration,
+        moderator=moderator,
         users=users,
         org_a=org_a,
         pending_org=pending,
@@ -325,6 +342,19 @@ def _payment(listing: Listing, payer: User) -> Payment:
                       state=PaymentState.PENDING, bank_reference="BXTESTREF234", created_by=payer)
     db.session.add(payment)
     return payment
+def _roadshow(org: Organisation, users: dict[str, User], listing: Listing):
+    start = utcnow().replace(microsecond=0) + timedelta(days=7)
+    roadshow = Roadshow(organisation=org, created_by_id=users["tto"].id, title="新材料专场路演",
+                        description="高校新材料成果专场。", starts_at=start,
+                        ends_at=start + timedelta(hours=2), state=RoadshowState.PUBLISHED,
+                        requires_approval=True, capacity=50)
+    item = AgendaItem(roadshow=roadshow, listing=listing, position=1, presenter="李振华 教授",
+                      starts_at=start, ends_at=start + timedelta(minutes=30))
+    registration = Registration(roadshow=roadshow, user=users["investor"],
+                                status=RegistrationStatus.PENDING)
+    moderator = RoadshowModerator(roadshow=roadshow, user=users["company"])
+    db.session.add_all([roadshow, item, registration, moderator])
+    return roadshow, item, registration, moderator
 
 
 def _invitation(org: Organisation, invited_by: User, email: str) -> Invitation:
@@ -422,6 +452,17 @@ def payment_id(world: World) -> dict:
 PAYMENT_VIEWERS = frozenset({"tto", "company", "admin"})
 PAYMENT_STRANGERS = LOGGED_IN - PAYMENT_VIEWERS
 
+def roadshow_id(world: World) -> dict:
+    return {"roadshow_id": world.roadshow.id}
+
+
+def agenda_item(world: World) -> dict:
+    return {"roadshow_id": world.roadshow.id, "item_id": world.agenda_item.id}
+
+
+#: Who reads a roadshow's transcript and reports: the host's tto, its moderator, admins.
+ROADSHOW_STAFF = frozenset({"tto", "company", "admin"})
+NOT_ROADSHOW_STAFF = LOGGED_IN - ROADSHOW_STAFF
 
 _LOGGED_IN_TO_DASHBOARD = {persona: "/dashboard" for persona in LOGGED_IN}
 
@@ -694,6 +735,44 @@ ACCESS: dict[str, Access] = {
     "needs.listing_needs": Access("GET", listing_id, TTO, status=200),
     "needs.recommendations": Access("GET", no_args, frozenset({"investor", "company"}), status=200),
     "needs.preferences": Access("GET", no_args, frozenset({"investor", "company"}), status=200),
+    # roadshows: public list, page and calendar file; registering for everyone logged in (only
+    # ``investor`` has a registration to cancel); the host's pages for university A's verified
+    # tto; the after-event pages for the host, the moderator (``company``) and admins.
+    "events.index": Access("GET", no_args, EVERYONE, login=False, status=200),
+    "events.detail": Access("GET", roadshow_id, EVERYONE, login=False, status=200),
+    "events.calendar": Access("GET", roadshow_id, EVERYONE, login=False, status=200),
+    "events.register": Access("POST", roadshow_id, LOGGED_IN, status=302),
+    "events.cancel_registration": Access("POST", roadshow_id, frozenset({"investor"}),
+                                         hidden=LOGGED_IN - {"investor"}, status=302),
+    "events.mine": Access("GET", no_args, LOGGED_IN, status=200),
+    "events.manage": Access("GET", no_args, TTO, status=200),
+    "events.create": Access("GET", no_args, TTO, status=200),
+    "events.edit": Access("GET", roadshow_id, TTO, status=200),
+    "events.agenda": Access("GET", roadshow_id, TTO, status=200),
+    "events.agenda_edit": Access("GET", agenda_item, TTO, status=200),
+    # The only slot of a published roadshow: removing it is refused with a message (302).
+    "events.agenda_remove": Access("POST", agenda_item, TTO, status=302),
+    "events.publish": Access("POST", roadshow_id, TTO, status=302),
+    "events.cancel": Access("GET", roadshow_id, TTO, status=200),
+    "events.registrations": Access("GET", roadshow_id, TTO, status=200),
+    "events.decide": Access("POST", lambda w: {"roadshow_id": w.roadshow.id, "action": "approve",
+                                               "registration_id": w.registration.id},
+                            TTO, status=302),
+    "events.moderators": Access("GET", roadshow_id, TTO, status=200),
+    "events.remove_moderator": Access("POST", lambda w: {"roadshow_id": w.roadshow.id,
+                                                         "moderator_id": w.moderator.id},
+                                      TTO, status=302),
+    "events.transcript": Access("GET", roadshow_id, ROADSHOW_STAFF, hidden=NOT_ROADSHOW_STAFF,
+                                status=200),
+    "events.report": Access("GET", roadshow_id, ROADSHOW_STAFF, hidden=NOT_ROADSHOW_STAFF,
+                            status=200),
+    "events.report_xlsx": Access("GET", roadshow_id, ROADSHOW_STAFF, hidden=NOT_ROADSHOW_STAFF,
+                                 status=200),
+    "events.moderation_log": Access("GET", roadshow_id, ROADSHOW_STAFF, hidden=NOT_ROADSHOW_STAFF,
+                                    status=200),
+    # The live room's page: confirmed registrants and roadshow staff (the investor's registration
+    # is still pending, so it is refused like everyone else outside the staff).
+    "live.room": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.

@@ -1,0 +1,242 @@
+"""The ``/live`` Socket.IO namespace: connect (session, origin, access), sync, and every action.
+
+The protocol (events, payloads, acks, error codes, sequence numbers) is in docs/realtime.md.
+"""
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import Namespace
+
+from events import services as roadshows
+from events.live import bus, log, moderation, presence, services, views
+from events.live.log import Viewer
+from events.live.models import QuestionStatus
+from events.live.services import RoomError
+from events.models import Roadshow
+from marketplace.errors import ServiceError
+from marketplace.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Connection:
+    roadshow_id: int
+    user_id: int
+    moderator: bool
+
+
+#: Connections of this process, by Socket.IO session id.
+connections: dict[str, Connection] = {}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins() -> set[str]:
+    """The configured public origin (PUBLIC_URL) plus LIVE_ALLOWED_ORIGINS."""
+    origins = {_origin(current_app.config["PUBLIC_URL"])}
+    origins.update(_origin(value) for value in current_app.config["LIVE_ALLOWED_ORIGINS"])
+    return origins
+
+
+def origin_ok() -> bool:
+    """A browser always sends Origin on a WebSocket handshake; a same-origin long-polling GET may
+    omit it, but then says ``Sec-Fetch-Site: same-origin``. Anything else is refused."""
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin.lower().rstrip("/") in allowed_origins()
+    return request.headers.get("Sec-Fetch-Site") == "same-origin"
+
+
+def _refuse(code: str, message: str):
+    return ConnectionRefusedError(message, {"code": code})
+
+
+class LiveNamespace(Namespace):
+    """One connection = one user in one roadshow's room."""
+
+    def on_connect(self, auth=None):
+        """Check origin, session and access; join the rooms; record presence."""
+        if not origin_ok():
+            raise _refuse("bad_origin", _("This page may not connect to the live room."))
+        if not current_user.is_authenticated:
+            raise _refuse("unauthorized", _("Please log in to enter the live room."))
+        roadshow_id = services._int((auth or {}).get("roadshow") if isinstance(auth, dict) else None)
+        roadshow = db.session.get(Roadshow, roadshow_id) if roadshow_id else None
+        if roadshow is None:
+            raise _refuse("not_found", _("This roadshow does not exist."))
+        if not roadshows.can_enter_room(current_user, roadshow):
+            raise _refuse("forbidden", _("Only confirmed registrants and the host can enter this room."))
+        moderator = roadshows.can_moderate(current_user, roadshow)
+        log.ensure_room(roadshow.id)
+        sid = request.sid
+        connections[sid] = Connection(roadshow.id, current_user.id, moderator)
+        self.enter_room(sid, bus.room_all(roadshow.id))
+        if moderator:
+            self.enter_room(sid, bus.room_moderators(roadshow.id))
+        else:
+            self.enter_room(sid, bus.room_attendees(roadshow.id))
+            self.enter_room(sid, bus.room_user(roadshow.id, current_user.id))
+        presence.start_heartbeat(current_app._get_current_object())
+        presence.join(sid, roadshow.id, current_user.id)
+        presence.announce(roadshow.id)
+
+    def on_disconnect(self, reason=None):
+        """Forget the connection and update the attendee count."""
+        connection = connections.pop(request.sid, None)
+        if connection is None:
+            return
+        try:
+            presence.leave(request.sid, connection.roadshow_id, connection.user_id)
+            presence.announce(connection.roadshow_id)
+        except Exception:
+            db.session.rollback()
+            logger.exception("live room: recording a disconnect failed")
+
+    # --- everyone ---------------------------------------------------------------------------
+
+    def on_sync(self, data=None):
+        """Replay the events after ``after``, or send a full snapshot."""
+        return self._run(data, self._sync)
+
+    def _sync(self, roadshow, user, data):
+        connection = connections[request.sid]
+        viewer = Viewer(user.id, connection.moderator)
+        after = data.get("after")
+        if isinstance(after, int) and 0 <= after <= log.current_seq(roadshow.id):
+            events = log.replay(roadshow.id, after, viewer)
+            if events is not None:
+                last = events[-1]["seq"] if events else after
+                return services.Result({"ok": True, "mode": "replay", "events": events, "seq": last})
+        snapshot = views.snapshot(roadshow, viewer, presence.count(roadshow.id))
+        return services.Result({"ok": True, "mode": "snapshot", "snapshot": snapshot,
+                                "seq": snapshot["seq"]})
+
+    def on_ask(self, data=None):
+        """Ask a question: ``{uuid, text, anonymous}``."""
+        return self._run(data, services.ask)
+
+    def on_upvote(self, data=None):
+        """Upvote an approved question once: ``{question_id}``."""
+        return self._run(data, services.upvote)
+
+    def on_chat(self, data=None):
+        """Send a chat message: ``{uuid, text}`` (rate-limited)."""
+        return self._run(data, services.chat)
+
+    def on_vote(self, data=None):
+        """Vote in an open poll once: ``{poll_id, option_id}``."""
+        return self._run(data, self._vote)
+
+    def _vote(self, roadshow, user, data):
+        result = services.vote(roadshow, user, data)
+        poll_id = result.ack["poll"]["id"]
+        rid = roadshow.id
+        bus.later(("poll", poll_id), lambda: bus.publish(
+            services.poll_results(db.session.get(Roadshow, rid), poll_id).events),
+            current_app.config["LIVE_COUNTS_INTERVAL"])
+        return result
+
+    def on_interest(self, data=None):
+        """"I'm interested" in the listing now presented: ``{listing_id}``."""
+        return self._run(data, self._interest)
+
+    def _interest(self, roadshow, user, data):
+        result = services.interest(roadshow, user, data)
+        if not result.ack.get("duplicate"):
+            rid = roadshow.id
+            bus.later(("interest", rid), lambda: bus.publish(
+                services.interest_counts(db.session.get(Roadshow, rid)).events),
+                current_app.config["LIVE_COUNTS_INTERVAL"])
+        return result
+
+    # --- host and moderators ----------------------------------------------------------------
+
+    def on_go_live(self, data=None):
+        """Published -> live."""
+        return self._run(data, moderation.go_live, moderator=True)
+
+    def on_end(self, data=None):
+        """Live -> ended."""
+        return self._run(data, moderation.end, moderator=True)
+
+    def on_present(self, data=None):
+        """Set the listing now presented: ``{listing_id}``."""
+        return self._run(data, moderation.present, moderator=True)
+
+    def on_qa(self, data=None):
+        """Open or close Q&A: ``{open}``."""
+        return self._run(data, moderation.set_qa, moderator=True)
+
+    def on_moderation(self, data=None):
+        """Pre-moderate new questions or not: ``{on}``."""
+        return self._run(data, moderation.set_moderated, moderator=True)
+
+    def on_approve(self, data=None):
+        """Approve a pending question: ``{question_id}``."""
+        return self._run(data, lambda r, u, d: moderation.set_status(r, u, d, QuestionStatus.APPROVED),
+                         moderator=True)
+
+    def on_hide(self, data=None):
+        """Hide a question from attendees: ``{question_id}``."""
+        return self._run(data, lambda r, u, d: moderation.set_status(r, u, d, QuestionStatus.HIDDEN),
+                         moderator=True)
+
+    def on_restore(self, data=None):
+        """Show a hidden question again: ``{question_id}``."""
+        return self._run(data, lambda r, u, d: moderation.set_status(r, u, d, QuestionStatus.APPROVED),
+                         moderator=True)
+
+    def on_answer(self, data=None):
+        """Answer a question with text: ``{question_id, text}``."""
+        return self._run(data, moderation.answer, moderator=True)
+
+    def on_pin(self, data=None):
+        """Pin or unpin a question: ``{question_id, pinned}``."""
+        return self._run(data, moderation.pin, moderator=True)
+
+    def on_poll_open(self, data=None):
+        """Start a poll: ``{question, options: [...]}``."""
+        return self._run(data, moderation.open_poll, moderator=True)
+
+    def on_poll_close(self, data=None):
+        """Close a poll: ``{poll_id}``."""
+        return self._run(data, moderation.close_poll, moderator=True)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _run(self, data, action, *, moderator: bool = False) -> dict:
+        """Check who is asking, run the action, broadcast its events after commit, return the ack."""
+        connection = connections.get(request.sid)
+        if connection is None or not current_user.is_authenticated \
+                or current_user.id != connection.user_id:
+            return RoomError("unauthorized", _("Please log in to enter the live room.")).ack()
+        roadshow = db.session.get(Roadshow, connection.roadshow_id)
+        allowed = (roadshows.can_moderate if moderator else roadshows.can_enter_room)
+        if roadshow is None or not allowed(current_user, roadshow):
+            return RoomError("forbidden", _("You may not do this in this room.")).ack()
+        try:
+            result = action(roadshow, current_user._get_current_object(),
+                            data if isinstance(data, dict) else {})
+        except RoomError as error:
+            db.session.rollback()
+            return error.ack()
+        except ServiceError as error:
+            db.session.rollback()
+            return {"ok": False, "error": "forbidden" if error.status_code == 403 else "conflict",
+                    "message": error.message}
+        except Exception:
+            db.session.rollback()
+            logger.exception("live room: %s failed", request.event.get("message"))
+            return {"ok": False, "error": "server_error",
+                    "message": _("Something went wrong. Please try again.")}
+        bus.publish(result.events)
+        return result.ack

@@ -1,0 +1,116 @@
+"""E-mails to registrants, in their language and time zone; confirmations carry the .ics file."""
+
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from events.ics import roadshow_calendar
+from events.models import Registration, RegistrationStatus, Roadshow
+from marketplace.mail import send_mail
+
+
+def user_zone(user) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def when_text(roadshow: Roadshow, user) -> str:
+    """'3 Dec 2026, 10:00 – 12:00 (Asia/Shanghai)' in the user's zone and language."""
+    zone = user_zone(user)
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    start = format_datetime(roadshow.starts_at, "medium", tzinfo=zone, locale=locale)
+    same_day = (roadshow.starts_at.astimezone(zone).date() == roadshow.ends_at.astimezone(zone).date())
+    end = format_datetime(roadshow.ends_at, "HH:mm" if same_day else "medium", tzinfo=zone,
+                          locale=locale)
+    return f"{start} – {end} ({zone.key})"
+
+
+def page_url(roadshow: Roadshow) -> str:
+    with _url_context():
+        return url_for("events.detail", roadshow_id=roadshow.id, _external=True)
+
+
+def _url_context():
+    from contextlib import nullcontext
+
+    from flask import has_request_context
+
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
+
+
+def calendar_file(roadshow: Roadshow) -> bytes:
+    url = page_url(roadshow)
+    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
+    return roadshow_calendar(roadshow, page_url=url, host=host)
+
+
+def _send(registration: Registration, subject_msgid_fn, template: str, *, ics: bool = False,
+          **context) -> None:
+    user, roadshow = registration.user, registration.roadshow
+    if not user.active:
+        return
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        subject = subject_msgid_fn(roadshow)
+    attachments = [(f"roadshow-{roadshow.id}.ics", "text/calendar", calendar_file(roadshow))] \
+        if ics else None
+    from events.registrations import waitlist_position
+
+    send_mail(user.email, subject, template, locale=locale, attachments=attachments,
+              roadshow=roadshow, registration=registration, user=user,
+              when=when_text(roadshow, user), url=page_url(roadshow),
+              position=waitlist_position(registration), **context)
+
+
+def registered(registration: Registration) -> None:
+    """After registering: confirmed (with .ics), pending approval, or waiting."""
+    status = registration.status
+    if status is RegistrationStatus.CONFIRMED:
+        _send(registration, lambda r: _("Registration confirmed: %(title)s", title=r.title),
+              "roadshow_confirmed", ics=True)
+    elif status is RegistrationStatus.PENDING:
+        _send(registration, lambda r: _("Registration received: %(title)s", title=r.title),
+              "roadshow_pending")
+    elif status is RegistrationStatus.WAITLISTED:
+        _send(registration, lambda r: _("On the waiting list: %(title)s", title=r.title),
+              "roadshow_waitlisted")
+
+
+def approved(registration: Registration) -> None:
+    """The host approved: confirmed, or placed on the waiting list."""
+    registered(registration)
+
+
+def promoted(registration: Registration) -> None:
+    """A seat opened up for someone on the waiting list."""
+    _send(registration, lambda r: _("A seat opened up: %(title)s", title=r.title),
+          "roadshow_promoted", ics=True)
+
+
+def rejected(registration: Registration) -> None:
+    _send(registration, lambda r: _("Registration declined: %(title)s", title=r.title),
+          "roadshow_rejected")
+
+
+def cancelled(registration: Registration, *, by_host: bool) -> None:
+    _send(registration, lambda r: _("Registration cancelled: %(title)s", title=r.title),
+          "roadshow_registration_cancelled", by_host=by_host)
+
+
+def roadshow_cancelled(registration: Registration) -> None:
+    """The host cancelled the whole roadshow (the .ics carries STATUS:CANCELLED)."""
+    _send(registration, lambda r: _("Roadshow cancelled: %(title)s", title=r.title),
+          "roadshow_cancelled", ics=True)
+
+
+def times_changed(registration: Registration) -> None:
+    _send(registration, lambda r: _("New times: %(title)s", title=r.title),
+          "roadshow_times_changed", ics=True)

@@ -1,0 +1,283 @@
+"""Who may do what with a roadshow, and its state changes (each audited, each one commit).
+
+Registrations live in ``events.registrations``; the agenda and the roadshow's own fields here.
+"""
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from events.models import (
+    Registration,
+    RegistrationStatus,
+    Roadshow,
+    RoadshowModerator,
+    RoadshowState,
+)
+from marketplace.accounts.models import Role, User
+from marketplace.audit import services as audit
+from marketplace.db_types import utcnow
+from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.extensions import db
+from marketplace.orgs.models import OrgKind
+
+#: (state, action) -> (new state, audit event).
+TRANSITIONS = {
+    (RoadshowState.DRAFT, "publish"): (RoadshowState.PUBLISHED, "roadshow.published"),
+    (RoadshowState.PUBLISHED, "go_live"): (RoadshowState.LIVE, "roadshow.live"),
+    (RoadshowState.LIVE, "end"): (RoadshowState.ENDED, "roadshow.ended"),
+    (RoadshowState.DRAFT, "cancel"): (RoadshowState.CANCELLED, "roadshow.cancelled"),
+    (RoadshowState.PUBLISHED, "cancel"): (RoadshowState.CANCELLED, "roadshow.cancelled"),
+}
+#: States in which the host may still edit the roadshow's details and agenda.
+EDITABLE_STATES = (RoadshowState.DRAFT, RoadshowState.PUBLISHED)
+
+
+# --- access ---------------------------------------------------------------------------------
+
+def is_host_staff(user: User, roadshow: Roadshow) -> bool:
+    """A tto of the host university (verified): runs the roadshow, its registrations and its room."""
+    return bool(user is not None and user.is_authenticated and user.role is Role.TTO
+                and user.organisation_id == roadshow.organisation_id and user.org_verified)
+
+
+def can_manage(user: User, roadshow: Roadshow) -> bool:
+    """Edit the roadshow, its agenda, registrations and moderators: host staff only."""
+    return is_host_staff(user, roadshow)
+
+
+def is_moderator(user: User, roadshow: Roadshow) -> bool:
+    """Named as a moderator of this roadshow by the host."""
+    if user is None or not user.is_authenticated:
+        return False
+    return db.session.query(RoadshowModerator.id).filter_by(
+        roadshow_id=roadshow.id, user_id=user.id).first() is not None
+
+
+def can_moderate(user: User, roadshow: Roadshow) -> bool:
+    """Run the live room (go live, end, moderate questions): host staff, moderators, admins."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_admin or is_host_staff(user, roadshow) or is_moderator(user, roadshow)
+
+
+def can_enter_room(user: User, roadshow: Roadshow) -> bool:
+    """Join the live room: confirmed registrants plus everyone who may moderate.
+
+    A draft or cancelled roadshow's room is open to its moderators only.
+    """
+    if can_moderate(user, roadshow):
+        return True
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if roadshow.state not in (RoadshowState.PUBLISHED, RoadshowState.LIVE, RoadshowState.ENDED):
+        return False
+    return db.session.query(Registration.id).filter_by(
+        roadshow_id=roadshow.id, user_id=user.id,
+        status=RegistrationStatus.CONFIRMED).first() is not None
+
+
+def can_view(user: User, roadshow: Roadshow) -> bool:
+    """Public pages show published, live, ended and cancelled roadshows; drafts only to the host."""
+    if roadshow.is_public:
+        return True
+    return bool(user is not None and user.is_authenticated
+                and (user.is_admin or is_host_staff(user, roadshow)))
+
+
+def can_see_reports(user: User, roadshow: Roadshow) -> bool:
+    """Transcript, reports and the moderation log: host staff, moderators and admins."""
+    return can_moderate(user, roadshow)
+
+
+# --- state transitions ----------------------------------------------------------------------
+
+def _transition(roadshow: Roadshow, actor: User, action: str, **details) -> None:
+    key = (roadshow.state, action)
+    if key not in TRANSITIONS:
+        raise InvalidTransition(_("This roadshow cannot be changed that way in its current state."))
+    new_state, event = TRANSITIONS[key]
+    old_state = roadshow.state
+    roadshow.state = new_state
+    audit.record(event, actor=actor, target=roadshow, old=old_state.value, new=new_state.value,
+                 **details)
+
+
+def publish_roadshow(roadshow: Roadshow, actor: User) -> None:
+    """Make a draft roadshow public and open its registration."""
+    if not can_manage(actor, roadshow):
+        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    if not roadshow.agenda:
+        raise InvalidTransition(_("Add at least one listing to the agenda before publishing."))
+    if roadshow.starts_at <= utcnow():
+        raise InvalidTransition(_("The start time has passed; move the roadshow first."))
+    _transition(roadshow, actor, "publish")
+    roadshow.published_at = utcnow()
+    db.session.commit()
+
+
+def go_live(roadshow: Roadshow, actor: User) -> None:
+    """Open the live room: published -> live (host staff, moderators, admins)."""
+    if not can_moderate(actor, roadshow):
+        raise NotAllowed(_("Only the host and the roadshow's moderators can do this."))
+    _transition(roadshow, actor, "go_live")
+    roadshow.went_live_at = utcnow()
+    db.session.commit()
+
+
+def end_roadshow(roadshow: Roadshow, actor: User) -> None:
+    """Close the live room: live -> ended (host staff, moderators, admins)."""
+    if not can_moderate(actor, roadshow):
+        raise NotAllowed(_("Only the host and the roadshow's moderators can do this."))
+    _transition(roadshow, actor, "end")
+    roadshow.ended_at = utcnow()
+    db.session.commit()
+
+
+def cancel_roadshow(roadshow: Roadshow, actor: User, reason: str) -> None:
+    """Cancel a draft or published roadshow; every open registration is cancelled and told why."""
+    from events import notify
+    from events.registrations import OPEN_STATUSES
+
+    if not can_manage(actor, roadshow):
+        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ServiceError(_("Give a reason; registrants will read it."))
+    _transition(roadshow, actor, "cancel", reason=reason)
+    roadshow.cancel_reason = reason
+    roadshow.ics_sequence += 1
+    affected = db.session.scalars(select(Registration).where(
+        Registration.roadshow_id == roadshow.id,
+        Registration.status.in_(OPEN_STATUSES))).all()
+    now = utcnow()
+    for registration in affected:
+        registration.status, registration.decided_at = RegistrationStatus.CANCELLED, now
+    db.session.commit()
+    for registration in affected:
+        notify.roadshow_cancelled(registration)
+
+
+# --- creating and editing -------------------------------------------------------------------
+
+ROADSHOW_FIELDS = ("title", "description", "starts_at", "ends_at", "stream_url", "capacity",
+                   "requires_approval", "waitlist_enabled")
+
+
+def require_host(actor: User) -> None:
+    """Refuse anyone but a tto of a verified university."""
+    org = actor.organisation
+    if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
+        raise NotAllowed(_("Only a university's technology-transfer officers host roadshows."))
+    if not org.is_verified:
+        raise NotAllowed(_("Your organisation must be verified before it can host roadshows."))
+
+
+def _check_times(roadshow: Roadshow) -> None:
+    if roadshow.ends_at <= roadshow.starts_at:
+        raise ServiceError(_("The roadshow must end after it starts."))
+    outside = [item for item in roadshow.agenda
+               if item.starts_at < roadshow.starts_at or item.ends_at > roadshow.ends_at]
+    if outside:
+        raise ServiceError(_("Agenda slots would fall outside the new times: %(titles)s. Move them "
+                             "first.", titles="、".join(item.listing.title for item in outside)))
+
+
+def create_roadshow(actor: User, data: dict) -> Roadshow:
+    """A university's tto creates a roadshow (a draft until published)."""
+    require_host(actor)
+    roadshow = Roadshow(organisation_id=actor.organisation_id, created_by_id=actor.id,
+                        state=RoadshowState.DRAFT)
+    for name in ROADSHOW_FIELDS:
+        setattr(roadshow, name, data[name])
+    _check_times(roadshow)
+    if roadshow.starts_at <= utcnow():
+        raise ServiceError(_("The roadshow must start in the future."))
+    db.session.add(roadshow)
+    db.session.flush()
+    audit.record("roadshow.created", actor=actor, target=roadshow, title=roadshow.title)
+    db.session.commit()
+    return roadshow
+
+
+def update_roadshow(actor: User, roadshow: Roadshow, data: dict) -> list[str]:
+    """Edit a draft or published roadshow; registrants are told when the times change."""
+    from events import notify
+    from events.registrations import fill_free_seats
+
+    if not can_manage(actor, roadshow):
+        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    if roadshow.state not in EDITABLE_STATES:
+        raise InvalidTransition(_("A roadshow that is live, ended or cancelled can no longer be "
+                                  "edited."))
+    lock_roadshow(roadshow.id)
+    changed = [name for name in ROADSHOW_FIELDS if getattr(roadshow, name) != data[name]]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(roadshow, name, data[name])
+    _check_times(roadshow)
+    times_changed = bool({"starts_at", "ends_at"} & set(changed))
+    if times_changed:
+        if roadshow.starts_at <= utcnow():
+            raise ServiceError(_("The roadshow must start in the future."))
+        roadshow.ics_sequence += 1
+    audit.record("roadshow.updated", actor=actor, target=roadshow, fields=changed)
+    promoted = fill_free_seats(roadshow, actor) if "capacity" in changed else []
+    db.session.commit()
+    for registration in promoted:
+        notify.promoted(registration)
+    if times_changed:
+        for registration in roadshow.registrations:
+            if registration.status is RegistrationStatus.CONFIRMED:
+                notify.times_changed(registration)
+    return changed
+
+
+def lock_roadshow(roadshow_id: int) -> Roadshow:
+    """Lock the roadshow row for the rest of the transaction: registrations and seats change
+    only under this lock, so two people can never take the same last seat.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row locks; a no-op UPDATE takes its
+    database write lock first, before anything is read.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Roadshow.__table__
+        db.session.execute(update(table).where(table.c.id == roadshow_id)
+                           .values(id=table.c.id, updated_at=table.c.updated_at))
+    return db.session.scalars(
+        select(Roadshow).where(Roadshow.id == roadshow_id).with_for_update()
+        .execution_options(populate_existing=True)).one()
+
+
+# --- moderators -----------------------------------------------------------------------------
+
+def add_moderator(actor: User, roadshow: Roadshow, email: str) -> RoadshowModerator:
+    """The host names an existing account as a moderator of the live room."""
+    from marketplace.accounts import services as accounts
+
+    if not can_manage(actor, roadshow):
+        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    if roadshow.state in (RoadshowState.ENDED, RoadshowState.CANCELLED):
+        raise InvalidTransition(_("This roadshow is over; its moderators can no longer change."))
+    user = accounts.find_user_by_email(email)
+    if user is None or not user.active:
+        raise ServiceError(_("No active account uses this e-mail address."))
+    if is_moderator(user, roadshow):
+        raise ServiceError(_("%(name)s is already a moderator.", name=user.name))
+    moderator = RoadshowModerator(roadshow_id=roadshow.id, user_id=user.id, added_by_id=actor.id)
+    db.session.add(moderator)
+    audit.record("roadshow.moderator_added", actor=actor, target=roadshow, user_id=user.id,
+                 email=user.email)
+    db.session.commit()
+    return moderator
+
+
+def remove_moderator(actor: User, moderator: RoadshowModerator) -> None:
+    """The host removes a moderator."""
+    roadshow = moderator.roadshow
+    if not can_manage(actor, roadshow):
+        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    audit.record("roadshow.moderator_removed", actor=actor, target=roadshow,
+                 user_id=moderator.user_id, email=moderator.user.email)
+    db.session.delete(moderator)
+    db.session.commit()

@@ -1,0 +1,92 @@
+"""Real server processes for the live-room tests: gunicorn with the gevent WebSocket worker
+(gunicorn.conf.py, as in production), on a database the test prepared, optionally over Redis."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "live-test-secret-key-" + "x" * 20
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServerProcess:
+    """``gunicorn -c gunicorn.conf.py wsgi:app`` on 127.0.0.1:port; stops on ``stop()``."""
+
+    def __init__(self, database_url: str, instance: Path, *, port: int | None = None,
+                 message_queue: str | None = None, channel: str | None = None,
+                 allowed_origins: list[str] = (), extra_env: dict | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        instance.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ, "APP_ENV": "development", "SECRET_KEY": SECRET, "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(instance), "PUBLIC_URL": self.url, "HOST": "127.0.0.1",
+            "PORT": str(self.port), "REDIS_URL": "", "RATELIMIT_STORAGE_URI": "memory://",
+            "LIVE_ALLOWED_ORIGINS": ",".join(allowed_origins), "MAIL_SERVER": "",
+            "MAIL_OUTBOX_DIR": str(instance / "outbox"), "LOG_LEVEL": "warning",
+        }
+        env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+        if message_queue:
+            env["SOCKETIO_MESSAGE_QUEUE"] = message_queue
+        if channel:
+            env["SOCKETIO_CHANNEL"] = channel
+        env.update(extra_env or {})
+        self.log_path = instance / f"server-{self.port}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115  (closed in stop)
+        self.process = subprocess.Popen(  # noqa: S603  (our own interpreter and config)
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 40.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                if requests.get(self.url + "/auth/login", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self._log.close()
+
+
+def login(base_url: str, email: str, password: str) -> str:
+    """Log in over HTTP; return the Cookie header a Socket.IO client sends."""
+    session = requests.Session()
+    page = session.get(base_url + "/auth/login", timeout=10).text
+    token = _TOKEN.search(page).group(1)
+    response = session.post(base_url + "/auth/login", data={"csrf_token": token, "email": email,
+                                                            "password": password},
+                            allow_redirects=False, timeout=10)
+    assert response.status_code == 302, f"login of {email} failed: {response.status_code}"
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
