@@ -1,7 +1,7 @@
 """The platform's features feed the action's annual reports: interests, open licences, recorded
 agreements and payments give figures and deals that equal what the test itself counts."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -178,3 +178,69 @@ def test_a_deal_is_a_candidate_typical_case_of_the_report(client, auth, data, ma
     case = report.cases[0]
     assert case.deal["key"] == key and case.deal["amount"] == "50000.00"
     assert case.listing_id == w.listing.id and case.deal["mode"] == "open_licence"
+
+
+# --- Roadshows (the ``events`` extension package, when it is installed) ---------------------------
+
+def test_roadshow_reach_counts_the_years_ended_roadshows_and_their_confirmed_attendees(app, make_user):
+    models = pytest.importorskip("events.models")
+    live = pytest.importorskip("events.live.models")
+    from marketplace.db_types import utcnow
+
+    host = make_user(Role.TTO)
+    org = host.organisation_id
+    rival = make_user(Role.TTO)
+    people = [make_user(Role.INVESTOR) for _ in range(8)]
+    now = utcnow()
+    year = _beijing_year(now)
+    last_year = datetime(year - 1, 6, 1, 2, 0, tzinfo=UTC)
+
+    def roadshow(owner, state, ended_at, registrations, attended=()):
+        starts = (ended_at or now) - timedelta(hours=2)
+        item = models.Roadshow(organisation_id=owner.organisation_id, created_by_id=owner.id,
+                               title="新材料专场路演", description="专场。", starts_at=starts,
+                               ends_at=starts + timedelta(hours=2), state=state, ended_at=ended_at)
+        db.session.add(item)
+        db.session.flush()
+        for person, status in registrations:
+            db.session.add(models.Registration(roadshow_id=item.id, user_id=person.id, status=status))
+        for person in attended:
+            db.session.add(live.LiveAttendance(roadshow_id=item.id, user_id=person.id))
+        return item
+
+    confirmed, waiting = models.RegistrationStatus.CONFIRMED, models.RegistrationStatus.WAITLISTED
+    ended = models.RoadshowState.ENDED
+    shows = [
+        # attendance recorded: confirmed registrants who came (the host's own tto does not count)
+        roadshow(host, ended, now, [(people[0], confirmed), (people[1], confirmed), (people[2], waiting)],
+                 attended=[people[0], people[2], host]),
+        # no attendance recorded: its confirmed registrants
+        roadshow(host, ended, now, [(people[0], confirmed), (people[3], confirmed),
+                                    (people[4], models.RegistrationStatus.CANCELLED)]),
+        roadshow(host, models.RoadshowState.PUBLISHED, None, [(people[5], confirmed)]),
+        roadshow(host, ended, last_year, [(people[6], confirmed)]),
+        roadshow(rival, ended, now, [(people[7], confirmed)], attended=[people[7]]),
+    ]
+    db.session.commit()
+
+    def held_in(item, wanted):
+        return (item.organisation_id == org and item.state is ended
+                and _beijing_year(item.ended_at) == wanted)
+
+    def reach(wanted):
+        attendees = set()
+        for item in shows:
+            if not held_in(item, wanted):
+                continue
+            came = {a.user_id for a in db.session.scalars(
+                select(live.LiveAttendance).where(live.LiveAttendance.roadshow_id == item.id))}
+            for registration in item.registrations:
+                if registration.status is confirmed and (not came or registration.user_id in came):
+                    attendees.add(registration.user_id)
+        return sum(1 for item in shows if held_in(item, wanted)), len(attendees)
+
+    assert reach(year) == (2, 2)
+    assert (registry.metric("roadshows").fn(org, year),
+            registry.metric("roadshow_attendees").fn(org, year)) == reach(year)
+    assert (registry.metric("roadshows").fn(org, year - 1),
+            registry.metric("roadshow_attendees").fn(org, year - 1)) == reach(year - 1) == (1, 1)
