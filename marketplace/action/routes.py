@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.accounts.models import Role
 from marketplace.action import metrics as _metrics  # noqa: F401  (registers the action's metrics)
 from marketplace.action import services, units
+from marketplace.action import sources as _sources  # noqa: F401  (the platform features' figures)
 from marketplace.action.forms import (
     CATEGORY_LABELS,
     PLAN_STATE_LABELS,

@@ -17,9 +17,17 @@ from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.licences.models import OpenLicence, RoyaltyReport
 from marketplace.mail import send_mail
+from marketplace.notifications import Kind, notify, register_kind
 
 _KEY = "licence_notices"
 ZONE = ZoneInfo("Asia/Shanghai")
+
+# In-app notifications for the university's tto (the e-mails below already go out: email=False).
+register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s"),
+                   text=_l("%(company)s accepted the open licence of %(title)s.")))
+register_kind(Kind("licences.payment_overdue", title=_l("Payment overdue: %(title)s"),
+                   text=_l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has "
+                           "not been paid.")))
 
 
 def local_date(moment):
@@ -72,6 +80,25 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def _licence_path(licence: OpenLicence) -> str:
+    if has_request_context():
+        return url_for("licences.licence", licence_id=licence.id)
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for("licences.licence", licence_id=licence.id)
+
+
+def _tell_licensor(licence: OpenLicence, kind: str, **params) -> None:
+    """The in-app notification of the licensor's tto (call after the change is committed)."""
+    notify(_members(licence.licensor_id, Role.TTO), kind, _licence_path(licence), email=False,
+           title=licence.listing.title, company=licence.licensee.name, **params)
+
+
+def payment_overdue(licence: OpenLicence) -> None:
+    """In the bell of the licensor's tto: a trial licence turned overdue (its e-mail: ``overdue``)."""
+    _tell_licensor(licence, "licences.payment_overdue", fee=f"{licence.fee_amount:,}",
+                   day=licence.payment_due_on.isoformat())
+
+
 def _licence_url(licence: OpenLicence) -> str:
     return external_url("licences.licence", licence_id=licence.id)
 
@@ -110,6 +137,7 @@ def accepted(licence: OpenLicence) -> None:
                      company=licence.licensee.name)
     send([notice, *_event(licence, _l("Open licence signed: %(title)s", title=licence.listing.title),
                           message)])
+    _tell_licensor(licence, "licences.accepted")
 
 
 def _notice_text(licence: OpenLicence) -> str:

@@ -32,7 +32,8 @@ def run(today: date | None = None) -> dict[str, int]:
         if licence.state is not LicenceState.TRIAL:
             db.session.rollback()
             continue
-        if licence.payment_due_on < today:
+        turned_overdue = licence.payment_due_on < today
+        if turned_overdue:
             licence.state, licence.overdue_at = LicenceState.PAYMENT_OVERDUE, utcnow()
             audit.record("open_licence.payment_overdue", target=licence,
                          due=licence.payment_due_on.isoformat())
@@ -43,6 +44,8 @@ def run(today: date | None = None) -> dict[str, int]:
             notices.defer(notices.trial_reminder(licence))
             counts["trial_reminders"] += 1
         db.session.commit()
+        if turned_overdue:
+            notices.payment_overdue(licence)
     unrecorded = db.session.scalars(select(OpenLicence.id).where(
         OpenLicence.record_number.is_(None), OpenLicence.record_due_on <= soon,
         OpenLicence.record_reminder_sent_at.is_(None),

@@ -23,8 +23,10 @@ from marketplace.licences.models import (
     OpenLicenceDeclaration,
     RecordedAgreement,
 )
+from marketplace.listings import search
 from marketplace.listings import services as listings
-from marketplace.listings.models import ConversionMode, Listing
+from marketplace.listings.models import ConversionMode, Listing, ListingMode, ListingState
+from marketplace.needs.hooks import listing_changed
 
 #: (state, action) -> (new state, audit event). The one table of declaration transitions.
 TRANSITIONS = {
@@ -163,7 +165,7 @@ def transition(actor: User, declaration: OpenLicenceDeclaration, action: str, *,
         _require_announcer(actor, declaration)
     else:
         _require_manager(actor, declaration.listing)
-    _lock_listing(declaration.listing_id)  # one active declaration per patent, no racing
+    listing = _lock_listing(declaration.listing_id)  # one active declaration per patent, no racing
     declaration = _lock(declaration)
     try:
         new_state, event_name = TRANSITIONS[(declaration.state, action)]
@@ -194,10 +196,34 @@ def transition(actor: User, declaration: OpenLicenceDeclaration, action: str, *,
         declaration.withdrawal_reason, declaration.withdrawn_at = reason, utcnow()
         details["reason"] = reason[:500]
     declaration.state = new_state
+    if action == "announce":
+        details["mode_added"] = _offer_open_licence(listing, True) or None
+    elif action == "withdraw" and eligibility.active_declaration(
+            listing.id, exclude_id=declaration.id) is None:
+        details["mode_removed"] = _offer_open_licence(listing, False) or None
     audit.record(event_name, actor=actor, target=declaration, **details)
     if commit:
         db.session.commit()
     return declaration
+
+
+def _offer_open_licence(listing: Listing, offered: bool) -> bool:
+    """Add (announcement) or remove (withdrawal) the open-licence conversion mode of the listing,
+    so the search facet and the matching follow the declaration; True when it changed."""
+    current = [m for m in listing.modes if m.mode is ConversionMode.OPEN_LICENCE]
+    if bool(current) == offered:
+        return False
+    if offered:
+        listing.modes.append(ListingMode(mode=ConversionMode.OPEN_LICENCE))
+    else:
+        for mode in current:
+            listing.modes.remove(mode)
+    listing.updated_at = utcnow()
+    if listing.state is ListingState.PUBLISHED:
+        db.session.flush()
+        search.index(listing)
+    listing_changed(listing)  # re-matched against technology needs once this commits
+    return True
 
 
 def public_declarations() -> list[OpenLicenceDeclaration]:

@@ -11,6 +11,8 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
+from marketplace.licences.eligibility import active_declaration
+from marketplace.licences.labels import METHOD_LABELS
 from marketplace.listings import cache
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
@@ -63,8 +65,13 @@ def _visible_listing(listing_id: int) -> Listing:
 def detail(listing_id):
     """A listing's public page."""
     listing = _visible_listing(listing_id)
+    can_edit = listings.can_edit(current_user, listing)
+    declaration = active_declaration(listing.id) if listing.kind.is_patent else None
+    if declaration is not None and declaration.state.value != "announced" and not can_edit:
+        declaration = None  # submitted to CNIPA: not public until it is announced
     return render_template("listings/detail.html", listing=listing, related=related(listing),
-                           can_edit=listings.can_edit(current_user, listing))
+                           can_edit=can_edit, open_declaration=declaration,
+                           METHOD_LABELS=METHOD_LABELS)
 
 
 @bp.route("/listings/<int:listing_id>/files/<int:attachment_id>")
