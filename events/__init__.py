@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     """Register the roadshow models, blueprint and navigation entries with ``app``."""
+    from events import action_metrics as _action_metrics  # noqa: F401  (roadshow reach for the action)
     from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
     from events.routes import bp
 

@@ -8,6 +8,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from events import registration_notices
 from events.ics import roadshow_calendar
 from events.models import Registration, RegistrationStatus, Roadshow
 from marketplace.mail import send_mail
@@ -87,17 +88,20 @@ def registered(registration: Registration) -> None:
 def approved(registration: Registration) -> None:
     """The host approved: confirmed, or placed on the waiting list."""
     registered(registration)
+    registration_notices.decided(registration, "approved")
 
 
 def promoted(registration: Registration) -> None:
     """A seat opened up for someone on the waiting list."""
     _send(registration, lambda r: _("A seat opened up: %(title)s", title=r.title),
           "roadshow_promoted", ics=True)
+    registration_notices.decided(registration, "promoted")
 
 
 def rejected(registration: Registration) -> None:
     _send(registration, lambda r: _("Registration declined: %(title)s", title=r.title),
           "roadshow_rejected")
+    registration_notices.decided(registration, "rejected")
 
 
 def cancelled(registration: Registration, *, by_host: bool) -> None:
