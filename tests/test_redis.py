@@ -2,6 +2,7 @@
 
 import os
 import random
+import uuid
 
 import redis
 
@@ -12,7 +13,8 @@ from tests.services import REDIS_URL, require
 
 def test_lockout_is_shared_between_processes_through_redis(another_app, make_user):
     require("Redis", "127.0.0.1", 6379)
-    user = make_user(Role.COMPANY)
+    # An e-mail of its own too: the SQLite and PostgreSQL lanes may run at the same time.
+    user = make_user(Role.COMPANY, email=f"redis-{uuid.uuid4().hex[:12]}@example.com")
     # A loopback address of its own, so the per-address counter is this test's alone.
     address = f"127.{os.getpid() % 250}.{user.id % 250}.{random.randint(1, 250)}"
     patterns = [f"*login-email:{user.email}*", f"*/{address}/*"]
