@@ -55,4 +55,8 @@ def datetime_filter(value, format: str = "medium") -> str:
 
 
 def current_path() -> str:
-    return request.full_path.rstrip("?") if request else "/"
+    """This page's path and query (for "back here" links); a malformed query never raises."""
+    if not request:
+        return "/"
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{request.path}?{query}" if query else request.path

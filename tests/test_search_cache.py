@@ -244,3 +244,14 @@ def test_a_message_waiting_for_a_visitor_is_shown_once_on_the_search_page(cached
     assert client.get("/manage/listings").status_code == 302  # "Please log in to continue."
     assert 'class="flash' in client.get("/listings?q=电池").get_data(as_text=True)
     assert 'class="flash' not in client.get("/listings?q=电池").get_data(as_text=True)
+
+
+def test_a_query_string_of_raw_non_ascii_bytes_is_answered(client):
+    """A client that sends UTF-8 bytes unencoded (curl does) gets the page; broken UTF-8 gets 400."""
+    # WSGI carries the query as latin-1 text.
+    whole = "q=电池".encode().decode("latin-1")
+    response = client.get("/listings", environ_overrides={"QUERY_STRING": whole})
+    assert response.status_code == 200
+    broken = b"q=\xe7\x94\xb5\xe6\xb1".decode("latin-1")  # 电 and half of 池
+    response = client.get("/listings", environ_overrides={"QUERY_STRING": broken})
+    assert response.status_code == 400

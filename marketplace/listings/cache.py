@@ -148,7 +148,9 @@ def visitor_page(render) -> str | None:
     """
     if not enabled() or current_user.is_authenticated or session.get("_flashes"):
         return None
-    key = ("visitor-page", scope(), str(get_locale()), request.script_root, request.full_path)
+    # The raw query bytes: `request.full_path` decodes them and fails on a malformed query.
+    key = ("visitor-page", scope(), str(get_locale()), request.script_root, request.path,
+           request.query_string)
     page = cached(key, lambda: render(csrf_token=lambda: _TOKEN_HOLE))
     return page.replace(_TOKEN_HOLE, generate_csrf())
 

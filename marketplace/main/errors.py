@@ -77,3 +77,9 @@ def server_error(error):
     """An unexpected error: roll back, then show the error page."""
     db.session.rollback()
     return render_error(500)
+
+
+@bp.app_errorhandler(UnicodeDecodeError)
+def undecodable_request(error):
+    """A query or form that is not valid UTF-8 is the client's error (400), not ours."""
+    return render_error(400)
