@@ -71,8 +71,8 @@ def _empty_all_tables() -> None:
         # TRUNCATE costs about 10 ms per table, rows or not (new files for the table and its
         # indexes; CASCADE pulls in every referencing table), so find the tables the test wrote
         # to in one round trip and DELETE their few rows, children first.
-        probe = " UNION ALL ".join(f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM \"{table.name}\")"
-                                   for table in tables)
+        exists = "SELECT '{0}' WHERE EXISTS (SELECT 1 FROM \"{0}\")"  # our own table names
+        probe = " UNION ALL ".join(exists.format(table.name) for table in tables)
         used = set(db.session.execute(sa.text(probe)).scalars())
         for table in reversed(tables):
             if table.name in used:
