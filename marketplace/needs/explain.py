@@ -1,7 +1,7 @@
 """A stored match's reasons as readable sentences in the reader's language.
 
-Each part is one translatable sentence with placeholders (``translations-pending/needs.po`` has
-the Chinese); the parts are rendered when shown, so the same stored match reads in Chinese or
+Each part is one translatable sentence with placeholders (the zh_Hans_CN catalogue has the
+Chinese); the parts are rendered when shown, so the same stored match reads in Chinese or
 English.
 """
 
