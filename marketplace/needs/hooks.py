@@ -8,41 +8,16 @@ load) gives one job per commit. Nothing is submitted when there is nothing to ma
 and no stored match to remove.
 """
 
-import logging
-
 import sqlalchemy as sa
-from flask import current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-_KEY = "needs.changed_listings"
-log = logging.getLogger(__name__)
+from marketplace.jobs.after_commit import AfterCommit
 
 
 def listing_changed(listing) -> None:
     """Note that a listing was published, edited, suspended, converted or withdrawn."""
-    if listing.id is not None:
-        from marketplace.extensions import db
+    from marketplace.extensions import db
 
-        db.session.info.setdefault(_KEY, set()).add(listing.id)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
-    ids = session.info.pop(_KEY, None)
-    if not ids or not has_app_context():
-        return
-    app = current_app._get_current_object()
-    try:
-        with app.app_context():
-            _submit(sorted(ids))
-    except Exception:  # noqa: BLE001 - the listing change is committed; matching must not undo the request
-        log.exception("could not submit the re-matching of listings %s", sorted(ids))
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session) -> None:
-    session.info.pop(_KEY, None)
+    _changes.note(db.session, [listing.id])
 
 
 def _submit(ids: list[int]) -> None:
@@ -57,3 +32,6 @@ def _submit(ids: list[int]) -> None:
         sa.exists().where(Match.listing_id.in_(ids)))))
     if wanted:
         jobs.submit(needs_jobs.MATCH_LISTINGS, {"listing_ids": ids})
+
+
+_changes = AfterCommit("needs.changed_listings", _submit, "submit the re-matching of listings")

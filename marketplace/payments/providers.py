@@ -7,6 +7,7 @@ then nothing changed. Only this module and ``stripe_provider`` talk to a provide
 
 import secrets
 import string
+from abc import ABC, abstractmethod
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -18,20 +19,20 @@ class ProviderError(Exception):
     """The provider refused the request or could not be reached."""
 
 
-class PaymentProvider:
+class PaymentProvider(ABC):
     """What every provider implements."""
 
     #: The ``PaymentMethod`` value it is registered under.
     method = ""
     label = ""
 
+    @abstractmethod
     def prepare(self, payment, *, payer_email: str | None = None) -> None:
         """Make ``payment`` payable (sets provider ids, a checkout URL or a reference)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def refund(self, payment) -> None:
         """Return the money of a succeeded payment; raise ProviderError if that failed."""
-        raise NotImplementedError
 
 
 #: Reference alphabet without look-alikes (0/O, 1/I/L), easy to type into a bank's form.
