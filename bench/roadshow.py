@@ -26,6 +26,7 @@ core 1; on a shared machine pinning makes things worse (both then queue behind e
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import os
 import random
@@ -243,6 +244,11 @@ async def _loadgen(pipe, targets, roadshow, churn):
             return False
 
     connected = sum(await asyncio.gather(*(open_one(c) for c in clients)))
+    # A collection of this process's objects (1,000 clients, the receipts) takes long enough to
+    # delay reading the sockets; the measure would then include the load generator's pauses.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     pipe.send(("connected", connected, time.monotonic() - started))
     stopping = False
 
@@ -379,6 +385,9 @@ def run_once(args, run: int) -> dict:
             connected += count
             connect_seconds = max(connect_seconds, seconds)
         rss_after = sum(s.rss_kib() for s in servers)
+        print(f"  run {run}: {connected} connected in {connect_seconds:.1f} s; asking "
+              f"{args.questions} questions at {args.rate:g}/s (t={time.time():.1f})",
+              file=sys.stderr, flush=True)
         cpu_before = sum(s.cpu_seconds() for s in servers)
         churn = (lambda: [pipe.send("churn") for _, pipe in workers]) if args.churn else None
         churn_at = (args.questions // 2, churn)
@@ -429,9 +438,23 @@ async def _warm(servers, data):
         await client.close()
 
 
+def print_timeline(receipts) -> None:
+    """Latency of each question across the clients: a pause of the server shows as a run of slow ones."""
+    per_question: dict[int, list[float]] = {}
+    for client_receipts in receipts:
+        for number, latency, _ in client_receipts:
+            per_question.setdefault(number, []).append(latency)
+    for number in sorted(per_question):
+        values = sorted(per_question[number])
+        print(f"  question {number:4d}: min {values[0]:6.0f}  p50 {values[len(values) // 2]:6.0f}  "
+              f"max {values[-1]:6.0f} ms", file=sys.stderr)
+
+
 def summarise(args, url, data, servers, receipts, lists, asked, connected, connect_seconds,
               rss_before, rss_after, cpu_used) -> dict:
     numbers = set(range(args.questions))
+    if args.timeline:
+        print_timeline(receipts)
     delivered, latencies, other, other_expected = 0, [], 0, 0
     for client_receipts in receipts:
         seen = {}
@@ -496,6 +519,8 @@ def main() -> None:
     parser.add_argument("--loadgens", type=int, default=0,
                         help="load-generator processes (default 1 per 1,000 clients)")
     parser.add_argument("--grace", type=float, default=3.0, help="seconds to wait for the last deliveries")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print each question's latency across the clients (to see pauses)")
     parser.add_argument("--pin", action="store_true",
                         help="pin the server to core 0 and the clients to core 1 (on a quiet machine)")
     args = parser.parse_args()

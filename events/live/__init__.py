@@ -17,6 +17,8 @@ DEFAULTS = {
     #: Seconds between presence refreshes of a process, and after which a silent row expires.
     "LIVE_PRESENCE_HEARTBEAT": 20.0,
     "LIVE_PRESENCE_TTL": 60.0,
+    #: Write packets straight to idle WebSockets (gevent-websocket only; see events/live/fanout.py).
+    "LIVE_DIRECT_WRITES": True,
 }
 #: Tests see every broadcast at once and start no background threads.
 TEST_DEFAULTS = {"LIVE_COUNTS_INTERVAL": 0.0, "LIVE_PRESENCE_INTERVAL": 0.0, "LIVE_PRESENCE_HEARTBEAT": 0.0}
@@ -29,10 +31,16 @@ def _configure(app: Flask) -> None:
         value = os.environ.get(key)
         if value is None:
             value = TEST_DEFAULTS.get(key, default) if app.testing else default
-        app.config[key] = type(default)(value)
+        app.config[key] = _parse(value, default)
     origins = app.config["LIVE_ALLOWED_ORIGINS"]
     if isinstance(origins, str):
         app.config["LIVE_ALLOWED_ORIGINS"] = [item.strip() for item in origins.split(",") if item.strip()]
+
+
+def _parse(value, default):
+    if isinstance(default, bool) and isinstance(value, str):
+        return value.strip().lower() not in {"0", "false", "no", "off", ""}
+    return type(default)(value)
 
 
 def init_app(app: Flask) -> None:
@@ -45,3 +53,7 @@ def init_app(app: Flask) -> None:
     _configure(app)
     app.register_blueprint(bp)
     socketio.on_namespace(LiveNamespace("/live"))
+    if app.config["LIVE_DIRECT_WRITES"] and socketio.server is not None:
+        from events.live.fanout import install
+
+        install(socketio.server)
