@@ -317,8 +317,8 @@ def test_starting_the_collector_freezes_the_loaded_app_and_takes_over_full_colle
         print(json.dumps({"before": before, "after": gc.get_threshold(), "frozen": gc.get_freeze_count(),
                           "spawned": len(spawned)}))
     """)
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT,  # noqa: S603  (our interpreter) capture_output=True, text=True,
-                         check=True, timeout=60).stdout
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT,  # noqa: S603  (our interpreter)
+                         capture_output=True, text=True, check=True, timeout=60).stdout
     result = json.loads(out)
     assert result["frozen"] > 1000
     assert result["after"][:2] == result["before"][:2]  # young generations as CPython runs them

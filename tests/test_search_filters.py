@@ -163,9 +163,10 @@ def test_newest_first_walk_gives_the_sorted_matches(corpus, monkeypatch, filters
 
 
 def test_bounded_ranking_pages_cover_every_match_once(corpus, monkeypatch):
-    """PostgreSQL ranks the newest RANK_CANDIDATES matches; pages past them are newest first."""
+    """Both databases rank the newest RANK_CANDIDATES matches; pages past them are newest first."""
     monkeypatch.setattr(search, "RANK_CANDIDATES", 4)
     everything = set(_all_ids(SearchQuery(q="电池")))
+    assert len(everything) > 6
     seen = []
     for page in range(1, 20):
         ids = matching.page_ids(SearchQuery(q="电池", page=page), ["电池"], 3)
@@ -173,10 +174,16 @@ def test_bounded_ranking_pages_cover_every_match_once(corpus, monkeypatch):
             break
         seen += ids
     assert sorted(seen) == sorted(everything)
-    if db.engine.dialect.name == "postgresql":
-        window = sorted(everything, reverse=True)[:4]
-        assert sorted(seen[:4]) == sorted(window)
-        assert seen[4:] == sorted(everything - set(window), reverse=True)
+    window = sorted(everything, reverse=True)[:4]
+    assert sorted(seen[:4]) == sorted(window)
+    assert seen[4:] == sorted(everything - set(window), reverse=True)
+
+
+def test_bounded_ranking_is_the_same_through_the_join(corpus, monkeypatch):
+    """The fallback that checks state and filters on the listings ranks the same window."""
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 4)
+    query = SearchQuery(q="电池")
+    assert matching._ranked_by_join(query, ["电池"], 50) == matching._best_published(query, ["电池"], 50)
 
 
 def _indexed(listing_id: int) -> bool:

@@ -29,8 +29,9 @@ from marketplace.extensions import db
 from marketplace.listings import cache
 
 INDEX_TABLE = "listing_search"
-#: PostgreSQL ranks at most this many matches, the newest (ts_rank reads every vector it scores).
-RANK_CANDIDATES = 1000
+#: Both databases rank at most this many matches, the newest (ts_rank and bm25 read every match
+#: they score); the rest follow, newest first.
+RANK_CANDIDATES = 500
 #: Filter names, in the order of the facet columns on PostgreSQL (``mode`` is an array there).
 FILTERS = ("field", "grade", "trl", "kind", "legal_status", "university", "mode")
 _TERMS_FILE = Path(__file__).with_name("patent_terms.txt")
