@@ -196,6 +196,5 @@ def install(sio_server) -> bool:
 
     eio.send_packet = send_packet
     eio._async = {**eio._async, "websocket": partial(Connection, registry=registry)}
-    eio.live_connections = registry
     logger.debug("live room: direct WebSocket writes on")
     return True
