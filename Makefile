@@ -1,5 +1,4 @@
 # Two commands for a newcomer: `make run` and `make test`.
-PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := marketplace
@@ -7,8 +6,17 @@ PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-postgresql lint translations extract-messages install install-dev migrate demo vendor
 
+# Python 3.12 or newer (scripts/find-python says why; `make run PYTHON=/path/to/python3.12` picks one).
+# A .venv made by an older Python is rebuilt.
+ifneq ($(wildcard $(BIN)/python),)
+  ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 12))' 2>/dev/null),True)
+    $(info Rebuilding $(VENV): it was made with a Python older than 3.12)
+    $(shell rm -rf $(VENV))
+  endif
+endif
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	py=$$(PYTHON="$(PYTHON)" scripts/find-python) && echo "Creating $(VENV) with $$($$py -V)" && $$py -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python

@@ -6,7 +6,22 @@ processes on different ports behind a load balancer with sticky sessions, all wi
 SOCKETIO_MESSAGE_QUEUE (Redis); see README "Scaling out".
 """
 
+import importlib.util
 import os
+from pathlib import Path
+
+
+def _check_python() -> None:
+    """marketplace/runtime.py's check, loaded alone: importing the package here, in the arbiter,
+    would import psycopg and the app before the worker's gevent patching."""
+    spec = importlib.util.spec_from_file_location(
+        "_bxqx_runtime", Path(__file__).resolve().parent / "marketplace" / "runtime.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.check_python()
+
+
+_check_python()  # before any worker boots: 3.11 dies under concurrent load
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8001')}"
 #: Plain ``-k gevent`` fails every WebSocket handshake once gevent-websocket is installed.

@@ -1,10 +1,7 @@
 """Build a benchmark database: migrations, then N synthetic published listings, bulk-loaded.
 
-Used by ``bench/search.py`` and ``bench/pages.py``. The listings, their modes and their search
-index rows are inserted with executemany in batches; the index rows are the parameters
-``search.document`` gives (token strings, filter terms, facet values) inserted with
-``search.insert_statement``, exactly what ``services`` writes
-when a listing is published.
+Used by ``bench/search.py`` and ``bench/pages.py``; the loading itself is
+``marketplace/listings/bulk.py`` (also used by the server stress test).
 """
 
 import os
@@ -15,7 +12,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -26,17 +22,9 @@ from flask_migrate import upgrade  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
-from marketplace.listings import search  # noqa: E402
-from marketplace.listings.models import Listing, listing_modes  # noqa: E402
-from marketplace.listings.synthetic import ListingFactory  # noqa: E402
-from marketplace.orgs import creditcode  # noqa: E402
-from marketplace.orgs.models import Organisation, OrgKind, OrgStatus  # noqa: E402
+from marketplace.listings import bulk  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/postgres")
-BATCH = 5000
-PLACES = ("东海", "西岭", "南湖", "北川", "青江", "云梦", "长河", "临江", "明珠", "华岳", "星海", "嘉禾",
-          "远洋", "金沙", "秀峰")
-KINDS = ("大学", "理工大学", "科技大学", "农业大学", "医科大学", "师范大学")
 
 
 @dataclass
@@ -51,50 +39,9 @@ class Built:
     index_parts: dict = field(default_factory=dict)
 
 
-def _universities() -> list[dict]:
-    rows = []
-    for number, (place, kind) in enumerate(((p, k) for p in PLACES for k in KINDS), start=1):
-        body = f"12{310000 + number:06d}{number:09d}"
-        rows.append({"id": number, "name": f"{place}{kind}", "kind": OrgKind.UNIVERSITY,
-                     "credit_code": body + creditcode.check_character(body),
-                     "status": OrgStatus.VERIFIED, "is_demo": False, "province": "上海市"})
-    return rows
-
-
 def _load(count: int, seed: int, built: Built) -> None:
     """Insert organisations, listings, modes and index rows; record the phases' seconds."""
-    orgs = _universities()
-    names = {row["id"]: row["name"] for row in orgs}
-    contacts = [(row["id"], "技术转移中心", f"tto{row['id']}@example.edu.cn") for row in orgs]
-    dialect = db.engine.dialect.name
-    index_sql = search.insert_statement(dialect)
-    phases = dict.fromkeys(("generate", "tokenize", "insert listings", "insert index"), 0.0)
-    search.tokens_for_index("")  # load the dictionary outside the timings
-    with db.engine.begin() as connection:
-        connection.execute(sa.insert(Organisation.__table__), orgs)
-    rows = ListingFactory(seed).rows(count, contacts)
-    done = 0
-    while done < count:
-        started = time.perf_counter()
-        batch = [next(rows) for _ in range(min(BATCH, count - done))]
-        listings = [row for row, _ in batch]
-        modes = [{"listing_id": row["id"], "mode": mode} for row, row_modes in batch for mode in row_modes]
-        phases["generate"] += time.perf_counter() - started
-        started = time.perf_counter()
-        documents = [search.document(SimpleNamespace(
-            **row, organisation=SimpleNamespace(name=names[row["organisation_id"]]),
-            mode_set=set(row_modes)), dialect) for row, row_modes in batch]
-        phases["tokenize"] += time.perf_counter() - started
-        with db.engine.begin() as connection:
-            started = time.perf_counter()
-            connection.execute(sa.insert(Listing.__table__), listings)
-            connection.execute(sa.insert(listing_modes), modes)
-            phases["insert listings"] += time.perf_counter() - started
-            started = time.perf_counter()
-            connection.execute(index_sql, documents)
-            phases["insert index"] += time.perf_counter() - started
-        done += len(batch)
-    built.seconds.update(phases)
+    built.seconds.update(bulk.load(count, seed))
 
 
 def _finish(built: Built) -> None:
@@ -102,10 +49,6 @@ def _finish(built: Built) -> None:
     started = time.perf_counter()
     if built.dialect == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for table in ("organisations", "listings"):
-                connection.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                    f"(SELECT max(id) FROM {table}))"))
             connection.execute(sa.text("VACUUM ANALYZE"))
             built.index_bytes = connection.scalar(sa.text(
                 "SELECT pg_total_relation_size('listing_search')"))

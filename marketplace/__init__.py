@@ -11,12 +11,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from marketplace import security
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from marketplace.runtime import check_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Build the application. ``config`` is a Config class, or a dict of overrides for tests."""
+    check_python()
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 instance_path=str(INSTANCE_DIR))
     if isinstance(config, dict):

@@ -66,6 +66,11 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"server did not start: {self.log()}")
 
+    def worker_pids(self) -> list[int]:
+        """The arbiter's children now (Linux /proc): one gevent worker per process."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return sorted(int(pid) for pid in children.read_text().split()) if children.exists() else []
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 

@@ -225,3 +225,12 @@ def test_behind_a_proxy_the_client_address_is_taken_from_forwarded_headers(anoth
          headers={"X-Forwarded-For": "203.0.113.7"})
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "auth.login_failed"))
     assert event.ip == "203.0.113.7"
+
+
+def test_python_older_than_3_12_is_refused_with_the_reason():
+    from marketplace.runtime import check_python
+
+    with pytest.raises(RuntimeError, match=r"3\.12 or newer is required; this is 3\.11\.7"):
+        check_python((3, 11, 7, "final", 0))
+    check_python((3, 12, 1, "final", 0))
+    check_python((3, 13, 0, "final", 0))
