@@ -170,12 +170,12 @@ def _register_cli(app: Flask) -> None:
 @login_manager.user_loader
 def load_user(identity: str):
     """Load the user named in the session; a rotated nonce invalidates old sessions."""
-    from marketplace.accounts.models import User
+    from marketplace.notifications.services import load_user_with_unread
 
     user_id, _, nonce = identity.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = load_user_with_unread(int(user_id))
     if user is None or user.session_nonce != nonce or not user.active:
         return None
     return user

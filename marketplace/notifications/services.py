@@ -3,6 +3,8 @@
 import logging
 from collections.abc import Iterable
 
+import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_babel import LazyString
 from sqlalchemy import func, select, update
 
@@ -42,6 +44,7 @@ def notify(users: Iterable[User], kind: str, link: str, *, email: bool = True,
         return []
     db.session.add_all(rows)
     db.session.commit()
+    _forget_loaded(seen)
     if email and KINDS[kind].email:
         jobs.submit("notifications.email", {"ids": [row.id for row in rows]})
     return rows
@@ -69,10 +72,40 @@ def send_emails(job, ids: list[int]) -> dict:
     return {"sent": sent}
 
 
+#: ``g`` attribute: {user id: unread count} read in the same query as the user, used once.
+_LOADED_UNREAD = "notifications_unread_loaded"
+
+
+def _unread(user_id) -> sa.ScalarSelect:
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
+
+
+def load_user_with_unread(user_id: int) -> User | None:
+    """The user and the bell's unread count in one query: every logged-in page shows the bell,
+    so the session's user and the count come in one round trip instead of two."""
+    row = db.session.execute(select(User, _unread(User.id)).where(User.id == user_id)).first()
+    if row is None:
+        return None
+    user, count = row
+    g.setdefault(_LOADED_UNREAD, {})[user.id] = count
+    return user
+
+
+def _forget_loaded(user_ids: Iterable[int]) -> None:
+    """A change to these users' notifications: their count loaded with them is out of date."""
+    loaded = g.get(_LOADED_UNREAD) if has_app_context() else None
+    if loaded:
+        for user_id in user_ids:
+            loaded.pop(user_id, None)
+
+
 def unread_count(user: User) -> int:
     """How many of the user's notifications are unread (the bell's number)."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    loaded = g.get(_LOADED_UNREAD) if has_app_context() else None
+    if loaded and user.id in loaded:
+        return loaded.pop(user.id)
+    return db.session.scalar(select(_unread(user.id))) or 0
 
 
 def mark_read(user: User, notification: Notification) -> None:
@@ -82,6 +115,7 @@ def mark_read(user: User, notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.commit()
+        _forget_loaded([user.id])
 
 
 def mark_all_read(user: User) -> int:
@@ -89,6 +123,7 @@ def mark_all_read(user: User) -> int:
     result = db.session.execute(update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
     db.session.commit()
+    _forget_loaded([user.id])
     return result.rowcount or 0
 
 
