@@ -1,9 +1,22 @@
 """gunicorn settings for production: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-One gevent worker with WebSocket support per process (Socket.IO needs a single worker per
-process: its sessions live in that process's memory). To use more cores, run several such
-processes on different ports behind a load balancer with sticky sessions, all with the same
-SOCKETIO_MESSAGE_QUEUE (Redis); see README "Scaling out".
+``SERVER_ROLE`` says what the process serves (marketplace/roles.py); production runs the live
+rooms and the pages in processes of their own, behind one nginx (deploy/, README "Running in
+production"), so that a stall or crash on the page side never drops an attendee:
+
+- ``all`` (default): everything, in one gevent WebSocket worker, as before the split.
+- ``live``: only ``/socket.io/`` and ``/healthz``, in one gevent WebSocket worker. Socket.IO keeps
+  its sessions in the worker's memory, so one worker per process; to use more cores, run more
+  live processes behind nginx's ``ip_hash``, all with the same SOCKETIO_MESSAGE_QUEUE (Redis).
+  Workers are never recycled (``max_requests``): a recycled live worker drops every attendee.
+- ``pages``: everything else, with no WebSocket: plain gevent workers, ``WEB_CONCURRENCY`` of
+  them (default: the number of cores, at least 2). They hold no Socket.IO session, so any worker
+  may serve any request; several use more than one core for the CPU-bound page work (templates,
+  search), and while one stalls or is being restarted after a crash the others keep serving.
+  Workers are recycled after ``MAX_REQUESTS`` requests (default 5,000, with jitter; 0: never)
+  so a slow leak in page code cannot grow for weeks.
+
+Every role reads PORT (default 8001) and HOST (default 127.0.0.1).
 """
 
 import importlib.util
@@ -23,16 +36,33 @@ def _check_python() -> None:
 
 _check_python()  # before any worker boots: 3.11 dies under concurrent load
 
+ROLE = os.environ.get("SERVER_ROLE", "all").strip().lower()
+if ROLE not in {"all", "live", "pages"}:
+    raise SystemExit(f"SERVER_ROLE must be all, live or pages, not {ROLE!r}")
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8001')}"
-#: Plain ``-k gevent`` fails every WebSocket handshake once gevent-websocket is installed.
-worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
-workers = 1
-#: Concurrent connections (greenlets) per process: each attendee holds one WebSocket.
-worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
-#: Seconds of silence before the arbiter restarts the worker (WebSockets keep it busy, not silent).
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-graceful_timeout = 10
+proc_name = f"bxqx-{ROLE}"
 keepalive = 5
 accesslog = "-" if os.environ.get("ACCESS_LOG", "").lower() in {"1", "true", "yes", "on"} else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+if ROLE == "pages":
+    worker_class = "gevent"
+    workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
+    #: Concurrent requests per worker (each waits on the database, not on a CPU).
+    worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
+    #: A page request running this long is stuck: the arbiter restarts its worker.
+    timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+    graceful_timeout = 30
+    max_requests = int(os.environ.get("MAX_REQUESTS", "5000"))
+    max_requests_jitter = max_requests // 10
+else:
+    #: Plain ``-k gevent`` fails every WebSocket handshake once gevent-websocket is installed.
+    worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+    workers = 1
+    #: Concurrent connections (greenlets) per process: each attendee holds one WebSocket.
+    worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
+    #: Seconds of silence before the arbiter restarts the worker (WebSockets keep it busy, not silent).
+    timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+    graceful_timeout = 10

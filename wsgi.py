@@ -1,5 +1,5 @@
 """Entry point. ``python wsgi.py`` serves on gevent (WebSocket-ready); gunicorn imports ``app``
-(production: ``gunicorn -c gunicorn.conf.py wsgi:app``, one gevent WebSocket worker)."""
+(production: ``SERVER_ROLE=live|pages gunicorn -c gunicorn.conf.py wsgi:app``, see gunicorn.conf.py)."""
 
 import os
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from events import notify
+from events.live import access as live_access
 from events.models import Registration, RegistrationStatus, Roadshow, RoadshowState
 from events.services import can_manage, lock_roadshow
 from marketplace.accounts.models import User
@@ -146,6 +147,7 @@ def cancel(actor: User, registration: Registration) -> list[Registration]:
     audit.record("roadshow.registration_cancelled", actor=actor, target=roadshow,
                  registration_id=registration.id, by_host=by_host or None)
     promoted = fill_free_seats(roadshow, actor)
+    live_access.changed(roadshow.id, [registration.user_id])
     db.session.commit()
     notify.cancelled(registration, by_host=by_host)
     for other in promoted:

@@ -6,6 +6,7 @@ Registrations live in ``events.registrations``; the agenda and the roadshow's ow
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from events.live import access as live_access
 from events.models import (
     Registration,
     RegistrationStatus,
@@ -152,6 +153,7 @@ def cancel_roadshow(roadshow: Roadshow, actor: User, reason: str) -> None:
     now = utcnow()
     for registration in affected:
         registration.status, registration.decided_at = RegistrationStatus.CANCELLED, now
+    live_access.changed(roadshow.id, [registration.user_id for registration in affected])
     db.session.commit()
     for registration in affected:
         notify.roadshow_cancelled(registration)
@@ -268,6 +270,7 @@ def add_moderator(actor: User, roadshow: Roadshow, email: str) -> RoadshowModera
     db.session.add(moderator)
     audit.record("roadshow.moderator_added", actor=actor, target=roadshow, user_id=user.id,
                  email=user.email)
+    live_access.changed(roadshow.id, [user.id])
     db.session.commit()
     return moderator
 
@@ -279,5 +282,6 @@ def remove_moderator(actor: User, moderator: RoadshowModerator) -> None:
         raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
     audit.record("roadshow.moderator_removed", actor=actor, target=roadshow,
                  user_id=moderator.user_id, email=moderator.user.email)
+    live_access.changed(roadshow.id, [moderator.user_id])
     db.session.delete(moderator)
     db.session.commit()

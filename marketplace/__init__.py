@@ -8,7 +8,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import security, sqlite_threads
+from marketplace import roles, security, sqlite_threads
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from marketplace.runtime import check_python
@@ -27,6 +27,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     else:
         app.config.from_object(config or config_from_env())
     _check_production_secrets(app)
+    role = app.config["SERVER_ROLE"] = roles.check(app.config)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -50,15 +51,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-                      message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-                      channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"),
-                      manage_session=False)
+                      client_manager=roles.client_manager(app.config, role), manage_session=False)
     security.init_app(app)
 
     _register_blueprints(app)
     _init_extension_packages(app)
     _register_template_helpers(app)
     _register_cli(app)
+    roles.install(app, role)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app

@@ -86,6 +86,9 @@ class Config:
     # Real time.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE") or None
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or REDIS_URL or None
+    #: What this process serves: ``all``, or in production ``live`` (the live rooms' Socket.IO)
+    #: or ``pages`` (everything else); see marketplace/roles.py.
+    SERVER_ROLE = os.environ.get("SERVER_ROLE", "all")
 
     #: Where uploaded attachments are stored (outside the static folder; served by a view).
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
@@ -126,6 +129,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_MESSAGE_QUEUE = None
+    SERVER_ROLE = "all"
     MAIL_SERVER = ""
     #: Background jobs run before ``submit`` returns, so tests see their outcome directly.
     JOBS_INLINE = True

@@ -1,5 +1,6 @@
 """Real server processes for the live-room tests: gunicorn with the gevent WebSocket worker
-(gunicorn.conf.py, as in production), on a database the test prepared, optionally over Redis."""
+(gunicorn.conf.py, as in production), on a database the test prepared, optionally over Redis;
+and a real Socket.IO client of the room."""
 
 import os
 import re
@@ -7,10 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import requests
+import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "live-test-secret-key-" + "x" * 20
@@ -85,8 +88,8 @@ class ServerProcess:
         self._log.close()
 
 
-def login(base_url: str, email: str, password: str) -> str:
-    """Log in over HTTP; return the Cookie header a Socket.IO client sends."""
+def login_session(base_url: str, email: str, password: str) -> requests.Session:
+    """Log in over HTTP; return the session (its cookies are the login)."""
     session = requests.Session()
     page = session.get(base_url + "/auth/login", timeout=10).text
     token = _TOKEN.search(page).group(1)
@@ -94,4 +97,79 @@ def login(base_url: str, email: str, password: str) -> str:
                                                             "password": password},
                             allow_redirects=False, timeout=10)
     assert response.status_code == 302, f"login of {email} failed: {response.status_code}"
+    return session
+
+
+def login(base_url: str, email: str, password: str) -> str:
+    """Log in over HTTP; return the Cookie header a Socket.IO client sends."""
+    session = login_session(base_url, email, password)
     return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
+def post_form(session: requests.Session, base_url: str, page: str, action: str,
+              data: dict | None = None) -> requests.Response:
+    """Submit a form of ``page`` to ``action`` as the browser does, with the page's CSRF token."""
+    token = _TOKEN.search(session.get(base_url + page, timeout=10).text).group(1)
+    return session.post(base_url + action, data={"csrf_token": token, **(data or {})},
+                        allow_redirects=False, timeout=10)
+
+
+class Attendee:
+    """A python-socketio client in the room, collecting the events it receives and its
+    disconnections (with their reason)."""
+
+    def __init__(self, base_url: str, email: str, roadshow_id: int, *, password: str,
+                 transport: str = "websocket"):
+        self.events: list[dict] = []
+        self.disconnects: list[str] = []
+        self.arrived = threading.Condition()
+        # websocket-client would add an Origin of its own beside ours.
+        self.client = socketio.Client(reconnection=False,
+                                      websocket_extra_options={"suppress_origin": True})
+        self.client.on("event", self._on_event, namespace="/live")
+        self.client.on("disconnect", self._on_disconnect, namespace="/live")
+        cookie = login(base_url, email, password)
+        self.client.connect(base_url, headers={"Cookie": cookie, "Origin": base_url},
+                            auth={"roadshow": roadshow_id}, namespaces=["/live"],
+                            transports=[transport], wait_timeout=10)
+
+    def _on_event(self, event):
+        with self.arrived:
+            self.events.append(event)
+            self.arrived.notify_all()
+
+    def _on_disconnect(self, reason=None):
+        with self.arrived:
+            self.disconnects.append(str(reason))
+            self.arrived.notify_all()
+
+    def call(self, event: str, data: dict) -> dict:
+        return self.client.call(event, data, namespace="/live", timeout=10)
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while True:
+                found = next((event for event in self.events if predicate(event)), None)
+                if found is not None or time.monotonic() > deadline:
+                    return found
+                self.arrived.wait(timeout=0.2)
+
+    def wait_disconnected(self, timeout: float = 10.0) -> list[str]:
+        """The reasons of this client's disconnections, once there is one (empty: none came)."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while not self.disconnects and time.monotonic() < deadline:
+                self.arrived.wait(timeout=0.2)
+            return list(self.disconnects)
+
+    def applied(self) -> list[dict]:
+        """The events as the client applies them: the first one of each number, in order."""
+        with self.arrived:
+            first = {}
+            for event in self.events:
+                first.setdefault(event["seq"], event)
+        return [first[seq] for seq in sorted(first)]
+
+    def close(self):
+        self.client.disconnect()

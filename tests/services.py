@@ -27,3 +27,16 @@ def require(name: str, host: str, port: int) -> None:
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_nginx() -> str:
+    """The nginx binary (Debian: nginx-light); skipped without it, except under CI."""
+    from deploy.run_local import find_nginx
+
+    binary = find_nginx()
+    if binary is not None:
+        return binary
+    message = "nginx is not installed (apt-get install nginx-light)"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: a missing service is a failure)", pytrace=False)
+    pytest.skip(message)

@@ -191,9 +191,8 @@ def test_in_the_real_server_a_slow_attendee_neither_stalls_the_room_nor_misses_a
     import websocket  # websocket-client, python-socketio's client transport
 
     from tests.conftest import PASSWORD
-    from tests.live_server import ServerProcess, login
+    from tests.live_server import Attendee, ServerProcess, login
     from tests.live_support import build_room
-    from tests.test_live_scaleout import Attendee
 
     room = build_room(make_user)
     server = ServerProcess(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "server",
@@ -201,8 +200,8 @@ def test_in_the_real_server_a_slow_attendee_neither_stalls_the_room_nor_misses_a
     host = alice = upgrading = None
     slow = None
     try:
-        host = Attendee(server, room.host.email, room.roadshow.id)
-        alice = Attendee(server, room.alice.email, room.roadshow.id)
+        host = Attendee(server.url, room.host.email, room.roadshow.id, password=PASSWORD)
+        alice = Attendee(server.url, room.alice.email, room.roadshow.id, password=PASSWORD)
         # The moderator's client starts on long-polling and upgrades, as a browser behind some
         # proxies does: it is written to through engineio's queue until the upgrade is complete.
         upgrading = socketio_client.Client(reconnection=False,

@@ -1,55 +1,16 @@
 """Two real server processes (gunicorn + gevent WebSocket worker) sharing Redis as the Socket.IO
 message queue: what is asked through one process reaches the clients of the other."""
 
-import threading
-import time
 import uuid
 
 import pytest
-import socketio
 
 from tests.conftest import PASSWORD
-from tests.live_server import ServerProcess, login
+from tests.live_server import Attendee, ServerProcess
 from tests.live_support import build_room
 from tests.services import REDIS_URL, require
 
 pytestmark = pytest.mark.redis
-
-
-class Attendee:
-    """A python-socketio client in the room, collecting the events it receives."""
-
-    def __init__(self, server: ServerProcess, email: str, roadshow_id: int):
-        self.events: list[dict] = []
-        self.arrived = threading.Condition()
-        # websocket-client would add an Origin of its own beside ours.
-        self.client = socketio.Client(reconnection=False,
-                                      websocket_extra_options={"suppress_origin": True})
-        self.client.on("event", self._on_event, namespace="/live")
-        cookie = login(server.url, email, PASSWORD)
-        self.client.connect(server.url, headers={"Cookie": cookie, "Origin": server.url},
-                            auth={"roadshow": roadshow_id}, namespaces=["/live"],
-                            transports=["websocket"], wait_timeout=10)
-
-    def _on_event(self, event):
-        with self.arrived:
-            self.events.append(event)
-            self.arrived.notify_all()
-
-    def call(self, event: str, data: dict) -> dict:
-        return self.client.call(event, data, namespace="/live", timeout=10)
-
-    def wait_for(self, predicate, timeout: float = 10.0) -> dict:
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while True:
-                found = next((event for event in self.events if predicate(event)), None)
-                if found is not None or time.monotonic() > deadline:
-                    return found
-                self.arrived.wait(timeout=0.2)
-
-    def close(self):
-        self.client.disconnect()
 
 
 @pytest.fixture
@@ -70,9 +31,9 @@ def two_servers(app, tmp_path):
 def test_a_question_asked_through_one_process_reaches_clients_of_the_other(app, make_user, two_servers):
     first, second = two_servers
     room = build_room(make_user)
-    host = Attendee(second, room.host.email, room.roadshow.id)
-    alice = Attendee(first, room.alice.email, room.roadshow.id)
-    bob = Attendee(second, room.bob.email, room.roadshow.id)
+    host = Attendee(second.url, room.host.email, room.roadshow.id, password=PASSWORD)
+    alice = Attendee(first.url, room.alice.email, room.roadshow.id, password=PASSWORD)
+    bob = Attendee(second.url, room.bob.email, room.roadshow.id, password=PASSWORD)
     try:
         assert host.call("go_live", {})["ok"]
         assert host.call("moderation", {"on": False})["ok"]

@@ -49,11 +49,13 @@ def init_app(app: Flask) -> None:
     from events.live.namespace import LiveNamespace
     from events.live.routes import bp
     from marketplace.extensions import socketio
+    from marketplace.roles import serves_socketio
 
     _configure(app)
     app.register_blueprint(bp)
     socketio.on_namespace(LiveNamespace("/live"))
-    if app.config["LIVE_DIRECT_WRITES"] and socketio.server is not None:
+    if app.config["LIVE_DIRECT_WRITES"] and socketio.server is not None \
+            and serves_socketio(app.config["SERVER_ROLE"]):
         from events.live.fanout import install
 
         install(socketio.server)

@@ -83,9 +83,13 @@ def require_writable(roadshow: Roadshow) -> None:
 
 
 def throttle(kind: str, user: User, roadshow: Roadshow) -> None:
-    """Per-user rate limit (shared by all processes when the limiter's storage is Redis)."""
+    """Per-user rate limit (shared by all processes when the limiter's storage is Redis).
+
+    The keys start with RATELIMIT_KEY_PREFIX, as Flask-Limiter's own do: deployments (and test
+    runs) sharing one Redis server do not count each other's messages.
+    """
     rate = parse(current_app.config[f"LIVE_{kind.upper()}_RATE"])
-    keys = ("live", kind, str(roadshow.id), str(user.id))
+    keys = (current_app.config["RATELIMIT_KEY_PREFIX"], "live", kind, str(roadshow.id), str(user.id))
     if not limiter.limiter.hit(rate, *keys):
         reset_at, _remaining = limiter.limiter.get_window_stats(rate, *keys)
         wait = max(1, int(reset_at - time.time()) + 1)

@@ -37,7 +37,17 @@
     setConnection(T.connected);
     sync(state.synced ? state.seq : null);
   });
-  socket.on("disconnect", () => { state.synced = false; setConnection(T.reconnecting); });
+  socket.on("disconnect", (reason) => {
+    state.synced = false;
+    if (reason === "io server disconnect") {
+      // The server closed the connection because what this user may do in the room changed on
+      // a page (registration cancelled, moderator added or removed): the page decides afresh.
+      // The outbox is in sessionStorage, so nothing unsent is lost.
+      window.location.reload();
+      return;
+    }
+    setConnection(T.reconnecting);
+  });
   socket.on("connect_error", (error) => {
     const code = error && error.data && error.data.code;
     if (code) {
