@@ -4,6 +4,7 @@ import importlib
 import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -34,6 +35,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _import_models()
+    _size_connection_pool(app)
     db.init_app(app)
     with app.app_context():
         sqlite_threads.install(db.engine)  # the gevent server only: SQLite calls off the loop
@@ -62,6 +64,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _size_connection_pool(app: Flask) -> None:
+    """DB_POOL_SIZE and DB_MAX_OVERFLOW (marketplace/config.py), unless the database is in memory."""
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_size": app.config["DB_POOL_SIZE"], "max_overflow": app.config["DB_MAX_OVERFLOW"],
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
 
 def _check_production_secrets(app: Flask) -> None:

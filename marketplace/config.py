@@ -31,6 +31,13 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.db'}")
     )
+    #: Connections per server process: a gevent worker runs many requests at once, and each holds
+    #: a connection until it ends; with fewer connections than busy requests, the next request
+    #: (a health check) waits for one however quick it is. PostgreSQL's default max_connections
+    #: (100) allows two processes at the defaults.
+    #: (Not for an in-memory SQLite database, which has one shared connection.)
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "10"))
+    DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", "30"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
 

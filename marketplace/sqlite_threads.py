@@ -126,6 +126,12 @@ def install(engine: sa.Engine) -> bool:
     if engine.url.database in (None, "", ":memory:"):
         return False  # one in-memory database per connection: nothing to share, nothing to gain
 
+    # A thread for each connection the pool may open, plus a few for DNS: a quick statement (a
+    # health check) must never queue behind other requests' slow ones for a free thread.
+    threads = _pool()
+    if isinstance(engine.pool, sa.pool.QueuePool):
+        threads.maxsize = max(threads.maxsize, engine.pool.size() + max(engine.pool._max_overflow, 0) + 4)
+
     @sa.event.listens_for(engine, "do_connect")
     def connect(dialect, _record, cargs, cparams):
         cparams = {**cparams, "check_same_thread": False}
