@@ -17,11 +17,18 @@ production"), so that a stall or crash on the page side never drops an attendee:
   so a slow leak in page code cannot grow for weeks.
 
 Every role reads PORT (default 8001) and HOST (default 127.0.0.1).
+
+Logging: LOG_LEVEL (default info) sets the level of gunicorn's messages and of the app's log
+records; one line per request is written only with ACCESS_LOG=1 (gunicorn's access log).
 """
 
 import importlib.util
 import os
 from pathlib import Path
+
+from geventwebsocket.gunicorn.workers import GeventWebSocketWorker
+from geventwebsocket.handler import WebSocketHandler
+from gunicorn.workers.ggevent import PyWSGIHandler
 
 
 def _check_python() -> None:
@@ -39,6 +46,25 @@ _check_python()  # before any worker boots: 3.11 dies under concurrent load
 ROLE = os.environ.get("SERVER_ROLE", "all").strip().lower()
 if ROLE not in {"all", "live", "pages"}:
     raise SystemExit(f"SERVER_ROLE must be all, live or pages, not {ROLE!r}")
+
+
+class AccessLogWebSocketHandler(WebSocketHandler, PyWSGIHandler):
+    """gevent-websocket's handler, logging its requests like gunicorn's own gevent handler.
+
+    gevent-websocket logs every request other than a WebSocket upgrade at INFO on a logger of its
+    own (which the app's root logger prints, whatever gunicorn's level). Here each request,
+    WebSocket or not (a WebSocket when it closes), goes to gunicorn's access log instead, which
+    writes nothing unless the access log is on.
+    """
+
+    log_request = PyWSGIHandler.log_request
+
+
+class WebSocketWorker(GeventWebSocketWorker):
+    """``geventwebsocket.gunicorn.workers.GeventWebSocketWorker`` with the handler above."""
+
+    wsgi_handler = AccessLogWebSocketHandler
+
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8001')}"
 proc_name = f"bxqx-{ROLE}"
@@ -59,7 +85,7 @@ if ROLE == "pages":
     max_requests_jitter = max_requests // 10
 else:
     #: Plain ``-k gevent`` fails every WebSocket handshake once gevent-websocket is installed.
-    worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+    worker_class = WebSocketWorker
     workers = 1
     #: Concurrent connections (greenlets) per process: each attendee holds one WebSocket.
     worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))

@@ -1,47 +1,161 @@
-"""A small HTTP load generator for when ``wrk`` is not installed: threads with keep-alive
-connections to 127.0.0.1 only, bounded by time and by a request count."""
+"""HTTP load for bench/pages.py: ``wrk`` (Debian package) or, without it, a small Python load
+generator (threads with keep-alive connections to 127.0.0.1 only). Both return the same figures:
+requests/s, latency percentiles (ms) and every failure, counted as wrk counts them:
+
+- ``connect``, ``read``, ``write``: socket errors opening a connection, reading a response,
+  sending a request (the connection is then opened again);
+- ``timeout``: no complete response within ``timeout`` seconds;
+- ``status``: a response that is not 2xx or 3xx.
+
+Paths are taken in order from one shared sequence (wrk: each thread takes every n-th), so a
+list of paths never requested before stays unrepeated while ``reused`` is False.
+"""
 
 import http.client
+import itertools
+import re
+import subprocess
 import threading
 import time
+from pathlib import Path
 
-MAX_REQUESTS = 200_000
+ERRORS = ("connect", "read", "write", "timeout", "status")
+MAX_REQUESTS = 500_000
 
 
-def python_load(port: int, paths: list[str], seconds: int, connections: int, cookie: str) -> dict:
-    """Requests/s, latency percentiles (ms) and errors, like the wrk figures."""
+def failures(figures: dict) -> int:
+    return sum(int(figures[kind]) for kind in ERRORS)
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+# --- wrk -----------------------------------------------------------------------------------------
+
+#: Each wrk thread has its own Lua state: thread k of n requests paths k, k + n, k + 2n, ...
+_SCRIPT = """
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  step = tonumber(args[1])
+  n = id
+end
+request = function()
+  local path = paths[(n % #paths) + 1]
+  n = n + step
+  return wrk.format("GET", path)
+end
+"""
+_LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+
+
+def parse_wrk(output: str) -> dict:
+    """Figures and failures from wrk's report (``--latency``)."""
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    if rate is None or total is None:
+        raise RuntimeError(f"unexpected wrk output:\n{output}")
+    figures = {f"p{p}": float(v) * _UNITS[unit] for p, v, unit in _LATENCY.findall(output)}
+    figures.update(rps=float(rate.group(1)), requests=int(total.group(1)))
+    sockets = _SOCKET.search(output)
+    for kind, count in zip(ERRORS[:4], sockets.groups() if sockets else (0, 0, 0, 0), strict=True):
+        figures[kind] = int(count)
+    status = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    figures["status"] = int(status.group(1)) if status else 0
+    return figures
+
+
+def wrk_load(port: int, paths: list[str], seconds: int, connections: int, headers: dict,
+             timeout: float, workdir: Path) -> dict:
+    threads = min(2, connections)
+    script = workdir / "paths.lua"
+    quoted = ",\n".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
+    script.write_text("paths = {" + quoted + "}\n" + _SCRIPT)
+    # wrk takes whole seconds.
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
+               f"--timeout={max(1, round(timeout))}s", "--latency", "-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command += [f"http://127.0.0.1:{port}", "--", str(threads)]
+    done = subprocess.run(command, capture_output=True, text=True,  # noqa: S603
+                          timeout=seconds + timeout + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    figures = parse_wrk(done.stdout)
+    # A thread may have sent more than its share; in flight at the end: up to one per connection.
+    figures["reused"] = figures["requests"] + connections > len(paths) // threads
+    return figures
+
+
+# --- the Python load generator -----------------------------------------------------------------
+
+def python_load(port: int, paths: list[str], seconds: int, connections: int, headers: dict,
+                timeout: float) -> dict:
     deadline = time.monotonic() + seconds
+    sequence = itertools.count()  # next() on it is atomic under the GIL
     latencies: list[float] = []
-    errors = [0]
+    counts = dict.fromkeys(ERRORS, 0)
     lock = threading.Lock()
 
-    def worker(offset: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, failed, n = [], 0, offset
+    def worker() -> None:
+        mine, failed = [], dict.fromkeys(ERRORS, 0)
+        connection = None
         while time.monotonic() < deadline and len(mine) < MAX_REQUESTS // connections:
-            n += 1
+            if connection is None:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+                try:
+                    connection.connect()
+                except TimeoutError:
+                    failed["timeout"] += 1
+                    connection = None
+                    continue
+                except OSError:
+                    failed["connect"] += 1
+                    connection = None
+                    time.sleep(0.01)
+                    continue
+            path = paths[next(sequence) % len(paths)]
             started = time.perf_counter()
-            connection.request("GET", paths[n % len(paths)], headers={"Cookie": cookie})
-            response = connection.getresponse()
-            response.read()
-            mine.append((time.perf_counter() - started) * 1000)
-            failed += response.status >= 400
-        connection.close()
+            stage = "write"
+            try:
+                connection.request("GET", path, headers=headers)
+                stage = "read"
+                response = connection.getresponse()
+                response.read()
+            except TimeoutError:
+                failed["timeout"] += 1
+            except (OSError, http.client.HTTPException):
+                failed[stage] += 1
+            else:
+                mine.append((time.perf_counter() - started) * 1000)
+                failed["status"] += not 200 <= response.status < 400
+                if not response.will_close:
+                    continue
+            connection.close()
+            connection = None
+        if connection is not None:
+            connection.close()
         with lock:
             latencies.extend(mine)
-            errors[0] += failed
+            for kind, count in failed.items():
+                counts[kind] += count
 
     started = time.monotonic()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=seconds + timeout + 60)
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError("the Python load generator did not stop")
     elapsed = time.monotonic() - started
-    ordered = sorted(latencies) or [0.0]
-
-    def percentile(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-    return {"rps": len(latencies) / elapsed, "p50": percentile(50), "p90": percentile(90),
-            "p99": percentile(99), "errors": errors[0]}
+    ordered = sorted(latencies)
+    return {"rps": len(latencies) / elapsed, "requests": len(latencies),
+            "p50": percentile(ordered, 50), "p90": percentile(ordered, 90),
+            "p99": percentile(ordered, 99), **counts, "reused": next(sequence) > len(paths)}

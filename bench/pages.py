@@ -1,40 +1,47 @@
 """Pages benchmark: the production server (gunicorn, one gevent worker) on a benchmark database.
 
     .venv/bin/python bench/pages.py                  # 100,000 listings on PostgreSQL
-    .venv/bin/python bench/pages.py --dialect sqlite --n 20000 --seconds 5
+    .venv/bin/python bench/pages.py --dialect sqlite --n 2000 --seconds 3 --rounds 1
 
-It builds a database like bench/search.py, starts gunicorn as README.md says
-(``-k geventwebsocket.gunicorn.workers.GeventWebSocketWorker -w 1``; ``--worker gevent`` for plain
-``-k gevent``, which serves plain HTTP no faster) on 127.0.0.1, and in one run,
-round by round, loads ``/healthz`` (a trivial route of the same app), ``/listings?q=电池`` and a
-mix of search URLs with ``wrk`` (Debian package; a small Python load generator otherwise). All
-requests carry one session cookie, like a returning browser. Then the same with the search cache
-off (SEARCH_CACHE_SECONDS=0), to show what cache misses cost. It prints requests/s and latency
-percentiles (medians over the rounds) and the ratio search / trivial (target: at least 0.6), and
-the server's CPU time per request of each route (read from /proc; on a shared machine the
-requests/s depend on the other work, the CPU per request much less).
+It builds a database like bench/search.py, adds a verified investor with a password, starts the
+server as README.md says (``gunicorn -c gunicorn.conf.py``, LOG_LEVEL=info, its output in a file;
+``--worker gevent`` for plain ``-k gevent``) on 127.0.0.1, and, round by round, loads each route
+with ``wrk`` (a small Python load generator without it). A visitor's browser and the investor's
+(logged in through the login form with its CSRF token) each load the pages with their own session
+cookie, like returning browsers. Routes: ``/healthz`` (a trivial route of the same app),
+``/listings?q=电池`` for the visitor (the whole page from the cache) and for the investor (logged-in
+users bypass the page cache), a new query every request (never asked before, so no cache can
+answer; visitor and investor) and a mix of 40 searches. Then the same with the search cache off
+(SEARCH_CACHE_SECONDS=0).
+
+Printed per route: requests/s, latency percentiles (medians over the rounds), failures (summed
+over the rounds: socket errors, timeouts, non-2xx/3xx responses), worker deaths (gunicorn's log:
+a worker killed by a signal, exiting with an error, timed out, booted again; or its pid changed),
+the server's CPU time per request (/proc; on a shared machine less dependent on the other work
+than requests/s), the ratio to ``/healthz`` (target for searches: at least 0.6) and the 1-minute
+load average after the route's runs. Any failure or worker death makes the exit status 1.
 """
 
 import argparse
+import math
 import os
-import re
 import secrets
 import shutil
-import signal
+import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from build import ROOT, benchmark_database, describe  # first: puts the project on sys.path
-from loadgen import python_load
+from appserver import AppServer
+from build import benchmark_database, describe  # first: puts the project on sys.path
+from loadgen import ERRORS, failures, python_load, wrk_load
 from search import machine
+from visitors import Browser, NewQueries, create_investor
 
-WORKERS = {"websocket": "geventwebsocket.gunicorn.workers.GeventWebSocketWorker", "gevent": "gevent"}
 SEARCH = "/listings?q=" + quote("电池")
 TERMS = ("电池", "锂离子电池", "传感器", "深度学习", "芯片", "石墨烯", "疫苗", "水稻", "机器人", "污水",
          "储能系统", "故障诊断", "正极材料", "区块链", "数字孪生", "薄荷", "钛合金", "自动驾驶", "激光雷达",
@@ -45,158 +52,186 @@ MIX = ([f"/listings?q={quote(t)}" for t in TERMS]
        + [f"/listings?q={quote(t)}&mode=open_licence&sort=newest" for t in TERMS[6:12]]
        + [f"/listings?q={quote(t)}&page=2" for t in TERMS[12:16]]
        + ["/listings", "/listings?field=energy", "/listings?grade=A&trl=6", "/listings?kind=design"])
+TARGET = 0.6
 
 
-def start_server(url: str, port: int, workdir: Path, cache_seconds: int, worker: str) -> subprocess.Popen:
-    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "DATABASE_URL": url, "INSTANCE_PATH": str(workdir), "SEARCH_CACHE_SECONDS": str(cache_seconds),
-           "SESSION_COOKIE_SECURE": "0"}
-    command = [str(ROOT / ".venv/bin/gunicorn"), "-k", worker, "-w", "1", "-b", f"127.0.0.1:{port}",
-               "--log-level", "warning", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310
-                return server
-        except OSError:
-            time.sleep(0.3)
-    stop_server(server)
-    raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+@dataclass(frozen=True)
+class Route:
+    name: str
+    who: str  # "visitor" or "investor"
+    paths: tuple = ()  # empty: a new query every request
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+def routes(cache_on: bool) -> list[Route]:
+    listed = [Route("/healthz", "visitor", ("/healthz",)),
+              Route("/listings?q=电池 visitor (page cache)" if cache_on else "/listings?q=电池 visitor",
+                    "visitor", (SEARCH,)),
+              Route("/listings?q=电池 logged in", "investor", (SEARCH,))]
+    if cache_on:
+        listed += [Route("new query each time, visitor", "visitor"),
+                   Route("new query each time, logged in", "investor")]
+    return listed + [Route(f"mix of {len(MIX)} searches, visitor", "visitor", tuple(MIX))]
 
 
-def server_cpu_seconds(server: subprocess.Popen) -> float:
-    """User + system CPU seconds of gunicorn's master and workers so far (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    pids = [server.pid]
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    if children.exists():
-        pids += [int(pid) for pid in children.read_text().split()]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (Chinese characters take two)."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return text + " " * max(0, width - len(text) - wide)
 
 
-def session_cookie(port: int) -> str:
-    """Open the search page once and keep the session cookie, as a browser would."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{SEARCH}", timeout=30) as response:  # noqa: S310
-        cookie = response.headers.get("Set-Cookie", "")
-    return cookie.split(";", 1)[0]
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-_LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def wrk_load(port: int, paths: list[str], seconds: int, connections: int, cookie: str,
-             workdir: Path) -> dict:
-    script = workdir / "paths.lua"
-    script.write_text("paths = {" + ", ".join(f'"{p}"' for p in paths) + "}\ncounter = 0\n"
-                      "request = function()\n  counter = counter + 1\n"
-                      "  return wrk.format('GET', paths[(counter % #paths) + 1])\nend\n")
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-               "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
-    figures = {f"p{p}": float(v) * _UNITS[unit] for p, v, unit in _LATENCY.findall(output)}
-    figures["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    figures["requests"] = int(re.search(r"(\d+) requests in", output).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    figures["errors"] = int(errors.group(1)) if errors else 0
+def measure(server: AppServer, route: Route, paths: list[str], headers: dict, args,
+            workdir: Path) -> dict:
+    """One load of one route; the server's CPU per request, deaths and failures with it."""
+    pid, cpu = server.worker_pid(), server.cpu_seconds()
+    if args.loader == "wrk":
+        figures = wrk_load(server.port, paths, args.seconds, args.connections, headers,
+                           args.timeout, workdir)
+    else:
+        figures = python_load(server.port, paths, args.seconds, args.connections, headers,
+                              args.timeout)
+    events = server.new_events()
+    deaths = list(events.deaths)
+    if server.worker_pid() != pid and not deaths:
+        deaths.append(f"worker pid changed: {pid} -> {server.worker_pid()}")
+    if events.boots > len(deaths):
+        deaths.append(f"a worker was booted again {events.boots} time(s)")
+    figures.update(deaths=deaths, tracebacks=events.tracebacks, load=os.getloadavg()[0],
+                   repeated=bool(figures.pop("reused")) and not route.paths)
+    # A dead worker's CPU time is gone from /proc: no figure rather than a wrong one.
+    figures["cpu_ms"] = math.nan if deaths else \
+        (server.cpu_seconds() - cpu) * 1000 / max(1, figures["requests"])
     return figures
 
 
-def run_rounds(port: int, args, cookie: str, workdir: Path, server: subprocess.Popen
-               ) -> dict[str, dict]:
-    """Alternate the routes round by round; medians over the rounds.
-
-    Besides requests/s (which on a shared machine depend on what else runs), the server's CPU
-    time per request is measured from /proc: what a request costs the server, whoever else runs.
-    """
-    targets = {"/healthz": ["/healthz"], "/listings?q=电池": [SEARCH], f"mix of {len(MIX)} searches": MIX}
-    results = {name: [] for name in targets}
-    for paths in targets.values():  # warm up: the cache, plans, the OS page cache
-        for path in paths:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60).close()  # noqa: S310
+def run_phase(server: AppServer, browsers: dict, args, workdir: Path, fresh: NewQueries,
+              cache_on: bool) -> dict[str, dict]:
+    """Every route once per round (so other work on the machine spreads over all of them)."""
+    listed = routes(cache_on)
+    for route in listed:  # warm up: the caches, plans, the OS page cache; checks every path works
+        for path in route.paths or fresh.take(5):
+            browsers[route.who].get(path)
+    warm_up = server.new_events()
+    rounds = {route.name: [] for route in listed}
+    most = 0.0
     for _ in range(args.rounds):
-        for name, paths in targets.items():
-            cpu_before = server_cpu_seconds(server)
-            if args.loader == "wrk":
-                figures = wrk_load(port, paths, args.seconds, args.connections, cookie, workdir)
-            else:
-                figures = python_load(port, paths, args.seconds, args.connections, cookie)
-                figures["requests"] = round(figures["rps"] * args.seconds)
-            figures["cpu_ms"] = ((server_cpu_seconds(server) - cpu_before) * 1000
-                                 / max(1, figures.pop("requests")))
-            results[name].append(figures)
-    return {name: {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
-            for name, rounds in results.items()}
+        for route in listed:
+            # More new queries than even /healthz could be asked for in the time. The fixed
+            # routes' pages are loaded once first: the new queries push older entries out of the
+            # size-bounded cache (SEARCH_CACHE_SIZE), and a route measures its steady state.
+            paths = list(route.paths) or fresh.take(int(most * args.seconds * 1.5) + 2000)
+            for path in route.paths:
+                browsers[route.who].get(path)
+            figures = measure(server, route, paths, browsers[route.who].headers(), args, workdir)
+            most = max(most, figures["rps"])
+            rounds[route.name].append(figures)
+    summary = {"warm-up": warm_up}
+    for name, results in rounds.items():
+        row = {key: statistics.median(r[key] for r in results)
+               for key in ("rps", "p50", "p90", "p99", "cpu_ms", "load")}
+        row.update({kind: sum(r[kind] for r in results) for kind in (*ERRORS, "tracebacks")})
+        row["deaths"] = [death for r in results for death in r["deaths"]]
+        row["repeated"] = any(r["repeated"] for r in results)
+        summary[name] = row
+    return summary
 
 
-def report(title: str, figures: dict[str, dict]) -> float:
+def report(title: str, figures: dict[str, dict]) -> list[str]:
+    """Print the table; return the failures."""
+    warm_up = figures.pop("warm-up")
     print(f"\n{title}")
-    print(f"{'route':28} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} "
-          f"{'server CPU ms/request':>22}")
-    for name, row in figures.items():
-        print(f"{name:28} {row['rps']:>9.0f} {row.get('p50', 0):>8.1f} {row.get('p90', 0):>8.1f} "
-              f"{row.get('p99', 0):>8.1f} {row['errors']:>7.0f} {row['cpu_ms']:>22.2f}")
+    print(f"{'route':38} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'errors':>6} "
+          f"{'deaths':>6} {'CPU ms/req':>10} {'/ healthz':>9} {'target':>7} {'load':>5}")
     trivial = figures["/healthz"]["rps"]
-    ratios = {name: row["rps"] / trivial for name, row in figures.items() if name != "/healthz"}
-    for name, ratio in ratios.items():
-        print(f"ratio {name} / trivial: {ratio:.2f} (target >= 0.6: {'MET' if ratio >= 0.6 else 'NOT MET'})")
+    problems = []
     for name, row in figures.items():
-        if name != "/healthz":
-            print(f"server CPU per request, trivial / {name}: "
-                  f"{figures['/healthz']['cpu_ms'] / max(row['cpu_ms'], 1e-9):.2f}")
-    return ratios["/listings?q=电池"]
+        ratio = row["rps"] / trivial if trivial else math.nan
+        verdict = "" if name == "/healthz" else ("MET" if ratio >= TARGET else "NOT MET")
+        print(f"{pad(name, 38)} {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p90']:>7.1f} {row['p99']:>7.1f} "
+              f"{failures(row):>6} {len(row['deaths']):>6} {row['cpu_ms']:>10.2f} {ratio:>9.2f} "
+              f"{verdict:>7} {row['load']:>5.2f}")
+        if failures(row):
+            problems.append(f"{name}: " + ", ".join(f"{kind} {row[kind]}" for kind in ERRORS[:4])
+                            + f", non-2xx/3xx {row['status']}")
+        problems += [f"{name}: {death}" for death in row["deaths"]]
+        if row["tracebacks"]:
+            problems.append(f"{name}: {row['tracebacks']} Python traceback(s) in the server's log")
+        if row["repeated"]:
+            problems.append(f"{name}: queries were repeated (the list of new queries was too short)")
+    problems += [f"warm-up: {death}" for death in warm_up.deaths]
+    if warm_up.tracebacks:
+        problems.append(f"warm-up: {warm_up.tracebacks} Python traceback(s) in the server's log")
+    print(f"(ratio target for searches: >= {TARGET}; load: 1-minute load average after the runs; "
+          f"errors: socket errors + timeouts + non-2xx/3xx, summed over the rounds)")
+    for problem in problems:
+        print(f"  FAILURE {problem}")
+    return problems
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="listings (default 100,000)")
     parser.add_argument("--dialect", choices=("sqlite", "postgresql"), default="postgresql")
     parser.add_argument("--seconds", type=int, default=10, help="seconds per route and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--worker", choices=tuple(WORKERS), default="websocket",
-                        help="gunicorn worker: the WebSocket one README uses, or plain gevent")
+    parser.add_argument("--timeout", type=int, default=10,
+                        help="seconds after which a request counts as timed out (a failure)")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--worker", choices=("websocket", "gevent"), default="websocket",
+                        help="gunicorn.conf.py's gevent WebSocket worker, or plain -k gevent")
     parser.add_argument("--loader", choices=("wrk", "python"),
                         default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
     print(f"{args.n:,} listings on {args.dialect}; {args.loader}, {args.connections} connections, "
-          f"{args.rounds} rounds of {args.seconds} s per route; machine: {machine()}")
-    print(f"server: gunicorn -k {WORKERS[args.worker]} -w 1 (load generator on the same cores)")
+          f"timeout {args.timeout:g} s, {args.rounds} rounds of {args.seconds} s per route")
+    print(f"machine: {machine()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"server: gunicorn -c gunicorn.conf.py{' -k gevent' if args.worker == 'gevent' else ''}, "
+          "1 worker (load generator on the same cores)")
     workdir = Path(tempfile.mkdtemp(prefix="bxqx-pages-"))
+    problems = []
     try:
         with benchmark_database(args.dialect, args.n) as built:
             print(describe(built), flush=True)
+            investor = create_investor(built.url)
+            fresh = NewQueries()
             for cache_seconds, title in (
                     (30, "search cache on (SEARCH_CACHE_SECONDS=30, the default)"),
                     (0, "search cache off (SEARCH_CACHE_SECONDS=0): every search misses")):
-                server = start_server(built.url, args.port, workdir, cache_seconds,
-                                      WORKERS[args.worker])
+                env = {"APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+                       "DATABASE_URL": built.url, "INSTANCE_PATH": str(workdir),
+                       "SEARCH_CACHE_SECONDS": str(cache_seconds), "SESSION_COOKIE_SECURE": "0",
+                       "LOG_LEVEL": "info", "REDIS_URL": "", "SOCKETIO_MESSAGE_QUEUE": ""}
+                log = workdir / f"server-cache-{cache_seconds}.log"
+                server = AppServer(args.port or free_port(), env, log,
+                                   extra_args=("-k", "gevent") if args.worker == "gevent" else ())
                 try:
-                    figures = run_rounds(args.port, args, session_cookie(args.port), workdir,
-                                         server)
+                    browsers = {"visitor": Browser(server.port), "investor": Browser(server.port)}
+                    browsers["investor"].login(*investor)
+                    for who, browser in browsers.items():
+                        if not browser.settle(SEARCH, logged_in=who == "investor"):
+                            print(f"note: the server sets a new cookie on every {who} request")
+                    server.new_events()  # the start: one boot
+                    figures = run_phase(server, browsers, args, workdir, fresh, cache_seconds > 0)
                 finally:
-                    stop_server(server)
-                report(title, figures)
+                    server.stop()
+                problems += report(title, figures)
+                after = server.new_events()  # anything from the last run to the stop
+                problems += [f"after the runs: {death}" for death in after.deaths]
+                lines = len(log.read_text(errors="replace").splitlines())
+                print(f"server log: {lines} lines for the whole phase ({log.name})")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if problems:
+        print(f"\nFAILED: {len(problems)} problem(s) above (errors, timeouts or worker deaths)")
+        return 1
+    print("\nno errors, timeouts or worker deaths")
+    return 0
 
 
 if __name__ == "__main__":

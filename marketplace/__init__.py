@@ -62,7 +62,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _register_cli(app)
     roles.install(app, role)
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
+        logging.basicConfig(level=app.config["LOG_LEVEL"])
     return app
 
 

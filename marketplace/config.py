@@ -101,6 +101,9 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     #: Largest attachment, in bytes.
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+    #: Level of the app's log records (debug, info, warning, error, critical); gunicorn.conf.py
+    #: reads the same variable for the server's own messages.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "info").upper()
     #: How many reverse proxies (nginx) set X-Forwarded-For/-Proto/-Host in front of the app.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     #: Send Strict-Transport-Security; only behind TLS.
