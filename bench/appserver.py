@@ -6,6 +6,7 @@ arbiter, or booted again (a replacement).
 Used by bench/pages.py and bench/roadshow.py.
 """
 
+import ctypes
 import os
 import re
 import signal
@@ -31,20 +32,43 @@ class LogEvents:
 
     deaths: list[str] = field(default_factory=list)
     boots: int = 0
-    #: Python tracebacks and fatal errors in the output.
+    #: Python tracebacks and fatal errors in the output, and the first of them.
     tracebacks: int = 0
+    first_traceback: str = ""
 
     def merge(self, other: "LogEvents") -> None:
         self.deaths += other.deaths
         self.boots += other.boots
         self.tracebacks += other.tracebacks
+        self.first_traceback = self.first_traceback or other.first_traceback
 
 
 def log_events(text: str) -> LogEvents:
     """Worker deaths (the arbiter's lines), worker boots and Python tracebacks in ``text``."""
     deaths = [line.strip() for line in text.splitlines() if _DEATH.search(line)]
     return LogEvents(deaths=deaths, boots=len(_BOOT.findall(text)),
-                     tracebacks=len(_TRACEBACK.findall(text)))
+                     tracebacks=len(_TRACEBACK.findall(text)), first_traceback=_first_traceback(text))
+
+
+def _first_traceback(text: str) -> str:
+    """The first traceback in ``text``: its first lines, its last lines and the exception."""
+    found = _TRACEBACK.search(text)
+    if found is None:
+        return ""
+    lines = text[found.start():].splitlines()
+    end = next((i for i, line in enumerate(lines[1:], 1) if line and not line.startswith(" ")),
+               len(lines) - 1)
+    block = lines[:end + 1]
+    return "\n".join(block if len(block) <= 16 else [*block[:3], "  ...", *block[-12:]])
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when the benchmark process dies, even by SIGKILL,
+    so no server outlives it."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class AppServer:
@@ -60,8 +84,11 @@ class AppServer:
             command = ["taskset", "-c", str(cpu), *command]  # execs gunicorn in place: same pid
         self._log = open(log_path, "ab")  # noqa: SIM115  (closed in stop)
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,  # noqa: S603
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        preexec_fn=_stop_with_parent)  # noqa: PLW1509
         self._read = 0
+        #: Workers this benchmark killed on purpose (kill_worker).
+        self.killed: list[int] = []
         try:
             self.wait_ready(ready_path, ready_timeout)
         except BaseException:
@@ -127,6 +154,7 @@ class AppServer:
     def kill_worker(self) -> None:
         """Crash the serving process (SIGKILL); the arbiter starts a new worker on the same port."""
         old = self.worker_pid()
+        self.killed.append(old)
         os.kill(old, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.worker_pid() in (None, old):

@@ -3,116 +3,50 @@ WebSocket (an asyncio Protocol: the HTTP upgrade, unmasked server frames, masked
 a few KiB per connection and little CPU per message, so thousands fit in one process.
 
 It speaks just what the live room needs (docs/realtime.md): the namespace connect with an auth
-payload, ping/pong, events, and acks. Like room.js it keeps the last contiguous sequence number,
-buffers early events, asks ``sync`` for a gap or after a reconnect, and tracks the question ids it
-knows, so the churn mode can compare each client's list with the database. Without state tracking
-it only looks for questions (a regular expression, no JSON parsing) to time their delivery.
+payload, ping/pong, events, and acks, and it sends what room.js sends: on every connect
+``sync {after: synced ? seq : null}`` (``join``), and every 30-45 s while synced a catch-up
+``sync {after: seq}`` (``checks=True``). With ``track_state`` it keeps, like room.js, the last
+contiguous sequence number, buffers early events, asks ``sync`` for a gap, and tracks the question
+ids it knows, so the churn mode can compare each client's list with the database. Without it, it
+reads only the number of each event and looks for questions with regular expressions (no JSON
+parsing) to time their delivery.
 """
 
 import asyncio
-import base64
 import json
-import os
 import random
 import re
 import time
+from contextlib import suppress
+
+from ws_protocol import WebSocket
 
 NS = "/live"
+#: Sent on the handshake, as a browser sends its own (Flask-Login's session protection hashes it).
+USER_AGENT = "bxqx-bench-live/1"
 #: A question's text as the benchmark writes it: "bench <number> <send time> …".
 QUESTION = re.compile(r'"type": ?"question\.created"')
 BENCH_TEXT = re.compile(r'"text": ?"bench (\d+) (\d+\.\d+)')
+#: The number of an ``event`` (log.wire puts it first).
+EVENT_SEQ = re.compile(r'\["event", ?\{"seq": ?(\d+)')
+#: room.js: an ack not received within ACK_TIMEOUT is an error; a failed sync is tried again after
+#: 2 s; the catch-up check runs every CHECK_EVERY + up to 15 s.
+ACK_TIMEOUT = 8.0
+SYNC_RETRY = 2.0
+CHECK_EVERY = 30.0
 
 
 class Refused(Exception):
     pass
 
 
-class _WebSocket(asyncio.Protocol):
-    """The client side of RFC 6455, just enough for Engine.IO text frames."""
-
-    def __init__(self, owner, host: str, port: int, headers: dict):
-        self.owner, self.host, self.port, self.headers = owner, host, port, headers
-        self.buffer = bytearray()
-        self.upgraded = False
-        self.fragments: list[bytes] = []
-        self.transport = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        lines = ["GET /socket.io/?EIO=4&transport=websocket HTTP/1.1", f"Host: {self.host}:{self.port}",
-                 "Upgrade: websocket", "Connection: Upgrade", f"Sec-WebSocket-Key: {key}",
-                 "Sec-WebSocket-Version: 13", *(f"{name}: {value}" for name, value in self.headers.items())]
-        transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-
-    def data_received(self, data: bytes) -> None:
-        self.owner.last_data = time.time()
-        buffer = self.buffer
-        buffer += data
-        if not self.upgraded:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            status = bytes(buffer[:buffer.find(b"\r\n")])
-            del buffer[:end + 4]
-            if b" 101 " not in status:
-                self.transport.close()
-                return
-            self.upgraded = True
-        while len(buffer) >= 2:
-            first, second = buffer[0], buffer[1]
-            length, start = second & 0x7F, 2
-            if length == 126:
-                if len(buffer) < 4:
-                    return
-                length, start = int.from_bytes(buffer[2:4], "big"), 4
-            elif length == 127:
-                if len(buffer) < 10:
-                    return
-                length, start = int.from_bytes(buffer[2:10], "big"), 10
-            if len(buffer) < start + length:
-                return
-            payload = bytes(buffer[start:start + length])
-            del buffer[:start + length]
-            opcode = first & 0x0F
-            if opcode in (0x0, 0x1):
-                self.fragments.append(payload)
-                if first & 0x80:
-                    text = b"".join(self.fragments).decode()
-                    self.fragments = []
-                    self.owner._on_text(text)
-            elif opcode == 0x8:
-                self.transport.close()
-                return
-            elif opcode == 0x9:
-                self.send(payload, opcode=0xA)
-
-    def connection_lost(self, exc) -> None:
-        self.owner._on_lost()
-
-    def send(self, data: bytes, opcode: int = 0x1) -> None:
-        if self.transport is None or self.transport.is_closing():
-            return
-        mask = os.urandom(4)
-        length = len(data)
-        if length < 126:
-            head = bytes((0x80 | opcode, 0x80 | length))
-        elif length < 65536:
-            head = bytes((0x80 | opcode, 0x80 | 126)) + length.to_bytes(2, "big")
-        else:
-            head = bytes((0x80 | opcode, 0x80 | 127)) + length.to_bytes(8, "big")
-        repeated = (mask * (length // 4 + 1))[:length]
-        masked = (int.from_bytes(data, "big") ^ int.from_bytes(repeated, "big")).to_bytes(length, "big") \
-            if length else b""
-        self.transport.write(head + mask + masked)
-
-
 class LiveClient:
     def __init__(self, host: str, port: int, cookie: str, origin: str, roadshow: int,
-                 on_question=None, track_state: bool = False):
+                 on_question=None, track_state: bool = False, checks: bool = True):
         self.host, self.port, self.cookie, self.origin, self.roadshow = host, port, cookie, origin, roadshow
         self.on_question = on_question
         self.track_state = track_state
+        self.checks = checks
         self.seq = 0
         self.questions: set[int] = set()
         self.buffer: dict[int, dict] = {}
@@ -120,32 +54,75 @@ class LiveClient:
         self.connected = asyncio.Event()
         self.closed = asyncio.Event()
         self.last_data = 0.0
+        #: The server's namespace refusal or disconnect packet, if any.
+        self.refusal = ""
+        #: Failed attempts (connect refused or timed out, sync timed out or refused), as text.
+        self.errors: list[str] = []
+        #: The first sync answered: when it was sent and answered (time.time()), the bench
+        #: questions (by number) its snapshot held.
+        self.sync_sent_at = self.synced_at = 0.0
+        self.snapshot_numbers: set[int] = set()
         self._acks: dict[int, asyncio.Future] = {}
         self._ack_id = 0
-        self._ws: _WebSocket | None = None
+        self._ws: WebSocket | None = None
         self._syncing = False
+        self._checker: asyncio.Task | None = None
 
     # --- connection --------------------------------------------------------------------------
 
     async def connect(self, timeout: float = 30.0) -> None:
         self.connected.clear()
         self.closed.clear()
+        self.refusal = ""
         loop = asyncio.get_running_loop()
-        headers = {"Cookie": self.cookie, "Origin": self.origin}
-        _transport, self._ws = await asyncio.wait_for(loop.create_connection(
-            lambda: _WebSocket(self, self.host, self.port, headers), self.host, self.port), timeout)
+        headers = {"Cookie": self.cookie, "Origin": self.origin, "User-Agent": USER_AGENT}
+
+        def protocol() -> WebSocket:
+            # Set before the connection is made: the server's Engine.IO "open" can arrive (and be
+            # answered with the namespace connect) before create_connection returns here.
+            self._ws = WebSocket(self, self.host, self.port, headers)
+            return self._ws
+
+        await asyncio.wait_for(loop.create_connection(protocol, self.host, self.port), timeout)
         waiters = [asyncio.create_task(self.connected.wait()), asyncio.create_task(self.closed.wait())]
         await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
         if not self.connected.is_set():
             await self.close()
-            raise Refused("not connected")
+            reason = self.refusal or ("connection closed" if self.closed.is_set() else "no answer")
+            raise Refused(f"not connected: {reason}")
+
+    async def join(self, timeout: float = 30.0, sync_attempts: int = 5) -> None:
+        """Connect, then what room.js does on ``connect``: ``sync(state.synced ? state.seq : null)``
+        (room.js clears ``synced`` on every disconnect, so this is always ``null``: a snapshot),
+        again after SYNC_RETRY seconds while it fails; then the periodic catch-up check starts."""
+        await self.connect(timeout)
+        for attempt in range(sync_attempts):
+            try:
+                await self.sync(self.seq if self.synced else None)
+                break
+            except (TimeoutError, ConnectionError, KeyError) as error:
+                self.errors.append(f"sync: {type(error).__name__} {error}")
+                if not self.connected.is_set() or attempt == sync_attempts - 1:
+                    raise ConnectionError("sync failed") from error
+                await asyncio.sleep(SYNC_RETRY)
+        if self.checks and self._checker is None:
+            self._checker = asyncio.create_task(self._check_now_and_then())
 
     async def close(self) -> None:
         if self._ws is not None and self._ws.transport is not None:
             self._ws.transport.close()
         self._on_lost()
+
+    async def stop(self) -> None:
+        """Close for good: no more catch-up checks."""
+        if self._checker is not None:
+            self._checker.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._checker
+            self._checker = None
+        await self.close()
 
     def _on_lost(self) -> None:
         for future in self._acks.values():
@@ -159,6 +136,16 @@ class LiveClient:
     def _send(self, text: str) -> None:
         if self._ws is not None:
             self._ws.send(text.encode())
+
+    async def _check_now_and_then(self) -> None:
+        """room.js: every CHECK_EVERY + up to 15 s, if connected and synced, ``sync(state.seq)``."""
+        while True:
+            await asyncio.sleep(CHECK_EVERY + random.random() * 15)
+            if self.connected.is_set() and self.synced and not self._syncing:
+                try:
+                    await self.sync(self.seq)
+                except (TimeoutError, ConnectionError) as error:
+                    self.errors.append(f"catch-up sync: {type(error).__name__} {error}")
 
     # --- Engine.IO / Socket.IO packets ---------------------------------------------------------
 
@@ -177,10 +164,13 @@ class LiveClient:
             rest = rest[len(NS) + 1:]
         if kind == "2":
             if not self.track_state:
-                if self.on_question is not None and QUESTION.search(rest):
-                    match = BENCH_TEXT.search(rest)
-                    if match:
-                        self.on_question(int(match.group(1)), float(match.group(2)), self.last_data)
+                number = EVENT_SEQ.match(rest)
+                if number is not None:
+                    self.seq = max(self.seq, int(number.group(1)))
+                    if self.on_question is not None and QUESTION.search(rest):
+                        match = BENCH_TEXT.search(rest)
+                        if match:
+                            self.on_question(int(match.group(1)), float(match.group(2)), self.last_data)
                 return
             name, body = json.loads(rest)
             if name == "event":
@@ -193,9 +183,10 @@ class LiveClient:
         elif kind == "0":
             self.connected.set()
         elif kind in ("1", "4"):  # namespace disconnect, connect error
+            self.refusal = rest[:200]
             self.closed.set()
 
-    async def call(self, event: str, data: dict, timeout: float = 10.0) -> dict:
+    async def call(self, event: str, data: dict, timeout: float = ACK_TIMEOUT) -> dict:
         self._ack_id += 1
         ack_id = self._ack_id
         future = asyncio.get_running_loop().create_future()
@@ -226,13 +217,13 @@ class LiveClient:
             asyncio.create_task(self._sync_until_done())
 
     async def _sync_until_done(self) -> None:
-        """A gap fill that keeps trying while connected (after a disconnect, reconnect() syncs)."""
+        """A gap fill that keeps trying while connected (after a disconnect, join() syncs)."""
         while self.connected.is_set():
             try:
-                await self.sync()
+                await self.sync(self.seq)
                 return
             except (ConnectionError, TimeoutError):
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(SYNC_RETRY)
 
     def _apply(self, event: dict) -> None:
         self.seq = event["seq"]
@@ -248,34 +239,48 @@ class LiveClient:
         while self.seq + 1 in self.buffer:
             self._apply(self.buffer.pop(self.seq + 1))
 
-    async def sync(self) -> None:
-        """Catch up: a replay from the last number, or a snapshot the first time."""
+    async def sync(self, after: int | None) -> None:
+        """``sync {after}``: a replay of the events after ``after``, or a snapshot for ``None``."""
         self._syncing = True
         self.synced = False
+        first = not self.synced_at
+        sent_at = time.time()
         try:
-            reply = await self.call("sync", {"after": self.seq if self.seq else None}, timeout=30)
+            reply = await self.call("sync", {"after": after})
+            if not reply.get("ok"):
+                raise ConnectionError(f"sync refused: {reply.get('error')} {reply.get('message')}")
+            if first:
+                self.sync_sent_at = sent_at
             if reply["mode"] == "snapshot":
-                self.seq = reply["snapshot"]["seq"]
-                self.questions = {q["id"] for q in reply["snapshot"]["questions"]}
-            else:
+                snapshot = reply["snapshot"]
+                self.seq = snapshot["seq"]
+                self.questions = {q["id"] for q in snapshot["questions"]}
+                if first:
+                    self.snapshot_numbers = {int(q["text"].split(" ", 2)[1]) for q in snapshot["questions"]
+                                             if q["text"].startswith("bench ")}
+            elif self.track_state:
                 for event in reply["events"]:
                     if event["seq"] == self.seq + 1:
                         self._apply(event)
+            else:
+                self.seq = max(self.seq, reply["seq"])
             self.synced = True
+            if first:
+                self.synced_at = time.time()
             self._drain()
         finally:
             self._syncing = False
 
     async def reconnect(self, attempts: int = 60) -> None:
-        """Reconnect with jittered back-off, then catch up from the last number."""
+        """Reconnect with jittered back-off (as Socket.IO does), then sync as room.js does."""
         await self.close()
         delay = 0.2
         for _ in range(attempts):
             try:
-                await self.connect()
-                await self.sync()
+                await self.join()
                 return
-            except (TimeoutError, Refused, OSError, ConnectionError):
+            except (TimeoutError, Refused, OSError, ConnectionError) as error:
+                self.errors.append(f"reconnect: {type(error).__name__} {error}")
                 await asyncio.sleep(delay + random.random() * delay)
                 delay = min(delay * 2, 3.0)
         raise ConnectionError("could not reconnect")

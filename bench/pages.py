@@ -101,7 +101,8 @@ def measure(server: AppServer, route: Route, paths: list[str], headers: dict, ar
         deaths.append(f"worker pid changed: {pid} -> {server.worker_pid()}")
     if events.boots > len(deaths):
         deaths.append(f"a worker was booted again {events.boots} time(s)")
-    figures.update(deaths=deaths, tracebacks=events.tracebacks, load=os.getloadavg()[0],
+    figures.update(deaths=deaths, tracebacks=events.tracebacks, first_traceback=events.first_traceback,
+                   load=os.getloadavg()[0],
                    repeated=bool(figures.pop("reused")) and not route.paths)
     # A dead worker's CPU time is gone from /proc: no figure rather than a wrong one.
     figures["cpu_ms"] = math.nan if deaths else \
@@ -137,6 +138,7 @@ def run_phase(server: AppServer, browsers: dict, args, workdir: Path, fresh: New
         row.update({kind: sum(r[kind] for r in results) for kind in (*ERRORS, "tracebacks")})
         row["deaths"] = [death for r in results for death in r["deaths"]]
         row["repeated"] = any(r["repeated"] for r in results)
+        row["first_traceback"] = next((r["first_traceback"] for r in results if r["tracebacks"]), "")
         summary[name] = row
     return summary
 
@@ -160,12 +162,14 @@ def report(title: str, figures: dict[str, dict]) -> list[str]:
                             + f", non-2xx/3xx {row['status']}")
         problems += [f"{name}: {death}" for death in row["deaths"]]
         if row["tracebacks"]:
-            problems.append(f"{name}: {row['tracebacks']} Python traceback(s) in the server's log")
+            problems.append(f"{name}: {row['tracebacks']} Python traceback(s) in the server's log; "
+                            f"the first:\n{row['first_traceback']}")
         if row["repeated"]:
             problems.append(f"{name}: queries were repeated (the list of new queries was too short)")
     problems += [f"warm-up: {death}" for death in warm_up.deaths]
     if warm_up.tracebacks:
-        problems.append(f"warm-up: {warm_up.tracebacks} Python traceback(s) in the server's log")
+        problems.append(f"warm-up: {warm_up.tracebacks} Python traceback(s) in the server's log; "
+                        f"the first:\n{warm_up.first_traceback}")
     print(f"(ratio target for searches: >= {TARGET}; load: 1-minute load average after the runs; "
           f"errors: socket errors + timeouts + non-2xx/3xx, summed over the rounds)")
     for problem in problems:
