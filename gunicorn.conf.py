@@ -68,6 +68,9 @@ class WebSocketWorker(GeventWebSocketWorker):
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8001')}"
 proc_name = f"bxqx-{ROLE}"
+#: gunicorn 27's control socket has one path per user (~/.gunicorn/gunicorn.ctl): every process on
+#: the machine (a live and a pages process, test servers) would overwrite the others'. Unused here.
+control_socket_disable = True
 keepalive = 5
 accesslog = "-" if os.environ.get("ACCESS_LOG", "").lower() in {"1", "true", "yes", "on"} else None
 errorlog = "-"
