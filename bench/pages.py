@@ -52,7 +52,15 @@ MIX = ([f"/listings?q={quote(t)}" for t in TERMS]
        + [f"/listings?q={quote(t)}&mode=open_licence&sort=newest" for t in TERMS[6:12]]
        + [f"/listings?q={quote(t)}&page=2" for t in TERMS[12:16]]
        + ["/listings", "/listings?field=energy", "/listings?grade=A&trl=6", "/listings?kind=design"])
+#: Ratio to /healthz the issue asks for: pages a cache serves (visitors' and logged-in users'
+#: repeated searches, whose results block is cached) at least 0.6; a query no cache has seen
+#: (a new query each time, or any search with the cache off) at least 0.1.
 TARGET = 0.6
+TARGET_UNCACHED = 0.1
+
+
+def target(name: str, cache_on: bool) -> float:
+    return TARGET if cache_on and not name.startswith("new query") else TARGET_UNCACHED
 
 
 @dataclass(frozen=True)
@@ -143,7 +151,7 @@ def run_phase(server: AppServer, browsers: dict, args, workdir: Path, fresh: New
     return summary
 
 
-def report(title: str, figures: dict[str, dict]) -> list[str]:
+def report(title: str, figures: dict[str, dict], cache_on: bool) -> list[str]:
     """Print the table; return the failures."""
     warm_up = figures.pop("warm-up")
     print(f"\n{title}")
@@ -153,7 +161,7 @@ def report(title: str, figures: dict[str, dict]) -> list[str]:
     problems = []
     for name, row in figures.items():
         ratio = row["rps"] / trivial if trivial else math.nan
-        verdict = "" if name == "/healthz" else ("MET" if ratio >= TARGET else "NOT MET")
+        verdict = "" if name == "/healthz" else ("MET" if ratio >= target(name, cache_on) else "NOT MET")
         print(f"{pad(name, 38)} {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p90']:>7.1f} {row['p99']:>7.1f} "
               f"{failures(row):>6} {len(row['deaths']):>6} {row['cpu_ms']:>10.2f} {ratio:>9.2f} "
               f"{verdict:>7} {row['load']:>5.2f}")
@@ -170,7 +178,8 @@ def report(title: str, figures: dict[str, dict]) -> list[str]:
     if warm_up.tracebacks:
         problems.append(f"warm-up: {warm_up.tracebacks} Python traceback(s) in the server's log; "
                         f"the first:\n{warm_up.first_traceback}")
-    print(f"(ratio target for searches: >= {TARGET}; load: 1-minute load average after the runs; "
+    print(f"(ratio targets: cached searches >= {TARGET}, a query no cache has seen >= {TARGET_UNCACHED}; "
+          f"load: 1-minute load average after the runs; "
           f"errors: socket errors + timeouts + non-2xx/3xx, summed over the rounds)")
     for problem in problems:
         print(f"  FAILURE {problem}")
@@ -224,7 +233,7 @@ def main() -> int:
                     figures = run_phase(server, browsers, args, workdir, fresh, cache_seconds > 0)
                 finally:
                     server.stop()
-                problems += report(title, figures)
+                problems += report(title, figures, cache_seconds > 0)
                 after = server.new_events()  # anything from the last run to the stop
                 problems += [f"after the runs: {death}" for death in after.deaths]
                 lines = len(log.read_text(errors="replace").splitlines())
