@@ -182,12 +182,16 @@ async def soak(args, servers: dict, data: dict, url: str, workdir: Path) -> dict
         answers = await generators.receive("done", 600)
         done = generators.merge(answers)
         disconnected, room_errors = await room.stop()
-        for route in listed:  # the sessions lasted (wrk counts a redirect to the login page as a success)
-            browsers[route.who].settle(route.check, logged_in=route.who == "investor")
+        sessions = []  # the sessions lasted (wrk counts a redirect to the login page as a success)
+        for route in listed:
+            try:
+                browsers[route.who].settle(route.check, logged_in=route.who == "investor")
+            except (RuntimeError, OSError) as error:
+                sessions.append(f"pages: {route.name}: after the run: {error}")
     finally:
         generators.close()
     acked = Counter(kind for kind, _sent, _asker in room.actions.values())
-    return {"listed": listed, "imports": importer.result, "load": sampler.summary(),
+    return {"listed": listed, "sessions": sessions, "imports": importer.result, "load": sampler.summary(),
             "servers": server_figures(servers, events, start),
             "checked": imports_in_database(url, data["tto"][0]),
             "live": {"clients": len(targets), "joined": sum(j["ok"] for j in joined), "join_s": join_s,
@@ -259,7 +263,7 @@ def main() -> int:
         return 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    problems = routes_table(result["listed"], args.seconds)
+    problems = routes_table(result["listed"], args.seconds) + result["sessions"]
     problems += imports_section(result["imports"], result["checked"], args.import_rows)
     problems += live_section(result["live"], result["imports"].windows)
     problems += server_section(result["servers"])
