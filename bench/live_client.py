@@ -27,8 +27,8 @@ USER_AGENT = "bxqx-bench-live/1"
 #: A question's text as the benchmark writes it: "bench <number> <send time> …".
 QUESTION = re.compile(r'"type": ?"question\.created"')
 BENCH_TEXT = re.compile(r'"text": ?"bench (\d+) (\d+\.\d+)')
-#: The number of an ``event`` (log.wire puts it first).
-EVENT_SEQ = re.compile(r'\["event", ?\{"seq": ?(\d+)')
+#: The number of an ``event`` (log.wire puts it first) and its type (second).
+EVENT_SEQ = re.compile(r'\["event", ?\{"seq": ?(\d+)(?:, ?"type": ?"([\w.]+)")?')
 #: room.js: an ack not received within ACK_TIMEOUT is an error; a failed sync is tried again after
 #: 2 s; the catch-up check runs every CHECK_EVERY + up to 15 s.
 ACK_TIMEOUT = 8.0
@@ -42,9 +42,11 @@ class Refused(Exception):
 
 class LiveClient:
     def __init__(self, host: str, port: int, cookie: str, origin: str, roadshow: int,
-                 on_question=None, track_state: bool = False, checks: bool = True):
+                 on_question=None, track_state: bool = False, checks: bool = True, on_event=None):
         self.host, self.port, self.cookie, self.origin, self.roadshow = host, port, cookie, origin, roadshow
         self.on_question = on_question
+        #: ``on_event(seq, type, received)`` for every numbered ``event`` received live.
+        self.on_event = on_event
         self.track_state = track_state
         self.checks = checks
         self.seq = 0
@@ -110,6 +112,16 @@ class LiveClient:
         if self.checks and self._checker is None:
             self._checker = asyncio.create_task(self._check_now_and_then())
 
+    @property
+    def waiting(self) -> bool:
+        """An ack is awaited: a sync or an action is under way."""
+        return bool(self._acks)
+
+    def stop_checks(self) -> None:
+        """No more catch-up syncs (``stop`` also closes the connection)."""
+        if self._checker is not None:
+            self._checker.cancel()
+
     async def close(self) -> None:
         if self._ws is not None and self._ws.transport is not None:
             self._ws.transport.close()
@@ -167,6 +179,8 @@ class LiveClient:
                 number = EVENT_SEQ.match(rest)
                 if number is not None:
                     self.seq = max(self.seq, int(number.group(1)))
+                    if self.on_event is not None:
+                        self.on_event(int(number.group(1)), number.group(2) or "", self.last_data)
                     if self.on_question is not None and QUESTION.search(rest):
                         match = BENCH_TEXT.search(rest)
                         if match:
@@ -200,6 +214,8 @@ class LiveClient:
     # --- room state (sequence numbers, gaps, replay) ------------------------------------------
 
     def _on_event(self, event: dict) -> None:
+        if self.on_event is not None:
+            self.on_event(event["seq"], event.get("type", ""), self.last_data)
         if self.on_question is not None and event.get("type") == "question.created":
             parts = event["question"]["text"].split(" ", 3)
             if parts[0] == "bench":

@@ -72,7 +72,9 @@ def parse_wrk(output: str) -> dict:
 
 
 def wrk_load(port: int, paths: list[str], seconds: int, connections: int, headers: dict,
-             timeout: float, workdir: Path) -> dict:
+             timeout: float, workdir: Path, preexec_fn=None) -> dict:
+    """One wrk run; ``preexec_fn`` runs in the child before wrk (bench/soak.py: wrk ends with the
+    thread that started it, even if the benchmark is killed)."""
     threads = min(2, connections)
     script = workdir / "paths.lua"
     quoted = ",\n".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
@@ -84,7 +86,7 @@ def wrk_load(port: int, paths: list[str], seconds: int, connections: int, header
         command += ["-H", f"{name}: {value}"]
     command += [f"http://127.0.0.1:{port}", "--", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True,  # noqa: S603
-                          timeout=seconds + timeout + 60)
+                          timeout=seconds + timeout + 60, preexec_fn=preexec_fn)  # noqa: PLW1509
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     figures = parse_wrk(done.stdout)

@@ -1,6 +1,7 @@
-"""The database of bench/roadshow.py: a live roadshow whose questions need no approval, its host,
-N confirmed attendees and one asker (session cookies signed with the server's secret), and the
-check of what the churn mode stored."""
+"""The database of bench/roadshow.py (and bench/soak.py): a live roadshow whose questions need no
+approval (or, with ``moderated``, wait for the host's), its host, N confirmed attendees and one
+asker (session cookies signed with the server's secret), and the check of what the churn mode
+stored."""
 
 import secrets
 from datetime import timedelta
@@ -12,8 +13,9 @@ from live_client import USER_AGENT
 SECRET = "bench-secret-" + secrets.token_hex(16)
 
 
-def build_database(url: str, clients: int) -> dict:
-    """Migrate, then add a live roadshow, its host, an asker and ``clients`` attendees."""
+def build_database(url: str, clients: int, moderated: bool = False) -> dict:
+    """Migrate, then add a live roadshow, its host, an asker and ``clients`` attendees; return the
+    roadshow's id and the session cookies of the asker, the attendees and the host (a moderator)."""
     import sqlalchemy as sa
     from flask_login.utils import _create_identifier
     from flask_migrate import upgrade
@@ -58,7 +60,7 @@ def build_database(url: str, clients: int) -> dict:
                                       ends_at=now + timedelta(hours=1))]
         db.session.add(roadshow)
         db.session.flush()
-        db.session.add(LiveRoom(roadshow_id=roadshow.id, qa_open=True, moderated=False,
+        db.session.add(LiveRoom(roadshow_id=roadshow.id, qa_open=True, moderated=moderated,
                                 presented_listing_id=listing.id))
         users = db.session.execute(sa.select(User.id, User.session_nonce).where(
             User.email.like("attendee%")).order_by(User.id)).all()
@@ -73,12 +75,12 @@ def build_database(url: str, clients: int) -> dict:
                                       environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             identifier = _create_identifier()
         sessions = [{"_user_id": f"{uid}:{nonce}", "_fresh": True, "_id": identifier}
-                    for uid, nonce in users]
+                    for uid, nonce in [*users, (host.id, host.session_nonce)]]
         cookies = [f"session={serializer.dumps(session)}" for session in sessions]
         roadshow_id = roadshow.id
         db.session.remove()
         db.engine.dispose()
-    return {"roadshow": roadshow_id, "asker": cookies[0], "cookies": cookies[1:]}
+    return {"roadshow": roadshow_id, "asker": cookies[0], "cookies": cookies[1:-1], "host": cookies[-1]}
 
 
 def check_database(url: str, roadshow_id: int, acked: set[str]) -> dict:

@@ -64,7 +64,9 @@ class Part:
 
 
 class LoadGenerators:
-    def __init__(self, targets: list, roadshow: int, churn: bool, parts: int, cpu: int | None):
+    def __init__(self, targets: list, roadshow: int, churn: bool, parts: int, cpu: int | None,
+                 target=loadgen):
+        """``target``: each process's entry point (roadshow_load.loadgen's arguments)."""
         context = multiprocessing.get_context("spawn")
         self.parts: list[Part] = []
         self.total = len(targets)
@@ -72,7 +74,7 @@ class LoadGenerators:
             for number in range(parts):
                 parent, child = context.Pipe()
                 mine = targets[number::parts]
-                process = context.Process(target=loadgen, daemon=True,
+                process = context.Process(target=target, daemon=True,
                                           args=(child, mine, roadshow, churn, cpu, os.getpid()))
                 process.start()
                 child.close()

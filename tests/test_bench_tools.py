@@ -1,6 +1,6 @@
-"""The benchmarks' failure accounting (bench/loadgen.py, bench/appserver.py, bench/roadshow_report.py):
-a socket error, a timeout, a bad status, a dead worker or a lost delivery is counted, never hidden.
-No timing is asserted."""
+"""The benchmarks' failure accounting (bench/loadgen.py, bench/appserver.py, bench/roadshow_report.py,
+bench/soak_accounting.py): a socket error, a timeout, a bad status, a dead worker or a lost delivery
+is counted, never hidden. No timing is asserted."""
 
 import importlib.util
 import socket
@@ -26,6 +26,7 @@ def _module(name: str):
 loadgen = _module("loadgen")
 appserver = _module("appserver")
 report = _module("roadshow_report")
+soak = _module("soak_accounting")
 
 WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:8765
   2 threads and 16 connections
@@ -169,3 +170,53 @@ def test_a_join_storm_counts_every_lost_delivery(observer, joiner, snapshot):
     found = report.problems(args, {**base, **result})
     assert found == ["1 of 7 deliveries lost during the join storm"]
     assert report.problems(args, {**base, **_storm(range(4), [3], [0, 1])}) == []
+
+
+def _soak_room(receipts_of):
+    """Numbers 1-3: a question asked by asker 0 (client 1), its approval, its answer, each sent at
+    t = 10, 11, 12; clients: 0 the host (moderator), 1 the asker, 2 an attendee. ``receipts_of``
+    gives each client's (number, type, arrival time) receipts."""
+    receipts = soak.Receipts(3)
+    for client, received in enumerate(receipts_of):
+        hook = receipts.hook(client)
+        for number, kind, at in received:
+            hook(number, kind, at)
+    actions = {1: ("ask", 10.0, 0), 2: ("approve", 11.0, None), 3: ("answer", 12.0, None)}
+    return receipts.account(actions, 0, 3, authors={0: 1}, moderators=frozenset({0}))
+
+
+EVERY_VIEW = [
+    [(1, "question.created", 10.1), (2, "question.updated", 11.1), (3, "question.updated", 12.1)],
+    [(1, "question.created", 10.1), (1, "noop", 10.2), (2, "question.updated", 11.1),
+     (3, "question.updated", 12.1)],
+    [(1, "noop", 10.2), (2, "question.updated", 11.2), (3, "question.updated", 12.3)],
+]
+
+
+def test_the_soak_counts_every_number_each_client_should_get_in_its_view():
+    account = _soak_room(EVERY_VIEW)
+    assert (account["expected"], account["delivered"], account["missing"], account["wrong"]) == (9, 9, 0, 0)
+    assert account["latency"]["answer"] == {100: 2, 300: 1}
+    assert account["unattributed"] == 0
+
+
+def test_the_soak_counts_a_lost_number_and_a_view_the_client_may_not_see():
+    lost = [EVERY_VIEW[0], EVERY_VIEW[1], EVERY_VIEW[2][:2]]  # the attendee never got number 3
+    account = _soak_room(lost)
+    assert (account["delivered"], account["missing"]) == (8, 1)
+    assert account["examples"] == ["client 2 missed number 3"]
+    leaked = [EVERY_VIEW[0], EVERY_VIEW[1], [(1, "question.created", 10.1), *EVERY_VIEW[2][1:]]]
+    assert _soak_room(leaked)["wrong"] == 1  # a pending question reached an attendee who is not its author
+    merged = soak.merge_accounts([_soak_room(lost), _soak_room(EVERY_VIEW)])
+    assert (merged["expected"], merged["delivered"], merged["missing"]) == (18, 17, 1)
+    assert soak.percentile(merged["latency"]["ask"], 50) == 100
+
+
+def test_the_soak_tells_recycled_workers_from_deaths():
+    recycled = "[INFO] Autorestarting worker after current request.\n[INFO] Booting worker with pid: 7\n"
+    assert soak.worker_deaths([], 1, recycled) == []
+    assert soak.worker_deaths([], 2, recycled) == ["2 worker boot(s) after the start, 1 of them after "
+                                                   "MAX_REQUESTS"]
+    killed = "Worker (pid:6) was sent SIGKILL!"
+    assert soak.worker_deaths([killed], 1, "") == [killed]
+    assert soak.worker_deaths([], 0, "", [5], [9]) == ["worker pid changed: [5] -> [9]"]
