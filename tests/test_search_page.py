@@ -1,0 +1,105 @@
+"""The search page's lighter parts give what the general ones give: its links and its cards."""
+
+import pytest
+import sqlalchemy as sa
+from flask import render_template_string, url_for
+
+from marketplace.accounts.models import Role
+from marketplace.extensions import db
+from marketplace.listings import cards, search
+from marketplace.listings import services as listings
+from marketplace.listings.links import FACET_ORDER, SearchLinks, facet_links, translated_labels
+from marketplace.listings.models import ConversionMode, Grade, LegalStatus, ListingKind
+from marketplace.listings.queries import SearchQuery, highlight, load_listings, run_search
+from marketplace.listings.synthetic import ListingFactory
+
+TRICKY_TEXTS = ["", "电池", "a&b=c #x % + \"q\" <script>", "电池/?@!$'()*,:;~", " 𠀀 é ",
+                "%E7%94%B5 100%", "q=1&page=2"]
+QUERIES = [SearchQuery(q=text) for text in TRICKY_TEXTS] + [
+    SearchQuery(q="锂离子电池 正极材料", grade=Grade.A, mode=ConversionMode.OPEN_LICENCE,
+                sort="newest", page=3),
+    SearchQuery(field="energy", trl=6, kind=ListingKind.DESIGN, university=12,
+                legal_status=LegalStatus.LAPSED, sort="trl"),
+    SearchQuery(q="a+b", university=7, sort="relevance", page=500),
+]
+#: A value of each facet, as ``facet_links`` hands them to ``SearchLinks.changed``.
+FACET_KEYS = {"grade": "B", "mode": "try_first", "field": "vehicles", "kind": "achievement",
+              "trl": 9, "legal_status": "pending", "university": 123456}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("script_root", ["", "/platform"])
+def test_links_are_what_url_for_builds(app, query, script_root):
+    with app.test_request_context("/listings", base_url=f"http://localhost{script_root}/"):
+        links = SearchLinks(query)
+        for name in FACET_ORDER:
+            for value in (FACET_KEYS[name], None):
+                assert links.changed(name, value) == url_for(
+                    "listings.search", **query.args(**{name: value})), (name, value)
+
+
+def test_facet_links_set_and_clear_like_the_template_did(app):
+    query = SearchQuery(q="电池 & 锂", grade=Grade.A, university=5, trl=6)
+    facets = {"grade": [(Grade.A, 3), (Grade.B, 2)], "university": [((5, "甲大学"), 4),
+                                                                    ((6, "乙 & 丙"), 1)],
+              "trl": [(6, 2), (7, 1)], "field": [("energy", 5)], "mode": []}
+    with app.test_request_context("/listings"):
+        shown = dict(facet_links(query, facets))
+        assert list(shown) == ["grade", "field", "trl", "university"]
+        for name, rows in shown.items():
+            for (value, count), link in zip(facets[name], rows, strict=True):
+                key = value[0] if name == "university" else getattr(value, "value", value)
+                current = query.args().get(name)
+                on = current is not None and str(current) == str(key)
+                assert (link.on, link.count) == (on, count)
+                assert link.href == url_for("listings.search",
+                                            **query.args(**{name: None if on else key}))
+        assert [link.label for link in shown["university"]] == ["甲大学", "乙 & 丙"]
+        assert shown["trl"][0].label == "TRL 6"
+        assert shown["grade"][1].label == str(translated_labels()["GRADE_LABELS"][Grade.B])
+
+
+@pytest.fixture
+def published(make_user):
+    db.session.execute(sa.text(f"DELETE FROM {search.INDEX_TABLE}"))  # noqa: S608
+    tto = make_user(Role.TTO)
+    factory = ListingFactory(seed=5)
+
+    def _publish(is_demo: bool = False, **changes):
+        listing = listings.create_listing(tto, {**factory.data(tto.name, tto.email), **changes},
+                                          commit=False, is_demo=is_demo)
+        listings.transition(tto, listing, "publish")
+        return listing
+    return _publish
+
+
+_CARD = ('{% from "listings/_macros.html" import listing_card with context %}'
+         "{{ listing_card(item, tokens, highlight) }}")
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_a_card_renders_as_its_listing_does(app, published, lang):
+    made = [published(title="一种电池管理装置", modes=[ConversionMode.TRY_FIRST, ConversionMode.EQUITY,
+                                                     ConversionMode.OPEN_LICENCE]),
+            published(title="一种电池标定方法", kind=ListingKind.ACHIEVEMENT, application_number=None,
+                      application_date=None, grant_date=None, is_demo=True,
+                      modes=[ConversionMode.TRANSFER])]
+    ids = [made[1].id, 999999, made[0].id]
+    loaded, light = load_listings(ids), cards.load(ids)
+    assert [card.id for card in light] == [listing.id for listing in loaded] == [made[1].id,
+                                                                               made[0].id]
+    with app.test_request_context("/listings"):
+        from flask import session
+
+        session["lang"] = lang
+        for listing, card in zip(loaded, light, strict=True):
+            assert [m.mode for m in card.modes] == [m.mode for m in listing.modes]
+            context = {"tokens": ["电池"], "highlight": highlight}
+            assert render_template_string(_CARD, item=card, **context, **translated_labels()) \
+                == render_template_string(_CARD, item=listing, **context)
+
+
+def test_the_api_still_gets_listings(app, published):
+    published(title="一种电池管理装置")
+    result = run_search(SearchQuery(q="电池"))
+    assert result.items[0].organisation.name and result.items[0].contact_email
