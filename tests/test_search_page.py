@@ -1,4 +1,4 @@
-"""The search page's lighter parts give what the general ones give: its links and its cards."""
+"""The search page's lighter parts give what the general ones give: links, cards, facet counts."""
 
 import pytest
 import sqlalchemy as sa
@@ -103,3 +103,37 @@ def test_the_api_still_gets_listings(app, published):
     published(title="一种电池管理装置")
     result = run_search(SearchQuery(q="电池"))
     assert result.items[0].organisation.name and result.items[0].contact_email
+
+
+@pytest.mark.parametrize("filters", [
+    {"grade": Grade.A}, {"mode": ConversionMode.OPEN_LICENCE}, {"field": "energy", "trl": 6},
+    {"kind": ListingKind.INVENTION, "mode": ConversionMode.TRANSFER}])
+def test_facet_counts_without_text_are_the_counts_of_the_filtered_listings(published, filters):
+    grades, modes = list(Grade), [[ConversionMode.OPEN_LICENCE, ConversionMode.TRANSFER],
+                                  [ConversionMode.TRANSFER], [ConversionMode.OPEN_LICENCE]]
+    made = [published(grade=grades[n % 3], modes=modes[n % 3], trl=6 if n % 2 else 7,
+                      field="energy" if n % 4 else "materials") for n in range(12)]
+    result = run_search(SearchQuery(**filters))
+    kept = [m for m in made if all(
+        value in m.mode_set if name == "mode" else getattr(m, name) == value
+        for name, value in filters.items())]
+    assert kept and result.total == len(kept)
+    assert dict(result.facets["grade"]) == {g: sum(m.grade is g for m in kept)
+                                            for g in {m.grade for m in kept}}
+    expected_modes = {}
+    for m in kept:
+        for mode in m.mode_set:
+            expected_modes[mode] = expected_modes.get(mode, 0) + 1
+    assert dict(result.facets["mode"]) == expected_modes
+
+
+def test_mode_counts_leave_out_an_indexed_listing_in_another_state(app, published, make_user):
+    listing = published(title="一种电池管理装置", modes=[ConversionMode.EQUITY])
+    tto = make_user(Role.TTO)
+    draft = listings.create_listing(tto, {**ListingFactory(3).data(tto.name, tto.email),
+                                          "title": "电池 电池", "modes": [ConversionMode.EQUITY]})
+    search.index(draft)  # a stray index row: the index should hold published listings only
+    db.session.commit()
+    result = run_search(SearchQuery(q="电池"))
+    assert [item.id for item in result.items] == [listing.id]
+    assert dict(result.facets["mode"]) == {ConversionMode.EQUITY: 1}

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, matching, search
+from marketplace.listings import cache, facet_counts, matching, search
 from marketplace.listings.models import (
     ConversionMode,
     Grade,
@@ -112,7 +112,7 @@ def _summary(query: SearchQuery, tokens: list[str], with_facets: bool) -> tuple[
     facets_key = _cache_key("facets", query, tokens)
     found = cache.get(facets_key)
     if found is None and with_facets:
-        found = cache.cached(facets_key, lambda: matching.facets(query, tokens))
+        found = cache.cached(facets_key, lambda: facet_counts.facets(query, tokens))
     if found is not None:
         total, facets = found
         return total, ({name: list(values) for name, values in facets.items()} if with_facets else {})
