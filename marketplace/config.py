@@ -32,6 +32,8 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: SQLite: bytes of the database file read through memory-mapped I/O (marketplace/sqlite_mmap.py).
+    SQLITE_MMAP_SIZE = int(os.environ.get("SQLITE_MMAP_SIZE", str(1 << 30)))
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Payments (used from the payments feature on).
