@@ -1,8 +1,11 @@
 """The search page's lighter parts give what the general ones give: links, cards, facet counts."""
 
+import random
+
 import pytest
 import sqlalchemy as sa
 from flask import render_template_string, url_for
+from markupsafe import Markup, escape
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
@@ -57,6 +60,51 @@ def test_facet_links_set_and_clear_like_the_template_did(app):
         assert [link.label for link in shown["university"]] == ["甲大学", "乙 & 丙"]
         assert shown["trl"][0].label == "TRL 6"
         assert shown["grade"][1].label == str(translated_labels()["GRADE_LABELS"][Grade.B])
+
+
+def _highlight_before(text: str, tokens: list[str], limit: int | None = None) -> Markup:
+    """``queries.highlight`` as it was before it joined plain strings (the reference)."""
+    text = text or ""
+    lowered = text.lower()
+    if limit and len(text) > limit:
+        first = min((lowered.find(t) for t in tokens if lowered.find(t) >= 0), default=0)
+        start = max(0, first - limit // 4)
+        text = ("…" if start else "") + text[start:start + limit] + "…"
+        lowered = text.lower()
+    spans = []
+    for token in sorted(tokens, key=len, reverse=True):
+        start = lowered.find(token)
+        while start >= 0:
+            end = start + len(token)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+            start = lowered.find(token, end)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, position = [], 0
+    for start, end in merged:
+        out.append(escape(text[position:start]))
+        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        position = end
+    out.append(escape(text[position:]))
+    return Markup("").join(out)
+
+
+def test_highlight_marks_exactly_as_before():
+    rng = random.Random(12)
+    alphabet = list("电池锂离子正极材料传感器<>&\"'abAB ") + ["<mark>", "&amp;", "İ"]
+    tokens_pool = ["电池", "锂离子", "离子电池", "a", "ab", "<", "&", "\"", "b", "材料"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 300)))
+        tokens = rng.sample(tokens_pool, rng.randrange(0, 4))
+        limit = rng.choice([None, 20, 140])
+        new, old = highlight(text, tokens, limit), _highlight_before(text, tokens, limit)
+        assert isinstance(new, Markup) and str(new) == str(old), (text, tokens, limit)
+    assert highlight(None, ["a"]) == _highlight_before(None, ["a"]) == Markup("")
 
 
 @pytest.fixture

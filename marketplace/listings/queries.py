@@ -167,13 +167,14 @@ def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
+    # Joined as plain strings (every piece of text escaped), then marked safe once: a card's two
+    # highlights cost half its rendering when each piece was a Markup added to the next.
     out, position = [], 0
     for start, end in merged:
-        out.append(escape(text[position:start]))
-        out.append(Markup("<mark>") + escape(text[start:end]) + Markup("</mark>"))
+        out += (escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>")
         position = end
     out.append(escape(text[position:]))
-    return Markup("").join(out)
+    return Markup("".join(out))  # noqa: S704
 
 
 def related(listing: Listing, limit: int = 4) -> list[Listing]:
