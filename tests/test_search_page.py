@@ -5,6 +5,7 @@ import random
 import pytest
 import sqlalchemy as sa
 from flask import render_template_string, url_for
+from flask_babel import refresh
 from markupsafe import Markup, escape
 
 from marketplace.accounts.models import Role
@@ -60,6 +61,22 @@ def test_facet_links_set_and_clear_like_the_template_did(app):
         assert [link.label for link in shown["university"]] == ["甲大学", "乙 & 丙"]
         assert shown["trl"][0].label == "TRL 6"
         assert shown["grade"][1].label == str(translated_labels()["GRADE_LABELS"][Grade.B])
+
+
+def test_translated_labels_follow_the_language(app):
+    from flask import session
+
+    from marketplace.listings.forms import GRADE_LABELS
+
+    seen = {}
+    for lang in ("zh_CN", "en", "zh_CN"):
+        with app.test_request_context("/listings"):
+            session["lang"] = lang
+            refresh()  # the test's app context is shared by these requests: forget its language
+            labels = translated_labels()
+            assert labels["GRADE_LABELS"][Grade.A] == str(GRADE_LABELS[Grade.A])
+            seen.setdefault(lang, labels["GRADE_LABELS"][Grade.A])
+    assert seen["zh_CN"] != seen["en"] == "Grade A"
 
 
 def _highlight_before(text: str, tokens: list[str], limit: int | None = None) -> Markup:
@@ -140,11 +157,13 @@ def test_a_card_renders_as_its_listing_does(app, published, lang):
         from flask import session
 
         session["lang"] = lang
+        refresh()
         for listing, card in zip(loaded, light, strict=True):
             assert [m.mode for m in card.modes] == [m.mode for m in listing.modes]
             context = {"tokens": ["电池"], "highlight": highlight}
-            assert render_template_string(_CARD, item=card, **context, **translated_labels()) \
-                == render_template_string(_CARD, item=listing, **context)
+            html = render_template_string(_CARD, item=card, **context, **translated_labels())
+            assert html == render_template_string(_CARD, item=listing, **context)
+            assert ("Grade " in html) is (lang == "en") and "<mark>电池</mark>" in html
 
 
 def test_the_api_still_gets_listings(app, published):

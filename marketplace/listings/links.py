@@ -9,8 +9,10 @@ from arguments encoded once, exactly as werkzeug encodes them (tests compare wit
 
 from dataclasses import dataclass
 from urllib.parse import quote_plus
+from weakref import WeakKeyDictionary
 
 from flask import url_for
+from flask_babel import get_translations
 
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
 from marketplace.listings.models import FIELDS
@@ -26,11 +28,21 @@ _FACET_TABLES = {"grade": "GRADE_LABELS", "mode": "MODE_LABELS", "kind": "KIND_L
                  "legal_status": "LEGAL_LABELS", "field": "FIELDS"}
 
 
+#: Translated label tables per catalogue (Flask-Babel keeps one per app and language).
+_translated: "WeakKeyDictionary[object, dict[str, dict]]" = WeakKeyDictionary()
+
+
 def translated_labels() -> dict[str, dict]:
-    """The label tables, translated once: a lazy label looks its translation up each time it is
-    shown (about 120 times on a results block). Passed to the block, they replace the lazy ones."""
-    return {name: {key: str(label) for key, label in table.items()}
+    """The label tables, translated: a lazy label looks its translation up each time it is shown
+    (about 120 times on a results block). Passed to the block, they replace the lazy ones.
+    Translated once per catalogue; do not change the tables."""
+    translations = get_translations()
+    tables = _translated.get(translations)
+    if tables is None:
+        tables = _translated[translations] = {
+            name: {key: str(label) for key, label in table.items()}
             for name, table in _TABLES.items()}
+    return tables
 
 
 def _encoded(name: str, value) -> str:
