@@ -54,6 +54,7 @@ def _search_page(**overrides) -> str:
 
 
 def _results_block(query: SearchQuery) -> str:
+    """The results block of ``query`` (facets, cards, pager), rendered from a fresh search."""
     result = run_search(query, load=cards.load)
     labels = translated_labels()
     return cache.render_block("listings/search.html", "results", result=result, query=query,
