@@ -50,6 +50,12 @@ def _encoded(name: str, value) -> str:
     return quote_plus(name, safe=SAFE) + "=" + quote_plus(str(value), safe=SAFE)
 
 
+def _value_encoder(name: str):
+    """``_encoded`` for one argument name, the name encoded once."""
+    prefix = quote_plus(name, safe=SAFE) + "="
+    return lambda value: prefix + quote_plus(str(value), safe=SAFE)
+
+
 class SearchLinks:
     """``url_for("listings.search", **query.args(**{name: value}))`` for one query, cheaply."""
 
@@ -58,7 +64,7 @@ class SearchLinks:
         self.args = query.args()
         self._names = query.ARG_NAMES
         self._pairs = {name: _encoded(name, value) for name, value in self.args.items()}
-        self._around: dict[str, tuple[list[str], list[str]]] = {}
+        self._around: dict[str, tuple[list[str], list[str], object]] = {}
 
     def changed(self, name: str, value) -> str:
         """The search with argument ``name`` (one of ``SearchQuery.ARG_NAMES``) set to ``value``,
@@ -68,9 +74,10 @@ class SearchLinks:
             position = self._names.index(name)
             around = self._around[name] = (
                 [self._pairs[n] for n in self._names[:position] if n in self._pairs],
-                [self._pairs[n] for n in self._names[position + 1:] if n in self._pairs])
-        before, after = around
-        pairs = [*before, _encoded(name, value), *after] if value is not None else before + after
+                [self._pairs[n] for n in self._names[position + 1:] if n in self._pairs],
+                _value_encoder(name))
+        before, after, encoded = around
+        pairs = [*before, encoded(value), *after] if value is not None else before + after
         return self.base + "?" + "&".join(pairs) if pairs else self.base
 
 
