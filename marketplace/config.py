@@ -39,6 +39,8 @@ class Config:
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "10"))
     DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", "30"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: SQLite: bytes of the database file read through memory-mapped I/O (marketplace/sqlite_mmap.py).
+    SQLITE_MMAP_SIZE = int(os.environ.get("SQLITE_MMAP_SIZE", str(1 << 30)))
     REDIS_URL = os.environ.get("REDIS_URL", "")
 
     # Payments (used from the payments feature on).

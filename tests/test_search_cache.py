@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings import cache, matching, search
+from marketplace.listings import cache, facet_counts, matching, search
 from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, ListingKind
 from marketplace.listings.queries import SearchQuery, run_search
@@ -211,10 +211,10 @@ def test_browsing_everything_counts_like_the_general_path(app, publish, tto):
     listings.create_listing(tto, ListingFactory(5).data(tto.name, tto.email))
     withdrawn = publish("一种已撤回的传感器")
     listings.transition(tto, withdrawn, "withdraw", "不再转化")
-    total, facets = matching.facets(SearchQuery(), [])
+    total, facets = facet_counts.facets(SearchQuery(), [])
     assert total == 4 == run_search(SearchQuery(), with_facets=False).total
-    general = matching._counts_of_matches(SearchQuery(), [])
-    everything = matching._counts_of_everything()
+    general = facet_counts._counts_of_matches(SearchQuery(), [])
+    everything = facet_counts._counts_of_everything()
     assert general == everything
     assert sum(n for _, n in facets["university"]) == 4
 

@@ -5,9 +5,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 import sqlalchemy as sa
 
-from marketplace import sqlite_threads
+from marketplace import sqlite_mmap, sqlite_threads
+from marketplace.config import TestConfig
 from marketplace.extensions import db
 from tests.live_server import ROOT
 
@@ -46,8 +48,9 @@ _SCRIPT = textwrap.dedent("""
     gevent.joinall([gevent.spawn(ticker), gevent.spawn(slow_query)])
     with app.app_context():
         mode = db.session.execute(sa.text("PRAGMA journal_mode")).scalar()
+        mapped = db.session.execute(sa.text("PRAGMA mmap_size")).scalar()
     print(json.dumps({"count": done[0][0], "query": done[0][1], "longest_gap": max(gaps),
-                      "journal_mode": mode}))
+                      "journal_mode": mode, "mmap_size": mapped}))
 """)
 
 
@@ -62,6 +65,7 @@ def test_a_slow_sqlite_query_does_not_stall_the_gevent_loop(tmp_path):
     # Other greenlets ran every few milliseconds while SQLite worked in a pool thread.
     assert figures["longest_gap"] < 0.1, figures
     assert figures["journal_mode"] == "wal"
+    assert figures["mmap_size"] == TestConfig.SQLITE_MMAP_SIZE > 0  # set through the pool too
 
 
 def test_plain_connections_without_gevent(app):
@@ -71,3 +75,15 @@ def test_plain_connections_without_gevent(app):
     raw = db.session.connection().connection.dbapi_connection
     assert not isinstance(raw, sqlite_threads.Connection)
     assert db.session.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def test_sqlite_connections_map_the_database_file(app, tmp_path):
+    """PRAGMA mmap_size on every connection of a file database (marketplace/sqlite_mmap.py)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    assert db.session.execute(sa.text("PRAGMA mmap_size")).scalar() == 1 << 30
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'unmapped.db'}")
+    assert not sqlite_mmap.install(engine, 0)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("PRAGMA mmap_size")).scalar() == 0
+    engine.dispose()

@@ -1,4 +1,4 @@
-"""The SQL behind ``queries.run_search``: matching, the page of ids, the total and facet counts.
+"""The SQL behind ``queries.run_search``: matching, the page of ids and the total.
 
 Two rules keep every query shape bounded at 100,000 listings (see README, "Performance"):
 
@@ -10,43 +10,20 @@ Two rules keep every query shape bounded at 100,000 listings (see README, "Perfo
   scores: ~13–30 ms for a word in 15 % of 100,000 listings); matches past that window follow,
   newest first, so every match is on exactly one page. The total and the facets count every match.
 
-The total and the facets come from one statement: the matches (id and six short columns) are
-materialised once and grouped seven ways, so only the counts travel to Python, instead of a count
-and seven GROUP BYs that each evaluated the match again. The page without text or filters counts
-each column from its own index instead (no listing row is read).
+The facet counts (and the total with them) are ``facet_counts``'.
 """
-
-from collections import Counter
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.extensions import db
 from marketplace.listings import search
-from marketplace.listings.models import (
-    ConversionMode,
-    Grade,
-    LegalStatus,
-    Listing,
-    ListingKind,
-    ListingMode,
-    ListingState,
-)
-from marketplace.orgs.models import Organisation
+from marketplace.listings.models import Listing, ListingMode, ListingState
 
 INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
                  sa.column("listing_id", sa.Integer), sa.column("document"),
                  *(sa.column(name) for name in ("field", "grade", "trl", "kind", "legal_status",
                                                 "organisation_id", "modes")))
-#: Facet name -> (column, how a stored value becomes the value ``SearchResult.facets`` shows).
-FACETS = {
-    "field": (Listing.field, str),
-    "grade": (Listing.grade, Grade),
-    "trl": (Listing.trl, int),
-    "kind": (Listing.kind, ListingKind),
-    "legal_status": (Listing.legal_status, LegalStatus),
-    "university": (Listing.organisation_id, int),
-}
 #: SQLite, sorted by date: with at least this many matches, walk the listings newest first and
 #: stop at the page (few steps when many listings match) instead of sorting every match.
 NEWEST_WALK_MATCHES = 1000
@@ -110,13 +87,14 @@ def _text_tsquery(tokens: list[str]):
 
 
 def _tsquery(query, tokens: list[str]):
-    """PostgreSQL: every word, and every filter lexeme (quoted as is: no parser touches them)."""
-    text = _text_tsquery(tokens)
+    """PostgreSQL: every word, and every filter lexeme (quoted as is: no parser touches them);
+    without words, the filters alone."""
     terms = [search.filter_term(name, value, "postgresql") for name, value in filter_items(query)]
     if not terms:
-        return text
+        return _text_tsquery(tokens)
     lexemes = " & ".join("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms)
-    return text.op("&&")(sa.cast(sa.literal(lexemes, sa.String), TSQUERY))
+    filters_query = sa.cast(sa.literal(lexemes, sa.String), TSQUERY)
+    return _text_tsquery(tokens).op("&&")(filters_query) if tokens else filters_query
 
 
 def _fts_match(query, tokens: list[str]):
@@ -269,14 +247,15 @@ def _best_published(query, tokens: list[str], wanted: int) -> list[int] | None:
 def count(query, tokens: list[str]) -> int:
     """How many listings match."""
     if tokens and _postgres():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(_indexed_matches(
+        return db.session.scalar(sa.select(sa.func.count()).select_from(indexed_matches(
             query, tokens, []).subquery()))
     statement, _ = matched([sa.func.count()], query, tokens, counting=True)
     return db.session.scalar(statement)
 
 
-def _indexed_matches(query, tokens: list[str], columns: list) -> sa.Select:
-    """PostgreSQL: ``columns`` of the index rows matching text and filters, reading no listing.
+def indexed_matches(query, tokens: list[str], columns: list) -> sa.Select:
+    """PostgreSQL: ``columns`` of the index rows matching text and filters (at least one of
+    them), reading no listing.
 
     The index holds published listings only; should a listing in another state (few: the state
     index finds them) have an index row, it is left out.
@@ -284,90 +263,3 @@ def _indexed_matches(query, tokens: list[str], columns: list) -> sa.Select:
     stray = sa.exists().where(Listing.id == INDEX.c.listing_id, Listing.state.in_(_OTHER_STATES))
     return sa.select(*(columns or [INDEX.c.listing_id])).select_from(INDEX).where(
         INDEX.c.document.bool_op("@@")(_tsquery(query, tokens)), ~stray)
-
-
-def _ordered(counter: Counter) -> list[tuple[object, int]]:
-    return sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))
-
-
-def _counts_of_everything() -> tuple[list[Counter], Counter]:
-    """Facet counts of every published listing, for the search page without text or filters.
-
-    Each column is counted over the whole table from its own index, then the listings in other
-    states (few) are taken away; this reads no listing row.
-    """
-    other = Listing.state.in_([s for s in ListingState if s is not ListingState.PUBLISHED])
-    counters = []
-    for column, _ in FACETS.values():
-        value = sa.cast(column, sa.String)
-        everything, others = (Counter(dict(db.session.execute(
-            sa.select(value, sa.func.count()).where(*where).group_by(column)).all()))
-            for where in ((), (other,)))
-        counters.append(everything - others)
-    modes = sa.select(sa.cast(ListingMode.mode, sa.String), sa.func.count()).group_by(
-        ListingMode.mode)
-    everything = Counter(dict(db.session.execute(modes).all()))
-    others = Counter(dict(db.session.execute(
-        modes.join(Listing, Listing.id == ListingMode.listing_id).where(other)).all()))
-    return counters, everything - others
-
-
-def _counts_in_index(query, tokens: list[str]) -> tuple[list[Counter], Counter]:
-    """PostgreSQL: facet counts of a text search from the facet columns of the matched index rows
-    (no listing or mode row is read), in one pass: GROUP BY GROUPING SETS, one set per facet and
-    one for the listing's set of modes (a handful of distinct sets, split here)."""
-    names = ("field", "grade", "trl", "kind", "legal_status", "organisation_id", "modes")
-    columns = [INDEX.c[name] for name in names]
-    statement = _indexed_matches(query, tokens, [*columns, sa.func.count()]).group_by(
-        sa.func.grouping_sets(*(sa.tuple_(column) for column in columns)))
-    counters = [Counter() for _ in names]
-    for *values, count_ in db.session.execute(statement):
-        # Every column is NOT NULL, so the one value present names the set the row counts.
-        position = next(i for i, value in enumerate(values) if value is not None)
-        if names[position] == "modes":
-            for mode in values[position]:
-                counters[position][mode] += count_
-        else:
-            counters[position][str(values[position])] = count_
-    return counters[:-1], counters[-1]
-
-
-def _counts_of_matches(query, tokens: list[str]) -> tuple[list[Counter], Counter]:
-    """Facet counts of the matching listings, in one statement that returns only the counts.
-
-    The matches (id and six short columns) are materialised once; each facet is a GROUP BY over
-    them, the modes a GROUP BY of the modes of their ids.
-    """
-    if tokens and _postgres():
-        return _counts_in_index(query, tokens)
-    statement, _ = matched([Listing.id, *(column for column, _ in FACETS.values())], query, tokens,
-                           counting=True)
-    found = statement.cte("found").prefix_with("MATERIALIZED")
-    parts = [sa.select(sa.literal(name), sa.cast(found.c[column.key], sa.String), sa.func.count())
-             .group_by(found.c[column.key]) for name, (column, _) in FACETS.items()]
-    parts.append(sa.select(sa.literal("mode"), sa.cast(ListingMode.mode, sa.String), sa.func.count())
-                 .where(ListingMode.listing_id.in_(sa.select(found.c.id)))
-                 .group_by(ListingMode.mode))
-    counters = {name: Counter() for name in (*FACETS, "mode")}
-    for name, value, count_ in db.session.execute(sa.union_all(*parts)):
-        counters[name][value] = count_
-    return [counters[name] for name in FACETS], counters["mode"]
-
-
-def facets(query, tokens: list[str]) -> tuple[int, dict[str, list[tuple[object, int]]]]:
-    """The total and the facet counts: value -> count, most frequent first.
-
-    University values are ``(id, name)``; the others are what the columns hold (enums, ints).
-    """
-    browsing = not tokens and not _filtered(query)
-    counters, modes = _counts_of_everything() if browsing else _counts_of_matches(query, tokens)
-    total = sum(counters[0].values())
-    if not total:
-        return 0, {}
-    result = {name: _ordered(Counter({convert(value): n for value, n in counter.items()}))
-              for (name, (_, convert)), counter in zip(FACETS.items(), counters, strict=True)}
-    result["mode"] = _ordered(Counter({ConversionMode(value): n for value, n in modes.items()}))
-    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(
-        Organisation.id.in_([value for value, _ in result["university"]]))).all())
-    result["university"] = [((value, names.get(value, "")), n) for value, n in result["university"]]
-    return total, result

@@ -13,9 +13,10 @@ from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
 from marketplace.licences.eligibility import active_declaration
 from marketplace.licences.labels import METHOD_LABELS
-from marketplace.listings import cache
+from marketplace.listings import cache, cards
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
+from marketplace.listings.links import facet_links, translated_labels
 from marketplace.listings.models import (
     Attachment,
     Listing,
@@ -47,11 +48,18 @@ def _search_page(**overrides) -> str:
     # the rendered block is cached; the layout around it (user, CSRF token) only for visitors.
     key = ("results-html", cache.scope(), str(get_locale()), request.script_root,
            tuple(query.args(page=query.page).items()))
-    results_html = cache.cached(key, lambda: cache.render_block(
-        "listings/search.html", "results", result=run_search(query), query=query,
-        highlight=highlight))
+    results_html = cache.cached(key, lambda: _results_block(query))
     return render_template("listings/search.html", query=query, results_html=results_html,
                            **overrides)
+
+
+def _results_block(query: SearchQuery) -> str:
+    """The results block of ``query`` (facets, cards, pager), rendered from a fresh search."""
+    result = run_search(query, load=cards.load)
+    labels = translated_labels()
+    return cache.render_block("listings/search.html", "results", result=result, query=query,
+                              facets=facet_links(query, result.facets, labels),
+                              highlight=highlight, **labels)
 
 
 def _visible_listing(listing_id: int) -> Listing:
