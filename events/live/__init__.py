@@ -17,6 +17,9 @@ DEFAULTS = {
     #: Seconds between presence refreshes of a process, and after which a silent row expires.
     "LIVE_PRESENCE_HEARTBEAT": 20.0,
     "LIVE_PRESENCE_TTL": 60.0,
+    #: Seconds a snapshot's shared part may be reused by newcomers at the same room number
+    #: (events/live/snapshot.py); 0 builds every snapshot afresh.
+    "LIVE_SNAPSHOT_REUSE": 1.0,
     #: Write packets straight to idle WebSockets (gevent-websocket only; see events/live/fanout.py).
     "LIVE_DIRECT_WRITES": True,
 }

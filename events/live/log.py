@@ -53,6 +53,13 @@ def ensure_room(roadshow_id: int) -> LiveRoom:
     return db.session.get(LiveRoom, roadshow_id)
 
 
+def room_exists():
+    """``EXISTS`` the room row of ``Roadshow`` (to read along with the roadshow)."""
+    from events.models import Roadshow
+
+    return sa.select(LiveRoom.roadshow_id).where(LiveRoom.roadshow_id == Roadshow.id).exists()
+
+
 def next_seq(roadshow_id: int) -> int:
     """Allocate the room's next sequence number; the counter row stays locked until commit.
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_socketio import Namespace
 
 from events import services as roadshows
-from events.live import bus, log, moderation, presence, services, views
+from events.live import bus, log, moderation, presence, services, snapshot
 from events.live.log import Viewer
 from events.live.models import QuestionStatus
 from events.live.services import RoomError
@@ -70,24 +70,27 @@ class LiveNamespace(Namespace):
         if not current_user.is_authenticated:
             raise _refuse("unauthorized", _("Please log in to enter the live room."))
         roadshow_id = services._int((auth or {}).get("roadshow") if isinstance(auth, dict) else None)
-        roadshow = db.session.get(Roadshow, roadshow_id) if roadshow_id else None
+        roadshow = None
+        if roadshow_id:  # the roadshow, access and whether its room row exists: one statement
+            roadshow, access, (has_room,) = roadshows.load_room(roadshow_id, current_user, log.room_exists())
         if roadshow is None:
             raise _refuse("not_found", _("This roadshow does not exist."))
-        if not roadshows.can_enter_room(current_user, roadshow):
+        if not access.enter:
             raise _refuse("forbidden", _("Only confirmed registrants and the host can enter this room."))
-        moderator = roadshows.can_moderate(current_user, roadshow)
-        log.ensure_room(roadshow.id)
-        sid = request.sid
-        connections[sid] = Connection(roadshow.id, current_user.id, moderator)
-        self.enter_room(sid, bus.room_all(roadshow.id))
+        moderator = access.moderate
+        if not has_room:
+            log.ensure_room(roadshow_id)
+        sid, user_id = request.sid, current_user.id
+        connections[sid] = Connection(roadshow_id, user_id, moderator)
+        self.enter_room(sid, bus.room_all(roadshow_id))
         if moderator:
-            self.enter_room(sid, bus.room_moderators(roadshow.id))
+            self.enter_room(sid, bus.room_moderators(roadshow_id))
         else:
-            self.enter_room(sid, bus.room_attendees(roadshow.id))
-            self.enter_room(sid, bus.room_user(roadshow.id, current_user.id))
+            self.enter_room(sid, bus.room_attendees(roadshow_id))
+            self.enter_room(sid, bus.room_user(roadshow_id, user_id))
         presence.start_heartbeat(current_app._get_current_object())
-        presence.join(sid, roadshow.id, current_user.id)
-        presence.announce(roadshow.id)
+        presence.join(sid, roadshow_id, user_id)
+        presence.announce(roadshow_id)
 
     def on_disconnect(self, reason=None):
         """Forget the connection and update the attendee count."""
@@ -116,9 +119,8 @@ class LiveNamespace(Namespace):
             if events is not None:
                 last = events[-1]["seq"] if events else after
                 return services.Result({"ok": True, "mode": "replay", "events": events, "seq": last})
-        snapshot = views.snapshot(roadshow, viewer, presence.count(roadshow.id))
-        return services.Result({"ok": True, "mode": "snapshot", "snapshot": snapshot,
-                                "seq": snapshot["seq"]})
+        state = snapshot.snapshot(roadshow, viewer)
+        return services.Result({"ok": True, "mode": "snapshot", "snapshot": state, "seq": state["seq"]})
 
     def on_ask(self, data=None):
         """Ask a question: ``{uuid, text, anonymous}``."""
@@ -219,9 +221,8 @@ class LiveNamespace(Namespace):
         if connection is None or not current_user.is_authenticated \
                 or current_user.id != connection.user_id:
             return RoomError("unauthorized", _("Please log in to enter the live room.")).ack()
-        roadshow = db.session.get(Roadshow, connection.roadshow_id)
-        allowed = (roadshows.can_moderate if moderator else roadshows.can_enter_room)
-        if roadshow is None or not allowed(current_user, roadshow):
+        roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
+        if roadshow is None or not (access.moderate if moderator else access.enter):
             return RoomError("forbidden", _("You may not do this in this room.")).ack()
         try:
             result = action(roadshow, current_user._get_current_object(),
