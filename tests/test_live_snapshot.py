@@ -258,3 +258,15 @@ def test_a_newcomers_join_costs_seven_statements(app, room):
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert reply["ok"] and reply["snapshot"]["chat"]
     assert (connected, len(statements) - connected) == (5, 3), statements
+
+
+def test_the_join_gate_gives_its_places_back(app, room):
+    """Refused, failed and finished connects and syncs all return their place (none is lost)."""
+    app.config["LIVE_JOIN_CONCURRENCY"] = 2
+    busy_room(app, room)
+    assert not connect(app, room.outsider, room.roadshow.id).is_connected()  # refused
+    assert not connect(app, None, room.roadshow.id).is_connected()
+    client = connect(app, room.alice, room.roadshow.id)
+    assert sync(client)["ok"] and ack(client, "sync", "not a dict")["ok"]
+    gates = app.extensions["live_join_gates"]
+    assert {lane: gate.tokens.qsize() for lane, gate in gates.items()} == {"connect": 2, "sync": 2}

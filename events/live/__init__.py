@@ -20,6 +20,8 @@ DEFAULTS = {
     #: Seconds a snapshot's shared part may be reused by newcomers at the same room number
     #: (events/live/snapshot.py); 0 builds every snapshot afresh.
     "LIVE_SNAPSHOT_REUSE": 1.0,
+    #: Connects, and syncs, that may use the database at once (namespace.joining); 0: no limit.
+    "LIVE_JOIN_CONCURRENCY": 4,
     #: Write packets straight to idle WebSockets (gevent-websocket only; see events/live/fanout.py).
     "LIVE_DIRECT_WRITES": True,
 }

@@ -4,6 +4,7 @@ The protocol (events, payloads, acks, error codes, sequence numbers) is in docs/
 """
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,7 +20,7 @@ from events.live.models import QuestionStatus
 from events.live.services import RoomError
 from events.models import Roadshow
 from marketplace.errors import ServiceError
-from marketplace.extensions import db
+from marketplace.extensions import db, socketio
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +61,58 @@ def _refuse(code: str, message: str):
     return ConnectionRefusedError(message, {"code": code})
 
 
+@contextmanager
+def joining(lane: str):
+    """Let at most ``LIVE_JOIN_CONCURRENCY`` connects (and as many syncs) use the database at once.
+
+    When a roadshow starts, hundreds of attendees connect within a second. Run all at once, their
+    handlers took every connection of the pool (and made and dropped overflow connections, a
+    PostgreSQL backend each), so that an attendee's question waited behind the whole crowd, and
+    hundreds of ready greenlets made every database round trip of every other handler wait its
+    turn. The others now wait here, in order, holding nothing; syncs have a lane of their own so
+    that an attendee already in finishes joining without waiting behind everyone still connecting.
+    The session's connection goes back to the pool before the next one enters.
+    """
+    gates = current_app.extensions.setdefault("live_join_gates", {})
+    gate = gates.get(lane)
+    if gate is None:
+        gate = gates[lane] = _Gate(current_app.config["LIVE_JOIN_CONCURRENCY"])
+    gate.acquire()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        gate.release()
+
+
+class _Gate:
+    """A counting semaphore that waits the server's way (a greenlet under gevent); 0: no limit."""
+
+    def __init__(self, size: int):
+        self.tokens = None
+        if size > 0 and socketio.server is not None:
+            self.tokens = socketio.server.eio.create_queue()
+            for _ in range(size):
+                self.tokens.put(None)
+
+    def acquire(self) -> None:
+        if self.tokens is not None:
+            self.tokens.get()
+
+    def release(self) -> None:
+        if self.tokens is not None:
+            self.tokens.put(None)
+
+
 class LiveNamespace(Namespace):
     """One connection = one user in one roadshow's room."""
 
     def on_connect(self, auth=None):
         """Check origin, session and access; join the rooms; record presence."""
+        with joining("connect"):
+            self._connect(auth)
+
+    def _connect(self, auth):
         if not origin_ok():
             raise _refuse("bad_origin", _("This page may not connect to the live room."))
         if not current_user.is_authenticated:
@@ -108,7 +156,8 @@ class LiveNamespace(Namespace):
 
     def on_sync(self, data=None):
         """Replay the events after ``after``, or send a full snapshot."""
-        return self._run(data, self._sync)
+        with joining("sync"):
+            return self._run(data, self._sync)
 
     def _sync(self, roadshow, user, data):
         connection = connections[request.sid]
