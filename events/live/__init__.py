@@ -59,6 +59,10 @@ def init_app(app: Flask) -> None:
     _configure(app)
     app.register_blueprint(bp)
     socketio.on_namespace(LiveNamespace("/live"))
+    if socketio.server is not None:
+        from events.live import encoded
+
+        encoded.install(socketio.server)
     if app.config["LIVE_DIRECT_WRITES"] and socketio.server is not None \
             and serves_socketio(app.config["SERVER_ROLE"]):
         from events.live.fanout import install

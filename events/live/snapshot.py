@@ -26,6 +26,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from events.live import presence
+from events.live.encoded import Encoded
 from events.live.log import Viewer
 from events.live.models import (
     LiveChatMessage,
@@ -53,14 +54,27 @@ class Shared:
 
     ``questions`` holds ``(author id, others' view, the author's view)`` per question, in id
     order; an others' view of None (a pending question, for attendees) is shown to its author only.
-    The views are shared by every snapshot made from this part: nobody may change them.
+    ``others`` is the question list of a viewer who wrote none of them, ``unvoted`` the polls of
+    a viewer who voted in none; these and the agenda and chat are encoded once (encoded.py). The
+    views are shared by every snapshot made from this part: nobody may change them.
     """
 
     room: dict
-    agenda: list[dict]
+    agenda: Encoded
     questions: list[tuple[int | None, dict | None, dict]]
+    authors: frozenset[int]
+    others: Encoded
     polls: list[dict]
-    chat: list[dict]
+    unvoted: Encoded
+    chat: Encoded
+
+    @classmethod
+    def of(cls, room: dict, agenda: list, questions: list, polls: list, chat: list) -> "Shared":
+        return cls(room=room, agenda=Encoded(agenda), questions=questions,
+                   authors=frozenset(author for author, _others, _authors in questions),
+                   others=Encoded(others for _author, others, _authors in questions if others is not None),
+                   polls=polls, unvoted=Encoded({**poll, "my_vote": None} for poll in polls),
+                   chat=Encoded(chat))
 
 
 @dataclass(frozen=True)
@@ -135,18 +149,23 @@ def snapshot(roadshow: Roadshow, viewer: Viewer) -> dict:
                          current_app.config["LIVE_SNAPSHOT_REUSE"],
                          lambda: build_shared(roadshow, viewer.moderator))
     me = viewer.user_id
-    questions = []
-    for author_id, others, authors in shared.questions:
-        view = authors if author_id == me else others
-        if view is not None:
-            questions.append(view)
+    questions = shared.others
+    if me in shared.authors:
+        questions = []
+        for author_id, others, authors in shared.questions:
+            view = authors if author_id == me else others
+            if view is not None:
+                questions.append(view)
+    polls = shared.unvoted
+    if own["poll"]:
+        polls = [{**poll, "my_vote": own["poll"].get(poll["id"])} for poll in shared.polls]
     data = {
         "seq": seq,
         "room": shared.room,
         "agenda": shared.agenda,
         "questions": questions,
         "my_votes": own["vote"],
-        "polls": [{**poll, "my_vote": own["poll"].get(poll["id"])} for poll in shared.polls],
+        "polls": polls,
         "chat": shared.chat,
         "my_interests": own["interest"],
         "presence": own["presence"],
@@ -226,5 +245,5 @@ def build_shared(roadshow: Roadshow, moderator: bool) -> Shared:
         sa.select(LiveChatMessage).where(LiveChatMessage.roadshow_id == roadshow.id)
         .options(selectinload(LiveChatMessage.author).selectinload(User.organisation))
         .order_by(LiveChatMessage.id.desc()).limit(CHAT_HISTORY)).scalars().all()
-    return Shared(room=room_view(roadshow, room), agenda=agenda_view(roadshow), questions=questions,
-                  polls=[poll_view(p) for p in polls], chat=[chat_view(m) for m in reversed(chat)])
+    return Shared.of(room_view(roadshow, room), agenda_view(roadshow), questions,
+                     [poll_view(p) for p in polls], [chat_view(m) for m in reversed(chat)])
