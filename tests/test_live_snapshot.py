@@ -1,14 +1,17 @@
-"""The snapshot (events/live/snapshot.py): a shared part reused at one number gives every viewer
-what a snapshot read afresh gives them (attendees and moderators, their own questions, votes and
-interests included); it is rebuilt when the number moves, when the roadshow row changes and after
-LIVE_SNAPSHOT_REUSE seconds; and a newcomer's join costs a fixed, small number of statements."""
+"""The snapshot (events/live/snapshot.py, shared.py): the shared part, reused or moved on by the
+room's events, gives every viewer what a snapshot read afresh gives them (attendees and
+moderators, their own questions, votes and interests included); it is read afresh when the
+roadshow row changes and after LIVE_SNAPSHOT_REUSE seconds; a newcomer's join costs a fixed,
+small number of statements; the join gate gives its places back."""
+
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from events.live import presence
+from events.live import presence, shared
 from events.live import snapshot as snapshots
 from events.live.log import Viewer, current_seq
 from events.live.models import (
@@ -60,7 +63,7 @@ def _reference(roadshow_id: int, viewer: Viewer) -> dict:
         .where(LivePoll.roadshow_id == roadshow.id, LivePollVote.user_id == viewer.user_id)).all())
     chat = db.session.execute(
         sa.select(LiveChatMessage).where(LiveChatMessage.roadshow_id == roadshow.id)
-        .order_by(LiveChatMessage.id.desc()).limit(snapshots.CHAT_HISTORY)).scalars().all()
+        .order_by(LiveChatMessage.id.desc()).limit(shared.CHAT_HISTORY)).scalars().all()
     my_interests = db.session.execute(
         sa.select(LiveInterest.listing_id).where(LiveInterest.roadshow_id == roadshow.id,
                                                  LiveInterest.user_id == viewer.user_id)).scalars().all()
@@ -90,24 +93,44 @@ def room(app, make_user):
 
 @pytest.fixture
 def builds(monkeypatch):
-    """How many shared parts were built from the database."""
-    made = []
-    original = snapshots.build_shared
+    """The shared parts read from the database (their kind: moderator or not), and ``moved``:
+    those moved on by events."""
+    made = Made()
+    build, advance = shared.build, shared.advance
 
-    def counting(roadshow, moderator):
+    def counting_build(roadshow, moderator, seq):
         made.append(moderator)
-        return original(roadshow, moderator)
+        return build(roadshow, moderator, seq)
 
-    monkeypatch.setattr(snapshots, "build_shared", counting)
+    def counting_advance(part, roadshow_id, seq):
+        moved = advance(part, roadshow_id, seq)
+        made.moved.append(part.moderator)
+        return moved
+
+    monkeypatch.setattr(shared, "build", counting_build)
+    monkeypatch.setattr(shared, "advance", counting_advance)
     return made
 
 
-def busy_room(app, room):
+class Made(list):
+    moved: list
+
+    def __init__(self):
+        super().__init__()
+        self.moved = []
+
+    def clear(self):
+        super().clear()
+        self.moved.clear()
+
+
+def busy_room(app, room, live=True):
     """A live room with pending, approved, anonymous and hidden questions, upvotes, a poll with
     votes, chat and an interest; returns the connected host, moderator, alice and bob."""
     host, moderator, alice, bob = (connect(app, user, room.roadshow.id)
                                    for user in (room.host, room.moderator, room.alice, room.bob))
-    ack(host, "go_live")
+    if live:
+        ack(host, "go_live")
     ack(host, "present", {"listing_id": room.listings[0].id})
 
     def ask(client, text, anonymous=False):
@@ -124,7 +147,7 @@ def busy_room(app, room):
     ack(bob, "upvote", {"question_id": approved})
     ack(alice, "upvote", {"question_id": bobs})
     poll = ack(host, "poll_open", {"question": "最关注？", "options": ["价格", "团队"]})
-    options = sync(host)["snapshot"]["polls"][0]["options"]
+    options = reference(room.roadshow.id, Viewer(room.host.id, True))["polls"][0]["options"]
     ack(alice, "vote", {"poll_id": poll["poll_id"], "option_id": options[1]["id"]})
     for client, text in ((alice, "大家好"), (bob, "期待"), (host, "欢迎")):
         ack(client, "chat", {"uuid": new_uuid(), "text": text})
@@ -155,24 +178,47 @@ def test_every_viewer_gets_what_a_fresh_snapshot_gives(app, room, builds):
     assert host["interest_counts"] == {str(room.listings[0].id): 1}
 
 
-def test_the_shared_part_is_rebuilt_when_the_number_moves(app, room, builds):
+def test_the_shared_part_is_moved_on_when_the_number_moves(app, room, builds):
     host, _moderator, alice, _bob = busy_room(app, room)
     builds.clear()
     rid = room.roadshow.id
     first = sync(connect(app, room.bob, rid))["snapshot"]
     assert sync(connect(app, room.alice, rid))["snapshot"]["seq"] == first["seq"]
-    assert builds == [False]
+    assert builds == [False] and builds.moved == []
     said = ack(alice, "chat", {"uuid": new_uuid(), "text": "新消息"})
     asked = ack(connect(app, room.bob, rid), "ask", {"uuid": new_uuid(), "text": "新的待审问题"})
     later = sync(connect(app, room.bob, rid))["snapshot"]
     assert later["seq"] == asked["seq"] > said["seq"] > first["seq"]
     assert later["chat"][-1]["text"] == "新消息"
     assert later["questions"][-1]["text"] == "新的待审问题"  # bob's own pending question
-    assert builds == [False, False]
+    assert builds == [False] and builds.moved == [False]
     assert later == reference(rid, Viewer(room.bob.id, False))
     assert "新的待审问题" not in repr(sync(connect(app, room.alice, rid))["snapshot"])
     ack(host, "approve", {"question_id": asked["id"]})
     assert sync(connect(app, room.alice, rid))["snapshot"]["questions"][-1]["text"] == "新的待审问题"
+    assert builds == [False]
+
+
+def test_a_part_moved_on_by_every_kind_of_event_equals_a_fresh_one(app, room, builds):
+    """Kept from the start, the parts are moved on by questions asked, approved, hidden,
+    restored, answered, pinned and upvoted, polls, chat, interests and room changes."""
+    host = connect(app, room.host, room.roadshow.id)
+    ack(host, "go_live")
+    rid = room.roadshow.id
+    for user in (room.bob, room.host):
+        sync(connect(app, user, rid))
+    builds.clear()
+    host, _moderator, alice, bob = busy_room(app, room, live=False)
+    ack(host, "pin", {"question_id": reference(rid, Viewer(room.host.id, True))["questions"][-1]["id"]})
+    hidden = [q for q in reference(rid, Viewer(room.host.id, True))["questions"] if q["status"] == "hidden"]
+    ack(host, "restore", {"question_id": hidden[0]["id"]})
+    ack(host, "qa", {"open": False})
+    ack(host, "poll_close", {"poll_id": reference(rid, Viewer(room.host.id, True))["polls"][0]["id"]})
+    viewers = [(room.alice, False), (room.bob, False), (room.host, True), (room.moderator, True)]
+    for user, moderator in viewers:
+        got = sync(connect(app, user, rid))["snapshot"]
+        assert got == reference(rid, Viewer(user.id, moderator)), user.name
+    assert builds == [] and sorted(builds.moved) == [False, True]
 
 
 def test_changes_without_a_number_show_after_the_reuse_time(app, room, builds):
@@ -220,18 +266,25 @@ def test_a_failed_or_late_build_is_not_kept():
     cache = snapshots.SnapshotCache(clock=lambda: 0.0)
     key, version = (1, False), ("live",)
 
-    def fails():
+    def part(seq):
+        return lambda: SimpleNamespace(seq=seq)
+
+    def fails(*_args):
         raise RuntimeError("database went away")
 
     with pytest.raises(RuntimeError):
-        cache.get(key, 5, version, 1.0, fails)
-    newer, older = object(), object()
-    assert cache.get(key, 5, version, 1.0, lambda: newer) is newer
-    assert cache.get(key, 5, version, 1.0, fails) is newer  # reused, not rebuilt
-    # A viewer who read an older number gets a part built for it, which does not replace the newer.
-    assert cache.get(key, 4, version, 1.0, lambda: older) is older
-    assert cache.get(key, 5, version, 1.0, fails) is newer
-    assert cache.get(key, 5, ("ended",), 1.0, lambda: older) is older
+        cache.get(key, 5, version, 1.0, fails, fails)
+    newer = cache.get(key, 5, version, 1.0, part(5), fails)
+    assert cache.get(key, 5, version, 1.0, fails, fails) is newer  # reused, neither read nor moved on
+    assert cache.get(key, 3, version, 1.0, fails, fails) is newer  # a later part is as good
+    moved = cache.get(key, 6, version, 1.0, fails, lambda kept: SimpleNamespace(seq=kept.seq + 1))
+    assert moved.seq == 6 and cache.get(key, 6, version, 1.0, fails, fails) is moved
+
+    def cannot(_kept):
+        raise shared.CannotAdvance("too far")
+
+    assert cache.get(key, 9, version, 1.0, part(9), cannot).seq == 9
+    assert cache.get(key, 9, ("ended",), 1.0, part(9), fails).seq == 9  # another version: read
 
 
 def test_a_newcomers_join_costs_seven_statements(app, room):
