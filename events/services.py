@@ -6,7 +6,7 @@ Registrations live in ``events.registrations``; the agenda and the roadshow's ow
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from events.live import access as live_access
 from events.models import (
@@ -94,7 +94,7 @@ def room_access(user: User, roadshow: Roadshow) -> RoomAccess:
     if user.is_admin or is_host_staff(user, roadshow):
         return RoomAccess(True, True)
     named, confirmed = db.session.execute(select(
-        _named_moderator(user, roadshow.id), _confirmed_registrant(user, roadshow.id))).one()
+        _named_moderator(user.id, roadshow.id), _confirmed_registrant(user.id, roadshow.id))).one()
     return _decide(user, roadshow, named, confirmed)
 
 
@@ -102,23 +102,30 @@ def load_room(roadshow_id: int, user: User, *columns) -> tuple[Roadshow | None, 
     """A roadshow, what ``user`` (logged in) may do in its room, and ``columns`` (expressions
     correlated with ``Roadshow``), all in one statement: what the live room reads for each
     connection and action. The roadshow is None if there is none."""
-    row = db.session.execute(select(
-        Roadshow, _named_moderator(user, Roadshow.id), _confirmed_registrant(user, Roadshow.id), *columns,
-    ).where(Roadshow.id == roadshow_id)).first()
+    statement = _ROOM_STATEMENTS.get(columns)
+    if statement is None:  # built once per set of columns: building took longer than running
+        user_id = bindparam("user_id")
+        statement = _ROOM_STATEMENTS[columns] = select(
+            Roadshow, _named_moderator(user_id, Roadshow.id), _confirmed_registrant(user_id, Roadshow.id),
+            *columns).where(Roadshow.id == bindparam("roadshow_id"))
+    row = db.session.execute(statement, {"roadshow_id": roadshow_id, "user_id": user.id}).first()
     if row is None:
         return None, RoomAccess(False, False), (None,) * len(columns)
     roadshow, named, confirmed, *rest = row
     return roadshow, _decide(user, roadshow, named, confirmed), tuple(rest)
 
 
-def _named_moderator(user: User, roadshow_id):
+_ROOM_STATEMENTS: dict[tuple, object] = {}
+
+
+def _named_moderator(user_id, roadshow_id):
     return select(RoadshowModerator.id).where(
-        RoadshowModerator.roadshow_id == roadshow_id, RoadshowModerator.user_id == user.id).exists()
+        RoadshowModerator.roadshow_id == roadshow_id, RoadshowModerator.user_id == user_id).exists()
 
 
-def _confirmed_registrant(user: User, roadshow_id):
+def _confirmed_registrant(user_id, roadshow_id):
     return select(Registration.id).where(
-        Registration.roadshow_id == roadshow_id, Registration.user_id == user.id,
+        Registration.roadshow_id == roadshow_id, Registration.user_id == user_id,
         Registration.status == RegistrationStatus.CONFIRMED).exists()
 
 

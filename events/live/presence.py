@@ -31,10 +31,13 @@ def _ttl() -> timedelta:
 def join(sid: str, roadshow_id: int, user_id: int) -> None:
     """Record an open connection and the user's attendance: two statements and one commit."""
     now = utcnow()
-    db.session.execute(sa.insert(LivePresence).values(
-        sid=sid, roadshow_id=roadshow_id, user_id=user_id, node=NODE, seen_at=now))
+    db.session.execute(_PRESENCE_INSERT, {"sid": sid, "roadshow_id": roadshow_id, "user_id": user_id,
+                                          "node": NODE, "seen_at": now})
     db.session.execute(_attendance_upsert(), {"roadshow_id": roadshow_id, "user_id": user_id, "now": now})
     db.session.commit()
+
+
+_PRESENCE_INSERT = sa.insert(LivePresence)
 
 
 _UPSERTS: dict[str, sa.Insert] = {}
