@@ -380,10 +380,12 @@ async def _loadgen(pipe, port, cookies, roadshow, timeout):
     import gc
 
     gc.disable()  # the load generator's own pauses would count as the server's
-    receipts: list[tuple[int, float, float, float]] = []  # (client, its connect, sent, received)
+    receipts: list[tuple[Client, float, float]] = []  # (client, sent, received)
 
     def on_question(client, _number, sent, received):
-        receipts.append((id(client), client.connected_at, sent, received))
+        # A broadcast may arrive before the namespace connect's answer (the server enters the
+        # rooms before its handler ends); socket.io-client buffers it and hands it over then.
+        receipts.append((client, sent, received))
 
     async def join(cookie):
         started = time.time()
@@ -406,7 +408,8 @@ async def _loadgen(pipe, port, cookies, roadshow, timeout):
     for client, _started, _outcome in results:
         if client is not None:
             client.close()
-    pipe.send(("receipts", receipts))
+    pipe.send(("receipts", [(id(client), client.connected_at, sent, received)
+                             for client, sent, received in receipts]))
 
 
 # --- one run -------------------------------------------------------------------------------------
