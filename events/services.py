@@ -3,8 +3,10 @@
 Registrations live in ``events.registrations``; the agenda and the roadshow's own fields here.
 """
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from events.live import access as live_access
 from events.models import (
@@ -66,15 +68,73 @@ def can_enter_room(user: User, roadshow: Roadshow) -> bool:
 
     A draft or cancelled roadshow's room is open to its moderators only.
     """
-    if can_moderate(user, roadshow):
-        return True
+    return room_access(user, roadshow).enter
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """What a user may do in a roadshow's live room: enter it, and run it."""
+
+    enter: bool
+    moderate: bool
+
+
+#: States whose room confirmed registrants may enter (moderators may enter any).
+ROOM_OPEN_STATES = (RoadshowState.PUBLISHED, RoadshowState.LIVE, RoadshowState.ENDED)
+
+
+def room_access(user: User, roadshow: Roadshow) -> RoomAccess:
+    """``can_enter_room`` and ``can_moderate`` together, in at most one query.
+
+    The live room asks both on every connection and action; asked apart they cost a query for
+    the moderator row twice and one for the registration.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if roadshow.state not in (RoadshowState.PUBLISHED, RoadshowState.LIVE, RoadshowState.ENDED):
-        return False
-    return db.session.query(Registration.id).filter_by(
-        roadshow_id=roadshow.id, user_id=user.id,
-        status=RegistrationStatus.CONFIRMED).first() is not None
+        return RoomAccess(False, False)
+    if user.is_admin or is_host_staff(user, roadshow):
+        return RoomAccess(True, True)
+    named, confirmed = db.session.execute(select(
+        _named_moderator(user.id, roadshow.id), _confirmed_registrant(user.id, roadshow.id))).one()
+    return _decide(user, roadshow, named, confirmed)
+
+
+def load_room(roadshow_id: int, user: User, *columns) -> tuple[Roadshow | None, RoomAccess, tuple]:
+    """A roadshow, what ``user`` (logged in) may do in its room, and ``columns`` (expressions
+    correlated with ``Roadshow``), all in one statement: what the live room reads for each
+    connection and action. The roadshow is None if there is none."""
+    statement = _ROOM_STATEMENTS.get(columns)
+    if statement is None:  # built once per set of columns: building took longer than running
+        user_id = bindparam("user_id")
+        statement = _ROOM_STATEMENTS[columns] = select(
+            Roadshow, _named_moderator(user_id, Roadshow.id), _confirmed_registrant(user_id, Roadshow.id),
+            *columns).where(Roadshow.id == bindparam("roadshow_id"))
+    row = db.session.execute(statement, {"roadshow_id": roadshow_id, "user_id": user.id}).first()
+    if row is None:
+        return None, RoomAccess(False, False), (None,) * len(columns)
+    roadshow, named, confirmed, *rest = row
+    return roadshow, _decide(user, roadshow, named, confirmed), tuple(rest)
+
+
+_ROOM_STATEMENTS: dict[tuple, object] = {}
+
+
+def _named_moderator(user_id, roadshow_id):
+    return select(RoadshowModerator.id).where(
+        RoadshowModerator.roadshow_id == roadshow_id, RoadshowModerator.user_id == user_id).exists()
+
+
+def _confirmed_registrant(user_id, roadshow_id):
+    return select(Registration.id).where(
+        Registration.roadshow_id == roadshow_id, Registration.user_id == user_id,
+        Registration.status == RegistrationStatus.CONFIRMED).exists()
+
+
+def _decide(user: User, roadshow: Roadshow, named: bool, confirmed: bool) -> RoomAccess:
+    """The rule of can_moderate and can_enter_room, given the user's moderator and registration rows."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return RoomAccess(False, False)
+    moderate = bool(user.is_admin or is_host_staff(user, roadshow) or named)
+    return RoomAccess(moderate or bool(confirmed and roadshow.state in ROOM_OPEN_STATES), moderate)
 
 
 def can_view(user: User, roadshow: Roadshow) -> bool:

@@ -17,6 +17,11 @@ DEFAULTS = {
     #: Seconds between presence refreshes of a process, and after which a silent row expires.
     "LIVE_PRESENCE_HEARTBEAT": 20.0,
     "LIVE_PRESENCE_TTL": 60.0,
+    #: Seconds a snapshot's shared part may be reused by newcomers at the same room number
+    #: (events/live/snapshot.py); 0 builds every snapshot afresh.
+    "LIVE_SNAPSHOT_REUSE": 1.0,
+    #: Connects, and syncs, that may use the database at once (namespace.joining); 0: no limit.
+    "LIVE_JOIN_CONCURRENCY": 4,
     #: Write packets straight to idle WebSockets (gevent-websocket only; see events/live/fanout.py).
     "LIVE_DIRECT_WRITES": True,
 }
@@ -54,6 +59,10 @@ def init_app(app: Flask) -> None:
     _configure(app)
     app.register_blueprint(bp)
     socketio.on_namespace(LiveNamespace("/live"))
+    if socketio.server is not None:
+        from events.live import encoded
+
+        encoded.install(socketio.server)
     if app.config["LIVE_DIRECT_WRITES"] and socketio.server is not None \
             and serves_socketio(app.config["SERVER_ROLE"]):
         from events.live.fanout import install

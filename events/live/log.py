@@ -5,6 +5,7 @@ itself; after the commit the caller hands the returned ``LiveEvent`` objects to 
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +52,15 @@ def ensure_room(roadshow_id: int) -> LiveRoom:
     except IntegrityError:
         db.session.rollback()
     return db.session.get(LiveRoom, roadshow_id)
+
+
+@cache
+def room_exists():
+    """``EXISTS`` the room row of ``Roadshow`` (to read along with the roadshow; one object, so
+    that the statement reading it is built once)."""
+    from events.models import Roadshow
+
+    return sa.select(LiveRoom.roadshow_id).where(LiveRoom.roadshow_id == Roadshow.id).exists()
 
 
 def next_seq(roadshow_id: int) -> int:

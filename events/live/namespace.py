@@ -4,6 +4,7 @@ The protocol (events, payloads, acks, error codes, sequence numbers) is in docs/
 """
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -13,13 +14,13 @@ from flask_login import current_user
 from flask_socketio import Namespace
 
 from events import services as roadshows
-from events.live import bus, log, moderation, presence, services, views
+from events.live import bus, log, moderation, presence, services, snapshot
 from events.live.log import Viewer
 from events.live.models import QuestionStatus
 from events.live.services import RoomError
 from events.models import Roadshow
 from marketplace.errors import ServiceError
-from marketplace.extensions import db
+from marketplace.extensions import db, socketio
 
 logger = logging.getLogger(__name__)
 
@@ -60,34 +61,84 @@ def _refuse(code: str, message: str):
     return ConnectionRefusedError(message, {"code": code})
 
 
+@contextmanager
+def joining(lane: str):
+    """Let at most ``LIVE_JOIN_CONCURRENCY`` connects (and as many syncs) use the database at once.
+
+    When a roadshow starts, hundreds of attendees connect within a second. Run all at once, their
+    handlers took every connection of the pool (and made and dropped overflow connections, a
+    PostgreSQL backend each), so that an attendee's question waited behind the whole crowd, and
+    hundreds of ready greenlets made every database round trip of every other handler wait its
+    turn. The others now wait here, in order, holding nothing; syncs have a lane of their own so
+    that an attendee already in finishes joining without waiting behind everyone still connecting.
+    The session's connection goes back to the pool before the next one enters.
+    """
+    gates = current_app.extensions.setdefault("live_join_gates", {})
+    gate = gates.get(lane)
+    if gate is None:
+        gate = gates[lane] = _Gate(current_app.config["LIVE_JOIN_CONCURRENCY"])
+    gate.acquire()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        gate.release()
+
+
+class _Gate:
+    """A counting semaphore that waits the server's way (a greenlet under gevent); 0: no limit."""
+
+    def __init__(self, size: int):
+        self.tokens = None
+        if size > 0 and socketio.server is not None:
+            self.tokens = socketio.server.eio.create_queue()
+            for _ in range(size):
+                self.tokens.put(None)
+
+    def acquire(self) -> None:
+        if self.tokens is not None:
+            self.tokens.get()
+
+    def release(self) -> None:
+        if self.tokens is not None:
+            self.tokens.put(None)
+
+
 class LiveNamespace(Namespace):
     """One connection = one user in one roadshow's room."""
 
     def on_connect(self, auth=None):
         """Check origin, session and access; join the rooms; record presence."""
+        with joining("connect"):
+            self._connect(auth)
+
+    def _connect(self, auth):
         if not origin_ok():
             raise _refuse("bad_origin", _("This page may not connect to the live room."))
         if not current_user.is_authenticated:
             raise _refuse("unauthorized", _("Please log in to enter the live room."))
         roadshow_id = services._int((auth or {}).get("roadshow") if isinstance(auth, dict) else None)
-        roadshow = db.session.get(Roadshow, roadshow_id) if roadshow_id else None
+        roadshow = None
+        if roadshow_id:  # the roadshow, access and whether its room row exists: one statement
+            roadshow, access, (has_room,) = roadshows.load_room(roadshow_id, current_user, log.room_exists())
         if roadshow is None:
             raise _refuse("not_found", _("This roadshow does not exist."))
-        if not roadshows.can_enter_room(current_user, roadshow):
+        if not access.enter:
             raise _refuse("forbidden", _("Only confirmed registrants and the host can enter this room."))
-        moderator = roadshows.can_moderate(current_user, roadshow)
-        log.ensure_room(roadshow.id)
-        sid = request.sid
-        connections[sid] = Connection(roadshow.id, current_user.id, moderator)
-        self.enter_room(sid, bus.room_all(roadshow.id))
+        moderator = access.moderate
+        if not has_room:
+            log.ensure_room(roadshow_id)
+        sid, user_id = request.sid, current_user.id
+        connections[sid] = Connection(roadshow_id, user_id, moderator)
+        self.enter_room(sid, bus.room_all(roadshow_id))
         if moderator:
-            self.enter_room(sid, bus.room_moderators(roadshow.id))
+            self.enter_room(sid, bus.room_moderators(roadshow_id))
         else:
-            self.enter_room(sid, bus.room_attendees(roadshow.id))
-            self.enter_room(sid, bus.room_user(roadshow.id, current_user.id))
+            self.enter_room(sid, bus.room_attendees(roadshow_id))
+            self.enter_room(sid, bus.room_user(roadshow_id, user_id))
         presence.start_heartbeat(current_app._get_current_object())
-        presence.join(sid, roadshow.id, current_user.id)
-        presence.announce(roadshow.id)
+        presence.join(sid, roadshow_id, user_id)
+        presence.announce(roadshow_id)
 
     def on_disconnect(self, reason=None):
         """Forget the connection and update the attendee count."""
@@ -105,7 +156,8 @@ class LiveNamespace(Namespace):
 
     def on_sync(self, data=None):
         """Replay the events after ``after``, or send a full snapshot."""
-        return self._run(data, self._sync)
+        with joining("sync"):
+            return self._run(data, self._sync)
 
     def _sync(self, roadshow, user, data):
         connection = connections[request.sid]
@@ -116,9 +168,8 @@ class LiveNamespace(Namespace):
             if events is not None:
                 last = events[-1]["seq"] if events else after
                 return services.Result({"ok": True, "mode": "replay", "events": events, "seq": last})
-        snapshot = views.snapshot(roadshow, viewer, presence.count(roadshow.id))
-        return services.Result({"ok": True, "mode": "snapshot", "snapshot": snapshot,
-                                "seq": snapshot["seq"]})
+        state = snapshot.snapshot(roadshow, viewer)
+        return services.Result({"ok": True, "mode": "snapshot", "snapshot": state, "seq": state["seq"]})
 
     def on_ask(self, data=None):
         """Ask a question: ``{uuid, text, anonymous}``."""
@@ -219,9 +270,8 @@ class LiveNamespace(Namespace):
         if connection is None or not current_user.is_authenticated \
                 or current_user.id != connection.user_id:
             return RoomError("unauthorized", _("Please log in to enter the live room.")).ack()
-        roadshow = db.session.get(Roadshow, connection.roadshow_id)
-        allowed = (roadshows.can_moderate if moderator else roadshows.can_enter_room)
-        if roadshow is None or not allowed(current_user, roadshow):
+        roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
+        if roadshow is None or not (access.moderate if moderator else access.enter):
             return RoomError("forbidden", _("You may not do this in this room.")).ack()
         try:
             result = action(roadshow, current_user._get_current_object(),

@@ -7,14 +7,14 @@ refreshes its rows every ``LIVE_PRESENCE_HEARTBEAT`` seconds; rows not refreshed
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from events.live import bus
 from events.live.models import LiveAttendance, LivePresence
-from marketplace.db_types import utcnow
+from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db, socketio
 
 logger = logging.getLogger(__name__)
@@ -29,23 +29,39 @@ def _ttl() -> timedelta:
 
 
 def join(sid: str, roadshow_id: int, user_id: int) -> None:
-    """Record an open connection and the user's attendance."""
+    """Record an open connection and the user's attendance: two statements and one commit."""
     now = utcnow()
-    db.session.add(LivePresence(sid=sid, roadshow_id=roadshow_id, user_id=user_id, node=NODE, seen_at=now))
-    attendance = db.session.get(LiveAttendance, (roadshow_id, user_id))
-    if attendance is None:
-        db.session.add(LiveAttendance(roadshow_id=roadshow_id, user_id=user_id,
-                                      first_joined_at=now, last_joined_at=now, joins=1))
-    else:
-        attendance.last_joined_at = now
-        attendance.joins += 1
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # the same user's other tab created the attendance row
-        db.session.rollback()
-        db.session.merge(LivePresence(sid=sid, roadshow_id=roadshow_id, user_id=user_id, node=NODE,
-                                      seen_at=now))
-        db.session.commit()
+    db.session.execute(_PRESENCE_INSERT, {"sid": sid, "roadshow_id": roadshow_id, "user_id": user_id,
+                                          "node": NODE, "seen_at": now})
+    db.session.execute(_attendance_upsert(), {"roadshow_id": roadshow_id, "user_id": user_id, "now": now})
+    db.session.commit()
+
+
+_PRESENCE_INSERT = sa.insert(LivePresence)
+
+
+_UPSERTS: dict[str, sa.Insert] = {}
+
+
+def _attendance_upsert() -> sa.Insert:
+    """Insert the user's attendance row, or count one more join in it (one statement, so two tabs
+    joining at once need no retry; built once per dialect)."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _UPSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = LiveAttendance.__table__
+        now = sa.bindparam("now", type_=UTCDateTime())
+        statement = insert(table).values(
+            roadshow_id=sa.bindparam("roadshow_id"), user_id=sa.bindparam("user_id"),
+            first_joined_at=now, last_joined_at=now, joins=1,
+        ).on_conflict_do_update(index_elements=[table.c.roadshow_id, table.c.user_id],
+                                set_={"last_joined_at": now, "joins": table.c.joins + 1})
+        _UPSERTS[dialect] = statement
+    return statement
 
 
 def leave(sid: str, roadshow_id: int, user_id: int) -> None:
@@ -56,11 +72,16 @@ def leave(sid: str, roadshow_id: int, user_id: int) -> None:
     db.session.commit()
 
 
+def alive_after() -> datetime:
+    """Rows refreshed since then belong to a live process (they count as connected)."""
+    return utcnow() - _ttl()
+
+
 def count(roadshow_id: int) -> int:
     """Distinct users connected to the room (in any process still alive)."""
     return db.session.execute(
         sa.select(sa.func.count(sa.distinct(LivePresence.user_id))).where(
-            LivePresence.roadshow_id == roadshow_id, LivePresence.seen_at > utcnow() - _ttl())
+            LivePresence.roadshow_id == roadshow_id, LivePresence.seen_at > alive_after())
     ).scalar_one()
 
 

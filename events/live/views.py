@@ -1,29 +1,20 @@
-"""What clients see: questions, polls, chat and the room's state as JSON, and the full snapshot."""
+"""What clients see: questions, polls, chat and the room's state as JSON (the snapshot is in
+snapshot.py)."""
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import selectinload
 
-from events.live.log import Viewer, current_seq
 from events.live.models import (
     LiveChatMessage,
-    LiveInterest,
     LivePoll,
-    LivePollVote,
     LiveQuestion,
-    LiveQuestionVote,
     LiveRoom,
     QuestionStatus,
 )
 from events.models import Roadshow
 from marketplace.accounts.models import User
-from marketplace.extensions import db
 from marketplace.listings.models import Listing
-
-#: Chat messages a snapshot carries (older ones stay in the database for the transcript).
-CHAT_HISTORY = 100
 
 
 def iso(value: datetime | None) -> str | None:
@@ -101,62 +92,3 @@ def agenda_view(roadshow: Roadshow) -> list[dict]:
     return [{"listing_id": item.listing_id, "title": item.listing.title, "presenter": item.presenter,
              "position": item.position, "starts_at": iso(item.starts_at), "ends_at": iso(item.ends_at)}
             for item in roadshow.agenda]
-
-
-def visible_questions(roadshow_id: int, viewer: Viewer) -> list[LiveQuestion]:
-    """Moderators: every question. Attendees: approved ones and their own pending ones."""
-    query = sa.select(LiveQuestion).where(LiveQuestion.roadshow_id == roadshow_id).options(
-        selectinload(LiveQuestion.author).selectinload(User.organisation))
-    if not viewer.moderator:
-        query = query.where(sa.or_(
-            LiveQuestion.status == QuestionStatus.APPROVED,
-            sa.and_(LiveQuestion.status == QuestionStatus.PENDING,
-                    LiveQuestion.author_id == viewer.user_id)))
-    return list(db.session.execute(query.order_by(LiveQuestion.id)).scalars())
-
-
-def snapshot(roadshow: Roadshow, viewer: Viewer, presence_count: int) -> dict:
-    """The whole state of the room for one viewer, with the number it is current to.
-
-    The number is read first: whatever commits later is either already in the state read after it
-    (and carries a higher per-item ``seq``) or arrives as a live event.
-    """
-    seq = current_seq(roadshow.id)
-    room = db.session.get(LiveRoom, roadshow.id)
-    db.session.refresh(room)
-    questions = visible_questions(roadshow.id, viewer)
-    my_votes = db.session.execute(
-        sa.select(LiveQuestionVote.question_id).join(LiveQuestion)
-        .where(LiveQuestion.roadshow_id == roadshow.id, LiveQuestionVote.user_id == viewer.user_id)
-    ).scalars().all()
-    polls = db.session.execute(
-        sa.select(LivePoll).where(LivePoll.roadshow_id == roadshow.id)
-        .options(selectinload(LivePoll.options)).order_by(LivePoll.id)).scalars().all()
-    my_poll_votes = dict(db.session.execute(
-        sa.select(LivePollVote.poll_id, LivePollVote.option_id).join(LivePoll)
-        .where(LivePoll.roadshow_id == roadshow.id, LivePollVote.user_id == viewer.user_id)).all())
-    chat = db.session.execute(
-        sa.select(LiveChatMessage).where(LiveChatMessage.roadshow_id == roadshow.id)
-        .options(selectinload(LiveChatMessage.author).selectinload(User.organisation))
-        .order_by(LiveChatMessage.id.desc()).limit(CHAT_HISTORY)).scalars().all()
-    my_interests = db.session.execute(
-        sa.select(LiveInterest.listing_id).where(LiveInterest.roadshow_id == roadshow.id,
-                                                 LiveInterest.user_id == viewer.user_id)).scalars().all()
-    data = {
-        "seq": seq,
-        "room": room_view(roadshow, room),
-        "agenda": agenda_view(roadshow),
-        "questions": [question_view(q, moderator=viewer.moderator, mine=q.author_id == viewer.user_id)
-                      for q in questions],
-        "my_votes": list(my_votes),
-        "polls": [{**poll_view(p), "my_vote": my_poll_votes.get(p.id)} for p in polls],
-        "chat": [chat_view(m) for m in reversed(chat)],
-        "my_interests": list(my_interests),
-        "presence": presence_count,
-        "me": {"id": viewer.user_id, "moderator": viewer.moderator},
-    }
-    if viewer.moderator:
-        data["interest_counts"] = {str(listing_id): count for listing_id, count in db.session.execute(
-            sa.select(LiveInterest.listing_id, sa.func.count()).where(
-                LiveInterest.roadshow_id == roadshow.id).group_by(LiveInterest.listing_id))}
-    return data
