@@ -244,3 +244,20 @@ def test_one_room_cannot_touch_another_rooms_questions_or_polls(app, room, make_
     assert (question.status, question.answer, question.upvotes) == (QuestionStatus.APPROVED, None, 0)
     # Nor does a client of this room hear anything of the other room.
     assert "别家" not in repr(events(alice) + events(host))
+
+
+def test_a_database_failure_before_the_action_still_gets_an_answer(app, room, monkeypatch):
+    """Loading the room can fail (every connection taken): the client gets an error ack, not silence."""
+    import sqlalchemy as sa
+
+    from events import services as roadshows
+
+    alice = connect(app, room.alice, room.roadshow.id)
+
+    def exhausted(*_args, **_kwargs):
+        raise sa.exc.TimeoutError("QueuePool limit of size 10 overflow 30 reached")
+
+    monkeypatch.setattr(roadshows, "load_room", exhausted)
+    reply = ack(alice, "ask", {"uuid": new_uuid(), "text": "还能提问吗？"})
+    assert reply["ok"] is False and reply["error"] == "server_error"
+    assert reply["message"]

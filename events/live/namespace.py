@@ -160,7 +160,9 @@ class LiveNamespace(Namespace):
             return self._run(data, self._sync)
 
     def _sync(self, roadshow, user, data):
-        connection = connections[request.sid]
+        connection = connections.get(request.sid)
+        if connection is None:  # the client left while its sync waited
+            raise RoomError("unauthorized", _("Please log in to enter the live room."))
         viewer = Viewer(user.id, connection.moderator)
         after = data.get("after")
         if isinstance(after, int) and 0 <= after <= log.current_seq(roadshow.id):
@@ -267,13 +269,15 @@ class LiveNamespace(Namespace):
     def _run(self, data, action, *, moderator: bool = False) -> dict:
         """Check who is asking, run the action, broadcast its events after commit, return the ack."""
         connection = connections.get(request.sid)
-        if connection is None or not current_user.is_authenticated \
-                or current_user.id != connection.user_id:
-            return RoomError("unauthorized", _("Please log in to enter the live room.")).ack()
-        roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
-        if roadshow is None or not (access.moderate if moderator else access.enter):
-            return RoomError("forbidden", _("You may not do this in this room.")).ack()
         try:
+            # Inside the try: loading the user or the room can fail too (the database is down, or
+            # its connections are all taken), and the client must still get an answer.
+            if connection is None or not current_user.is_authenticated \
+                    or current_user.id != connection.user_id:
+                return RoomError("unauthorized", _("Please log in to enter the live room.")).ack()
+            roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
+            if roadshow is None or not (access.moderate if moderator else access.enter):
+                return RoomError("forbidden", _("You may not do this in this room.")).ack()
             result = action(roadshow, current_user._get_current_object(),
                             data if isinstance(data, dict) else {})
         except RoomError as error:
