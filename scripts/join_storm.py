@@ -169,7 +169,13 @@ def build_database(url: str, clients: int) -> dict:
              "created_at": now, "queued_at": now} for user_id, _ in users])
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = [f"session={serializer.dumps({'_user_id': f'{uid}:{nonce}', '_fresh': True})}"
+        # As a login from this address leaves it (Flask-Login's session protection compares
+        # "_id"; without it every event would rewrite the session).
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+            from flask_login.utils import _create_identifier
+
+            ident = _create_identifier()
+        cookies = [f"session={serializer.dumps({'_user_id': f'{uid}:{nonce}', '_fresh': True, '_id': ident})}"
                    for uid, nonce in users]
         roadshow_id = roadshow.id
         db.session.remove()

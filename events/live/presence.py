@@ -37,7 +37,8 @@ def join(sid: str, roadshow_id: int, user_id: int) -> None:
     db.session.commit()
 
 
-_PRESENCE_INSERT = sa.insert(LivePresence)
+#: On the table, not the class: a plain insert, without the ORM's bulk-insert machinery.
+_PRESENCE_INSERT = sa.insert(LivePresence.__table__)
 
 
 _UPSERTS: dict[str, sa.Insert] = {}

@@ -64,7 +64,7 @@ def load(ids: list[int]) -> list[Card]:
                   Listing.organisation_id, Listing.is_demo, Organisation.name,
                   _modes_of_listing())
         .join(Organisation, Organisation.id == Listing.organisation_id)
-        .where(Listing.id.in_(ids)))
+        .where(Listing.id.in_(ids))).all()
     cards = {}
     for *columns, organisation_name, modes in rows:
         values = sorted(modes.split()) if modes else []

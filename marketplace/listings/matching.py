@@ -146,7 +146,7 @@ def page_ids(query, tokens: list[str], per_page: int) -> list[int]:
             Listing.id.in_(sa.select(INDEX.c.rowid).where(_fts_match(query, tokens))))
     else:
         statement, _ = matched([Listing.id], query, tokens)
-    return list(db.session.scalars(statement.order_by(*ordering).limit(per_page).offset(offset)))
+    return db.session.scalars(statement.order_by(*ordering).limit(per_page).offset(offset)).all()
 
 
 def _filtered(query) -> bool:
@@ -170,12 +170,12 @@ def _window_ranked(base: sa.Select, tokens: list[str], wanted: int) -> list[int]
     window = base.order_by(base.selected_columns.id.desc()).limit(search.RANK_CANDIDATES)
     candidates = window.subquery("candidates")
     rank = -sa.func.ts_rank(candidates.c.document, _text_tsquery(tokens))
-    ids = list(db.session.scalars(sa.select(candidates.c.id).order_by(
-        rank, candidates.c.id.desc()).limit(wanted)))
+    ids = db.session.scalars(sa.select(candidates.c.id).order_by(
+        rank, candidates.c.id.desc()).limit(wanted)).all()
     if wanted > search.RANK_CANDIDATES and len(ids) == search.RANK_CANDIDATES:
         tail = base.with_only_columns(base.selected_columns.id).order_by(
             base.selected_columns.id.desc()).offset(search.RANK_CANDIDATES)
-        ids += db.session.scalars(tail.limit(wanted - search.RANK_CANDIDATES))
+        ids += db.session.scalars(tail.limit(wanted - search.RANK_CANDIDATES)).all()
     return ids
 
 
@@ -193,11 +193,11 @@ def _ranked_by_join(query, tokens: list[str], wanted: int) -> list[int]:
         return _window_ranked(base, tokens, wanted)
     statement, rank = matched([Listing.id], query, tokens)
     floor = _window_floor(statement, Listing.id)
-    ids = list(db.session.scalars(statement.where(Listing.id >= floor).order_by(
-        rank, Listing.id.desc()).limit(wanted)))
+    ids = db.session.scalars(statement.where(Listing.id >= floor).order_by(
+        rank, Listing.id.desc()).limit(wanted)).all()
     if wanted > search.RANK_CANDIDATES and len(ids) == search.RANK_CANDIDATES:
         ids += db.session.scalars(statement.where(Listing.id < floor).order_by(
-            Listing.id.desc()).limit(wanted - search.RANK_CANDIDATES))
+            Listing.id.desc()).limit(wanted - search.RANK_CANDIDATES)).all()
     return ids
 
 
