@@ -98,9 +98,6 @@ class SnapshotCache:
             self._building.pop(key, None)
             done.set()
 
-    def clear(self) -> None:
-        self._entries.clear()
-
 
 class _Done:
     """Stands in for an event when no Socket.IO server is bound (nothing can wait then)."""
