@@ -63,7 +63,10 @@ def test_a_slow_sqlite_query_does_not_stall_the_gevent_loop(tmp_path):
     assert figures["count"] == 4_000_000
     assert figures["query"] > 0.3, figures  # slow enough to show a stall
     # Other greenlets ran every few milliseconds while SQLite worked in a pool thread.
-    assert figures["longest_gap"] < 0.1, figures
+    # Without the pool the longest gap is the whole query; with it, scheduling noise, which a busy
+    # machine stretches (a fixed 0.1 s bound failed once at load average 13), so the bound is
+    # relative to the query, whose own time the same load stretches too.
+    assert figures["longest_gap"] < figures["query"] / 4, figures
     assert figures["journal_mode"] == "wal"
     assert figures["mmap_size"] == TestConfig.SQLITE_MMAP_SIZE > 0  # set through the pool too
 
