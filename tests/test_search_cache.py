@@ -15,6 +15,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, ListingKind
 from marketplace.listings.queries import SearchQuery, run_search
 from marketplace.listings.synthetic import ListingFactory
+from tests.conftest import Auth
 
 
 @pytest.fixture
@@ -269,3 +270,41 @@ def test_a_query_string_of_raw_non_ascii_bytes_is_answered(client):
     broken = b"q=\xe7\x94\xb5\xe6\xb1".decode("latin-1")  # 电 and half of 池
     response = client.get("/listings", environ_overrides={"QUERY_STRING": broken})
     assert response.status_code == 400
+
+
+def _bell(page: str) -> str:
+    return re.search(r'class="bell[^"]*" aria-label="([^"]+)"', page).group(1)
+
+
+def test_a_logged_in_users_page_is_cached_for_them_and_follows_what_the_layout_shows(
+        cached, publish, app, make_user):
+    """A logged-in user's repeated search comes from the cache, with their own CSRF token; their
+    new name, a new notification or another user is never served a page made before."""
+    from marketplace.notifications.services import notify
+
+    publish("一种锂离子电池健康状态估计方法")
+    investor, company = make_user(Role.INVESTOR), make_user(Role.COMPANY)
+    browsers = {}
+    for user in (investor, company):
+        browsers[user.id] = app.test_client()
+        Auth(browsers[user.id]).login(user.email)
+        browsers[user.id].get("/listings")  # "Welcome back" is shown once, on a page of its own
+    first = browsers[investor.id].get("/listings?q=电池").get_data(as_text=True)
+    hits = cache.stats()["hits"]
+    again = browsers[investor.id].get("/listings?q=电池").get_data(as_text=True)
+    assert cache.stats()["hits"] == hits + 1  # the whole page, not only the results block
+    assert again == first and investor.name in again and "<mark>电池</mark>" in again
+    other = browsers[company.id].get("/listings?q=电池").get_data(as_text=True)
+    assert company.name in other and investor.name not in other
+    assert _session_token(app, other) != _session_token(app, again)
+
+    notify([investor], "interests.created", "/interests", email=False)
+    with_bell = browsers[investor.id].get("/listings?q=电池").get_data(as_text=True)
+    assert _bell(with_bell) != _bell(again) and 'class="bell-count"' in with_bell
+
+    investor.name = "改名后的投资人"
+    db.session.commit()
+    renamed = browsers[investor.id].get("/listings?q=电池").get_data(as_text=True)
+    assert "改名后的投资人" in renamed
+    # Logging out: the visitor's page, not the user's.
+    assert "改名后的投资人" not in app.test_client().get("/listings?q=电池").get_data(as_text=True)

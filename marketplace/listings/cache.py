@@ -1,10 +1,10 @@
 """An in-process, size-bounded cache of search results with a short time to live.
 
 What is cached: the data a search computes (page ids, total, facet counts), the rendered
-results fragment of the search page, and for visitors who are not logged in the whole search page
-with a hole where the session's CSRF token goes (``visitor_page``: the token is put in on every
-request; logged-in users, whose layout shows who they are, and pages with messages waiting to be
-flashed are always rendered). ``SEARCH_CACHE_SECONDS`` is the time to live (0 turns the cache
+results fragment of the search page, and the whole search page per viewer (visitors share one;
+a logged-in user's is keyed by what the layout shows of them) with a hole where the session's
+CSRF token goes (``page``: the token is put in on every request; pages with messages waiting to
+be flashed are always rendered). ``SEARCH_CACHE_SECONDS`` is the time to live (0 turns the cache
 off; tests run with it off unless a test turns it on); ``SEARCH_CACHE_SIZE`` bounds the number
 of entries (least recently used entries go first).
 
@@ -32,6 +32,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from marketplace.main.nav import viewer_key
 
 DEFAULT_SECONDS = 30
 DEFAULT_SIZE = 512
@@ -139,18 +141,20 @@ def yield_to_others() -> None:
     time.sleep(0)
 
 
-def visitor_page(render) -> str | None:
-    """The page ``render(**overrides)`` makes, for a visitor who is not logged in, from the cache.
+def page(render) -> str | None:
+    """The page ``render(**overrides)`` makes, from the cache.
 
-    The page is kept per database, language and URL, rendered with a placeholder for the CSRF
-    token that is replaced by this session's token on every request. None (render it yourself)
-    for logged-in users, when messages wait to be flashed, and with the cache off.
+    The page is kept per database, language, URL and viewer (``nav.viewer_key``: nobody for
+    visitors; for a logged-in user, everything the layout shows of them, so their name, role or
+    unread count changing renders the page anew), rendered with a placeholder for the CSRF token
+    that is replaced by this session's token on every request. None (render it yourself) when
+    messages wait to be flashed, and with the cache off.
     """
-    if not enabled() or current_user.is_authenticated or session.get("_flashes"):
+    if not enabled() or session.get("_flashes"):
         return None
     # The raw query bytes: `request.full_path` decodes them and fails on a malformed query.
-    key = ("visitor-page", scope(), str(get_locale()), request.script_root, request.path,
-           request.query_string)
+    key = ("page", scope(), str(get_locale()), request.script_root, request.path,
+           request.query_string, viewer_key(current_user))
     page = cached(key, lambda: render(csrf_token=lambda: _TOKEN_HOLE))
     return page.replace(_TOKEN_HOLE, generate_csrf())
 

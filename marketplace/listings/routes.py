@@ -37,7 +37,7 @@ def _me() -> User:
 @bp.route("/listings")
 def search():
     """Search published patents and achievements, with facets."""
-    page = cache.visitor_page(_search_page) or _search_page()
+    page = cache.page(_search_page) or _search_page()
     cache.yield_to_others()
     return page
 

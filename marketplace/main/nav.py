@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from marketplace.accounts.models import Role
+from marketplace.notifications.services import peek_unread_count
 
 ALL_ROLES = frozenset(Role)
 MEMBER_ROLES = frozenset({Role.TTO, Role.INVENTOR, Role.INVESTOR, Role.COMPANY})
@@ -57,6 +58,16 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_l("Payments"), "payments.admin_overview", frozenset({Role.ADMIN}),
             "payments.admin_overview"),
 ]
+
+
+def viewer_key(user) -> tuple | None:
+    """Everything the layout (``base.html``) shows of the user: a page rendered for one viewer is
+    reused for another request only while this is equal (``listings.cache.page``). None for
+    visitors. Whatever the layout comes to read of the user must be added here."""
+    if not user.is_authenticated:
+        return None
+    return (user.id, user.name, user.role, user.organisation_id, user.is_org_admin,
+            peek_unread_count(user))
 
 
 def items_for(user) -> list[NavItem]:

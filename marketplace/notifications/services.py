@@ -116,6 +116,14 @@ def unread_count(user: User) -> int:
     return db.session.scalar(select(_unread(user.id))) or 0
 
 
+def peek_unread_count(user: User) -> int:
+    """``unread_count`` that leaves the count loaded with the user for the header to use."""
+    count = unread_count(user)
+    if has_app_context():
+        g.setdefault(_LOADED_UNREAD, {})[user.id] = count
+    return count
+
+
 def mark_read(user: User, notification: Notification) -> None:
     """Mark one of the user's own notifications read."""
     if notification.user_id != user.id:
