@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import roles, security, sqlite_mmap, sqlite_threads
+from marketplace import db_ping, roles, security, sqlite_mmap, sqlite_threads
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from marketplace.runtime import check_python
@@ -40,6 +40,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     with app.app_context():
         sqlite_threads.install(db.engine)  # the gevent server only: SQLite calls off the loop
         sqlite_mmap.install(db.engine, app.config["SQLITE_MMAP_SIZE"])
+        db_ping.install(db.engine, app.config["DB_PING_IDLE_SECONDS"])
     from marketplace.listings.search import include_object
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True, include_object=include_object)

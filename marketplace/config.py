@@ -38,7 +38,9 @@ class Config:
     #: (Not for an in-memory SQLite database, which has one shared connection.)
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "10"))
     DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", "30"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: A pooled connection idle longer than this is pinged before use (marketplace/db_ping.py).
+    DB_PING_IDLE_SECONDS = float(os.environ.get("DB_PING_IDLE_SECONDS", "5"))
     #: SQLite: bytes of the database file read through memory-mapped I/O (marketplace/sqlite_mmap.py).
     SQLITE_MMAP_SIZE = int(os.environ.get("SQLITE_MMAP_SIZE", str(1 << 30)))
     REDIS_URL = os.environ.get("REDIS_URL", "")
