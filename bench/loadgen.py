@@ -161,3 +161,95 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
     return {"rps": len(latencies) / elapsed, "requests": len(latencies),
             "p50": percentile(ordered, 50), "p90": percentile(ordered, 90),
             "p99": percentile(ordered, 99), **counts, "reused": next(sequence) > len(paths)}
+
+
+# --- open-loop load and a health check beside it ----------------------------------------------------
+
+def _one_request(port: int, path: str, headers: dict, timeout: float) -> tuple[float | None, str]:
+    """One GET on a new connection: (latency in ms or None, the failure kind or "")."""
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    stage = "connect"
+    try:
+        connection.connect()
+        stage = "write"
+        connection.request("GET", path, headers=headers)
+        stage = "read"
+        response = connection.getresponse()
+        response.read()
+    except TimeoutError:
+        return None, "timeout"
+    except (OSError, http.client.HTTPException):
+        return None, stage
+    finally:
+        connection.close()
+    if not 200 <= response.status < 400:
+        return None, "status"
+    return (time.perf_counter() - started) * 1000, ""
+
+
+def paced_load(port: int, paths: list[str], rate: float, seconds: float, headers: dict,
+               timeout: float) -> dict:
+    """``rate`` requests a second for ``seconds``, each sent on time whatever the ones before it
+    are doing (open loop: a slow server does not slow the clients down, as with real users);
+    the same figures as ``python_load``."""
+    latencies: list[float] = []
+    counts = dict.fromkeys(ERRORS, 0)
+    lock = threading.Lock()
+
+    def send(path: str) -> None:
+        latency, failure = _one_request(port, path, headers, timeout)
+        with lock:
+            if failure:
+                counts[failure] += 1
+            else:
+                latencies.append(latency)
+
+    threads, started = [], time.monotonic()
+    for n in range(int(rate * seconds)):
+        time.sleep(max(0.0, started + n / rate - time.monotonic()))
+        thread = threading.Thread(target=send, args=(paths[n % len(paths)],), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join(timeout + 5)
+    elapsed = time.monotonic() - started
+    ordered = sorted(latencies)
+    return {"rps": len(latencies) / elapsed, "requests": len(latencies),
+            "p50": percentile(ordered, 50), "p90": percentile(ordered, 90),
+            "p99": percentile(ordered, 99), **counts, "reused": len(threads) > len(paths)}
+
+
+class HealthProbe:
+    """``/healthz`` every ``interval`` seconds on a new connection, as a load balancer checks a
+    server, while something else loads it; ``figures()`` gives its latency percentiles (ms) and
+    failures (an error, a timeout or a status other than 200 each count)."""
+
+    def __init__(self, port: int, interval: float = 0.1, timeout: float = 10):
+        self.port, self.interval, self.timeout = port, interval, timeout
+        self.latencies: list[float] = []
+        self.failed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "HealthProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(self.timeout + 5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            latency, failure = _one_request(self.port, "/healthz", {}, self.timeout)
+            if failure:
+                self.failed += 1
+            else:
+                self.latencies.append(latency)
+
+    def figures(self) -> dict:
+        ordered = sorted(self.latencies)
+        return {"health_p50": percentile(ordered, 50), "health_p99": percentile(ordered, 99),
+                "health_max": ordered[-1] if ordered else float("nan"),
+                "health_checks": len(ordered) + self.failed, "health_failed": self.failed}

@@ -18,8 +18,10 @@ Printed per route: requests/s, latency percentiles (medians over the rounds), fa
 over the rounds: socket errors, timeouts, non-2xx/3xx responses), worker deaths (gunicorn's log:
 a worker killed by a signal, exiting with an error, timed out, booted again; or its pid changed),
 the server's CPU time per request (/proc; on a shared machine less dependent on the other work
-than requests/s), the ratio to ``/healthz`` (target for searches: at least 0.6) and the 1-minute
-load average after the route's runs. Any failure or worker death makes the exit status 1.
+than requests/s), the ratio to ``/healthz`` (target for searches: at least 0.6), the latency of
+a load balancer's health check (``/healthz`` every 0.1 s on a new connection) while the route
+loads the server (target on SQLite: p99 at most 50 ms), and the 1-minute load average after the
+route's runs. Any failure or worker death makes the exit status 1.
 """
 
 import argparse
@@ -38,7 +40,7 @@ from urllib.parse import quote
 
 from appserver import AppServer
 from build import benchmark_database, describe  # first: puts the project on sys.path
-from loadgen import ERRORS, failures, python_load, wrk_load
+from loadgen import ERRORS, HealthProbe, failures, paced_load, python_load, wrk_load
 from search import machine
 from visitors import Browser, NewQueries, create_investor
 
@@ -57,6 +59,9 @@ MIX = ([f"/listings?q={quote(t)}" for t in TERMS]
 #: (a new query each time, or any search with the cache off) at least 0.1.
 TARGET = 0.6
 TARGET_UNCACHED = 0.1
+#: A health check's p99 (ms) while uncached searches arrive at half the rate the server can take:
+#: one slow query must not stall the event loop that answers it.
+TARGET_HEALTH_P99 = 50
 
 
 def target(name: str, cache_on: bool) -> float:
@@ -97,12 +102,14 @@ def measure(server: AppServer, route: Route, paths: list[str], headers: dict, ar
             workdir: Path) -> dict:
     """One load of one route; the server's CPU per request, deaths and failures with it."""
     pid, cpu = server.worker_pid(), server.cpu_seconds()
-    if args.loader == "wrk":
-        figures = wrk_load(server.port, paths, args.seconds, args.connections, headers,
-                           args.timeout, workdir)
-    else:
-        figures = python_load(server.port, paths, args.seconds, args.connections, headers,
-                              args.timeout)
+    with HealthProbe(server.port, timeout=args.timeout) as probe:
+        if args.loader == "wrk":
+            figures = wrk_load(server.port, paths, args.seconds, args.connections, headers,
+                               args.timeout, workdir)
+        else:
+            figures = python_load(server.port, paths, args.seconds, args.connections, headers,
+                                  args.timeout)
+    figures.update(probe.figures())
     events = server.new_events()
     deaths = list(events.deaths)
     if server.worker_pid() != pid and not deaths:
@@ -142,7 +149,10 @@ def run_phase(server: AppServer, browsers: dict, args, workdir: Path, fresh: New
     summary = {"warm-up": warm_up}
     for name, results in rounds.items():
         row = {key: statistics.median(r[key] for r in results)
-               for key in ("rps", "p50", "p90", "p99", "cpu_ms", "load")}
+               for key in ("rps", "p50", "p90", "p99", "cpu_ms", "load", "health_p50")}
+        # The health check's worst: over every round, not a median of rounds.
+        row["health_p99"] = max(r["health_p99"] for r in results)
+        row["health_failed"] = sum(r["health_failed"] for r in results)
         row.update({kind: sum(r[kind] for r in results) for kind in (*ERRORS, "tracebacks")})
         row["deaths"] = [death for r in results for death in r["deaths"]]
         row["repeated"] = any(r["repeated"] for r in results)
@@ -156,7 +166,8 @@ def report(title: str, figures: dict[str, dict], cache_on: bool) -> list[str]:
     warm_up = figures.pop("warm-up")
     print(f"\n{title}")
     print(f"{'route':38} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'errors':>6} "
-          f"{'deaths':>6} {'CPU ms/req':>10} {'/ healthz':>9} {'target':>7} {'load':>5}")
+          f"{'deaths':>6} {'CPU ms/req':>10} {'/ healthz':>9} {'target':>7} {'health p50/p99':>14} "
+          f"{'load':>5}")
     trivial = figures["/healthz"]["rps"]
     problems = []
     for name, row in figures.items():
@@ -164,7 +175,9 @@ def report(title: str, figures: dict[str, dict], cache_on: bool) -> list[str]:
         verdict = "" if name == "/healthz" else ("MET" if ratio >= target(name, cache_on) else "NOT MET")
         print(f"{pad(name, 38)} {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p90']:>7.1f} {row['p99']:>7.1f} "
               f"{failures(row):>6} {len(row['deaths']):>6} {row['cpu_ms']:>10.2f} {ratio:>9.2f} "
-              f"{verdict:>7} {row['load']:>5.2f}")
+              f"{verdict:>7} {row['health_p50']:>6.1f}/{row['health_p99']:<7.1f} {row['load']:>5.2f}")
+        if row["health_failed"]:
+            problems.append(f"{name}: {row['health_failed']} health check(s) failed or timed out")
         if failures(row):
             problems.append(f"{name}: " + ", ".join(f"{kind} {row[kind]}" for kind in ERRORS[:4])
                             + f", non-2xx/3xx {row['status']}")
@@ -179,10 +192,36 @@ def report(title: str, figures: dict[str, dict], cache_on: bool) -> list[str]:
         problems.append(f"warm-up: {warm_up.tracebacks} Python traceback(s) in the server's log; "
                         f"the first:\n{warm_up.first_traceback}")
     print(f"(ratio targets: cached searches >= {TARGET}, a query no cache has seen >= {TARGET_UNCACHED}; "
-          f"load: 1-minute load average after the runs; "
+          f"health: a load balancer's /healthz every 0.1 s on a new connection during the route's "
+          f"load, ms (p99: the worst round); load: 1-minute load average after the runs; "
           f"errors: socket errors + timeouts + non-2xx/3xx, summed over the rounds)")
     for problem in problems:
         print(f"  FAILURE {problem}")
+    return problems
+
+
+def stall_check(server: AppServer, headers: dict, capacity: float, args) -> list[str]:
+    """Uncached searches (the mix, the cache off) arriving at half of ``capacity`` requests/s, open
+    loop, and a load balancer's health check beside them; print both; the failures."""
+    rate = max(1.0, capacity / 2)
+    seconds = max(10, args.seconds * 2)
+    with HealthProbe(server.port, timeout=args.timeout) as probe:
+        load = paced_load(server.port, list(MIX), rate, seconds, headers, args.timeout)
+    health = probe.figures()
+    events = server.new_events()
+    verdict = "MET" if health["health_p99"] <= TARGET_HEALTH_P99 else "NOT MET"
+    print(f"\nhealth check beside uncached searches at {rate:.0f}/s (half the mix's capacity), "
+          f"{seconds} s, open loop")
+    print(f"  searches: {load['requests']} answered, p50 {load['p50']:.1f} ms, p99 {load['p99']:.1f} ms, "
+          f"failures {failures(load)}")
+    print(f"  /healthz every 0.1 s: {health['health_checks']} checks, p50 {health['health_p50']:.1f} ms, "
+          f"p99 {health['health_p99']:.1f} ms, max {health['health_max']:.1f} ms, failed "
+          f"{health['health_failed']} (target p99 <= {TARGET_HEALTH_P99} ms: {verdict}); "
+          f"load {os.getloadavg()[0]:.2f}")
+    problems = [f"stall check: {death}" for death in events.deaths]
+    if failures(load) or health["health_failed"]:
+        problems.append(f"stall check: {failures(load)} search failure(s), "
+                        f"{health['health_failed']} health check failure(s)")
     return problems
 
 
@@ -231,9 +270,13 @@ def main() -> int:
                             print(f"note: the server sets a new cookie on every {who} request")
                     server.new_events()  # the start: one boot
                     figures = run_phase(server, browsers, args, workdir, fresh, cache_seconds > 0)
+                    problems += report(title, figures, cache_seconds > 0)
+                    if not cache_seconds:
+                        capacity = figures[f"mix of {len(MIX)} searches, visitor"]["rps"]
+                        problems += stall_check(server, browsers["visitor"].headers(), capacity,
+                                                args)
                 finally:
                     server.stop()
-                problems += report(title, figures, cache_seconds > 0)
                 after = server.new_events()  # anything from the last run to the stop
                 problems += [f"after the runs: {death}" for death in after.deaths]
                 lines = len(log.read_text(errors="replace").splitlines())

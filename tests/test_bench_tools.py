@@ -114,6 +114,30 @@ def test_the_python_loader_says_when_a_list_of_new_paths_ran_out(http_server):
                                    timeout=5)["reused"]
 
 
+def test_the_paced_loader_sends_on_time_however_slow_the_answers(http_server):
+    """Open loop: a server that takes 1.5 s per request still gets the planned requests/s."""
+    started = time.monotonic()
+    figures = loadgen.paced_load(http_server, ["/slow"], rate=8, seconds=1, headers={}, timeout=5)
+    assert figures["requests"] == 8 and loadgen.failures(figures) == 0
+    assert time.monotonic() - started < 3  # not 8 x 1.5 s one after another
+    broken = loadgen.paced_load(http_server, ["/broken"], rate=4, seconds=1, headers={}, timeout=5)
+    assert broken["status"] == 4 and broken["requests"] == 0
+
+
+def test_the_health_probe_times_each_check_and_counts_the_failed_ones(http_server):
+    with loadgen.HealthProbe(http_server, interval=0.05, timeout=5) as probe:
+        time.sleep(0.6)
+    figures = probe.figures()
+    assert figures["health_checks"] >= 5 and figures["health_failed"] == 0
+    assert 0 < figures["health_p50"] <= figures["health_p99"] <= figures["health_max"] < 1000
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with loadgen.HealthProbe(port, interval=0.05, timeout=1) as dead:
+        time.sleep(0.3)
+    assert dead.figures()["health_failed"] >= 3
+
+
 GUNICORN_LOG = """[2026-12-06 12:31:00 +0000] [1] [INFO] Booting worker with pid: 2
 [2026-12-06 12:31:05 +0000] [1] [WARNING] Worker (pid:2) was sent SIGSEGV!
 [2026-12-06 12:31:05 +0000] [1] [INFO] Booting worker with pid: 3
