@@ -40,6 +40,22 @@ class Refused(Exception):
     pass
 
 
+#: What a join that may be tried again can fail with.
+FAILURES = (TimeoutError, Refused, OSError, ConnectionError)
+
+
+async def join_retrying(client: "LiveClient", attempts: int = 10, timeout: float = 60) -> None:
+    """Join, trying again after 1, 2, 3 ... s (a server still starting, a crowd at the door)."""
+    for attempt in range(attempts):
+        try:
+            await client.join(timeout=timeout)
+            return
+        except FAILURES:
+            await client.close()
+            await asyncio.sleep(1 + attempt)
+    raise ConnectionError(f"could not join the room on port {client.port} in {attempts} attempts")
+
+
 class LiveClient:
     def __init__(self, host: str, port: int, cookie: str, origin: str, roadshow: int,
                  on_question=None, track_state: bool = False, checks: bool = True, on_event=None):

@@ -13,6 +13,36 @@ from live_client import USER_AGENT
 SECRET = "bench-secret-" + secrets.token_hex(16)
 
 
+def add_people(clients: int, kinds, org_name: str, domain: str):
+    """Verified organisations of ``kinds`` named ``org_name`` and a number, the first the host's
+    university; ``clients`` + 1 attendees (companies' staff, members of the others in turn) and the
+    host, ``attendee<n>@`` and ``host@`` ``domain``. Returns the organisations and the host."""
+    import sqlalchemy as sa
+
+    from marketplace.accounts.models import Role, User, new_session_nonce
+    from marketplace.db_types import utcnow
+    from marketplace.extensions import db
+    from marketplace.orgs import creditcode
+    from marketplace.orgs.models import Organisation, OrgStatus
+
+    orgs = []
+    for n, kind in enumerate(kinds, 1):
+        body = f"91310000MA{n:07d}"
+        orgs.append(Organisation(name=f"{org_name}{n}", kind=kind, status=OrgStatus.VERIFIED,
+                                 credit_code=body + creditcode.check_character(body)))
+    db.session.add_all(orgs)
+    db.session.flush()
+    now, members = utcnow(), orgs[1:]
+    rows = [{"email": f"attendee{n}@{domain}", "password_hash": "!", "name": f"听众{n}",
+             "role": Role.COMPANY, "organisation_id": members[n % len(members)].id,
+             "session_nonce": new_session_nonce(), "created_at": now} for n in range(clients + 1)]
+    rows.append({"email": f"host@{domain}", "password_hash": "!", "name": "主持人", "role": Role.TTO,
+                 "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(), "created_at": now})
+    db.session.execute(sa.insert(User), rows)
+    host = db.session.execute(sa.select(User).filter_by(email=f"host@{domain}")).scalar_one()
+    return orgs, host
+
+
 def build_database(url: str, clients: int, moderated: bool = False) -> dict:
     """Migrate, then add a live roadshow, its host, an asker and ``clients`` attendees; return the
     roadshow's id and the session cookies of the asker, the attendees and the host (a moderator)."""
@@ -23,31 +53,17 @@ def build_database(url: str, clients: int, moderated: bool = False) -> dict:
     from events.live.models import LiveRoom
     from events.models import AgendaItem, Registration, RegistrationStatus, Roadshow, RoadshowState
     from marketplace import create_app
-    from marketplace.accounts.models import Role, User, new_session_nonce
+    from marketplace.accounts.models import User
     from marketplace.db_types import utcnow
     from marketplace.extensions import db
     from marketplace.listings.models import Grade, LegalStatus, Listing, ListingKind, ListingState
-    from marketplace.orgs import creditcode
-    from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
+    from marketplace.orgs.models import OrgKind
 
     app = create_app(bench_config(url, SECRET_KEY=SECRET))
     with app.app_context():
         upgrade()
-        orgs = []
-        for n, kind in enumerate((OrgKind.UNIVERSITY, OrgKind.COMPANY), 1):
-            body = f"91310000MA{n:07d}"
-            orgs.append(Organisation(name=f"基准机构{n}", kind=kind, status=OrgStatus.VERIFIED,
-                                     credit_code=body + creditcode.check_character(body)))
-        db.session.add_all(orgs)
-        db.session.flush()
+        orgs, host = add_people(clients, (OrgKind.UNIVERSITY, OrgKind.COMPANY), "基准机构", "bench.example")
         now = utcnow()
-        rows = [{"email": f"attendee{n}@bench.example", "password_hash": "!", "name": f"听众{n}",
-                 "role": Role.COMPANY, "organisation_id": orgs[1].id, "session_nonce": new_session_nonce(),
-                 "created_at": now} for n in range(clients + 1)]
-        rows.append({"email": "host@bench.example", "password_hash": "!", "name": "主持人", "role": Role.TTO,
-                     "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(), "created_at": now})
-        db.session.execute(sa.insert(User), rows)
-        host = db.session.execute(sa.select(User).filter_by(email="host@bench.example")).scalar_one()
         listing = Listing(organisation=orgs[0], state=ListingState.PUBLISHED, title="基准测试成果",
                           abstract="用于基准测试。", field="materials", inventors="张三",
                           kind=ListingKind.ACHIEVEMENT, legal_status=LegalStatus.NOT_APPLICABLE,

@@ -18,9 +18,7 @@ import os
 import random
 import time
 
-from live_client import LiveClient, Refused
-
-_FAILURES = (TimeoutError, Refused, OSError, ConnectionError)
+from live_client import FAILURES, LiveClient
 
 
 def loadgen(pipe, targets: list[tuple[int, str]], roadshow: int, churn: bool, cpu: int | None,
@@ -86,7 +84,7 @@ class Generator:
                     try:
                         await asyncio.wait_for(client.join(), max(0.1, deadline - time.monotonic()))
                         return True
-                    except _FAILURES as error:
+                    except FAILURES as error:
                         client.errors.append(f"join: {type(error).__name__} {error}")
                         await client.close()
                         # socket.io-client: reconnectionDelay 1 s doubling, randomisation 0.5.

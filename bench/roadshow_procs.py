@@ -9,11 +9,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from live_client import LiveClient, Refused
+from live_client import FAILURES, LiveClient, join_retrying
 from roadshow_load import loadgen
 
 PADDING = "请问该专利的产业化前景、许可方式与费用如何？团队能否提供中试样品与技术支持？"
-_FAILURES = (TimeoutError, Refused, OSError, ConnectionError)
 
 
 def free_port() -> int:
@@ -27,15 +26,7 @@ async def warm(servers, data) -> None:
     for server in servers:
         client = LiveClient("127.0.0.1", server.port, data["asker"], server.url, data["roadshow"],
                             checks=False)
-        for attempt in range(10):
-            try:
-                await client.join(timeout=60)
-                break
-            except _FAILURES:
-                await client.close()
-                await asyncio.sleep(1 + attempt)
-        else:
-            raise RuntimeError(f"could not join the room on {server.url}")
+        await join_retrying(client)
         await client.stop()
 
 
@@ -164,7 +155,7 @@ class Asker:
                 await self.client.close()
                 await self.client.join()
                 return
-            except _FAILURES:
+            except FAILURES:
                 await asyncio.sleep(0.3)
         raise ConnectionError("the asker could not join")
 

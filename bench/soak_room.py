@@ -13,12 +13,11 @@ import asyncio
 import time
 import uuid
 
-from live_client import ACK_TIMEOUT, LiveClient, Refused
+from live_client import ACK_TIMEOUT, LiveClient, join_retrying
 from roadshow_procs import PADDING
 from soak_accounting import Receipts
 from soak_live import quiesce
 
-_FAILURES = (TimeoutError, Refused, OSError, ConnectionError)
 ANSWER = "感谢提问。该成果已完成中试，可提供样品；许可方式与费用可在会后与技术转移中心详谈。"
 
 
@@ -47,15 +46,7 @@ class Room:
 
     async def join(self, attempts: int = 10) -> None:
         for client in self.clients:
-            for attempt in range(attempts):
-                try:
-                    await client.join(timeout=60)
-                    break
-                except _FAILURES:
-                    await client.close()
-                    await asyncio.sleep(1 + attempt)
-            else:
-                raise RuntimeError("the host or an asker could not join the room")
+            await join_retrying(client, attempts)
 
     async def run(self, seconds: float, rate: float, answer_every: int, delay: float, check) -> None:
         """Questions at ``rate`` per second for ``seconds``, round robin over the askers; the host

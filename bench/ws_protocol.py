@@ -1,7 +1,9 @@
 """The client side of RFC 6455 for bench/live_client.py, just enough for Engine.IO text frames: an
 asyncio Protocol that sends the HTTP upgrade, reads unmasked server frames and writes masked
 client frames. Its owner gets ``_on_text(text)`` per message and ``_on_lost()`` at the end, and
-``last_data`` is set to the arrival time (time.time()) of the latest bytes.
+``last_data`` is set to the arrival time (time.time()) of the latest bytes; ``refusal`` to the
+status line when the upgrade is refused. ``closed_by_server`` tells a close frame from a lost
+connection.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ class WebSocket(asyncio.Protocol):
         self.upgraded = False
         self.fragments: list[bytes] = []
         self.transport = None
+        self.closed_by_server = False
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -64,6 +67,7 @@ class WebSocket(asyncio.Protocol):
                     self.fragments = []
                     self.owner._on_text(text)
             elif opcode == 0x8:
+                self.closed_by_server = True
                 self.transport.close()
                 return
             elif opcode == 0x9:

@@ -25,7 +25,6 @@ Not under bench/ only because that folder is being rewritten at the time of writ
 
 import argparse
 import asyncio
-import base64
 import json
 import logging
 import multiprocessing
@@ -45,6 +44,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from roadshow_db import add_people  # noqa: E402  (bench/ is not a package)
+from ws_protocol import WebSocket  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/postgres")
 SECRET = "join-storm-" + secrets.token_hex(16)
@@ -97,33 +100,19 @@ def build_database(url: str, clients: int) -> dict:
     )
     from events.models import AgendaItem, Registration, RegistrationStatus, Roadshow, RoadshowState
     from marketplace import create_app
-    from marketplace.accounts.models import Role, User, new_session_nonce
+    from marketplace.accounts.models import User
     from marketplace.db_types import utcnow
     from marketplace.extensions import db
     from marketplace.listings.models import Grade, LegalStatus, Listing, ListingKind, ListingState
-    from marketplace.orgs import creditcode
-    from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
+    from marketplace.orgs.models import OrgKind
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
     with app.app_context():
         logging.getLogger("alembic").setLevel(logging.WARNING)
         upgrade()
         kinds = [OrgKind.UNIVERSITY] + [OrgKind.COMPANY, OrgKind.INVESTOR_FIRM] * 5
-        orgs = []
-        for n, kind in enumerate(kinds, 1):
-            body = f"91310000MA{n:07d}"
-            orgs.append(Organisation(name=f"风暴机构{n}", kind=kind, status=OrgStatus.VERIFIED,
-                                     credit_code=body + creditcode.check_character(body)))
-        db.session.add_all(orgs)
-        db.session.flush()
+        orgs, host = add_people(clients, kinds, "风暴机构", "storm.example")
         now = utcnow()
-        rows = [{"email": f"attendee{n}@storm.example", "password_hash": "!", "name": f"听众{n}",
-                 "role": Role.COMPANY, "organisation_id": orgs[1 + n % 10].id,
-                 "session_nonce": new_session_nonce(), "created_at": now} for n in range(clients + 1)]
-        rows.append({"email": "host@storm.example", "password_hash": "!", "name": "主持人", "role": Role.TTO,
-                     "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(), "created_at": now})
-        db.session.execute(sa.insert(User), rows)
-        host = db.session.execute(sa.select(User).filter_by(email="host@storm.example")).scalar_one()
         listings = [Listing(organisation=orgs[0], state=ListingState.PUBLISHED, title=f"风暴测试成果{n}",
                             abstract="用于基准测试。", field="materials", inventors="张三",
                             kind=ListingKind.ACHIEVEMENT, legal_status=LegalStatus.NOT_APPLICABLE,
@@ -240,71 +229,33 @@ class Server:
 
 # --- a client: raw Engine.IO v4 over a minimal WebSocket -----------------------------------------
 
-class Client(asyncio.Protocol):
-    """One attendee's connection, doing what room.js does on load: connect, then sync."""
+class Client:
+    """One attendee's connection, doing what room.js does on load: connect, then sync. The
+    WebSocket is bench/ws_protocol.py's; this side speaks Engine.IO v4 and Socket.IO over it."""
 
     def __init__(self, port: int, cookie: str, roadshow: int, on_question=None):
         self.port, self.cookie, self.roadshow = port, cookie, roadshow
         self.on_question = on_question
-        self.buffer = bytearray()
-        self.upgraded = False
-        self.fragments: list[bytes] = []
-        self.transport = None
+        self.ws: WebSocket | None = None
+        self.last_data = 0.0  # set by the WebSocket: when the latest bytes arrived
+        self.refusal = None  # set by the WebSocket: the status line of a refused upgrade
         self.connected_at = 0.0
         self.connected = asyncio.get_running_loop().create_future()
         self.acks: dict[int, asyncio.Future] = {}
         self.next_ack = 0
 
-    # The WebSocket (RFC 6455): the upgrade, unmasked frames in, masked frames out.
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        key = base64.b64encode(os.urandom(16)).decode()
-        origin = f"http://127.0.0.1:{self.port}"
-        transport.write((
-            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\nCookie: {self.cookie}\r\n\r\n").encode())
+    def websocket(self) -> WebSocket:
+        self.ws = WebSocket(self, "127.0.0.1", self.port,
+                            {"Origin": f"http://127.0.0.1:{self.port}", "Cookie": self.cookie})
+        return self.ws
 
-    def data_received(self, data: bytes) -> None:
-        received = time.time()
-        buffer = self.buffer
-        buffer += data
-        if not self.upgraded:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if b" 101 " not in bytes(buffer[:buffer.find(b"\r\n")]):
-                self._fail(ConnectionError("no WebSocket upgrade"))
-                return
-            del buffer[:end + 4]
-            self.upgraded = True
-        while len(buffer) >= 2:
-            length, start = buffer[1] & 0x7F, 2
-            if length == 126:
-                if len(buffer) < 4:
-                    return
-                length, start = int.from_bytes(buffer[2:4], "big"), 4
-            elif length == 127:
-                if len(buffer) < 10:
-                    return
-                length, start = int.from_bytes(buffer[2:10], "big"), 10
-            if len(buffer) < start + length:
-                return
-            first, payload = buffer[0], bytes(buffer[start:start + length])
-            del buffer[:start + length]
-            opcode = first & 0x0F
-            if opcode in (0x0, 0x1):
-                self.fragments.append(payload)
-                if first & 0x80:
-                    text = b"".join(self.fragments).decode()
-                    self.fragments = []
-                    self._on_text(text, received)
-            elif opcode == 0x8:
-                self._fail(ConnectionError("closed by the server"))
-                return
-
-    def connection_lost(self, exc) -> None:
-        self._fail(ConnectionError("connection lost"))
+    def _on_lost(self) -> None:
+        if self.refusal is not None:
+            self._fail(ConnectionError(f"no WebSocket upgrade: {self.refusal}"))
+        elif self.ws.closed_by_server:
+            self._fail(ConnectionError("closed by the server"))
+        else:
+            self._fail(ConnectionError("connection lost"))
 
     def _fail(self, error: Exception) -> None:
         if not self.connected.done():
@@ -312,26 +263,14 @@ class Client(asyncio.Protocol):
         for future in self.acks.values():
             if not future.done():
                 future.set_exception(error)
-        if self.transport is not None:
-            self.transport.close()
+        self.close()
 
     def send(self, text: str) -> None:
-        if self.transport is None or self.transport.is_closing():
-            return
-        data = text.encode()
-        mask, length = os.urandom(4), len(data)
-        if length < 126:
-            head = bytes((0x81, 0x80 | length))
-        elif length < 65536:
-            head = bytes((0x81, 0x80 | 126)) + length.to_bytes(2, "big")
-        else:
-            head = bytes((0x81, 0x80 | 127)) + length.to_bytes(8, "big")
-        repeated = (mask * (length // 4 + 1))[:length]
-        masked = (int.from_bytes(data, "big") ^ int.from_bytes(repeated, "big")).to_bytes(length, "big")
-        self.transport.write(head + mask + masked)
+        self.ws.send(text.encode())
 
     # Engine.IO and Socket.IO packets.
-    def _on_text(self, text: str, received: float) -> None:
+    def _on_text(self, text: str) -> None:
+        received = self.last_data
         kind = text[0]
         if kind == "0":  # Engine.IO open: enter the namespace with the roadshow
             self.send(f"40{NS}," + json.dumps({"roadshow": self.roadshow}))
@@ -364,14 +303,14 @@ class Client(asyncio.Protocol):
         return await asyncio.wait_for(future, timeout)
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+        if self.ws is not None and self.ws.transport is not None:
+            self.ws.transport.close()
 
 
 async def open_client(port: int, cookie: str, roadshow: int, timeout: float, on_question=None) -> Client:
     loop = asyncio.get_running_loop()
-    _transport, client = await asyncio.wait_for(loop.create_connection(
-        lambda: Client(port, cookie, roadshow, on_question), "127.0.0.1", port), timeout)
+    client = Client(port, cookie, roadshow, on_question)
+    await asyncio.wait_for(loop.create_connection(client.websocket, "127.0.0.1", port), timeout)
     await asyncio.wait_for(client.connected, timeout)
     return client
 
@@ -411,11 +350,14 @@ async def _loadgen(pipe, port, cookies, roadshow, timeout):
     results = await asyncio.gather(*(join(cookie) for cookie in cookies))
     pipe.send(("joined", [(started, outcome) for _client, started, outcome in results]))
     await loop.run_in_executor(None, pipe.recv)  # "stop"
+    joined = {id(client) for client, _started, _outcome in results if client is not None}
     for client, _started, _outcome in results:
         if client is not None:
             client.close()
+    # Only the clients that joined: what one that failed got before it failed is neither
+    # expected nor delivered (counting it made deliveries exceed 100 %).
     pipe.send(("receipts", [(id(client), client.connected_at, sent, received)
-                             for client, sent, received in receipts]))
+                             for client, sent, received in receipts if id(client) in joined]))
 
 
 # --- one run -------------------------------------------------------------------------------------
@@ -471,7 +413,8 @@ async def storm(args, server: Server, data: dict) -> dict:
         load = os.getloadavg()
         spy = None
         if args.profile:  # py-spy (pip install py-spy) samples the worker during the storm
-            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",  # noqa: S603
+            py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            spy = subprocess.Popen([py_spy, "record",  # noqa: S603
                                     "-p", str(server.worker_pid()), "-r", "200", "--format", "raw",
                                     "-o", args.profile], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             await asyncio.sleep(1.0)
@@ -558,7 +501,10 @@ def run_once(args, run: int) -> dict:
             extra[key] = value
         server = Server(url, workdir, extra, args.config)
         asyncio.run(_warm(server, data))
-        return asyncio.run(storm(args, server, data))
+        result = asyncio.run(storm(args, server, data))
+        if result["errors"]:  # what the server said about the failed joins
+            print(server.log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+        return result
     except Exception:
         if server is not None:
             print(server.log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
