@@ -56,8 +56,14 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "百校千项平台 <noreply@localhost>")
-    #: Base of absolute links in e-mails sent outside a request (command line, jobs).
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    #: The address users open: every absolute link that leaves the platform (mail, PDFs, .ics,
+    #: the API, Stripe's return pages) is built on it, never on the request's Host; the live room
+    #: accepts browsers of this origin. Unset: ``http://HOST:PORT`` (marketplace/public_urls.py).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
+    #: Production answers only requests for PUBLIC_URL's host and these (comma-separated; e.g.
+    #: ``127.0.0.1`` for health checks sent straight to a process); any other Host gets 400.
+    EXTRA_TRUSTED_HOSTS = [name.strip() for name in os.environ.get("EXTRA_TRUSTED_HOSTS", "").split(",")
+                           if name.strip()]
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
 
     # Internationalisation: Chinese first, English on request.
@@ -143,6 +149,7 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     SERVER_ROLE = "all"
     MAIL_SERVER = ""
+    PUBLIC_URL = "http://127.0.0.1:5000"
     #: Background jobs run before ``submit`` returns, so tests see their outcome directly.
     JOBS_INLINE = True
     #: Werkzeug scrypt at reduced cost keeps the suite fast; production uses the default cost.
