@@ -91,9 +91,17 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
     PASSWORD_HASH_METHOD = "scrypt"
-    #: Failed logins allowed per account (and, five times as many, per address) in the window.
+    #: The login lockout (marketplace/accounts/lockout.py, kept in the database): failures in a
+    #: row before an account is paused, the first pause (each further failure doubles it), the
+    #: longest pause (a quiet spell this long also forgets the failures), and failures per network
+    #: address per window (high: a whole campus may share one NAT address).
     LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    LOGIN_LOCKOUT_MAX_HOURS = int(os.environ.get("LOGIN_LOCKOUT_MAX_HOURS", "24"))
+    LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100"))
+    #: Password-reset e-mails per address and per account, per hour.
+    PASSWORD_RESET_ADDRESS_LIMIT = int(os.environ.get("PASSWORD_RESET_ADDRESS_LIMIT", "30"))
+    PASSWORD_RESET_ACCOUNT_LIMIT = int(os.environ.get("PASSWORD_RESET_ACCOUNT_LIMIT", "5"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "bxqx")
