@@ -97,7 +97,7 @@ def logout_everywhere():
     """Log out on every device where this account is logged in, this browser included."""
     accounts.end_session(current_user._get_current_object(), everywhere=True)
     flash(_("You have logged out on every device."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("main.index"))
 
 
 @bp.route("/auth/reset", methods=["GET", "POST"])
