@@ -66,7 +66,11 @@ class WebSocketWorker(GeventWebSocketWorker):
     wsgi_handler = AccessLogWebSocketHandler
 
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8001')}"
+# The app reads the same two variables for PUBLIC_URL's default (marketplace/public_urls.py), so
+# an unset PORT must mean the same port there as here.
+os.environ.setdefault("HOST", "127.0.0.1")
+os.environ.setdefault("PORT", "8001")
+bind = f"{os.environ['HOST']}:{os.environ['PORT']}"
 proc_name = f"bxqx-{ROLE}"
 #: gunicorn 27's control socket has one path per user (~/.gunicorn/gunicorn.ctl): every process on
 #: the machine (a live and a pages process, test servers) would overwrite the others'. Unused here.

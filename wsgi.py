@@ -20,5 +20,7 @@ app = create_app(_OVERRIDES or None)
 if __name__ == "__main__":
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    print(f" * 百校千项 platform on http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    # PUBLIC_URL defaults to http://HOST:PORT (marketplace/public_urls.py): links and the live room.
+    print(f" * 百校千项 platform on {app.config['PUBLIC_URL']}/  (listening on {host}:{port}; "
+          "Ctrl-C to stop)", flush=True)
     socketio.run(app, host=host, port=port, debug=False, log_output=True)

@@ -219,6 +219,9 @@ class LocalDeployment:
         self.url = f"http://127.0.0.1:{self.port}"
         base = {**os.environ, **(env or {})}
         base.setdefault("PUBLIC_URL", self.url)
+        # The readiness checks go straight to each process's 127.0.0.1 address: in production
+        # (TRUSTED_HOSTS from PUBLIC_URL) that host must be trusted too.
+        base.setdefault("EXTRA_TRUSTED_HOSTS", "127.0.0.1")
         base.setdefault("PROXY_FIX_HOPS", "1")
         self.live = [Server("live", free_port(), base, run_dir) for _ in range(live)]
         self.pages = [Server("pages", free_port(), base, run_dir) for _ in range(pages)]

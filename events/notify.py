@@ -1,10 +1,9 @@
 """E-mails to registrants, in their language and time zone; confirmations carry the .ics file."""
 
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -12,6 +11,7 @@ from events import registration_notices
 from events.ics import roadshow_calendar
 from events.models import Registration, RegistrationStatus, Roadshow
 from marketplace.mail import send_mail
+from marketplace.public_urls import public_host, public_url_for
 
 
 def user_zone(user) -> ZoneInfo:
@@ -33,24 +33,11 @@ def when_text(roadshow: Roadshow, user) -> str:
 
 
 def page_url(roadshow: Roadshow) -> str:
-    with _url_context():
-        return url_for("events.detail", roadshow_id=roadshow.id, _external=True)
-
-
-def _url_context():
-    from contextlib import nullcontext
-
-    from flask import has_request_context
-
-    if has_request_context():
-        return nullcontext()
-    return current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
+    return public_url_for("events.detail", roadshow_id=roadshow.id)
 
 
 def calendar_file(roadshow: Roadshow) -> bytes:
-    url = page_url(roadshow)
-    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
-    return roadshow_calendar(roadshow, page_url=url, host=host)
+    return roadshow_calendar(roadshow, page_url=page_url(roadshow), host=public_host())
 
 
 def _send(registration: Registration, subject_msgid_fn, template: str, *, ics: bool = False,

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from marketplace.security import CSP
+from marketplace.security import csp
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ def embed_for(url: str | None) -> Embed | None:
 
 def csp_allowing(embed: Embed | None) -> str:
     """The platform's CSP with ``frame-src`` widened by exactly the embedded player's origin."""
+    policy = csp()
     if embed is None:
-        return CSP
-    return CSP.replace("frame-src 'self'", f"frame-src 'self' {embed.origin}")
+        return policy
+    return policy.replace("frame-src 'self'", f"frame-src 'self' {embed.origin}")

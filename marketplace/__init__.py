@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import db_ping, roles, security, sqlite_mmap, sqlite_threads
+from marketplace import db_ping, public_urls, roles, security, sqlite_mmap, sqlite_threads
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from marketplace.runtime import check_python
@@ -28,6 +28,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     else:
         app.config.from_object(config or config_from_env())
     _check_production_secrets(app)
+    public_urls.init_app(app)
     role = app.config["SERVER_ROLE"] = roles.check(app.config)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
@@ -78,9 +79,22 @@ def _size_connection_pool(app: Flask) -> None:
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
 
+#: Shortest SECRET_KEY production accepts, in bytes (it signs sessions, remember cookies and tokens).
+MIN_SECRET_KEY_BYTES = 32
+
+
 def _check_production_secrets(app: Flask) -> None:
-    if app.config.get("ENV_NAME") == "production" and app.config["SECRET_KEY"].startswith("dev-only"):
-        raise RuntimeError("Set SECRET_KEY to a long random value in production.")
+    if app.config.get("ENV_NAME") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    if raw.startswith((b"dev-only", b"change-me")):
+        raise RuntimeError("Set SECRET_KEY to a long random value in production "
+                           "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))').")
+    if len(raw) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(f"SECRET_KEY is {len(raw)} bytes long; production needs at least "
+                           f"{MIN_SECRET_KEY_BYTES} (e.g. python3 -c 'import secrets; "
+                           f"print(secrets.token_hex(32))').")
 
 
 def _import_models() -> None:

@@ -58,8 +58,14 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "百校千项平台 <noreply@localhost>")
-    #: Base of absolute links in e-mails sent outside a request (command line, jobs).
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    #: The address users open: every absolute link that leaves the platform (mail, PDFs, .ics,
+    #: the API, Stripe's return pages) is built on it, never on the request's Host; the live room
+    #: accepts browsers of this origin. Unset: ``http://HOST:PORT`` (marketplace/public_urls.py).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
+    #: Production answers only requests for PUBLIC_URL's host and these (comma-separated; e.g.
+    #: ``127.0.0.1`` for health checks sent straight to a process); any other Host gets 400.
+    EXTRA_TRUSTED_HOSTS = [name.strip() for name in os.environ.get("EXTRA_TRUSTED_HOSTS", "").split(",")
+                           if name.strip()]
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
 
     # Internationalisation: Chinese first, English on request.
@@ -87,9 +93,17 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
     PASSWORD_HASH_METHOD = "scrypt"
-    #: Failed logins allowed per account (and, five times as many, per address) in the window.
+    #: The login lockout (marketplace/accounts/lockout.py, kept in the database): failures in a
+    #: row before an account is paused, the first pause (each further failure doubles it), the
+    #: longest pause (a quiet spell this long also forgets the failures), and failures per network
+    #: address per window (high: a whole campus may share one NAT address).
     LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    LOGIN_LOCKOUT_MAX_HOURS = int(os.environ.get("LOGIN_LOCKOUT_MAX_HOURS", "24"))
+    LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100"))
+    #: Password-reset e-mails per address and per account, per hour.
+    PASSWORD_RESET_ADDRESS_LIMIT = int(os.environ.get("PASSWORD_RESET_ADDRESS_LIMIT", "30"))
+    PASSWORD_RESET_ACCOUNT_LIMIT = int(os.environ.get("PASSWORD_RESET_ACCOUNT_LIMIT", "5"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "bxqx")
@@ -145,6 +159,7 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     SERVER_ROLE = "all"
     MAIL_SERVER = ""
+    PUBLIC_URL = "http://127.0.0.1:5000"
     #: Background jobs run before ``submit`` returns, so tests see their outcome directly.
     JOBS_INLINE = True
     #: Werkzeug scrypt at reduced cost keeps the suite fast; production uses the default cost.

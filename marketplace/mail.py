@@ -22,7 +22,8 @@ def send_mail(to: str, subject: str, template: str, locale: str | None = None, *
     (base64), so line endings such as the CRLF of an .ics file survive.
     """
     config = current_app.config
-    # Links in mail must be absolute; outside a request (CLI, jobs) use the public URL.
+    # Templates build their links with public_url_for / public_url (always on PUBLIC_URL, never on
+    # the request's Host); outside a request (CLI, jobs) rendering needs a request context of its own.
     request_context = (nullcontext() if has_request_context()
                        else current_app.test_request_context(base_url=config["PUBLIC_URL"]))
     with request_context, force_locale(locale or config["BABEL_DEFAULT_LOCALE"]):

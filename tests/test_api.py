@@ -185,7 +185,7 @@ def test_detail_has_every_public_field(client, app, tto, publish):
     published = listing.published_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     org = listing.organisation
     assert response.json == {
-        "id": listing.id, "url": f"http://localhost/listings/{listing.id}", "state": "published",
+        "id": listing.id, "url": f"http://127.0.0.1:5000/listings/{listing.id}", "state": "published",
         "state_reason": None, "kind": "invention", "title": PATENT["title"], "abstract": PATENT["abstract"],
         "field": "materials", "ipc_codes": ["H01M 4/525", "H01M 10/0525"], "keywords": ["电池", "正极材料"],
         "inventors": ["李振华", "王芳"], "application_number": "201710601862.3",
@@ -193,10 +193,10 @@ def test_detail_has_every_public_field(client, app, tto, publish):
         "legal_status": "granted", "grade": "A", "trl": 6,
         "conversion_modes": ["ordinary_licence", "open_licence"],
         "asking_price": {"amount": "200000.00", "currency": "CNY"}, "terms": "入门费加销售额提成",
-        "university": {"id": org.id, "name": org.name, "url": f"http://localhost/orgs/{org.id}"},
+        "university": {"id": org.id, "name": org.name, "url": f"http://127.0.0.1:5000/orgs/{org.id}"},
         "published_at": published, "is_demo": False,
         "attachments": [{"name": "说明书.pdf", "content_type": "application/pdf", "size": 15,
-                         "url": f"http://localhost/listings/{listing.id}/files/{item.id}"}],
+                         "url": f"http://127.0.0.1:5000/listings/{listing.id}/files/{item.id}"}],
     }
     download = client.get(response.json["attachments"][0]["url"])
     assert download.data == b"%PDF-1.4\n%test\n"
@@ -248,7 +248,7 @@ def test_unknown_api_urls_are_json_404s(client, path):
     response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 404 and response.mimetype == "application/json"
     message = zh("Nothing was found at this address. The API's paths are listed in %(document)s.",
-                 document="http://localhost/api/v1/openapi.json")
+                 document="http://127.0.0.1:5000/api/v1/openapi.json")  # PUBLIC_URL
     assert response.json == {"error": "Not Found", "status": 404, "message": message}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Cache-Control"] == "no-store"

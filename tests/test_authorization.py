@@ -487,6 +487,7 @@ ACCESS: dict[str, Access] = {
     "auth.login": Access("GET", no_args, EVERYONE, login=False, status=200,
                          redirect=_LOGGED_IN_TO_DASHBOARD),
     "auth.logout": Access("POST", no_args, LOGGED_IN, status=302),
+    "auth.logout_everywhere": Access("POST", no_args, LOGGED_IN, status=302),
     "auth.reset_request": Access("GET", no_args, EVERYONE, login=False, status=200),
     "auth.reset_password": Access("GET", lambda w: {"token": w.reset_token}, EVERYONE,
                                   login=False, status=200),

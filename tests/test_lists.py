@@ -122,7 +122,7 @@ def test_public_pages_have_titles_descriptions_and_share_tags(client, tto, make_
     assert "<title>2026年度高价值专利清单 · " in html
     assert '<meta name="description" content="材料学院遴选的高价值专利。' in html
     assert '<meta property="og:title" content="2026年度高价值专利清单">' in html
-    assert f'<link rel="canonical" href="http://localhost/lists/{plist.id}">' in html
+    assert f'<link rel="canonical" href="http://127.0.0.1:5000/lists/{plist.id}">' in html
     for path in ("/lists", f"/orgs/{tto.organisation_id}"):
         assert '<meta property="og:description"' in client.get(path).get_data(as_text=True)
     assert client.get(f"/lists/{plist.id}/versions/2").status_code == 404

@@ -21,6 +21,7 @@ from events.live.services import RoomError
 from events.models import Roadshow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db, socketio
+from marketplace.public_urls import public_origin
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _origin(url: str) -> str:
 
 def allowed_origins() -> set[str]:
     """The configured public origin (PUBLIC_URL) plus LIVE_ALLOWED_ORIGINS."""
-    origins = {_origin(current_app.config["PUBLIC_URL"])}
+    origins = {public_origin()}
     origins.update(_origin(value) for value in current_app.config["LIVE_ALLOWED_ORIGINS"])
     return origins
 

@@ -23,7 +23,8 @@ class Role(enum.Enum):
 
 
 def new_session_nonce() -> str:
-    return secrets.token_hex(8)
+    """A fresh per-user session token (128 bits)."""
+    return secrets.token_hex(16)
 
 
 class User(UserMixin, db.Model):
@@ -48,7 +49,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     #: IANA time zone used to show times; null means Asia/Shanghai.
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
-    #: Part of the login cookie's identity; rotating it signs out every session of the user.
+    #: Part of the login identity in the session and remember cookies; rotated at logout, password
+    #: change and reset, and "log out on every device", so that no older cookie logs in again.
     session_nonce: Mapped[str] = mapped_column(sa.String(32), default=new_session_nonce)
     phone: Mapped[str | None] = mapped_column(sa.String(32))
     title: Mapped[str | None] = mapped_column(sa.String(80))
@@ -78,3 +80,27 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed logins of one account or one network address: the lockout (accounts/lockout.py).
+
+    In the database, not in process memory, so a restart or another process sees the same state.
+    """
+
+    __tablename__ = "login_throttles"
+
+    #: ``account:<normalised e-mail>`` (also for addresses without an account, so a lockout says
+    #: nothing about whether one exists) or ``address:<IPv4 address or IPv6 /64>``.
+    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    #: Account: failures since the last successful login (forgotten a while after the last one).
+    #: Address: failures in the current window. Counted before the password is checked.
+    failures: Mapped[int] = mapped_column(default=0)
+    #: Address: start of the current counting window.
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    #: Account: no login is tried before this time.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<LoginThrottle {self.key} {self.failures}>"

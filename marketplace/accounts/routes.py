@@ -1,6 +1,6 @@
 """Views for registration, login, logout, password reset and the profile."""
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,32 +22,16 @@ from marketplace.orgs.models import OrgKind
 bp = Blueprint("auth", __name__)
 
 
-def _login_email_key() -> str:
-    return "login-email:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+def _reset_email_key() -> str:
+    return "reset-email:" + accounts.normalise_email(request.form.get("email", ""))[:254]
 
 
-def _login_failed(response) -> bool:
-    return bool(g.get("login_failed"))
+def _reset_address_limit() -> str:
+    return f"{current_app.config['PASSWORD_RESET_ADDRESS_LIMIT']} per hour"
 
 
-def _account_limit() -> str:
-    config = current_app.config
-    return f"{config['LOGIN_FAILURE_LIMIT']} per {config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes"
-
-
-def _address_limit() -> str:
-    config = current_app.config
-    return f"{config['LOGIN_FAILURE_LIMIT'] * 5} per {config['LOGIN_FAILURE_WINDOW_MINUTES']} minutes"
-
-
-def _lockout_message() -> str:
-    return _("Too many failed logins. For your security, signing in to this account is paused for "
-             "%(minutes)d minutes. You can reset your password by e-mail meanwhile.",
-             minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-
-
-def _on_lockout(request_limit) -> None:
-    accounts.record_lockout(request.form.get("email", ""))
+def _reset_account_limit() -> str:
+    return f"{current_app.config['PASSWORD_RESET_ACCOUNT_LIMIT']} per hour"
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])
@@ -74,20 +58,22 @@ def register():
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_login_email_key, methods=["POST"],
-               deduct_when=_login_failed, error_message=_lockout_message, on_breach=_on_lockout)
-@limiter.limit(_address_limit, methods=["POST"], deduct_when=_login_failed,
-               error_message=_lockout_message)
 def login():
-    """Log in with e-mail and password."""
+    """Log in with e-mail and password (the lockout: accounts/lockout.py)."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except accounts.LoginPaused as paused:
+            flash_service_error(paused)
+            response = make_response(render_form("auth/login.html", form, status=paused.status_code,
+                                                 next_url=next_url))
+            response.headers["Retry-After"] = str(paused.retry_after)
+            return response
         if user is None:
-            g.login_failed = True
             form.password.errors.append(_("The e-mail address or password is not correct."))
         else:
             accounts.start_session(user, remember=form.remember.data)
@@ -105,8 +91,18 @@ def logout():
     return redirect(url_for("main.index"))
 
 
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """Log out on every device where this account is logged in, this browser included."""
+    accounts.end_session(current_user._get_current_object(), everywhere=True)
+    flash(_("You have logged out on every device."), "info")
+    return redirect(url_for("main.index"))
+
+
 @bp.route("/auth/reset", methods=["GET", "POST"])
-@limiter.limit("5 per hour", methods=["POST"])
+@limiter.limit(_reset_address_limit, methods=["POST"])
+@limiter.limit(_reset_account_limit, key_func=_reset_email_key, methods=["POST"])
 def reset_request():
     """Ask for a password-reset link by e-mail."""
     form = ResetRequestForm()

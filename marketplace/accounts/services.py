@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from marketplace.accounts import lockout
 from marketplace.accounts.models import Role, User, new_session_nonce
 from marketplace.accounts.passwords import hash_password, verify_password
 from marketplace.audit import services as audit
@@ -46,8 +47,27 @@ def new_user(email: str, password: str, name: str, role: Role, **fields) -> User
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the user whose credentials these are, or None after auditing the failure."""
+class LoginPaused(ServiceError):
+    """Too many failed logins for the account or from the address: the password was not tried."""
+
+    status_code = 429
+
+    def __init__(self, refusal: lockout.Refusal):
+        super().__init__(refusal.message)
+        self.retry_after = refusal.seconds
+
+
+def authenticate(email: str, password: str, address: str | None = None) -> User | None:
+    """Return the user whose credentials these are, or None after auditing the failure.
+
+    Raises ``LoginPaused`` while the account or the address (``request.remote_addr``) is locked
+    out (accounts/lockout.py); the attempt is counted before the password is checked.
+    """
+    refusal = lockout.admit(email, address)
+    if refusal is not None:
+        if refusal.scope == "account":
+            record_lockout(email)
+        raise LoginPaused(refusal)
     user = find_user_by_email(email)
     if user is None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
@@ -55,6 +75,7 @@ def authenticate(email: str, password: str) -> User | None:
             _DUMMY_HASH[method] = hash_password("not-a-real-password-0")
         verify_password(_DUMMY_HASH[method], password)
     elif verify_password(user.password_hash, password) and user.active:
+        lockout.succeeded(email, address)
         return user
     audit.record("auth.login_failed", actor=user, actor_email=normalise_email(email)[:254],
                  reason="inactive" if user is not None and not user.active else "credentials")
@@ -86,12 +107,14 @@ def start_session(user: User, remember: bool = False) -> None:
     db.session.commit()
 
 
-def end_session(user: User) -> None:
-    """Log the current user out and clear the session."""
-    audit.record("auth.logout", actor=user)
+def end_session(user: User, *, everywhere: bool = False) -> None:
+    """Log the user out: rotate their session token, so that no session or remember cookie issued
+    before (in this browser or any other) logs in again, and delete this browser's cookies."""
+    user.session_nonce = new_session_nonce()
+    audit.record("auth.logout_everywhere" if everywhere else "auth.logout", actor=user)
     db.session.commit()
-    logout_user()
-    keep = {key: session[key] for key in ("lang",) if key in session}
+    logout_user()  # asks (through the session) for the remember cookie to be deleted
+    keep = {key: session[key] for key in ("lang", "_remember") if key in session}
     session.clear()
     session.update(keep)
 
@@ -126,9 +149,11 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def reset_password(user: User, password: str) -> None:
-    """Set a new password from a reset link and sign out every existing session."""
+    """Set a new password from a reset link, sign out every existing session and lift a login
+    lockout of the account."""
     user.password_hash = hash_password(password)
     user.session_nonce = new_session_nonce()
+    lockout.forget_account(user.email)
     audit.record("auth.password_reset", actor=user)
     db.session.commit()
 
@@ -141,7 +166,9 @@ def change_password(user: User, current: str, new: str) -> None:
     user.session_nonce = new_session_nonce()
     audit.record("auth.password_changed", actor=user)
     db.session.commit()
-    login_user(user)  # keep this session, with the new nonce
+    # Keep this browser logged in with the new token; a remember cookie it had is renewed.
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remembered)
 
 
 def update_profile(user: User, *, name: str, title: str | None, phone: str | None,

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
 from marketplace.listings.models import FIELDS, ConversionMode, Grade, LegalStatus, ListingKind
 from marketplace.listings.queries import MAX_PAGE, MAX_QUERY_LENGTH, PER_PAGE, SORTS
+from marketplace.public_urls import public_url
 
 VERSION = "1.0.0"
 PUBLIC_STATES = ("published", "converted")
@@ -191,7 +192,7 @@ def document() -> dict:
                 "schema. Parameters not listed here are ignored; an empty value is the same as "
                 "leaving a parameter out."),
         },
-        "servers": [{"url": "/api/v1"}],
+        "servers": [{"url": public_url("/api/v1")}],
         "paths": {
             "/listings": {"get": {
                 "operationId": "searchListings",

@@ -6,7 +6,7 @@ for a minute, and every error, including unknown URLs and methods under ``/api/`
 
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.orm import selectinload
@@ -18,6 +18,7 @@ from marketplace.api.openapi import SEARCH_PARAMETERS, document
 from marketplace.extensions import db, limiter
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery, run_search
+from marketplace.public_urls import public_url_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -100,7 +101,7 @@ def _messages() -> dict[int, str]:
     return {
         400: _("Check the request's parameters and try again."),
         404: _("Nothing was found at this address. The API's paths are listed in %(document)s.",
-               document=url_for("api.openapi", _external=True)),
+               document=public_url_for("api.openapi")),
         405: _("The API is read-only: use GET."),
         429: _("Please wait a little and try again."),
         500: _("The error has been logged. Please try again in a moment."),

@@ -9,10 +9,9 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flask import url_for
-
 from marketplace.listings.models import ConversionMode, Listing, ListingState
 from marketplace.listings.queries import PER_PAGE, SearchQuery, SearchResult
+from marketplace.public_urls import public_url_for
 
 #: Facets of a search result, in the order the search page shows them.
 FACET_NAMES = ("grade", "mode", "field", "kind", "trl", "legal_status", "university")
@@ -50,7 +49,7 @@ def listing_summary(listing: Listing) -> dict:
     organisation = listing.organisation
     return {
         "id": listing.id,
-        "url": url_for("listings.detail", listing_id=listing.id, _external=True),
+        "url": public_url_for("listings.detail", listing_id=listing.id),
         "state": listing.state.value,
         "state_reason": listing.state_reason if listing.state is ListingState.CONVERTED else None,
         "kind": listing.kind.value,
@@ -73,7 +72,7 @@ def listing_summary(listing: Listing) -> dict:
         "university": {
             "id": organisation.id,
             "name": organisation.name,
-            "url": url_for("orgs.public", org_id=organisation.id, _external=True),
+            "url": public_url_for("orgs.public", org_id=organisation.id),
         },
         "published_at": timestamp(listing.published_at),
         "is_demo": listing.is_demo,
@@ -89,8 +88,8 @@ def listing_detail(listing: Listing) -> dict:
                 "name": item.original_name,
                 "content_type": item.content_type,
                 "size": item.size,
-                "url": url_for("listings.attachment", listing_id=listing.id, attachment_id=item.id,
-                               _external=True),
+                "url": public_url_for("listings.attachment", listing_id=listing.id,
+                                      attachment_id=item.id),
             }
             for item in listing.attachments
         ],

@@ -13,6 +13,7 @@ EVENTS = {
     "auth.login_failed": _l("Failed login"),
     "auth.login_locked": _l("Login locked out"),
     "auth.logout": _l("Logged out"),
+    "auth.logout_everywhere": _l("Logged out on every device"),
     "auth.password_reset_requested": _l("Password reset requested"),
     "auth.password_reset": _l("Password reset"),
     "auth.password_changed": _l("Password changed"),

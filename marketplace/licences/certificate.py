@@ -10,7 +10,6 @@ import io
 import json
 from xml.sax.saxutils import escape
 
-from flask import current_app
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -21,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH, yuan
 from marketplace.licences.models import OpenLicence, PaymentMethod
 from marketplace.lists.exports import PDF_FONT
+from marketplace.public_urls import public_url_for
 
 MARGIN = 48
 
@@ -31,7 +31,8 @@ def number(licence: OpenLicence) -> str:
 
 
 def verify_url(sha256: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + "/verify/" + sha256
+    """The public page that proves the licence (printed on the certificate and its QR code)."""
+    return public_url_for("licences.verify", sha256=sha256)
 
 
 def _fee_text(document: dict) -> str:

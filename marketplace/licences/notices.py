@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from marketplace.licences.models import OpenLicence, RoyaltyReport
 from marketplace.mail import send_mail
 from marketplace.notifications import Kind, notify, register_kind
+from marketplace.public_urls import public_url_for
 
 _KEY = "licence_notices"
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -72,14 +73,6 @@ def _members(org_id: int, role: Role) -> list[User]:
         User.organisation_id == org_id, User.role == role, User.active.is_(True)).order_by(User.id)))
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link, also outside a request (jobs, the command line): based on PUBLIC_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return url_for(endpoint, _external=True, **values)
-
-
 def _licence_path(licence: OpenLicence) -> str:
     if has_request_context():
         return url_for("licences.licence", licence_id=licence.id)
@@ -100,7 +93,7 @@ def payment_overdue(licence: OpenLicence) -> None:
 
 
 def _licence_url(licence: OpenLicence) -> str:
-    return external_url("licences.licence", licence_id=licence.id)
+    return public_url_for("licences.licence", licence_id=licence.id)
 
 
 def _event(licence: OpenLicence, subject, message, *, to_licensor=True, to_licensee=True) -> list[Message]:
@@ -124,7 +117,7 @@ def accepted(licence: OpenLicence) -> None:
                      {"licensor": licence.licensor.name, "licensee": licence.licensee.name,
                       "notice": _notice_text(licence), "sha256": licence.sha256,
                       "url": _licence_url(licence),
-                      "verify_url": external_url("licences.verify", sha256=licence.sha256)})
+                      "verify_url": public_url_for("licences.verify", sha256=licence.sha256)})
     if licence.fee_amount and licence.state.value == "awaiting_payment":
         message = _l("%(company)s signed an open licence. It takes effect when the fee of "
                      "¥%(fee)s is paid.", company=licence.licensee.name, fee=f"{licence.fee_amount:,}")

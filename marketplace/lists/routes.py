@@ -27,6 +27,7 @@ from marketplace.lists.forms import (
 )
 from marketplace.lists.models import ListItem, ListVersion, PublishedList
 from marketplace.permissions import roles_required
+from marketplace.public_urls import public_url
 
 bp = Blueprint("lists", __name__)
 #: Characters that are unsafe in a file name on some system.
@@ -103,14 +104,14 @@ def _download(version: ListVersion, content: bytes, mimetype: str, extension: st
 def xlsx(list_id, number):
     """Download a version as an Excel workbook."""
     version = _version_of(_visible(list_id), number)
-    return _download(version, exports.version_xlsx(version, request.host_url), exports.XLSX_TYPE, "xlsx")
+    return _download(version, exports.version_xlsx(version, public_url()), exports.XLSX_TYPE, "xlsx")
 
 
 @bp.route("/lists/<int:list_id>/versions/<int:number>.pdf")
 def pdf(list_id, number):
     """Download a version as a PDF."""
     version = _version_of(_visible(list_id), number)
-    return _download(version, exports.version_pdf(version, request.host_url), "application/pdf", "pdf")
+    return _download(version, exports.version_pdf(version, public_url()), "application/pdf", "pdf")
 
 
 # --- Management ----------------------------------------------------------------------------------

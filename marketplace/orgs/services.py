@@ -149,6 +149,9 @@ def invite(actor: User, email: str, role: Role) -> Invitation:
         raise ServiceError(_("This role does not fit your organisation."))
     email = accounts.normalise_email(email)
     existing = accounts.find_user_by_email(email)
+    if existing is not None and existing.is_admin:
+        raise ServiceError(_("This address belongs to a platform administrator, who cannot join "
+                             "an organisation."))
     if existing is not None and existing.organisation_id is not None:
         raise ServiceError(_("This person already belongs to an organisation."))
     duplicate = db.session.scalar(select(Invitation).where(
@@ -207,6 +210,11 @@ def accept_invitation(invitation: Invitation, user: User | None = None, *, email
         audit.record("auth.register", actor=user)
     elif user.email != invitation.email:
         raise NotAllowed(_("This invitation was sent to another e-mail address."))
+    elif user.is_admin:
+        # An administrator has no organisation; joining one would end their admin access.
+        raise NotAllowed(_("Platform administrators cannot join an organisation. To work as a "
+                           "member of an organisation, use an account with another e-mail "
+                           "address."))
     elif user.organisation_id is not None:
         raise ServiceError(_("You already belong to an organisation."))
     user.organisation_id = invitation.organisation_id

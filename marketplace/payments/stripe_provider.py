@@ -6,10 +6,11 @@ payment id, so a retried request never creates a second session or refund.
 """
 
 import stripe
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from marketplace.payments.providers import PaymentProvider, ProviderError
+from marketplace.public_urls import public_url_for
 
 #: Payment methods offered on the Checkout page.
 METHODS = ("card", "alipay", "wechat_pay")
@@ -17,14 +18,6 @@ METHODS = ("card", "alipay", "wechat_pay")
 TOLERANCE = 300
 #: Checkout pages stay payable this long (Stripe allows 30 minutes to 24 hours).
 CHECKOUT_LIFETIME = 3600
-
-
-def _external_url(endpoint: str, **values) -> str:
-    """An absolute URL; outside a request (jobs, command line) based on ``PUBLIC_URL``."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 class StripeProvider(PaymentProvider):
@@ -55,9 +48,9 @@ class StripeProvider(PaymentProvider):
             "metadata": {"payment_id": payment.public_id, "purpose": payment.purpose},
             "payment_intent_data": {"metadata": {"payment_id": payment.public_id},
                                     "description": payment.description[:250]},
-            "success_url": _external_url("payments.stripe_return", public_id=payment.public_id)
+            "success_url": public_url_for("payments.stripe_return", public_id=payment.public_id)
             + "?session_id={CHECKOUT_SESSION_ID}",
-            "cancel_url": _external_url("payments.status", public_id=payment.public_id),
+            "cancel_url": public_url_for("payments.status", public_id=payment.public_id),
             "expires_at": int(utcnow().timestamp()) + CHECKOUT_LIFETIME,
             "locale": "zh",
         }
