@@ -197,13 +197,23 @@ def _register_cli(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(identity: str):
-    """Load the user named in the session; a rotated nonce invalidates old sessions."""
+    """Load the user named in the session; a rotated nonce invalidates old sessions.
+
+    Pages load the bell's unread count with the user (one round trip); live-room events, which
+    draw no bell, load the user alone.
+    """
+    from flask import has_request_context, request
+
+    from marketplace.accounts.models import User
     from marketplace.notifications.services import load_user_with_unread
 
     user_id, _, nonce = identity.partition(":")
     if not user_id.isdigit():
         return None
-    user = load_user_with_unread(int(user_id))
+    if has_request_context() and roles.is_socketio(request.path):
+        user = db.session.get(User, int(user_id))
+    else:
+        user = load_user_with_unread(int(user_id))
     if user is None or user.session_nonce != nonce or not user.active:
         return None
     return user

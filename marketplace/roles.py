@@ -69,7 +69,7 @@ def client_manager(config, role: str):
                          write_only=role == PAGES)
 
 
-def _is_socketio(path: str) -> bool:
+def is_socketio(path: str) -> bool:
     return path == SOCKETIO_PATH or path.startswith(SOCKETIO_PATH + "/")
 
 
@@ -81,9 +81,9 @@ class RoleGate:
 
     def serves(self, path: str) -> bool:
         if self.role == LIVE:
-            return _is_socketio(path) or path in LIVE_PAGES
+            return is_socketio(path) or path in LIVE_PAGES
         if self.role == PAGES:
-            return not _is_socketio(path)
+            return not is_socketio(path)
         return True
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
