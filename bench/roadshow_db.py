@@ -43,9 +43,10 @@ def build_database(url: str, clients: int, moderated: bool = False) -> dict:
         now = utcnow()
         rows = [{"email": f"attendee{n}@bench.example", "password_hash": "!", "name": f"听众{n}",
                  "role": Role.COMPANY, "organisation_id": orgs[1].id, "session_nonce": new_session_nonce(),
-                 "created_at": now} for n in range(clients + 1)]
+                 "email_confirmed_at": now, "created_at": now} for n in range(clients + 1)]
         rows.append({"email": "host@bench.example", "password_hash": "!", "name": "主持人", "role": Role.TTO,
-                     "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(), "created_at": now})
+                     "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(),
+                     "email_confirmed_at": now, "created_at": now})
         db.session.execute(sa.insert(User), rows)
         host = db.session.execute(sa.select(User).filter_by(email="host@bench.example")).scalar_one()
         listing = Listing(organisation=orgs[0], state=ListingState.PUBLISHED, title="基准测试成果",

@@ -84,6 +84,10 @@ class Config:
     # Accounts.
     PASSWORD_RESET_MAX_AGE = 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
+    #: Seconds an e-mail confirmation link stays valid (the mail says three days).
+    EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
+    #: How often an account may ask for the confirmation link again (Flask-Limiter syntax).
+    EMAIL_CONFIRM_RESEND_LIMIT = os.environ.get("EMAIL_CONFIRM_RESEND_LIMIT", "3 per hour")
     PASSWORD_HASH_METHOD = "scrypt"
     #: Failed logins allowed per account (and, five times as many, per address) in the window.
     LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))

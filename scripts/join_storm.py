@@ -119,9 +119,11 @@ def build_database(url: str, clients: int) -> dict:
         now = utcnow()
         rows = [{"email": f"attendee{n}@storm.example", "password_hash": "!", "name": f"听众{n}",
                  "role": Role.COMPANY, "organisation_id": orgs[1 + n % 10].id,
-                 "session_nonce": new_session_nonce(), "created_at": now} for n in range(clients + 1)]
+                 "session_nonce": new_session_nonce(), "email_confirmed_at": now, "created_at": now}
+                for n in range(clients + 1)]
         rows.append({"email": "host@storm.example", "password_hash": "!", "name": "主持人", "role": Role.TTO,
-                     "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(), "created_at": now})
+                     "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(),
+                     "email_confirmed_at": now, "created_at": now})
         db.session.execute(sa.insert(User), rows)
         host = db.session.execute(sa.select(User).filter_by(email="host@storm.example")).scalar_one()
         listings = [Listing(organisation=orgs[0], state=ListingState.PUBLISHED, title=f"风暴测试成果{n}",

@@ -14,7 +14,9 @@ from marketplace.audit.services import EVENTS
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
+from marketplace.orgs import claims
 from marketplace.orgs import services as orgs
+from marketplace.orgs.forms import DOCUMENT_LABELS
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 from marketplace.permissions import admin_required
 
@@ -57,7 +59,8 @@ def organisations():
                                 Organisation.credit_code.contains(search.upper(), autoescape=True)))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template("admin/organisations.html", page=page, status=status, search=search,
-                           OrgStatus=OrgStatus)
+                           OrgStatus=OrgStatus,
+                           competing=claims.competing_codes(org.credit_code for org in page.items))
 
 
 @bp.route("/organisations/<int:org_id>")
@@ -73,7 +76,8 @@ def _organisation_page(org: Organisation, reject_form: RejectForm):
                                  AuditEvent.target_id == org.id)
         .order_by(AuditEvent.id.desc())).all()
     return render_form("admin/organisation.html", reject_form, org=org, reject_form=reject_form,
-                       history=history, EVENTS=EVENTS)
+                       history=history, EVENTS=EVENTS, claims=claims.claims_for(org.credit_code),
+                       holder=claims.verified_holder(org.credit_code), DOCUMENT_LABELS=DOCUMENT_LABELS)
 
 
 @bp.route("/organisations/<int:org_id>/verify", methods=["POST"])
