@@ -6,7 +6,7 @@ Until the address is confirmed the account may only edit its profile: the gate i
 the demo's accounts.
 """
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -42,12 +42,20 @@ def user_for_token(token: str) -> User | None:
     return user
 
 
+def link_for(user: User) -> str:
+    """The absolute confirmation link, always on PUBLIC_URL (as the mail module builds links
+    outside a request): never on the Host header of the request that asked for it, so a forged
+    Host cannot send the token elsewhere."""
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        return url_for("auth.confirm_email", token=token_for(user), _external=True)
+
+
 def send_link(user: User) -> None:
     """Mail the confirmation link to the account's address (nothing when it is confirmed)."""
     if user.email_confirmed:
         return
     send_mail(user.email, _("Confirm your e-mail address"), "confirm_email", locale=user.locale,
-              user=user, token=token_for(user),
+              user=user, link=link_for(user),
               days=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // (24 * 3600))
 
 

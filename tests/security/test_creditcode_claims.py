@@ -60,6 +60,33 @@ def test_verifying_a_second_holder_of_a_code_is_refused(app, client, auth, make_
     assert [org.status for org in claims_of(code)] == [OrgStatus.VERIFIED, OrgStatus.PENDING]
 
 
+def test_a_competing_verification_that_wins_the_race_is_caught_by_the_index(app, make_user,
+                                                                           monkeypatch):
+    """Two admins verify competing claims at once: both see no verified holder, the database's
+    partial unique index refuses the second commit, and the admin gets the reason."""
+    from marketplace.errors import InvalidTransition
+    from marketplace.orgs import services
+
+    code = new_code()
+    first = claim(app.test_client(), code)
+    second = claim(app.test_client(), code)
+    admin = make_user(Role.ADMIN)
+    services.verify(admin, first)
+    real = services.verified_holder
+    calls = []
+
+    def blind_first_time(*args, **kwargs):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "verified_holder", blind_first_time)
+    with pytest.raises(InvalidTransition) as refused:
+        services.verify(admin, second)
+    assert first.name in refused.value.message
+    db.session.refresh(second)
+    assert second.status is OrgStatus.PENDING
+
+
 def test_a_rejected_claim_frees_the_code(app, client, auth, make_user):
     code = new_code()
     squatter = claim(app.test_client(), code)

@@ -54,6 +54,19 @@ def test_registration_mails_a_link_that_confirms_the_address(client, outbox, app
     assert client.get("/dashboard").status_code == 200
 
 
+def test_the_link_is_built_on_public_url_whatever_the_host_header(app, client, outbox):
+    """A forged Host must not carry the token elsewhere: whoever registered someone else's address
+    would confirm it with the token sent to their own host."""
+    evil = "http://evil.example"
+    token = _TOKEN.search(client.get("/auth/register", base_url=evil).get_data(as_text=True))
+    response = client.post("/auth/register", base_url=evil,
+                           data={"csrf_token": token.group(1), **registration()})
+    assert response.status_code == 302
+    body = outbox()[-1].get_content()
+    assert "evil.example" not in body
+    assert app.config["PUBLIC_URL"].rstrip("/") + "/auth/confirm/" in body
+
+
 def test_an_unconfirmed_account_may_only_edit_its_profile(client):
     user = register(client)
     page = client.get("/dashboard")
