@@ -161,7 +161,9 @@ def verify(admin: User, org: Organisation) -> None:
     except IntegrityError:  # another admin verified a competing claim at the same moment
         db.session.rollback()
         holder = verified_holder(org.credit_code, exclude_id=org.id)
-        raise _code_owned(org.credit_code, holder.name if holder else "") from None
+        if holder is None:
+            raise
+        raise _code_owned(org.credit_code, holder.name) from None
     _notify_members(org, _("Your organisation has been verified"), "org_verified")
 
 
@@ -181,8 +183,8 @@ def reject(admin: User, org: Organisation, reason: str) -> None:
 
 def _code_owned(code: str, name: str) -> InvalidTransition:
     return InvalidTransition(_(
-        "The credit code %(code)s already belongs to the verified organisation %(name)s.",
-        code=code, name=name) + " " + _("Reject this claim with a reason its applicant can act on."))
+        "The credit code %(code)s already belongs to the verified organisation %(name)s. Reject "
+        "this claim with a reason its applicant can act on.", code=code, name=name))
 
 
 def _require_admin(user: User) -> None:

@@ -53,7 +53,8 @@ def test_verifying_a_second_holder_of_a_code_is_refused(app, client, auth, make_
     auth.login(make_user(Role.ADMIN).email)
     assert post(client, f"/admin/organisations/{first.id}/verify").status_code == 302
     response = post(client, f"/admin/organisations/{second.id}/verify", follow_redirects=True)
-    assert zh("The credit code %(code)s already belongs to the verified organisation %(name)s.",
+    assert zh("The credit code %(code)s already belongs to the verified organisation %(name)s. "
+              "Reject this claim with a reason its applicant can act on.",
               code=code, name=first.name) in response.get_data(as_text=True)
     db.session.refresh(second)
     assert second.status is OrgStatus.PENDING
