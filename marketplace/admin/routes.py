@@ -23,6 +23,8 @@ from marketplace.permissions import admin_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 50
+#: Contested credit codes compared side by side at the top of the queue (the rest: their pages).
+CONTESTED_SHOWN = 10
 
 
 def _me() -> User:
@@ -58,9 +60,14 @@ def organisations():
         query = query.where(or_(Organisation.name.contains(search, autoescape=True),
                                 Organisation.credit_code.contains(search.upper(), autoescape=True)))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    competing = claims.competing_codes(org.credit_code for org in page.items)
+    # Pending claims that compete for a code are compared side by side above the list.
+    contested = [(code, claims.claims_for(code)) for code in sorted(competing)
+                 if any(org.status is OrgStatus.PENDING and org.credit_code == code
+                        for org in page.items)][:CONTESTED_SHOWN]
     return render_template("admin/organisations.html", page=page, status=status, search=search,
-                           OrgStatus=OrgStatus,
-                           competing=claims.competing_codes(org.credit_code for org in page.items))
+                           OrgStatus=OrgStatus, competing=competing, contested=contested,
+                           DOCUMENT_LABELS=DOCUMENT_LABELS)
 
 
 @bp.route("/organisations/<int:org_id>")

@@ -146,7 +146,13 @@ def test_the_admin_sees_competing_claims_side_by_side_with_their_documents(app, 
     unrelated = claim(app.test_client(), new_code(), org_name="丙公司")
     auth.login(make_user(Role.ADMIN).email)
     queue = client.get("/admin/organisations").get_data(as_text=True)
-    assert queue.count(zh("Competing claims")) >= 2
+    assert queue.count(zh("Competing claims")) >= 2  # the section, and a mark on each row
+    compared = queue[queue.index('id="claims"'):queue.index("<table")]
+    for org in (first, second):
+        assert org.name in compared
+        for document in org.documents:
+            assert f'href="/org/documents/{document.id}"' in compared
+    assert unrelated.name not in compared
     page = client.get(f"/admin/organisations/{first.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
