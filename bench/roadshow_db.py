@@ -35,9 +35,11 @@ def add_people(clients: int, kinds, org_name: str, domain: str):
     now, members = utcnow(), orgs[1:]
     rows = [{"email": f"attendee{n}@{domain}", "password_hash": "!", "name": f"听众{n}",
              "role": Role.COMPANY, "organisation_id": members[n % len(members)].id,
-             "session_nonce": new_session_nonce(), "created_at": now} for n in range(clients + 1)]
+             "session_nonce": new_session_nonce(), "email_confirmed_at": now, "created_at": now}
+            for n in range(clients + 1)]
     rows.append({"email": f"host@{domain}", "password_hash": "!", "name": "主持人", "role": Role.TTO,
-                 "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(), "created_at": now})
+                 "organisation_id": orgs[0].id, "session_nonce": new_session_nonce(),
+                 "email_confirmed_at": now, "created_at": now})
     db.session.execute(sa.insert(User), rows)
     host = db.session.execute(sa.select(User).filter_by(email=f"host@{domain}")).scalar_one()
     return orgs, host

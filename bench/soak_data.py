@@ -32,6 +32,7 @@ def create_tto(url: str) -> tuple[str, str]:
     from marketplace import create_app
     from marketplace.accounts import services as accounts
     from marketplace.accounts.models import Role
+    from marketplace.db_types import utcnow
     from marketplace.extensions import db
     from marketplace.orgs.models import Organisation
 
@@ -40,7 +41,7 @@ def create_tto(url: str) -> tuple[str, str]:
     with app.app_context():
         university = db.session.get(Organisation, TTO_UNIVERSITY)
         accounts.new_user(TTO_EMAIL, password, "压测技术转移专员", Role.TTO, organisation=university,
-                          is_org_admin=True)
+                          is_org_admin=True, email_confirmed_at=utcnow())
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -28,6 +28,7 @@ def create_investor(url: str) -> tuple[str, str]:
     from marketplace import create_app
     from marketplace.accounts import services as accounts
     from marketplace.accounts.models import Role
+    from marketplace.db_types import utcnow
     from marketplace.extensions import db
     from marketplace.orgs import creditcode
     from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
@@ -41,7 +42,8 @@ def create_investor(url: str) -> tuple[str, str]:
                             credit_code=body + creditcode.check_character(body))
         db.session.add(firm)
         investor = accounts.new_user(INVESTOR_EMAIL, password, "基准投资人", Role.INVESTOR,
-                                     organisation=firm, is_org_admin=True)
+                                     organisation=firm, is_org_admin=True,
+                                     email_confirmed_at=utcnow())
         db.session.commit()
         assert investor.org_verified
         db.session.remove()

@@ -51,6 +51,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    from marketplace.permissions import require_confirmed_email
+    app.before_request(require_confirmed_email)
     from marketplace.i18n import babel_locale, select_timezone
     babel.init_app(app, locale_selector=babel_locale, timezone_selector=select_timezone)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
@@ -165,8 +167,10 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.listings.models import FIELDS
     from marketplace.main.nav import items_for
     from marketplace.orgs.forms import ROLE_LABELS
+    from marketplace.permissions import can_see_contacts
 
     app.add_template_filter(datetime_filter, "datetime")
+    app.add_template_global(can_see_contacts)
 
     @app.context_processor
     def layout_context():

@@ -92,6 +92,10 @@ class Config:
     # Accounts.
     PASSWORD_RESET_MAX_AGE = 3600
     INVITATION_MAX_AGE = 14 * 24 * 3600
+    #: Seconds an e-mail confirmation link stays valid (the mail says three days).
+    EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
+    #: How often an account may ask for the confirmation link again (Flask-Limiter syntax).
+    EMAIL_CONFIRM_RESEND_LIMIT = os.environ.get("EMAIL_CONFIRM_RESEND_LIMIT", "3 per hour")
     PASSWORD_HASH_METHOD = "scrypt"
     #: The login lockout (marketplace/accounts/lockout.py, kept in the database): failures in a
     #: row before an account is paused, the first pause (each further failure doubles it), the

@@ -91,7 +91,7 @@ def load_demo() -> int:
             org_name, kind, code, province, city, _, description = ORGANISATIONS[org_index]
             user = orgs.register_with_organisation(
                 email=email, password=DEMO_PASSWORD, name=name, org_kind=kind, org_name=org_name,
-                credit_code=code, province=province, city=city)
+                credit_code=code, province=province, city=city, email_confirmed=True)
             orgs.update_organisation(user, user.organisation, description=description)
             created += 1
         elif user is None:

@@ -2,14 +2,16 @@
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import Forbidden
 
 from marketplace.accounts.models import Role
 
 __all__ = ["login_required", "roles_required", "admin_required", "verified_org_required",
-           "org_admin_required", "require_same_org"]
+           "org_admin_required", "require_same_org", "OPEN_TO_UNCONFIRMED",
+           "require_confirmed_email", "can_see_contacts"]
 
 
 def roles_required(*roles: Role):
@@ -58,3 +60,46 @@ def require_same_org(organisation_id: int | None) -> None:
     """Object-level check: refuse objects of another organisation with 404 (no existence leak)."""
     if organisation_id is None or current_user.organisation_id != organisation_id:
         abort(404)
+
+
+#: What an account whose e-mail address is not confirmed yet may use: its profile and password,
+#: logging out, the confirmation itself, the language switch, and the public account forms (which
+#: send a logged-in user on to the dashboard, hence to the confirmation page).
+OPEN_TO_UNCONFIRMED = frozenset({
+    "static", "main.healthz", "main.set_language",
+    "auth.register", "auth.login", "auth.logout", "auth.logout_everywhere", "auth.reset_request",
+    "auth.reset_password",
+    "auth.profile", "auth.change_password",
+    "auth.confirm_notice", "auth.confirm_email", "auth.resend_confirmation",
+})
+
+
+def require_confirmed_email():
+    """Before every request: an account that has not confirmed its e-mail address may only use
+    what ``OPEN_TO_UNCONFIRMED`` names. Pages send it to the confirmation page (as
+    ``login_required`` sends visitors to the login page); other requests get 403 with the page."""
+    if request.endpoint is None or request.endpoint in OPEN_TO_UNCONFIRMED:
+        return None
+    if not current_user.is_authenticated or current_user.email_confirmed:
+        return None
+    message = _("Confirm your e-mail address first: open the link we sent you, or ask for a new one.")
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        from marketplace.api.routes import error_response  # the API's own JSON errors
+
+        return error_response(Forbidden(description=message))
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("auth.confirm_notice"))
+    return render_template("auth/confirm_notice.html", refused=message), 403
+
+
+def can_see_contacts(user=None) -> bool:
+    """Whether ``user`` (by default the current user) may see people's contact details (names,
+    e-mail addresses, phones) on listings, needs, interests, declarations and roadshow reports: a
+    confirmed account of a verified organisation, or a platform administrator with a confirmed
+    address. Unconfirmed accounts and members of pending or rejected organisations see none.
+    Templates ask ``can_see_contacts()`` (a template global, also inside imported macros)."""
+    if user is None:
+        user = current_user
+    if not user.is_authenticated or not user.email_confirmed:
+        return False
+    return user.is_admin or user.org_verified

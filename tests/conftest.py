@@ -19,6 +19,7 @@ from marketplace import create_app
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
 from marketplace.config import TestConfig, normalise_database_url
+from marketplace.db_types import utcnow
 from marketplace.extensions import db, limiter
 from marketplace.orgs import creditcode
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
@@ -261,6 +262,7 @@ def make_user(app, make_org):
         kwargs.setdefault("email", f"{role.value}{n}@example.edu.cn")
         kwargs.setdefault("name", f"用户{n}")
         kwargs.setdefault("is_org_admin", role is not Role.ADMIN)
+        kwargs.setdefault("email_confirmed_at", utcnow())  # pass None for an unconfirmed account
         if org is None and role is not Role.ADMIN:
             org = make_org(_ROLE_KIND[role], org_status)
         user = User(role=role, organisation=org, password_hash=hash_password(password), **kwargs)

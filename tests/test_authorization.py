@@ -22,6 +22,7 @@ from events.models import (
     RoadshowState,
 )
 from marketplace import create_app
+from marketplace.accounts import confirmation
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.services import _reset_serializer
@@ -51,7 +52,15 @@ from marketplace.listings.models import (
 )
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
 from marketplace.notifications.models import Notification
-from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind, OrgStatus
+from marketplace.orgs.models import (
+    DocumentKind,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OrganisationDocument,
+    OrgKind,
+    OrgStatus,
+)
 from marketplace.orgs.services import invitation_token
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState
 from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
@@ -89,6 +98,10 @@ class World:
     invitation: Invitation
     invitation_token: str
     reset_token: str
+    #: The inventor's e-mail confirmation token (already confirmed: the link only says so).
+    confirm_token: str
+    #: The pending university's business licence, uploaded with its claim.
+    org_document: OrganisationDocument
     #: University A's published listing (with one attachment) and its draft.
     listing: Listing
     draft: Listing
@@ -201,7 +214,7 @@ def world(app) -> World:
     def user(persona: str, role: Role, organisation: Organisation | None, is_org_admin: bool) -> User:
         person = User(email=f"{persona}@example.edu.cn", name=f"用户 {persona}", role=role,
                       organisation=organisation, is_org_admin=is_org_admin,
-                      password_hash=password_hash)
+                      password_hash=password_hash, email_confirmed_at=utcnow())
         db.session.add(person)
         return person
 
@@ -229,14 +242,18 @@ def world(app) -> World:
                           published_by_id=users["tto"].id)
     batch = ImportBatch(organisation=org_a, created_by_id=users["tto"].id, filename="a.xlsx",
                         state=ImportState.VALIDATED)
-    db.session.add_all([attachment, plist, version, batch])
+    org_document = OrganisationDocument(organisation=pending, kind=DocumentKind.BUSINESS_LICENCE,
+                                        stored_name="4" * 32 + ".pdf", original_name="营业执照.pdf",
+                                        content_type="application/pdf", size=9, sha256="4" * 64)
+    db.session.add_all([attachment, plist, version, batch, org_document])
     action = _action_world(org_a, users["tto"], listing)
     payment = _payment(listing, users["company"])
     licensing = authorization_objects(org_a, users["tto"], users["company"], listing,
                                       app.config["UPLOAD_DIR"])
     roadshow, item, registration, moderator = _roadshow(org_a, users, listing)
     db.session.commit()
-    (Path(app.config["UPLOAD_DIR"]) / attachment.stored_name).write_bytes(b"%PDF-1.4\n")
+    for stored_name in (attachment.stored_name, org_document.stored_name):
+        (Path(app.config["UPLOAD_DIR"]) / stored_name).write_bytes(b"%PDF-1.4\n")
     notification = Notification(user_id=users["company"].id, kind="interests.status",
                                 params={}, link=f"/listings/{listing.id}")
     db.session.add(notification)
@@ -254,6 +271,8 @@ def world(app) -> World:
         invitation=invitation,
         invitation_token=invitation_token(invitation),
         reset_token=_reset_serializer().dumps({"id": inventor.id, "h": inventor.password_hash[-16:]}),
+        confirm_token=confirmation.token_for(inventor),
+        org_document=org_document,
     )
 
 
@@ -493,6 +512,14 @@ ACCESS: dict[str, Access] = {
                                   login=False, status=200),
     "auth.profile": Access("GET", no_args, LOGGED_IN, status=200),
     "auth.change_password": Access("GET", no_args, LOGGED_IN, status=200),
+    # e-mail confirmation: every persona has confirmed, so the pages send them on.
+    "auth.confirm_notice": Access("GET", no_args, LOGGED_IN, status=302,
+                                  redirect=_LOGGED_IN_TO_DASHBOARD),
+    "auth.confirm_email": Access("GET", lambda w: {"token": w.confirm_token}, EVERYONE, login=False,
+                                 status=302,
+                                 redirect={**_LOGGED_IN_TO_DASHBOARD, ANONYMOUS: "/auth/login"}),
+    "auth.resend_confirmation": Access("POST", no_args, LOGGED_IN, status=302,
+                                       redirect=_LOGGED_IN_TO_DASHBOARD),
     # orgs: one's own organisation; editing and member management for its administrators.
     "orgs.mine": Access("GET", no_args, LOGGED_IN, status=200),
     "orgs.edit": Access("GET", no_args, ORG_ADMINS, status=200),
@@ -505,6 +532,12 @@ ACCESS: dict[str, Access] = {
                                  status=302),
     "orgs.toggle_admin": Access("POST", inventor_id, frozenset({"tto"}), hidden=OTHER_ORG_ADMINS,
                                 status=302, data={"value": "1"}),
+    # Claim documents: an empty upload is refused (422) past the checks; a document is for its
+    # organisation's members and platform admins, hidden from everyone else.
+    "orgs.upload_document": Access("POST", no_args, ORG_ADMINS, status=422),
+    "orgs.document": Access("GET", lambda w: {"document_id": w.org_document.id},
+                            frozenset({"unverified_tto", "admin"}),
+                            hidden=LOGGED_IN - {"unverified_tto", "admin"}, status=200),
     "orgs.public": Access("GET", lambda w: {"org_id": w.org_a.id}, EVERYONE, login=False,
                           status=200),
     "orgs.accept": Access("GET", lambda w: {"token": w.invitation_token}, EVERYONE, login=False,
@@ -653,8 +686,10 @@ ACCESS: dict[str, Access] = {
                               frozenset({"company"}), status=302),
     "licences.mine": Access("GET", no_args, LOGGED_IN, status=200),
     "licences.licence": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
-    "licences.agreement_file": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES,
-                                      status=200),
+    # The frozen agreement holds the signer's IP address and browser: not for plain members
+    # (the inventor), who see the licence page without them.
+    "licences.agreement_file": Access("GET", licence_id, LICENCE_PARTIES - {"inventor"},
+                                      hidden=NOT_PARTIES, status=200),
     "licences.certificate": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
     "licences.pay": Access("POST", licence_id, frozenset({"company"}), status=302),
     "licences.dated": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
@@ -933,7 +968,8 @@ def test_unverified_organisation_page_is_visible_only_to_members_and_admins(
     org = world.pending_org
     if viewer == "own_member":
         member = User(email="member@example.edu.cn", name="成员", role=Role.INVENTOR, organisation=org,
-                      is_org_admin=False, password_hash=world.users["tto"].password_hash)
+                      is_org_admin=False, password_hash=world.users["tto"].password_hash,
+                      email_confirmed_at=utcnow())
         db.session.add(member)
         db.session.commit()
         _login(auth, member)

@@ -1,5 +1,7 @@
 """Registration: errors beside the field, values kept, nothing written on bad input."""
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +17,8 @@ def form(**overrides):
         "name": "张伟", "email": "zhang.wei@example.edu.cn", "password": PASSWORD,
         "confirm": PASSWORD, "org_kind": "company", "org_name": "测试科技有限公司",
         "credit_code": "91350100M000100Y43", "province": "福建省", "city": "福州市", "accept": "y",
+        "business_licence": (io.BytesIO(b"%PDF-1.4\n"), "营业执照.pdf"),
+        "authorisation_letter": (io.BytesIO(b"%PDF-1.4\n"), "授权委托书.pdf"),
     }
     data.update(overrides)
     return data
@@ -39,7 +43,11 @@ def test_registration_creates_account_and_pending_organisation(client, outbox):
     assert user.role is Role.COMPANY and user.is_org_admin
     assert user.organisation.status is OrgStatus.PENDING
     assert user.organisation.credit_code == "91350100M000100Y43"
-    assert zh("Your organisation is awaiting verification") in response.get_data(as_text=True)
+    assert [document.original_name for document in user.organisation.documents] == [
+        "授权委托书.pdf", "营业执照.pdf"]
+    html = response.get_data(as_text=True)
+    assert zh("Confirm your e-mail address") in html  # before anything else (tests/security)
+    assert zh("Your organisation is awaiting verification") in html
     events = db.session.scalars(select(AuditEvent.event).order_by(AuditEvent.id)).all()
     assert events == ["auth.register", "org.created", "auth.login"]
 

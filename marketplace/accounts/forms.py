@@ -10,8 +10,9 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from marketplace.accounts.services import email_taken
 from marketplace.forms import CreditCode, StrongPassword, email_validator
-from marketplace.orgs.models import OrgKind
-from marketplace.orgs.services import credit_code_taken
+from marketplace.orgs.claims import credit_code_taken
+from marketplace.orgs.forms import document_field
+from marketplace.orgs.models import DocumentKind, OrgKind
 
 ORG_KIND_CHOICES = [
     SelectChoice(OrgKind.UNIVERSITY.value, _l("University or research institute")),
@@ -57,6 +58,8 @@ class RegisterForm(AccountFieldsMixin, FlaskForm):
                                              "institution certificate."))
     province = StringField(_l("Province"), validators=[Optional(), Length(max=40)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=40)])
+    business_licence = document_field(DocumentKind.BUSINESS_LICENCE)
+    authorisation_letter = document_field(DocumentKind.AUTHORISATION_LETTER)
     accept = BooleanField(_l("I confirm that I am authorised to register this organisation."),
                           validators=[DataRequired(message=_l("Please confirm."))])
 
@@ -64,6 +67,11 @@ class RegisterForm(AccountFieldsMixin, FlaskForm):
         if credit_code_taken(field.data):
             raise ValidationError(_l("An organisation with this credit code is already "
                                      "registered. Ask its administrator for an invitation."))
+
+    def documents(self) -> list[tuple[DocumentKind, object]]:
+        """The claim's documents as ``(kind, upload)`` pairs for the service."""
+        return [(DocumentKind.BUSINESS_LICENCE, self.business_licence.data),
+                (DocumentKind.AUTHORISATION_LETTER, self.authorisation_letter.data)]
 
 
 class JoinForm(FlaskForm):

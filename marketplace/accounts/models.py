@@ -56,6 +56,9 @@ class User(UserMixin, db.Model):
     title: Mapped[str | None] = mapped_column(sa.String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the owner proved the address (the mailed link, or an invitation sent to it); until
+    #: then the account may only edit its profile (permissions.require_confirmed_email).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped["Organisation | None"] = relationship(  # noqa: F821
         back_populates="members", foreign_keys=[organisation_id]
@@ -68,6 +71,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Identity stored in the session cookie: id plus the current session nonce."""
         return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_admin(self) -> bool:

@@ -47,13 +47,17 @@ def register():
                 email=form.email.data, password=form.password.data, name=form.name.data,
                 org_kind=OrgKind(form.org_kind.data), org_name=form.org_name.data,
                 credit_code=form.credit_code.data, province=form.province.data,
-                city=form.city.data)
+                city=form.city.data, documents=form.documents())
+        except orgs.DocumentRefused as error:
+            form[error.kind.value].errors.append(error.message)
+            return render_form("auth/register.html", form, status=error.status_code)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("auth/register.html", form, status=error.status_code)
         accounts.start_session(user)
-        flash(_("Welcome! Your organisation has been submitted for verification."), "success")
-        return redirect(url_for("main.dashboard"))
+        flash(_("Welcome! Open the link we sent to %(email)s to confirm your address. Your "
+                "organisation has been submitted for verification.", email=user.email), "success")
+        return redirect(url_for("auth.confirm_notice"))
     return render_form("auth/register.html", form)
 
 
@@ -163,3 +167,6 @@ def change_password():
                   "success")
             return redirect(url_for("auth.profile"))
     return render_form("auth/change_password.html", form)
+
+
+from marketplace.accounts import confirm_routes as _confirm_routes  # noqa: E402,F401  (views on bp)

@@ -14,13 +14,17 @@ from marketplace.audit.services import EVENTS
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
+from marketplace.orgs import claims
 from marketplace.orgs import services as orgs
+from marketplace.orgs.forms import DOCUMENT_LABELS
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 from marketplace.permissions import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 50
+#: Contested credit codes compared side by side at the top of the queue (the rest: their pages).
+CONTESTED_SHOWN = 10
 
 
 def _me() -> User:
@@ -56,8 +60,14 @@ def organisations():
         query = query.where(or_(Organisation.name.contains(search, autoescape=True),
                                 Organisation.credit_code.contains(search.upper(), autoescape=True)))
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    competing = claims.competing_codes(org.credit_code for org in page.items)
+    # Pending claims that compete for a code are compared side by side above the list.
+    contested = [(code, claims.claims_for(code)) for code in sorted(competing)
+                 if any(org.status is OrgStatus.PENDING and org.credit_code == code
+                        for org in page.items)][:CONTESTED_SHOWN]
     return render_template("admin/organisations.html", page=page, status=status, search=search,
-                           OrgStatus=OrgStatus)
+                           OrgStatus=OrgStatus, competing=competing, contested=contested,
+                           DOCUMENT_LABELS=DOCUMENT_LABELS)
 
 
 @bp.route("/organisations/<int:org_id>")
@@ -73,7 +83,8 @@ def _organisation_page(org: Organisation, reject_form: RejectForm):
                                  AuditEvent.target_id == org.id)
         .order_by(AuditEvent.id.desc())).all()
     return render_form("admin/organisation.html", reject_form, org=org, reject_form=reject_form,
-                       history=history, EVENTS=EVENTS)
+                       history=history, EVENTS=EVENTS, claims=claims.claims_for(org.credit_code),
+                       holder=claims.verified_holder(org.credit_code), DOCUMENT_LABELS=DOCUMENT_LABELS)
 
 
 @bp.route("/organisations/<int:org_id>/verify", methods=["POST"])

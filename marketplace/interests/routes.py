@@ -30,7 +30,7 @@ from marketplace.interests.models import (
 )
 from marketplace.listings.models import Listing
 from marketplace.notifications.services import read_by_link
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import can_see_contacts, roles_required, verified_org_required
 
 bp = Blueprint("interests", __name__)
 
@@ -124,7 +124,8 @@ def thread(interest_id):
         "interests/thread.html", interest=interest, side=interests.side(me, interest),
         timeline=timeline, last_read=last_read, message_form=MessageForm(),
         decline_form=DeclineForm(), action_form=FlaskForm(), can_post=threads.can_post(interest),
-        people=interests.people_involved(interest) if interest.contacts_revealed else None,
+        people=(interests.people_involved(interest)
+                if interest.contacts_revealed and can_see_contacts(me) else None),
         nda=nda, nda_accepted=confidential.acceptance(me, nda) is not None,
         confidential_open=confidential.can_access(me, interest.listing),
         EVENT_LABELS=EVENT_LABELS, InterestStatus=InterestStatus, OWNER=interests.OWNER,

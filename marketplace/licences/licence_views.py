@@ -89,6 +89,7 @@ def licence(licence_id):
         "licences/licence.html", item=item, document=json.loads(item.document),
         doc=json.loads(item.document), licensee=licensing.is_licensee(current_user, item),
         licensor=licensing.is_licensor(current_user, item), fee_payments=fee_payments,
+        signer_details=licensing.can_see_signer_details(current_user, item),
         fee_open=any(p.is_open for p in fee_payments), report_payments=report_payments,
         report_open={key: any(p.is_open for p in value) for key, value in report_payments.items()},
         pay_form_data=PayForm(), day_form=DayForm(), reason_form=ReasonForm(),
@@ -99,8 +100,15 @@ def licence(licence_id):
 @bp.route("/licences/<int:licence_id>/agreement.json")
 @login_required
 def agreement_file(licence_id):
-    """Download the signed agreement exactly as frozen (its SHA-256 is the verification key)."""
+    """Download the signed agreement exactly as frozen (its SHA-256 is the verification key); it
+    records the signer's address and browser, so only for those who may see them."""
     item = _visible(licence_id)
+    if not licensing.can_see_signer_details(current_user, item):
+        abort(403, description=_(
+            "The agreement as signed records the signer's IP address and browser: your "
+            "organisation's administrators and technology-transfer officers can download it. The "
+            "agreement's text is on the licence page, and its fingerprint is checked on the public "
+            "verification page."))
     return send_file(io.BytesIO(item.document.encode("utf-8")), mimetype="application/json",
                      as_attachment=True, download_name=f"open-licence-{item.sha256[:12]}.json")
 

@@ -87,6 +87,15 @@ def can_view(user, licence: OpenLicence) -> bool:
         user.is_admin or user.organisation_id in (licence.licensee_id, licence.licensor_id))
 
 
+def can_see_signer_details(user, licence: OpenLicence) -> bool:
+    """The address and browser recorded at signing (and so the frozen document, which holds
+    them): platform admins, and the two organisations' administrators and technology-transfer
+    officers; not inventors nor other plain members."""
+    if not can_view(user, licence):
+        return False
+    return user.is_admin or user.is_org_admin or user.role is Role.TTO
+
+
 def require_company(actor: User) -> Organisation:
     org = actor.organisation
     if actor.role is not Role.COMPANY or org is None or org.kind is not OrgKind.COMPANY:

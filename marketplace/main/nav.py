@@ -74,4 +74,6 @@ def items_for(user) -> list[NavItem]:
     """The navigation entries for a user (none for visitors)."""
     if not user.is_authenticated:
         return [item for item in NAV_ITEMS if item.public]
+    if not user.email_confirmed:  # it may only edit its profile until it confirms (permissions)
+        return []
     return [item for item in NAV_ITEMS if user.role in item.roles]

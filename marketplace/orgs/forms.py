@@ -2,12 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from marketplace.accounts.models import Role
 from marketplace.forms import CreditCode, email_validator
+from marketplace.orgs.models import DocumentKind
 
 ROLE_LABELS = {
     Role.TTO: _l("Technology-transfer officer"),
@@ -16,6 +18,25 @@ ROLE_LABELS = {
     Role.COMPANY: _l("Company R&D or licensing manager"),
     Role.ADMIN: _l("Platform administrator"),
 }
+
+
+#: What the file inputs of claim documents accept (the server checks the bytes: interests.files).
+DOCUMENT_ACCEPT = {"accept": "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"}
+DOCUMENT_LABELS = {
+    DocumentKind.BUSINESS_LICENCE: _l("Business licence or institution certificate"),
+    DocumentKind.AUTHORISATION_LETTER: _l("Letter of authorisation"),
+}
+DOCUMENT_HINTS = {
+    DocumentKind.BUSINESS_LICENCE: _l("A scan or photo of the whole page: PDF, PNG or JPEG, at most "
+                                      "10 MB."),
+    DocumentKind.AUTHORISATION_LETTER: _l("Sealed by the organisation and naming you as the person "
+                                          "who registers it: PDF, PNG or JPEG, at most 10 MB."),
+}
+
+
+def document_field(kind: DocumentKind) -> FileField:
+    return FileField(DOCUMENT_LABELS[kind], description=DOCUMENT_HINTS[kind], render_kw=DOCUMENT_ACCEPT,
+                     validators=[FileRequired(message=_l("Attach this document."))])
 
 
 class OrganisationForm(FlaskForm):
@@ -42,3 +63,15 @@ class InviteForm(FlaskForm):
         self.role.choices = [SelectChoice(role.value, ROLE_LABELS[role])
                              for role in organisation.allowed_roles]
         self.role.validate_choice = True
+
+
+class DocumentForm(FlaskForm):
+    """Add a document to a claim that is not verified yet."""
+
+    kind = SelectField(_l("Kind of document"), validate_choice=True)
+    file = FileField(_l("File (PDF, PNG or JPEG)"), validators=[
+        FileRequired(message=_l("Choose a file."))], render_kw=DOCUMENT_ACCEPT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice(kind.value, DOCUMENT_LABELS[kind]) for kind in DocumentKind]

@@ -35,16 +35,29 @@ class OrgStatus(enum.Enum):
     REJECTED = "rejected"
 
 
+#: Only a verified organisation owns its credit code: claims that are pending or rejected may share
+#: it, so a first claim cannot squat a code (a partial unique index, on SQLite and PostgreSQL).
+VERIFIED_ONLY = sa.text("status = 'verified'")
+
+
 class Organisation(db.Model):
-    """A legal entity whose members act on the platform once an admin has verified it."""
+    """A legal entity whose members act on the platform once an admin has verified it.
+
+    Before verification it is a *claim* to its credit code; several claims may compete for one code.
+    """
 
     __tablename__ = "organisations"
+    __table_args__ = (
+        sa.Index("uq_organisations_verified_credit_code", "credit_code", unique=True,
+                 sqlite_where=VERIFIED_ONLY, postgresql_where=VERIFIED_ONLY),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind), index=True)
-    #: 统一社会信用代码 (GB 32100-2015), upper case, check character validated.
-    credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    #: 统一社会信用代码 (GB 32100-2015), upper case, check character validated; unique among
+    #: verified organisations only.
+    credit_code: Mapped[str] = mapped_column(sa.String(18), index=True)
     status: Mapped[OrgStatus] = mapped_column(
         enum_column(OrgStatus), default=OrgStatus.PENDING, index=True
     )
@@ -66,6 +79,9 @@ class Organisation(db.Model):
         back_populates="organisation", foreign_keys=[User.organisation_id], order_by=User.id
     )
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    documents: Mapped[list["OrganisationDocument"]] = relationship(
+        back_populates="organisation", order_by="OrganisationDocument.id.desc()",
+        cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def is_verified(self) -> bool:
@@ -77,6 +93,38 @@ class Organisation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name} {self.status.value}>"
+
+
+class DocumentKind(enum.Enum):
+    """What a claim's uploaded document proves."""
+
+    #: 营业执照 (or 事业单位法人证书): the organisation exists under this name and code.
+    BUSINESS_LICENCE = "business_licence"
+    #: 授权委托书: the organisation authorises the person who registers it.
+    AUTHORISATION_LETTER = "authorisation_letter"
+
+
+class OrganisationDocument(db.Model):
+    """A document uploaded with a claim, for the admins who verify it; never public."""
+
+    __tablename__ = "organisation_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
+    #: Random name the server gave the file in UPLOAD_DIR (interests.files.store).
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="documents")
+    uploaded_by: Mapped[User | None] = relationship()
 
 
 class InvitationStatus(enum.Enum):

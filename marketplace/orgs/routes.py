@@ -12,11 +12,19 @@ from marketplace.accounts.services import find_user_by_email, start_session
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
+from marketplace.interests import files
 from marketplace.listings.models import Listing, ListingState
 from marketplace.lists.services import public_lists
 from marketplace.orgs import services as orgs
-from marketplace.orgs.forms import InviteForm, OrganisationForm
-from marketplace.orgs.models import Invitation, InvitationStatus, Organisation, OrgKind
+from marketplace.orgs.forms import DOCUMENT_LABELS, DocumentForm, InviteForm, OrganisationForm
+from marketplace.orgs.models import (
+    DocumentKind,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OrganisationDocument,
+    OrgKind,
+)
 from marketplace.permissions import org_admin_required, require_same_org, verified_org_required
 
 bp = Blueprint("orgs", __name__)
@@ -40,7 +48,8 @@ def mine():
                                      Invitation.status == InvitationStatus.PENDING)
             .order_by(Invitation.created_at.desc())).all()
     return render_template("orgs/mine.html", org=org, invitations=invitations,
-                           invite_form=InviteForm(org))
+                           invite_form=InviteForm(org), document_form=DocumentForm(),
+                           DOCUMENT_LABELS=DOCUMENT_LABELS)
 
 
 @bp.route("/org/edit", methods=["GET", "POST"])
@@ -80,7 +89,44 @@ def invite():
     invitations = db.session.scalars(
         select(Invitation).where(Invitation.organisation_id == org.id,
                                  Invitation.status == InvitationStatus.PENDING)).all()
-    return render_form("orgs/mine.html", form, org=org, invitations=invitations, invite_form=form)
+    return render_form("orgs/mine.html", form, org=org, invitations=invitations, invite_form=form,
+                       document_form=DocumentForm(), DOCUMENT_LABELS=DOCUMENT_LABELS)
+
+
+@bp.route("/org/documents", methods=["POST"])
+@org_admin_required
+def upload_document():
+    """Add a verification document (business licence, letter of authorisation) to your claim."""
+    org = current_user.organisation
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            orgs.add_document(_me(), DocumentKind(form.kind.data), form.file.data)
+        except orgs.DocumentRefused as error:
+            form.file.errors.append(error.message)
+        except ServiceError as error:
+            flash_service_error(error)
+            return redirect(url_for("orgs.mine"))
+        else:
+            flash(_("The document has been added; the operators will see it with your "
+                    "organisation."), "success")
+            return redirect(url_for("orgs.mine"))
+    invitations = db.session.scalars(
+        select(Invitation).where(Invitation.organisation_id == org.id,
+                                 Invitation.status == InvitationStatus.PENDING)).all()
+    return render_form("orgs/mine.html", form, status=422, org=org, invitations=invitations,
+                       invite_form=InviteForm(org), document_form=form,
+                       DOCUMENT_LABELS=DOCUMENT_LABELS)
+
+
+@bp.route("/org/documents/<int:document_id>")
+@login_required
+def document(document_id):
+    """Download a verification document: platform admins and the organisation's members only."""
+    item = db.get_or_404(OrganisationDocument, document_id)
+    if not current_user.is_admin:
+        require_same_org(item.organisation_id)
+    return files.download(item)
 
 
 @bp.route("/org/invitations/<int:invitation_id>/revoke", methods=["POST"])

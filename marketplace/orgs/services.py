@@ -5,21 +5,32 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from marketplace.accounts import confirmation
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User, new_session_nonce
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
+from marketplace.interests import files
 from marketplace.mail import send_mail
 from marketplace.orgs import creditcode
+from marketplace.orgs.claims import (  # noqa: F401  (DocumentRefused: for the views)
+    DocumentRefused,
+    credit_code_taken,
+    store_documents,
+    verified_holder,
+)
 from marketplace.orgs.models import (
     ROLES_BY_KIND,
+    DocumentKind,
     Invitation,
     InvitationStatus,
     Organisation,
+    OrganisationDocument,
     OrgKind,
     OrgStatus,
 )
@@ -43,18 +54,17 @@ def _transition(org: Organisation, action: str) -> None:
         ) from None
 
 
-def credit_code_taken(code: str, exclude_id: int | None = None) -> bool:
-    query = select(func.count()).select_from(Organisation).where(
-        Organisation.credit_code == creditcode.normalise(code))
-    if exclude_id is not None:
-        query = query.where(Organisation.id != exclude_id)
-    return db.session.scalar(query) > 0
-
-
 def register_with_organisation(*, email: str, password: str, name: str, org_kind: OrgKind,
                                org_name: str, credit_code: str, province: str | None = None,
-                               city: str | None = None) -> User:
-    """Create an account and its new organisation (pending verification) in one transaction."""
+                               city: str | None = None, documents=(),
+                               email_confirmed: bool = False) -> User:
+    """Create an account and its new organisation (a claim pending verification), with the
+    claim's documents (``(DocumentKind, upload)`` pairs), in one transaction; then mail the link
+    that confirms the address (``email_confirmed``: made by the operators, as the demo's are).
+
+    Another pending or rejected claim of the same credit code does not block this one: only a
+    verified organisation owns a code.
+    """
     code = creditcode.normalise(credit_code)
     if creditcode.problem(code):
         raise ServiceError(_("This unified social credit code is not valid."))
@@ -65,11 +75,48 @@ def register_with_organisation(*, email: str, password: str, name: str, org_kind
     db.session.add(org)
     user = accounts.new_user(email, password, name, ROLES_BY_KIND[org_kind][0],
                              organisation=org, is_org_admin=True)
-    db.session.flush()
-    audit.record("auth.register", actor=user)
-    audit.record("org.created", actor=user, target=org, name=org.name, kind=org_kind.value)
-    db.session.commit()
+    if email_confirmed:
+        confirmation.mark_confirmed(user)
+    stored = []
+    try:
+        stored = store_documents(org, user, documents)
+        db.session.flush()
+        audit.record("auth.register", actor=user)
+        audit.record("org.created", actor=user, target=org, name=org.name, kind=org_kind.value,
+                     documents=len(stored) or None)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        for stored_name in stored:
+            files.discard(stored_name)
+        raise
+    confirmation.send_link(user)
     return user
+
+
+def add_document(actor: User, kind: DocumentKind, upload) -> OrganisationDocument:
+    """An organisation admin adds a document to the claim before it is verified; a rejected
+    claim goes back to the queue with it."""
+    org = actor.organisation
+    if org is None or not actor.is_org_admin:
+        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    if org.is_verified:
+        raise InvalidTransition(_("Your organisation is verified: its documents are kept as they "
+                                  "were checked."))
+    (stored_name,) = store_documents(org, actor, [(kind, upload)])
+    try:
+        db.session.flush()
+        audit.record("org.document_added", actor=actor, target=org, kind=kind.value)
+        if org.status is OrgStatus.REJECTED:
+            _transition(org, "resubmit")
+            org.submitted_at = utcnow()
+            audit.record("org.resubmitted", actor=actor, target=org)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        files.discard(stored_name)
+        raise
+    return org.documents[0]
 
 
 def update_organisation(actor: User, org: Organisation, **fields) -> None:
@@ -99,13 +146,24 @@ def update_organisation(actor: User, org: Organisation, **fields) -> None:
 
 
 def verify(admin: User, org: Organisation) -> None:
-    """An admin approves an organisation; its members can then publish and sign."""
+    """An admin approves an organisation, which then owns its credit code; its members can then
+    publish and sign. Refused while another verified organisation owns the code."""
     _require_admin(admin)
+    holder = verified_holder(org.credit_code, exclude_id=org.id)
+    if holder is not None:
+        raise _code_owned(org.credit_code, holder.name)
     _transition(org, "verify")
     org.rejection_reason = None
     org.decided_at, org.decided_by = utcnow(), admin
     audit.record("org.verified", actor=admin, target=org, name=org.name)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another admin verified a competing claim at the same moment
+        db.session.rollback()
+        holder = verified_holder(org.credit_code, exclude_id=org.id)
+        if holder is None:
+            raise
+        raise _code_owned(org.credit_code, holder.name) from None
     _notify_members(org, _("Your organisation has been verified"), "org_verified")
 
 
@@ -121,6 +179,12 @@ def reject(admin: User, org: Organisation, reason: str) -> None:
     audit.record("org.rejected", actor=admin, target=org, name=org.name, reason=reason)
     db.session.commit()
     _notify_members(org, _("Your organisation's verification needs changes"), "org_rejected")
+
+
+def _code_owned(code: str, name: str) -> InvalidTransition:
+    return InvalidTransition(_(
+        "The credit code %(code)s already belongs to the verified organisation %(name)s. Reject "
+        "this claim with a reason its applicant can act on.", code=code, name=name))
 
 
 def _require_admin(user: User) -> None:
@@ -217,6 +281,8 @@ def accept_invitation(invitation: Invitation, user: User | None = None, *, email
                            "address."))
     elif user.organisation_id is not None:
         raise ServiceError(_("You already belong to an organisation."))
+    # The invitation's link was mailed to this address: opening it proves the address.
+    confirmation.mark_confirmed(user)
     user.organisation_id = invitation.organisation_id
     user.role = invitation.role
     user.is_org_admin = False

@@ -96,12 +96,19 @@ def server_errors() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(browser_database_url, server_errors, tmp_path_factory) -> Iterator[str]:
+def live_outbox(tmp_path_factory) -> Path:
+    """Where the live app writes the mail it sends (read with ``marketplace.mail.read_outbox``)."""
+    return tmp_path_factory.mktemp("browser-outbox")
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_database_url, server_errors, live_outbox, tmp_path_factory) -> Iterator[str]:
     """The app with the demo data, served over HTTP from a background thread; yields its URL."""
     app = create_app({
         "CONFIG_CLASS": TestConfig,
         "SQLALCHEMY_DATABASE_URI": browser_database_url,
-        "MAIL_OUTBOX_DIR": str(tmp_path_factory.mktemp("browser-outbox")),
+        "MAIL_OUTBOX_DIR": str(live_outbox),
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("browser-uploads")),
     })
     with app.app_context():
         upgrade()

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from marketplace.accounts.models import Role
 from marketplace.demo import ACCOUNTS, DEMO_PASSWORD
+from marketplace.mail import read_outbox
 from marketplace.orgs import creditcode
 from tests.browser.conftest import DESKTOP, PHONE, Browsing
 from tests.conftest import zh
@@ -26,6 +27,8 @@ ROLE_MSGIDS = {
     Role.ADMIN: "Platform administrator",
 }
 NEW_PASSWORD = "Browser-check-2026"
+#: A document the upload check accepts as a PDF (the registration form's two scans).
+SCAN = b"%PDF-1.4\n% scan of a certificate\n%%EOF\n"
 _serial = itertools.count(1)
 
 
@@ -56,9 +59,20 @@ def register(page: Page, *, credit_code: str | None = None) -> dict[str, str]:
     page.locator("#password").fill(NEW_PASSWORD)
     page.locator("#confirm").fill(NEW_PASSWORD)
     page.get_by_label(zh("University or research institute")).check()
+    for field_id, name in (("business_licence", "事业单位法人证书.pdf"),
+                           ("authorisation_letter", "授权委托书.pdf")):
+        page.locator(f"#{field_id}").set_input_files(
+            files=[{"name": name, "mimeType": "application/pdf", "buffer": SCAN}])
     page.locator("#accept").check()
     page.get_by_role("button", name=zh("Register"), exact=True).click()
     return typed
+
+
+def confirmation_path(outbox, email: str) -> str:
+    """The path of the last confirmation link mailed to ``email``."""
+    mails = [message for message in read_outbox(outbox) if message["To"] == email]
+    assert mails, f"no mail to {email}"
+    return re.search(r"https?://[^/\s]+(/auth/confirm/\S+)", mails[-1].get_content()).group(1)
 
 
 def main_nav_hrefs(page: Page) -> list[str]:
@@ -149,16 +163,21 @@ def test_registration_with_a_wrong_credit_code_explains_and_keeps_the_input(page
     expect(page.locator("#password")).to_have_value("")
 
 
-def test_admin_rejects_and_verifies_organisations_from_the_queue(browsing: Browsing):
+def test_admin_rejects_and_verifies_organisations_from_the_queue(browsing: Browsing, live_outbox):
     # Two new universities register (each in its own browser), so the demo data stays as it is.
     applicants = {}
     for outcome in ("rejected", "verified"):
         applicant = browsing.new_page()
         typed = register(applicant)
-        expect(applicant).to_have_url(re.compile(r"/dashboard$"))
-        expect(applicant.locator(".flash-success")).to_have_text(
-            zh("Welcome! Your organisation has been submitted for verification."))
+        # First the e-mail address is confirmed (tests/security/test_email_confirmation.py).
+        expect(applicant).to_have_url(re.compile(r"/auth/confirm$"))
+        expect(applicant.locator(".flash-success")).to_have_text(zh(
+            "Welcome! Open the link we sent to %(email)s to confirm your address. Your "
+            "organisation has been submitted for verification.", email=typed["email"]))
         awaiting = zh("Your organisation is awaiting verification")
+        expect(applicant.get_by_role("heading", name=awaiting)).to_be_visible()
+        applicant.goto(confirmation_path(live_outbox, typed["email"]))
+        expect(applicant).to_have_url(re.compile(r"/dashboard$"))
         expect(applicant.get_by_role("heading", name=awaiting)).to_be_visible()
         applicants[outcome] = (applicant, typed["org_name"])
     rejected_page, rejected_name = applicants["rejected"]
