@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_socketio import Namespace
 
 from events import services as roadshows
-from events.live import bus, log, moderation, presence, services, snapshot
+from events.live import bus, log, moderation, payloads, presence, services, snapshot
 from events.live.log import Viewer
 from events.live.models import QuestionStatus
 from events.live.services import RoomError
@@ -275,11 +275,11 @@ class LiveNamespace(Namespace):
             if connection is None or not current_user.is_authenticated \
                     or current_user.id != connection.user_id:
                 return RoomError("unauthorized", _("Please log in to enter the live room.")).ack()
+            data = payloads.validate(request.event["message"], data)
             roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
             if roadshow is None or not (access.moderate if moderator else access.enter):
                 return RoomError("forbidden", _("You may not do this in this room.")).ack()
-            result = action(roadshow, current_user._get_current_object(),
-                            data if isinstance(data, dict) else {})
+            result = action(roadshow, current_user._get_current_object(), data)
         except RoomError as error:
             db.session.rollback()
             return error.ack()
