@@ -27,3 +27,23 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+#: How long a browser or shared cache may keep a public download.
+PUBLIC_DOWNLOAD_SECONDS = 3600
+
+
+def download_caching(response, *, public: bool):
+    """The one rule for downloads: a file anyone may see is cached for an hour by anyone; any
+    other (a draft's attachment, an unverified university's list, an agreement, an export) is
+    ``private, no-store``, so that no proxy or shared browser keeps a copy."""
+    cache = response.cache_control
+    if public:
+        cache.no_store = cache.private = cache.no_cache = None
+        cache.public, cache.max_age = True, PUBLIC_DOWNLOAD_SECONDS
+        response.expires = None
+    else:
+        cache.public = cache.max_age = cache.no_cache = None
+        response.headers["Cache-Control"] = "private, no-store"
+        response.expires = None
+    return response

@@ -320,6 +320,6 @@ def test_the_join_gate_gives_its_places_back(app, room):
     assert not connect(app, room.outsider, room.roadshow.id).is_connected()  # refused
     assert not connect(app, None, room.roadshow.id).is_connected()
     client = connect(app, room.alice, room.roadshow.id)
-    assert sync(client)["ok"] and ack(client, "sync", "not a dict")["ok"]
+    assert sync(client)["ok"] and ack(client, "sync", "not a dict")["error"] == "invalid"  # refused
     gates = app.extensions["live_join_gates"]
     assert {lane: gate.tokens.qsize() for lane, gate in gates.items()} == {"connect": 2, "sync": 2}

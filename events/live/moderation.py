@@ -30,6 +30,7 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
+from marketplace.text import strip_controls
 
 POLL_OPTIONS = (2, 6)
 
@@ -223,7 +224,8 @@ def open_poll(roadshow: Roadshow, actor: User, data: dict) -> Result:
     """Start a poll with 2 to 6 options about the listing now presented."""
     _require_open(roadshow)
     question = clean_text(data.get("question"), 300)
-    labels = [str(label).strip()[:200] for label in (data.get("options") or []) if str(label).strip()]
+    cleaned = (strip_controls(str(label)).strip() for label in data.get("options") or [])
+    labels = [label[:200] for label in cleaned if label]
     if not POLL_OPTIONS[0] <= len(labels) <= POLL_OPTIONS[1]:
         raise RoomError("invalid", _("A poll needs between %(low)d and %(high)d options.",
                                      low=POLL_OPTIONS[0], high=POLL_OPTIONS[1]))

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_socketio import Namespace
 
 from events import services as roadshows
-from events.live import bus, log, moderation, presence, services, snapshot
+from events.live import bus, log, moderation, payloads, presence, refusals, services, snapshot
 from events.live.log import Viewer
 from events.live.models import QuestionStatus
 from events.live.services import RoomError
@@ -56,10 +56,6 @@ def origin_ok() -> bool:
     if origin:
         return origin.lower().rstrip("/") in allowed_origins()
     return request.headers.get("Sec-Fetch-Site") == "same-origin"
-
-
-def _refuse(code: str, message: str):
-    return ConnectionRefusedError(message, {"code": code})
 
 
 @contextmanager
@@ -115,17 +111,17 @@ class LiveNamespace(Namespace):
 
     def _connect(self, auth):
         if not origin_ok():
-            raise _refuse("bad_origin", _("This page may not connect to the live room."))
-        if not current_user.is_authenticated:
-            raise _refuse("unauthorized", _("Please log in to enter the live room."))
+            raise refusals.bad_origin()
         roadshow_id = services._int((auth or {}).get("roadshow") if isinstance(auth, dict) else None)
+        if not current_user.is_authenticated or not current_user.is_active:
+            raise refusals.unauthorized(roadshow_id)
         roadshow = None
         if roadshow_id:  # the roadshow, access and whether its room row exists: one statement
             roadshow, access, (has_room,) = roadshows.load_room(roadshow_id, current_user, log.room_exists())
-        if roadshow is None:
-            raise _refuse("not_found", _("This roadshow does not exist."))
+        if roadshow is None or not (access.enter or roadshows.can_view(current_user, roadshow)):
+            raise refusals.not_found()
         if not access.enter:
-            raise _refuse("forbidden", _("Only confirmed registrants and the host can enter this room."))
+            raise refusals.no_entry(current_user, roadshow)
         moderator = access.moderate
         if not has_room:
             log.ensure_room(roadshow_id)
@@ -276,11 +272,11 @@ class LiveNamespace(Namespace):
             if connection is None or not current_user.is_authenticated \
                     or current_user.id != connection.user_id:
                 return RoomError("unauthorized", _("Please log in to enter the live room.")).ack()
+            data = payloads.validate(request.event["message"], data)
             roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
             if roadshow is None or not (access.moderate if moderator else access.enter):
                 return RoomError("forbidden", _("You may not do this in this room.")).ack()
-            result = action(roadshow, current_user._get_current_object(),
-                            data if isinstance(data, dict) else {})
+            result = action(roadshow, current_user._get_current_object(), data)
         except RoomError as error:
             db.session.rollback()
             return error.ack()

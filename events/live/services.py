@@ -33,6 +33,7 @@ from events.live.views import chat_view, poll_view, question_payloads, question_
 from events.models import Roadshow, RoadshowState
 from marketplace.accounts.models import User
 from marketplace.extensions import db, limiter
+from marketplace.text import strip_controls
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def clean_uuid(value) -> str:
 
 
 def clean_text(value, limit: int) -> str:
-    text = str(value or "").strip()
+    """Text without control or bidi characters (marketplace.text), stripped, within ``limit``."""
+    text = strip_controls(value if isinstance(value, str) else "").strip()
     if not text:
         raise RoomError("invalid", _("Write something first."))
     if len(text) > limit:

@@ -11,6 +11,7 @@ from marketplace.action import dashboards, exports
 from marketplace.action.registry import ACTION_ZONE
 from marketplace.action.routes import bp, tto_required
 from marketplace.db_types import utcnow
+from marketplace.http import download_caching
 from marketplace.permissions import admin_required
 
 FIRST_YEAR = 2022
@@ -47,7 +48,7 @@ def _export(org_id: int | None, table_key: str, fmt: str):
     response = send_file(io.BytesIO(content), mimetype=FORMATS[fmt], as_attachment=True,
                          download_name=f"{table_key}-{year}.{fmt}")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_caching(response, public=False)
 
 
 @bp.route("/dashboard")

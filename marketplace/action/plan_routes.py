@@ -22,7 +22,7 @@ from marketplace.action.routes import action_user_required, bp, me, tto_required
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error
+from marketplace.http import download_caching, flash_service_error
 from marketplace.permissions import admin_required
 
 
@@ -201,4 +201,4 @@ def plan_pdf(plan_id, number):
     response = send_file(io.BytesIO(exports.plan_pdf(version)), mimetype="application/pdf",
                          as_attachment=True, download_name=f"plan-{plan.id}-v{version.number}.pdf")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_caching(response, public=False)

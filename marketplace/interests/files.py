@@ -2,13 +2,13 @@
 
 import hashlib
 import secrets
-from pathlib import Path
 
 from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 
 from marketplace.errors import ServiceError
-from marketplace.listings.services import detect_type, upload_dir
+from marketplace.http import download_caching
+from marketplace.listings.services import detect_type, typed_name, upload_dir
 
 
 def store(stream, filename: str) -> dict:
@@ -26,7 +26,7 @@ def store(stream, filename: str) -> dict:
     stored_name = secrets.token_hex(16) + extension
     (upload_dir() / stored_name).write_bytes(content)
     return {"stored_name": stored_name,
-            "original_name": Path(filename or "").name[:200] or ("file" + extension),
+            "original_name": typed_name(filename, content_type),
             "content_type": content_type, "size": len(content),
             "sha256": hashlib.sha256(content).hexdigest()}
 
@@ -41,7 +41,6 @@ def download(item):
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.original_name, max_age=0)
+                         download_name=typed_name(item.original_name, item.content_type))
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download_caching(response, public=False)

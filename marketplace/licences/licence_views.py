@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, render_form
 from marketplace.licences import agreement as documents
 from marketplace.licences import licensing, royalties
 from marketplace.licences.forms import DayForm, PayForm, ReasonForm, RecordForm, ReportForm, SignForm
@@ -109,8 +109,9 @@ def agreement_file(licence_id):
             "organisation's administrators and technology-transfer officers can download it. The "
             "agreement's text is on the licence page, and its fingerprint is checked on the public "
             "verification page."))
-    return send_file(io.BytesIO(item.document.encode("utf-8")), mimetype="application/json",
-                     as_attachment=True, download_name=f"open-licence-{item.sha256[:12]}.json")
+    return download_caching(send_file(
+        io.BytesIO(item.document.encode("utf-8")), mimetype="application/json",
+        as_attachment=True, download_name=f"open-licence-{item.sha256[:12]}.json"), public=False)
 
 
 @bp.route("/licences/<int:licence_id>/certificate.pdf")
@@ -120,8 +121,9 @@ def certificate(licence_id):
     item = _visible(licence_id)
     if item.certificate_sha256 is None:
         abort(404)
-    return send_file(io.BytesIO(item.certificate_pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"open-licence-certificate-{item.id}.pdf")
+    return download_caching(send_file(
+        io.BytesIO(item.certificate_pdf), mimetype="application/pdf", as_attachment=True,
+        download_name=f"open-licence-certificate-{item.id}.pdf"), public=False)
 
 
 def _act(item: OpenLicence, action, success: str):

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, render_form
 from marketplace.licences import eligibility, labels
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
@@ -297,7 +297,7 @@ def agreement_document(agreement_id):
     response = send_file(path, mimetype="application/pdf", as_attachment=True,
                          download_name=agreement.document_name)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_caching(response, public=False)
 
 
 @bp.route("/manage/agreements/<int:agreement_id>/terminate", methods=["POST"])

@@ -1,44 +1,46 @@
-"""Bulk import files: reading uploaded XLSX or CSV files safely.
+"""Bulk import files: reading uploaded XLSX or CSV files without risk to the web process.
 
-Safety, before any parsing: the upload is read up to a size limit; an XLSX file (a zip) is
-refused when its members declare more than a total unpacked size or an extreme compression ratio
-(Python's zipfile never inflates a member past its declared size, so the declared sizes bound
-the work); at most a fixed number of data rows is accepted. Workbooks are opened with
-``data_only=False`` so that a formula arrives as its text (``=SUM(...)``) and is refused by the
-row validation, instead of trusting a cached value the formula may no longer match.
+The upload is read up to a size limit here; everything else is done by ``import_parse`` in a
+child process with a memory limit (RLIMIT_AS), a CPU limit and a wall-clock timeout, which this
+process waits for without blocking (gevent's subprocess when gevent serves, so every other
+request, ``/healthz`` included, goes on meanwhile). The child's zip-bomb checks, row limit
+(every row counts, empty or not) and formula handling are described in ``import_parse``; its
+refusals arrive here as codes and leave as translated messages.
 """
 
-import codecs
-import csv
-import io
-import warnings
-import zipfile
-from contextlib import closing
+import json
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 
 from marketplace.errors import ServiceError
+from marketplace.listings import import_parse
+from marketplace.sqlite_threads import gevent_patched
 
 DEFAULTS = {
     #: Largest upload accepted, in bytes.
     "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
-    #: Most data rows in one file.
+    #: Most data rows in one file (every row counts, empty or not).
     "IMPORT_MAX_ROWS": 20_000,
     #: Largest total size the members of an XLSX file may unpack to.
     "IMPORT_MAX_UNPACKED_BYTES": 100 * 1024 * 1024,
     #: Highest compression ratio of a large XLSX member (real workbooks stay far below).
     "IMPORT_MAX_RATIO": 200,
+    #: Most text the rows of one file may hold once read, in bytes.
+    "IMPORT_MAX_TEXT_BYTES": 64 * 1024 * 1024,
+    #: Seconds the child process may take to read a file (wall clock) before it is killed.
+    "IMPORT_PARSE_SECONDS": 20,
+    #: Address space the child process may use, in MB.
+    "IMPORT_PARSE_MEMORY_MB": 1024,
 }
-#: Columns read at most (the template has fewer; more are ignored).
-MAX_COLUMNS = 60
-_XLSX_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-#: Members smaller than this are not checked for their compression ratio.
-_RATIO_FLOOR = 1024 * 1024
+_PARSER = Path(import_parse.__file__)
+#: Rows decoded between two yields to the event loop.
+_YIELD_EVERY = 500
 
 
 def setting(name: str) -> int:
@@ -65,105 +67,108 @@ def read_upload(stream) -> bytes:
     return content
 
 
-def read_table(content: bytes) -> Table:
-    """Parse XLSX or CSV content (recognised by its first bytes, not its name)."""
-    if content.startswith(_OLE_MAGIC):
-        raise ServiceError(_("This is an old Excel (.xls) file: save it as XLSX or CSV and "
-                             "upload it again."))
-    reader = _xlsx_rows(content) if content.startswith(_XLSX_MAGIC) else _csv_rows(content)
-    table = None
-    limit = setting("IMPORT_MAX_ROWS")
-    with closing(reader) as rows:
-        for number, raw in rows:
-            cells = [cell_text(value) for value in raw[:MAX_COLUMNS]]
-            if table is None:
-                table = Table(headers=cells)
-                continue
-            if not any(cells):
-                continue
-            if len(table.rows) >= limit:
-                raise ServiceError(_("The file has more than %(n)d rows; split it into smaller "
-                                     "files.", n=limit))
-            table.rows.append((number, cells))
-    if table is None or not table.rows:
-        raise ServiceError(_("The file has no rows to import."))
-    return table
+def _message(code: str, params: dict) -> str:
+    """The uploader's message for a refusal code of the parser (or of this module)."""
+    seconds = setting("IMPORT_PARSE_SECONDS")
+    messages = {
+        "xls": lambda: _("This is an old Excel (.xls) file: save it as XLSX or CSV and upload it "
+                         "again."),
+        "bad_xlsx": lambda: _("The file could not be read as an XLSX workbook."),
+        "zip_size": lambda: _("The workbook unpacks to more than %(mb)d MB; it is refused as a "
+                              "possible zip bomb.", mb=int(params.get("mb", 0))),
+        "zip_ratio": lambda: _("The workbook is compressed far more than a real spreadsheet; it "
+                               "is refused as a possible zip bomb."),
+        "not_text": lambda: _("The file could not be read as text: save it as CSV in UTF-8 "
+                              "(or GB18030)."),
+        "bad_csv": lambda: _("The file could not be read as CSV."),
+        "too_many_rows": lambda: _("The file has more than %(n)d rows; split it into smaller "
+                                   "files.", n=int(params.get("n", 0))),
+        "no_rows": lambda: _("The file has no rows to import."),
+        "too_much_text": lambda: _("The file holds more than %(mb)d MB of text; split it into "
+                                   "smaller files.", mb=int(params.get("mb", 0))),
+        "memory": lambda: _("Reading the file needs more memory than an import may use; split it "
+                            "into smaller files or save it as CSV."),
+        "timeout": lambda: _("Reading the file took longer than %(seconds)d seconds, so it was "
+                             "stopped; split it into smaller files or save it as CSV.",
+                             seconds=seconds),
+    }
+    return messages.get(code, messages["bad_xlsx"])()
 
 
-def cell_text(value) -> str | None:
-    """A cell's value as text: numbers without a spurious ``.0``, dates as YYYY-MM-DD."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or ch >= " " and ch != "\x7f")
-    return text if text.strip() else None
+def _limits() -> dict:
+    seconds = setting("IMPORT_PARSE_SECONDS")
+    return {"max_rows": setting("IMPORT_MAX_ROWS"),
+            "max_unpacked_bytes": setting("IMPORT_MAX_UNPACKED_BYTES"),
+            "max_ratio": setting("IMPORT_MAX_RATIO"),
+            "max_output_bytes": setting("IMPORT_MAX_TEXT_BYTES"),
+            "memory_bytes": setting("IMPORT_PARSE_MEMORY_MB") * 1024 * 1024,
+            "cpu_seconds": seconds + 1}
 
 
-def _check_zip(content: bytes) -> None:
+def _subprocess():
+    """gevent's subprocess module when gevent serves (waiting in it lets the loop go on)."""
+    if gevent_patched():
+        from gevent import subprocess as cooperative
+
+        return cooperative
+    return subprocess
+
+
+def pause() -> None:
+    """Let the event loop serve other requests for a moment (under gevent; otherwise nothing).
+
+    Checking or importing a row is CPU work that never waits on a socket: thousands of them in a
+    row held every other request of the worker, ``/healthz`` included, for seconds (a 4,000-row
+    file: 7.9 s). The loops of the import call this every few rows. ``sleep(0)`` is not enough:
+    it runs the greenlets that are ready but lets the loop go up to a second without polling
+    for I/O, so new requests still waited; a timer makes it poll.
+    """
+    if gevent_patched():
+        from gevent import sleep
+
+        sleep(0.001)
+
+
+def _run_parser(content: bytes) -> tuple[bytes, int]:
+    """Run ``import_parse`` on ``content`` in a child process; (its output, its exit status)."""
+    module = _subprocess()
+    # -I: isolated (no user site, no PYTHON* variables); -S is not used: openpyxl lives in site.
+    child = module.Popen([sys.executable, "-I", str(_PARSER), json.dumps(_limits())],
+                         stdin=module.PIPE, stdout=module.PIPE, stderr=module.DEVNULL,
+                         close_fds=True)
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise ServiceError(_("The file could not be read as an XLSX workbook.")) from None
-    max_unpacked, max_ratio = setting("IMPORT_MAX_UNPACKED_BYTES"), setting("IMPORT_MAX_RATIO")
-    if len(members) > 10_000 or sum(m.file_size for m in members) > max_unpacked:
-        raise ServiceError(_("The workbook unpacks to more than %(mb)d MB; it is refused as a "
-                             "possible zip bomb.", mb=max_unpacked // (1024 * 1024)))
-    for member in members:
-        if member.file_size > _RATIO_FLOOR and member.file_size > max_ratio * max(member.compress_size, 1):
-            raise ServiceError(_("The workbook is compressed far more than a real spreadsheet; "
-                                 "it is refused as a possible zip bomb."))
-
-
-def _xlsx_rows(content: bytes):
-    _check_zip(content)
-    try:
-        with warnings.catch_warnings():
-            # Unsupported extensions (slicers, custom validations) do not matter for the data.
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False,
-                                     keep_links=False)
-    except Exception:  # noqa: BLE001 - any parser failure means "not a workbook we can read"
-        raise ServiceError(_("The file could not be read as an XLSX workbook.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # the stored dimensions may be wrong: read every row there is
-        yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1)
-    except ServiceError:
+        output, _errors = child.communicate(content, timeout=setting("IMPORT_PARSE_SECONDS"))
+    except module.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise ServiceError(_message("timeout", {})) from None
+    except BaseException:
+        child.kill()
+        child.wait()
         raise
-    except Exception:  # noqa: BLE001
-        raise ServiceError(_("The file could not be read as an XLSX workbook.")) from None
-    finally:
-        workbook.close()
+    return output, child.returncode
 
 
-def _decode(content: bytes) -> str:
-    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if content.startswith(bom):
-            return content.decode(encoding)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ServiceError(_("The file could not be read as text: save it as CSV in UTF-8 "
-                         "(or GB18030)."))
-
-
-def _csv_rows(content: bytes):
-    text = _decode(content).replace("\x00", "")
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def read_table(content: bytes) -> Table:
+    """Parse XLSX or CSV content (recognised by its first bytes, not its name) in a child process."""
+    output, status = _run_parser(content)
+    lines = output.splitlines()
     try:
-        yield from enumerate(reader, 1)
-    except csv.Error:
-        raise ServiceError(_("The file could not be read as CSV.")) from None
+        result = json.loads(lines[-1]) if lines else {}
+    except ValueError:
+        result = {}
+    if not isinstance(result, dict) or not result.get("end"):
+        code = result.get("error") if isinstance(result, dict) else None
+        if code is None:  # killed: by RLIMIT_CPU (SIGXCPU) or for memory (SIGKILL, SIGSEGV, ...)
+            code = "timeout" if status == -signal.SIGXCPU else "memory" if status < 0 else "bad_xlsx"
+        raise ServiceError(_message(code, result if isinstance(result, dict) else {}))
+    table = None
+    for done, line in enumerate(lines[:-1], 1):
+        number, cells = json.loads(line)
+        if table is None:
+            table = Table(headers=cells)
+        else:
+            table.rows.append((number, cells))
+        if done % _YIELD_EVERY == 0:
+            pause()  # a large file's rows are decoded without holding up other requests
+    return table

@@ -22,7 +22,7 @@ from marketplace.extensions import db
 from marketplace.jobs import services as jobs
 from marketplace.jobs.models import Job, JobState
 from marketplace.listings import services as listings
-from marketplace.listings.import_files import read_table, read_upload
+from marketplace.listings.import_files import pause, read_table, read_upload
 from marketplace.listings.import_models import ImportBatch, ImportState
 from marketplace.listings.import_validation import RowValidator, from_json
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 BACKGROUND_ROWS = 5000
 #: Report a job's progress every this many rows.
 PROGRESS_EVERY = 250
+#: Let other requests of the worker run every this many rows (import_files.pause).
+PAUSE_EVERY = 10
 VALIDATE_JOB, IMPORT_JOB = "listings.import_validate", "listings.import_rows"
 
 
@@ -117,6 +119,8 @@ def _validate(batch: ImportBatch, validator: RowValidator, rows, progress=None) 
         problems.extend(found)
         if data is not None:
             valid.append({"row": number, "data": data})
+        if done % PAUSE_EVERY == 0:
+            pause()
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, len(rows))
     batch.rows, batch.problems = valid, problems
@@ -189,6 +193,8 @@ def import_rows(actor: User, batch: ImportBatch, publish: bool = False, progress
             listing = listings.create_listing(actor, from_json(item["data"]), commit=False)
             if publish:
                 listings.transition(actor, listing, "publish", commit=False)
+            if done % PAUSE_EVERY == 0:
+                pause()
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(done, len(rows))
         batch.state, batch.imported_rows = ImportState.IMPORTED, len(rows)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, render_form
 from marketplace.licences.eligibility import active_declaration
 from marketplace.licences.labels import METHOD_LABELS
 from marketplace.listings import cache, cards
@@ -93,9 +93,9 @@ def attachment(listing_id, attachment_id):
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.original_name, max_age=3600)
+                         download_name=listings.typed_name(item.original_name, item.content_type))
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_caching(response, public=listing.is_public)
 
 
 @bp.route("/manage/listings")

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -43,6 +43,9 @@ FIELDS = ("kind", "title", "abstract", "field", "ipc_codes", "keywords", "invent
 FILE_TYPES = ((b"%PDF-", "application/pdf", ".pdf"),
               (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
               (b"\xff\xd8\xff", "image/jpeg", ".jpg"))
+#: Extensions a file of each accepted type may keep (any other is replaced by the first).
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",),
+              "image/jpeg": (".jpg", ".jpeg", ".jpe")}
 
 
 def can_edit(user: User, listing: Listing) -> bool:
@@ -182,6 +185,27 @@ def detect_type(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+def typed_name(name: str | None, content_type: str) -> str:
+    """The uploader's file name, without any folder, ending in an extension of the detected type.
+
+    ``x.png.html`` holding a PNG becomes ``x.png``, ``report.svg`` holding a PDF ``report.pdf``:
+    the name a browser saves a download under never claims a type the content is not. Used when
+    a file is stored and again when it is served (names stored before this rule included).
+    """
+    allowed = EXTENSIONS.get(content_type, ("",))
+    base = PurePosixPath((name or "").replace("\\", "/")).name.strip()
+    for _attempt in range(2):  # "x.png.html": drop ".html", keep ".png"
+        stem, dot, suffix = base.rpartition(".")
+        if dot and "." + suffix.lower() in allowed:
+            break
+        base = stem if dot else base
+    else:
+        stem, suffix = base, allowed[0].lstrip(".")
+    if not stem.strip(". "):
+        stem = "attachment"
+    return f"{stem[:195]}.{suffix}"
+
+
 def upload_dir() -> Path:
     path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -203,7 +227,7 @@ def add_attachment(actor: User, listing: Listing, stream, filename: str) -> Atta
     content_type, extension = detected
     stored_name = secrets.token_hex(16) + extension
     (upload_dir() / stored_name).write_bytes(content)
-    original = Path(filename or "").name[:200] or ("attachment" + extension)
+    original = typed_name(filename, content_type)
     attachment = Attachment(listing=listing, stored_name=stored_name, original_name=original,
                             content_type=content_type, size=len(content),
                             sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, render_form
 from marketplace.listings.models import Listing
 from marketplace.lists import exports
 from marketplace.lists import services as lists
@@ -95,9 +95,10 @@ def version(list_id, number):
 def _download(version: ListVersion, content: bytes, mimetype: str, extension: str):
     name = _UNSAFE_FILENAME.sub("", version.title).strip()[:80] or "list"
     response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
-                         download_name=f"{name}-v{version.number}.{extension}", max_age=3600)
+                         download_name=f"{name}-v{version.number}.{extension}")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    org = version.list.organisation  # an unverified university's list is seen only by its people
+    return download_caching(response, public=org is None or org.is_verified)
 
 
 @bp.route("/lists/<int:list_id>/versions/<int:number>.xlsx")

@@ -49,11 +49,13 @@
     setConnection(T.reconnecting);
   });
   socket.on("connect_error", (error) => {
-    const code = error && error.data && error.data.code;
-    if (code) {
+    const data = (error && error.data) || {};
+    if (data.code) {
+      // The server refused this user (docs/realtime.md §2): trying again changes nothing, so stop
+      // reconnecting and say why, with the next step (log in, register, wait for approval).
       socket.disconnect();
       setConnection(T.refused);
-      notice(error.message || T.refused);
+      refused(error.message || T.refused, data.next_url, data.next_label);
     } else {
       setConnection(T.reconnecting);
     }
@@ -366,6 +368,18 @@
   function setConnection(text) { $("[data-live-connection]").textContent = text; }
   function notice(text) { const box = $("[data-live-notice]"); box.textContent = text || T.error; box.hidden = false; }
   function hideNotice() { $("[data-live-notice]").hidden = true; }
+  function refused(text, nextUrl, nextLabel) {
+    const box = $("[data-live-notice]");
+    box.replaceChildren(el("span", {}, text));
+    // Only a path on this site: the link comes from the server, but never leads elsewhere.
+    if (nextUrl && nextUrl.startsWith("/") && !nextUrl.startsWith("//")) {
+      box.append(" ", el("a", { href: nextUrl, class: "button button-small live-next" }, nextLabel || nextUrl));
+    }
+    box.hidden = false;
+    root.classList.add("live-refused");  // app.css hides the room; its controls are disabled too
+    root.querySelectorAll("form button, form input, form textarea, button[data-live-action], [data-live-interest]")
+      .forEach((control) => { control.disabled = true; });
+  }
 
   let throttleTimer = null;
   function throttled(reply) {
