@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
 from marketplace.orgs import services as orgs
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
+from marketplace.pagination import paginate
 from marketplace.permissions import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -55,7 +56,7 @@ def organisations():
     if search:
         query = query.where(or_(Organisation.name.contains(search, autoescape=True),
                                 Organisation.credit_code.contains(search.upper(), autoescape=True)))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/organisations.html", page=page, status=status, search=search,
                            OrgStatus=OrgStatus)
 
@@ -120,7 +121,7 @@ def users():
     role_value = request.args.get("role", "")
     if role_value in {r.value for r in Role}:
         query = query.where(User.role == Role(role_value))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/users.html", page=page, search=search, role=role_value,
                            Role=Role, role_form=RoleForm())
 
@@ -167,6 +168,6 @@ def audit():
     search = request.args.get("q", "").strip().lower()
     if search:
         query = query.where(AuditEvent.actor_email.contains(search, autoescape=True))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/audit.html", page=page, event=event, search=search,
                            EVENTS=EVENTS)

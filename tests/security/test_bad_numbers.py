@@ -14,8 +14,11 @@ from tests.security.numeric_inputs import PAGINATED, numbers, numeric_form_class
 
 HUGE = str(2**63)
 PAGE_MESSAGE = "The page number must be a whole number from 1 to %(high)d."
-NOT_A_NUMBER = "Enter a number, such as 1250000 or 1250000.50."
+NOT_A_NUMBER = "Enter a number in digits, such as 1250000 or 12.5."
 ROOT = Path(__file__).resolve().parents[2]
+#: Ways of reading a page number other than ``pagination.parse_page`` / ``page_number``.
+PAGE_READERS = re.compile(r"db\.paginate\(|(?<!parse_page\()args\.get\(\s*[\"']page[\"']"
+                          r"|\(\s*[\"']page[\"']\s*,\s*1\b")
 
 
 def _row_counts() -> dict[str, int]:
@@ -66,7 +69,7 @@ def test_pages_are_read_by_the_one_page_parser():
         if path.name == "pagination.py":
             continue
         text = path.read_text(encoding="utf-8")
-        if re.search(r"db\.paginate\(|args\.get\(\s*[\"']page[\"']|\(\s*[\"']page[\"']\s*,\s*1\b", text):
+        if PAGE_READERS.search(text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 
@@ -112,3 +115,27 @@ def test_numbers_no_column_can_hold_are_refused(app, numbers, value):  # noqa: F
 def test_needs_budget_filter_ignores_numbers_it_cannot_compare(client):
     for value in ("NaN", "sNaN", "Infinity", "1e999999", "-1"):
         assert client.get("/needs", query_string={"budget": value}).status_code == 200, value
+
+
+def test_an_id_no_row_can_have_is_not_found(app, numbers):  # noqa: F811
+    """Every page with ids in its path, given 2^63 (more than any id column holds) for each: 404,
+    for visitors and for people who may open such pages alike."""
+    from werkzeug.routing import IntegerConverter
+
+    rules = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and rule.arguments
+             and all(isinstance(rule._converters[name], IntegerConverter) for name in rule.arguments)]
+    assert len(rules) > 40
+    for role in (None, Role.ADMIN, Role.TTO, Role.COMPANY):
+        client = numbers.client(app, role)
+        for rule in rules:
+            url = rule.rule
+            for name in rule.arguments:
+                url = re.sub(rf"<int(\([^)]*\))?:{name}>", HUGE, url)
+            response = client.get(url)
+            assert response.status_code in (302, 403, 404), (role, url, response.status_code)
+
+
+def test_an_id_in_a_query_that_no_row_can_have_is_not_found(app, numbers):  # noqa: F811
+    client = numbers.client(app, Role.TTO)
+    assert client.get("/manage/pipeline", query_string={"listing": HUGE}).status_code == 404
+    assert client.get("/manage/open-licences", query_string={"listing": HUGE}).status_code in (302, 404)
