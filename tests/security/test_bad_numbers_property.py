@@ -11,7 +11,7 @@ from tests.conftest import csrf_token
 from tests.security.numeric_inputs import PAGINATED, numbers  # noqa: F401
 
 #: Short runs: each example is one request; the whole file stays well under a minute.
-FAST = settings(max_examples=120, deadline=None, derandomize=True,
+FAST = settings(max_examples=200, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 SPECIAL = ["NaN", "-NaN", "sNaN", "-sNaN", "sNaN1", "Infinity", "-Infinity", "inf", "1e999999",

@@ -17,8 +17,8 @@ from tests.conftest import post, zh
 from tests.licences_support import announced, login, sign, terms, world  # noqa: F401
 from tests.security.numeric_inputs import numbers  # noqa: F401
 
-BELOW_THE_FEN = "Give the amount in yuan with at most two decimals (to the fen)."
-PERCENT_PLACES = "Give the percentage with at most two decimals."
+BELOW_THE_FEN = "An amount has at most two decimals (fen)."
+PERCENT_PLACES = "A percentage has at most two decimals."
 PERCENT_FIELDS = {"inventors_pct", "tto_pct", "university_pct", "rows-0-share_pct", "royalty_rate"}
 #: Money columns (every Numeric column that is not a percentage).
 MONEY_COLUMNS = {
