@@ -61,7 +61,9 @@ class FixedDecimalField(DecimalField):
             return
         self.data = None
         text = valuelist[0]
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
+            raise ValueError(str(amounts.NOT_A_NUMBER))
+        if not text.strip():
             return
         try:
             self.data = amounts.parse(text, places=self.places, digits=self.digits,

@@ -3,6 +3,7 @@ receives it, the role that may send it and valid values for the rest of the form
 paginated page. The tests check these lists against the code, so a new form or paginated page
 without an entry here fails them."""
 
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -96,14 +97,31 @@ class Numbers:
 
     users: dict
     cases: dict[str, FormCase]
+    _clients: dict = dataclasses.field(default_factory=dict)
 
     def client(self, app, role: Role | None):
-        client = app.test_client()
-        if role is not None:
-            response = client.post("/auth/login", data={
-                "email": self.users[role].email, "password": PASSWORD, "csrf_token": csrf_token(client)})
-            assert response.status_code == 302, role
-        return client
+        """A client logged in as ``role`` (None: a visitor), made once per test; ``token`` is
+        its session's CSRF token."""
+        if role not in self._clients:
+            client = app.test_client()
+            client.token = csrf_token(client)
+            if role is not None:
+                response = client.post("/auth/login", data={
+                    "email": self.users[role].email, "password": PASSWORD, "csrf_token": client.token})
+                assert response.status_code == 302, role
+                client.token = csrf_token(client)
+            self._clients[role] = client
+        return self._clients[role]
+
+    def send(self, app, case: FormCase, data: dict):
+        """POST ``data`` to the case's page as its role, with the session's CSRF token."""
+        client = self.client(app, case.role)
+        return client.post(case.url, data={**data, "csrf_token": client.token})
+
+    def log_in_everyone(self, app) -> None:
+        """Log every role in now (logging in writes rows, e.g. the login throttle's)."""
+        for role in (None, *Role):
+            self.client(app, role)
 
     def decimal_fields(self) -> list[tuple[str, FormCase, str]]:
         """(form, case, request name) of every decimal input of the covered forms."""

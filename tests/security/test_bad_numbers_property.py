@@ -7,11 +7,10 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import csrf_token
 from tests.security.numeric_inputs import PAGINATED, numbers  # noqa: F401
 
 #: Short runs: each example is one request; the whole file stays well under a minute.
-FAST = settings(max_examples=200, deadline=None, derandomize=True,
+FAST = settings(max_examples=400, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 SPECIAL = ["NaN", "-NaN", "sNaN", "-sNaN", "sNaN1", "Infinity", "-Infinity", "inf", "1e999999",
@@ -32,11 +31,9 @@ NUMBERS = st.one_of(
 def test_no_value_in_a_numeric_field_is_a_server_error(app, numbers, data):  # noqa: F811
     name = data.draw(st.sampled_from(sorted(numbers.cases)), label="form")
     case = numbers.cases[name]
-    client = _clients(app, numbers)[case.role]
     field = data.draw(st.sampled_from(case.fields), label="field")
     value = data.draw(NUMBERS, label="value")
-    response = client.post(case.url, data={**case.data, field: value,
-                                           "csrf_token": client.token})
+    response = numbers.send(app, case, {**case.data, field: value})
     assert response.status_code < 500, (name, field, value)
 
 
@@ -44,26 +41,11 @@ def test_no_value_in_a_numeric_field_is_a_server_error(app, numbers, data):  # n
 @given(data=st.data())
 def test_no_page_number_is_a_server_error(app, numbers, data):  # noqa: F811
     endpoint = data.draw(st.sampled_from(sorted(PAGINATED)), label="page")
-    client = _clients(app, numbers)[PAGINATED[endpoint]]
+    client = numbers.client(app, PAGINATED[endpoint])
     value = data.draw(NUMBERS, label="page number")
     with app.test_request_context():
         url = app.url_for(endpoint)
     response = client.get(url, query_string={"page": value})
     assert response.status_code in (200, 400), (endpoint, value, response.status_code)
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= 500:
+    if value.isascii() and value.isdigit() and len(value) < 10 and 1 <= int(value) <= 500:
         assert response.status_code == 200, (endpoint, value)
-
-
-_CLIENTS: dict = {}
-
-
-def _clients(app, numbers) -> dict:  # noqa: F811
-    """One logged-in client per role for this test's app (log-ins are the slow part)."""
-    if _CLIENTS.get("app") is not app:
-        _CLIENTS.clear()
-        _CLIENTS["app"] = app
-        for role in {case.role for case in numbers.cases.values()} | set(PAGINATED.values()):
-            client = numbers.client(app, role)
-            client.token = csrf_token(client)
-            _CLIENTS[role] = client
-    return _CLIENTS

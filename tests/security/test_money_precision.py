@@ -53,8 +53,7 @@ def test_an_amount_below_the_fen_is_refused_in_every_form(app, numbers):  # noqa
     fields = _fields(numbers, percent=False)
     assert len(fields) >= 10
     for name, case, field in fields:
-        client = numbers.client(app, case.role)
-        response = post(client, case.url, {**case.data, field: "1200.001"})
+        response = numbers.send(app, case, {**case.data, field: "1200.001"})
         assert response.status_code == 422, (name, field, response.status_code)
         assert zh(BELOW_THE_FEN) in response.get_data(as_text=True), (name, field)
 
@@ -63,16 +62,14 @@ def test_a_percentage_below_a_hundredth_is_refused(app, numbers):  # noqa: F811
     fields = _fields(numbers, percent=True)
     assert len(fields) == len(PERCENT_FIELDS)
     for name, case, field in fields:
-        client = numbers.client(app, case.role)
-        response = post(client, case.url, {**case.data, field: "33.335"})
+        response = numbers.send(app, case, {**case.data, field: "33.335"})
         assert response.status_code == 422, (name, field, response.status_code)
         assert zh(PERCENT_PLACES) in response.get_data(as_text=True), (name, field)
 
 
 def test_trailing_zeros_are_not_below_the_fen(app, numbers):  # noqa: F811
     case = numbers.cases["marketplace.listings.forms.ListingForm"]
-    client = numbers.client(app, case.role)
-    response = post(client, case.url, {**case.data, "title": "一种钠离子电池负极材料",
+    response = numbers.send(app, case, {**case.data, "title": "一种钠离子电池负极材料",
                                        "asking_price": "12.500"})
     assert response.status_code == 302
     listing = db.session.scalars(sa.select(Listing).where(Listing.title == "一种钠离子电池负极材料")).one()
