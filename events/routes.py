@@ -20,6 +20,7 @@ from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error
+from marketplace.pagination import paginate
 
 bp = Blueprint("events", __name__)
 #: Endpoints the live room's page may have (``events.live`` registers it); the first found is used.
@@ -66,7 +67,7 @@ def index():
             (Roadshow.state == RoadshowState.ENDED)
             | ((Roadshow.state.in_((RoadshowState.PUBLISHED, RoadshowState.CANCELLED)))
                & (Roadshow.ends_at <= now))).order_by(Roadshow.starts_at.desc())
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     agenda_counts = dict(db.session.execute(
         select(AgendaItem.roadshow_id, func.count()).where(
             AgendaItem.roadshow_id.in_([r.id for r in page.items]))

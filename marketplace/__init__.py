@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from marketplace import db_ping, public_urls, roles, security, sqlite_mmap, sqlite_threads
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from marketplace.http import IdConverter
 from marketplace.runtime import check_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     check_python()
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 instance_path=str(INSTANCE_DIR))
+    app.url_map.converters["int"] = IdConverter
     if isinstance(config, dict):
         app.config.from_object(config.get("CONFIG_CLASS") or config_from_env())
         app.config.update({k: v for k, v in config.items() if k != "CONFIG_CLASS"})

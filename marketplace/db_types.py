@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from marketplace import amounts
+from marketplace.amounts import MONEY_DIGITS, MONEY_PLACES
+
 
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
@@ -43,3 +46,24 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
         values_callable=lambda cls: [member.value for member in cls],
         validate_strings=True,
     )
+
+
+class Money(TypeDecorator):
+    """An amount in CNY, ``Numeric(14, 2)``: every money column uses this type.
+
+    Refuses to store what the column cannot hold exactly (NaN, Infinity, a part below the fen,
+    or too large) instead of letting the database round it, or SQLite keep it as typed. Services
+    and forms check amounts first (``marketplace.amounts``), with a message for the user; this is
+    the last line, for any other code path.
+    """
+
+    impl = sa.Numeric(MONEY_DIGITS, MONEY_PLACES)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        try:
+            return amounts.check(value)
+        except amounts.BadNumber as error:
+            raise ValueError(f"not an amount of money: {value!r}") from error

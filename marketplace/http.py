@@ -3,9 +3,27 @@
 from urllib.parse import urlsplit
 
 from flask import flash, render_template, request
+from werkzeug.routing import IntegerConverter
 
 #: Status for a submitted form that failed validation.
 INVALID_FORM_STATUS = 422
+#: The largest id a row can have (ids are 32-bit ``Integer`` columns on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number above ``MAX_ID`` (or a route's own ``max``) does not
+    match, so it is a 404 like any other id without a row, instead of a number the database
+    cannot take (SQLite refuses integers above 2^63 - 1 with an error)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min,
+                         max=MAX_ID if max is None else max, signed=signed)
+
+
+def is_id(value: int | None) -> bool:
+    """Whether ``value`` (say, from a query parameter) can be the id of a row."""
+    return value is not None and 1 <= value <= MAX_ID
 
 
 def render_form(template: str, form, status: int | None = None, **context):

@@ -698,7 +698,7 @@ ACCESS: dict[str, Access] = {
     "licences.end": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
                                               "action": "cancel"},
                            LICENCE_PARTIES, hidden=NOT_PARTIES, status=302),
-    "licences.report": Access("POST", licence_id, frozenset({"company"}), status=302),
+    "licences.report": Access("POST", licence_id, frozenset({"company"}), status=422),
     "licences.pay_report": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
                                                      "report_id": w.licensing["report"].id},
                                   frozenset({"company"}), status=302),

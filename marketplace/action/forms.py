@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from marketplace.action.models import PLAN_SECTIONS, PLAN_TARGETS, PlanState, UniversityCategory
 from marketplace.action.report_models import ReportState
+from marketplace.forms import money_field
 from marketplace.listings.forms import MultiCheckboxField
 
 CATEGORY_LABELS = {
@@ -118,7 +118,7 @@ class PlanForm(FlaskForm):
     expected_results = TextAreaField(validators=[Optional(), Length(max=20000)])
     target_high_value_patents = IntegerField(validators=[Optional(), NumberRange(min=0, max=100000)])
     target_conversions = IntegerField(validators=[Optional(), NumberRange(min=0, max=100000)])
-    target_amount = DecimalField(places=2, validators=[Optional(), NumberRange(min=0, max=10**11)])
+    target_amount = money_field(validators=[Optional(), NumberRange(min=0, max=10**11)])
     target_open_licences = IntegerField(validators=[Optional(), NumberRange(min=0, max=100000)])
     target_roadshows = IntegerField(validators=[Optional(), NumberRange(min=0, max=10000)])
 

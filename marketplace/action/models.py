@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
@@ -137,7 +137,7 @@ class Plan(db.Model):
     target_high_value_patents: Mapped[int | None] = mapped_column()
     target_conversions: Mapped[int | None] = mapped_column()
     #: Contract amount the university aims for, CNY.
-    target_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(14, 2))
+    target_amount: Mapped[Decimal | None] = mapped_column(Money())
     target_open_licences: Mapped[int | None] = mapped_column()
     target_roadshows: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -18,6 +18,7 @@ from marketplace.orgs import claims
 from marketplace.orgs import services as orgs
 from marketplace.orgs.forms import DOCUMENT_LABELS
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
+from marketplace.pagination import paginate
 from marketplace.permissions import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,7 +60,7 @@ def organisations():
     if search:
         query = query.where(or_(Organisation.name.contains(search, autoescape=True),
                                 Organisation.credit_code.contains(search.upper(), autoescape=True)))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     competing = claims.competing_codes(org.credit_code for org in page.items)
     # Pending claims that compete for a code are compared side by side above the list.
     contested = [(code, claims.claims_for(code)) for code in sorted(competing)
@@ -131,7 +132,7 @@ def users():
     role_value = request.args.get("role", "")
     if role_value in {r.value for r in Role}:
         query = query.where(User.role == Role(role_value))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/users.html", page=page, search=search, role=role_value,
                            Role=Role, role_form=RoleForm())
 
@@ -178,6 +179,6 @@ def audit():
     search = request.args.get("q", "").strip().lower()
     if search:
         query = query.where(AuditEvent.actor_email.contains(search, autoescape=True))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/audit.html", page=page, event=event, search=search,
                            EVENTS=EVENTS)

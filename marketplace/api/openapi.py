@@ -189,8 +189,9 @@ def document() -> dict:
                 "call it (CORS). Requests are rate-limited per address (429 with Retry-After). "
                 "Contact details are not part of the API: they are on the listing's web page for "
                 "logged-in users. Errors, including 405 for methods other than GET, have the Error "
-                "schema. Parameters not listed here are ignored; an empty value is the same as "
-                "leaving a parameter out."),
+                "schema. Parameters not listed here are ignored. A listed parameter given a value "
+                "outside its schema, an empty value included, is refused (400 naming it); to "
+                "leave a filter out, leave the parameter out."),
         },
         "servers": [{"url": public_url("/api/v1")}],
         "paths": {

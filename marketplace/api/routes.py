@@ -46,12 +46,13 @@ class InvalidParameter(BadRequest):
 
 
 def _check_parameter(name: str, schema: dict, values: list[str]) -> None:
-    """Refuse what ``SearchQuery.from_args`` would silently drop, naming the parameter."""
+    """Refuse any value outside the parameter's schema (``SearchQuery.from_args`` would silently
+    drop it), naming the parameter."""
+    if not values:
+        return
     if len(values) > 1:
         raise InvalidParameter(name, _("Give %(parameter)s only once.", parameter=name))
-    value = values[0] if values else ""
-    if value == "":
-        return  # as in the web form, an empty value is the same as no value
+    value = values[0]  # an empty value is a value: refused unless the schema allows it
     if "enum" in schema and value not in schema["enum"]:
         raise InvalidParameter(name, _("%(parameter)s must be one of: %(values)s.", parameter=name,
                                        values=", ".join(schema["enum"])))

@@ -3,10 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DecimalField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from marketplace.forms import money_field
 from marketplace.interests.labels import INTENT_LABELS, REASON_LABELS, TIMELINE_LABELS
 from marketplace.interests.models import DeclineReason, Intent, Timeline
 
@@ -17,8 +18,8 @@ class InterestForm(FlaskForm):
     intent = SelectField(_l("What you are interested in"),
                          choices=[SelectChoice(i.value, label) for i, label in INTENT_LABELS.items()],
                          validators=[InputRequired()])
-    budget_min = DecimalField(_l("Budget from (CNY)"), places=2, validators=[Optional(), _AMOUNT])
-    budget_max = DecimalField(_l("Budget up to (CNY)"), places=2, validators=[Optional(), _AMOUNT],
+    budget_min = money_field(_l("Budget from (CNY)"), validators=[Optional(), _AMOUNT])
+    budget_max = money_field(_l("Budget up to (CNY)"), validators=[Optional(), _AMOUNT],
                               description=_l("Leave both empty if you cannot say yet."))
     timeline = SelectField(_l("Timeline"),
                            choices=[SelectChoice(t.value, label) for t, label in TIMELINE_LABELS.items()],

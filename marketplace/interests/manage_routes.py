@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, is_id, render_form
 from marketplace.interests import confidential, files, pipeline
 from marketplace.interests import services as interests
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
@@ -206,7 +206,7 @@ def pipeline_page():
     listing_id = request.args.get("listing", type=int)
     listing = None
     if listing_id is not None:
-        listing = db.session.get(Listing, listing_id)
+        listing = db.session.get(Listing, listing_id) if is_id(listing_id) else None
         if listing is None or listing.organisation_id != current_user.organisation_id:
             abort(404)
     data = pipeline.pipeline(current_user.organisation_id, days=days,

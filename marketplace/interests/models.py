@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
@@ -85,8 +85,8 @@ class Interest(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     intent: Mapped[Intent] = mapped_column(enum_column(Intent))
     #: Budget range in CNY; either end may be open.
-    budget_min: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
-    budget_max: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    budget_min: Mapped[Decimal | None] = mapped_column(Money())
+    budget_max: Mapped[Decimal | None] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     timeline: Mapped[Timeline] = mapped_column(enum_column(Timeline))
     message: Mapped[str] = mapped_column(sa.Text)

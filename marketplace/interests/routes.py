@@ -30,6 +30,7 @@ from marketplace.interests.models import (
 )
 from marketplace.listings.models import Listing
 from marketplace.notifications.services import read_by_link
+from marketplace.pagination import paginate
 from marketplace.permissions import can_see_contacts, roles_required, verified_org_required
 
 bp = Blueprint("interests", __name__)
@@ -89,7 +90,7 @@ def index():
     q = " ".join(request.args.get("q", "").split())[:100]
     if q:
         query = query.where(Listing.title.contains(q, autoescape=True))
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = paginate(query, per_page=30)
     unread = threads.unread_counts(me, [i.id for i in page.items])
     return render_template("interests/index.html", page=page, unread=unread, status=status, q=q,
                            InterestStatus=InterestStatus)

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from marketplace.forms import percent_field
 from marketplace.ledger import services as ledger
 
 PERCENT = [DataRequired(message=_l("This field is required.")),
@@ -16,11 +17,11 @@ PERCENT = [DataRequired(message=_l("This field is required.")),
 class FinanceForm(FlaskForm):
     """A university's split (percent of each payment) and its account for transfers."""
 
-    inventors_pct = DecimalField(_l("Inventors (%)"), places=2, validators=PERCENT,
+    inventors_pct = percent_field(_l("Inventors (%)"), validators=PERCENT,
                                  description=_l("Shared among the inventors by contribution share. "
                                                 "At least 50 unless the university has its own rule."))
-    tto_pct = DecimalField(_l("Technology-transfer office (%)"), places=2, validators=PERCENT)
-    university_pct = DecimalField(_l("University (%)"), places=2, validators=PERCENT)
+    tto_pct = percent_field(_l("Technology-transfer office (%)"), validators=PERCENT)
+    university_pct = percent_field(_l("University (%)"), validators=PERCENT)
     own_rule_text = TextAreaField(_l("The university's own rule"), validators=[
         Optional(), Length(max=4000)],
         description=_l("Only needed when inventors get less than 50%: the rule's text."))
@@ -54,7 +55,7 @@ class ShareRow(FlaskForm):
 
     name = StringField(_l("Inventor"), validators=[Optional(), Length(max=80)])
     user_id = SelectField(_l("Account"), coerce=int, default=0, validate_choice=True)
-    share_pct = DecimalField(_l("Share (%)"), places=2, validators=[
+    share_pct = percent_field(_l("Share (%)"), validators=[
         Optional(), NumberRange(min=0.01, max=100, message=_l("From 0.01 to 100."))])
 
 

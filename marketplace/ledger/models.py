@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
 
@@ -113,7 +113,7 @@ class LedgerLine(db.Model):
     #: This line's percent of the payment (the split times the contribution share).
     percent: Mapped[Decimal] = mapped_column(sa.Numeric(9, 6))
     #: CNY; negative on reversal lines.
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    amount: Mapped[Decimal] = mapped_column(Money())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     payment: Mapped["Payment"] = relationship()  # noqa: F821

@@ -16,6 +16,7 @@ from marketplace.ledger.models import InventorShare, LedgerParty
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingState
 from marketplace.orgs.models import OrgKind
+from marketplace.pagination import page_number
 from marketplace.permissions import roles_required, verified_org_required
 
 bp = Blueprint("ledger", __name__)
@@ -61,11 +62,11 @@ def _listing_shares() -> dict:
              .where(Listing.organisation_id == current_user.organisation_id,
                     Listing.state != ListingState.WITHDRAWN)
              .order_by(Listing.title, Listing.id))
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     total = db.session.scalar(select(func.count()).select_from(
         query.with_only_columns(Listing.id).subquery()))
-    rows = db.session.execute(query.limit(50).offset((max(page, 1) - 1) * 50)).all()
-    return {"share_rows": rows, "share_page": max(page, 1), "share_pages": max(1, -(-total // 50))}
+    rows = db.session.execute(query.limit(50).offset((page - 1) * 50)).all()
+    return {"share_rows": rows, "share_page": page, "share_pages": max(1, -(-total // 50))}
 
 
 @bp.route("/manage/listings/<int:listing_id>/shares", methods=["GET", "POST"])

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     FieldList,
     FileField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from marketplace.forms import money_field, percent_field
 from marketplace.licences.eligibility import promotional_terms
 from marketplace.licences.labels import AGREEMENT_LABELS, BASE_LABELS, METHOD_LABELS, TRIGGER_LABELS
 from marketplace.licences.models import AgreementKind, PaymentMethod, RoyaltyBase, TrialTrigger
@@ -35,7 +35,7 @@ def _required():
 
 
 def _money(label, **kwargs):
-    return DecimalField(label, places=2, validators=[Optional(), NumberRange(
+    return money_field(label, validators=[Optional(), NumberRange(
         min=0, max=MAX_MONEY, message=_l("Give an amount in yuan."))], **kwargs)
 
 
@@ -55,7 +55,7 @@ class DeclarationForm(FlaskForm):
     royalty_base = SelectField(_l("Royalty base"), validators=[Optional()],
                                choices=[SelectChoice("", "—"), *(SelectChoice(b.value, label)
                                                                   for b, label in BASE_LABELS.items())])
-    royalty_rate = DecimalField(_l("Royalty rate (%)"), places=2, validators=[Optional(), NumberRange(
+    royalty_rate = percent_field(_l("Royalty rate (%)"), validators=[Optional(), NumberRange(
         min=0.01, max=100, message=_l("Give a percentage above 0 and at most 100."))])
     payment_standard = TextAreaField(
         _l("Payment standard"), validators=[_required(), Length(max=2000)],
@@ -88,7 +88,7 @@ class DeclarationForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if not self.payment_method.data:
+        if not self.payment_method.data or self.payment_method.errors:
             return False
         method = PaymentMethod(self.payment_method.data)
         if method.has_fee and not (self.fee_amount.data and self.fee_amount.data > 0):
@@ -212,7 +212,7 @@ class RecordForm(FlaskForm):
 class ReportForm(FlaskForm):
     period_start = DateField(_l("Period from"), validators=[_required()])
     period_end = DateField(_l("Period to"), validators=[_required()])
-    base_amount = DecimalField(_l("Base (CNY)"), places=2, validators=[
+    base_amount = money_field(_l("Base (CNY)"), validators=[
         InputRequired(message=_l("Give an amount in yuan.")),
         NumberRange(min=0, max=MAX_MONEY, message=_l("Give an amount in yuan."))],
         description=_l("Net sales or profit of the period, as the agreement says."))

@@ -80,7 +80,10 @@ def _visible(licence_id: int) -> OpenLicence:
 @login_required
 def licence(licence_id):
     """A licence: its state, what is due, its reports, its agreement and certificate."""
-    item = _visible(licence_id)
+    return _licence_page(_visible(licence_id))
+
+
+def _licence_page(item: OpenLicence, report_form: ReportForm | None = None, status: int = 200):
     from marketplace.payments import services as payments
 
     fee_payments = payments.payments_for(royalties.FEE_PURPOSE, item.id)
@@ -93,8 +96,8 @@ def licence(licence_id):
         fee_open=any(p.is_open for p in fee_payments), report_payments=report_payments,
         report_open={key: any(p.is_open for p in value) for key, value in report_payments.items()},
         pay_form_data=PayForm(), day_form=DayForm(), reason_form=ReasonForm(),
-        record_form=RecordForm(), report_form=ReportForm(),
-        today=licensing.local_date(licensing.utcnow()))
+        record_form=RecordForm(), report_form=report_form or ReportForm(),
+        today=licensing.local_date(licensing.utcnow())), status
 
 
 @bp.route("/licences/<int:licence_id>/agreement.json")
@@ -205,8 +208,7 @@ def report(licence_id):
     item = _visible(licence_id)
     form = ReportForm()
     if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("licences.licence", licence_id=item.id))
+        return _licence_page(item, form, 422)
     return _act(item, lambda: royalties.file_report(
         _me(), item, form.period_start.data, form.period_end.data, form.base_amount.data,
         form.note.data), _("The report is filed."))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 
+from marketplace import amounts
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -147,6 +148,7 @@ def _check_acceptable(declaration: OpenLicenceDeclaration, trial: bool) -> None:
         raise InvalidTransition(_("The declared licence term has ended."))
     if trial and not declaration.offers_trial:
         raise ServiceError(_("This declaration offers no trial."))
+    _fee_of(declaration)
 
 
 def accept(actor: User, declaration: OpenLicenceDeclaration, *, signer_name: str, signer_title: str,
@@ -174,7 +176,7 @@ def accept(actor: User, declaration: OpenLicenceDeclaration, *, signer_name: str
     document = agreement.canonical(agreement.sign(
         terms, name=signer_name[:80], title=signer_title[:80], signed_at=now, ip=ip,
         user_agent=(user_agent or "")[:255] or None))
-    fee = declaration.fee_amount if declaration.payment_method.has_fee else Decimal("0.00")
+    fee = _fee_of(declaration)
     licence = OpenLicence(
         declaration=declaration, listing_id=declaration.listing_id,
         licensor_id=declaration.organisation_id, licensee_id=org.id, is_trial=trial,
@@ -198,6 +200,21 @@ def accept(actor: User, declaration: OpenLicenceDeclaration, *, signer_name: str
     db.session.commit()
     notices.accepted(licence)
     return licence
+
+
+def _fee_of(declaration: OpenLicenceDeclaration) -> Decimal:
+    """The fee a licence under ``declaration`` must pay before it takes effect (0: none).
+
+    A method with a fee needs a positive amount in yuan and fen; anything else (a fee stored
+    before amounts were checked, e.g. ¥0.001 that reads as ¥0.00) is refused, never taken as free.
+    """
+    if not declaration.payment_method.has_fee:
+        return Decimal("0.00")
+    fee = declaration.fee_amount
+    if fee is None or not amounts.is_money(fee) or fee <= 0:
+        raise ServiceError(_("The fee of this declaration is not a positive amount in yuan and "
+                             "fen, so it cannot be accepted. Please contact the university."))
+    return amounts.check(fee)
 
 
 def _take_effect(licence: OpenLicence, state: LicenceState, moment: datetime) -> None:

@@ -9,12 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
-
-MONEY = sa.Numeric(14, 2)
 
 
 class DeclarationState(enum.Enum):
@@ -79,7 +77,7 @@ class OpenLicenceDeclaration(db.Model):
                                                     default=DeclarationState.DRAFT, index=True)
     payment_method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))
     #: Lump sum, or the entry fee of entry + royalty, in CNY.
-    fee_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    fee_amount: Mapped[Decimal | None] = mapped_column(Money())
     royalty_base: Mapped[RoyaltyBase | None] = mapped_column(enum_column(RoyaltyBase))
     #: Percent of the royalty base, e.g. 3.50 for 3.5 %.
     royalty_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
@@ -182,7 +180,7 @@ class OpenLicence(db.Model):
     #: Taken as a trial (先试用后付费).
     is_trial: Mapped[bool] = mapped_column(default=False)
     #: What must be paid up front (lump sum or entry fee), in CNY; 0 when nothing is.
-    fee_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    fee_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
     #: The signed agreement, canonical JSON (sorted keys, no spaces, UTF-8).
     document: Mapped[str] = mapped_column(sa.Text)
     #: SHA-256 of ``document``'s UTF-8 bytes: the public verification key.
@@ -254,11 +252,11 @@ class RoyaltyReport(db.Model):
     period_end: Mapped[date] = mapped_column(sa.Date)
     royalty_base: Mapped[RoyaltyBase] = mapped_column(enum_column(RoyaltyBase))
     #: Net sales or profit of the period, in CNY, as reported by the licensee.
-    base_amount: Mapped[Decimal] = mapped_column(MONEY)
+    base_amount: Mapped[Decimal] = mapped_column(Money())
     #: Percent, copied from the signed agreement.
     rate: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
     #: base_amount × rate / 100, rounded half up to the fen.
-    royalty: Mapped[Decimal] = mapped_column(MONEY)
+    royalty: Mapped[Decimal] = mapped_column(Money())
     state: Mapped[ReportState] = mapped_column(enum_column(ReportState))
     payment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payments.id", ondelete="RESTRICT"))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -301,7 +299,7 @@ class RecordedAgreement(db.Model):
     #: For licences: the term; null end means until the patent expires.
     starts_on: Mapped[date | None] = mapped_column(sa.Date)
     ends_on: Mapped[date | None] = mapped_column(sa.Date)
-    amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    amount: Mapped[Decimal | None] = mapped_column(Money())
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: The signed document (PDF), stored under a server-made name in the upload folder.
     document_name: Mapped[str | None] = mapped_column(sa.String(200))

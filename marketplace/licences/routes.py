@@ -222,6 +222,7 @@ def edit(declaration_id):
         try:
             declarations.update_declaration(_me(), item, form.cleaned())
         except ServiceError as error:
+            db.session.rollback()
             flash_service_error(error)
             return render_form("licences/declaration_form.html", form, status=error.status_code,
                                listing=item.listing, item=item)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from marketplace import amounts
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -103,6 +104,15 @@ def _apply(declaration: OpenLicenceDeclaration, data: dict) -> None:
 
 def _check_terms(declaration: OpenLicenceDeclaration) -> None:
     method = declaration.payment_method
+    try:
+        if declaration.fee_amount is not None:
+            declaration.fee_amount = amounts.check(declaration.fee_amount)
+        if declaration.royalty_rate is not None:
+            declaration.royalty_rate = amounts.check(declaration.royalty_rate,
+                                                     digits=amounts.PERCENT_DIGITS,
+                                                     places_message=amounts.PERCENT_PLACES)
+    except amounts.BadNumber as error:
+        raise ServiceError(str(error.message)) from None
     if not eligibility.method_is_consistent(method, declaration.fee_amount,
                                             declaration.royalty_base, declaration.royalty_rate):
         raise ServiceError(_("The payment method needs its amount or royalty rate."))

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     EmailField,
     FileField,
     IntegerField,
@@ -19,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.forms import money_field
 from marketplace.listings import patentno
 from marketplace.listings.models import (
     FIELDS,
@@ -100,7 +100,7 @@ class ListingForm(FlaskForm):
     modes = MultiCheckboxField(_l("Conversion modes offered"),
                                choices=[SelectChoice(k.value, v) for k, v in MODE_LABELS.items()],
                                validators=[DataRequired(message=_l("Choose at least one mode."))])
-    asking_price = DecimalField(_l("Asking price (CNY)"), places=2, validators=[
+    asking_price = money_field(_l("Asking price (CNY)"), validators=[
         Optional(), NumberRange(min=0, max=9999999999, message=_l("Give an amount in yuan."))],
         description=_l("Leave empty if negotiable."))
     terms = TextAreaField(_l("Terms"), validators=[Optional(), Length(max=4000)])

@@ -18,6 +18,7 @@ from marketplace.listings import (
 )
 from marketplace.listings.import_forms import ImportRunForm, ImportUploadForm
 from marketplace.listings.import_models import ImportBatch, ImportState
+from marketplace.pagination import paginate
 from marketplace.permissions import roles_required, verified_org_required
 
 bp = Blueprint("imports", __name__, url_prefix="/manage/imports")
@@ -44,7 +45,7 @@ def index():
     """Your university's imports, newest first."""
     query = (select(ImportBatch).where(ImportBatch.organisation_id == current_user.organisation_id)
              .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template("imports/index.html", page=page)
 
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
 
@@ -133,7 +133,7 @@ class Listing(db.Model):
     #: Technology readiness level, 1 (principle) to 9 (proven in operation).
     trl: Mapped[int] = mapped_column(sa.SmallInteger, index=True)
     #: Asking price in CNY; null when negotiable.
-    asking_price: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    asking_price: Mapped[Decimal | None] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     terms: Mapped[str | None] = mapped_column(sa.Text)
     contact_name: Mapped[str] = mapped_column(sa.String(80))

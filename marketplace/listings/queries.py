@@ -19,6 +19,7 @@ from marketplace.listings.models import (
     ListingKind,
     ListingState,
 )
+from marketplace.pagination import parse_page
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -62,7 +63,7 @@ class SearchQuery:
             university=int_arg("university", 1, 2**31 - 1),
             legal_status=enum_arg("legal_status", LegalStatus),
             sort=sort if sort in SORTS else "relevance",
-            page=int_arg("page", 1, MAX_PAGE) or 1)
+            page=parse_page(args.get("page"), MAX_PAGE))
 
     #: URL arguments, in the order ``args`` gives them.
     ARG_NAMES: ClassVar[tuple[str, ...]] = ("q", "field", "grade", "trl", "kind", "mode",

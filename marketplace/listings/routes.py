@@ -24,6 +24,7 @@ from marketplace.listings.models import (
     listing_inventor_users,
 )
 from marketplace.listings.queries import SearchQuery, highlight, related, run_search
+from marketplace.pagination import paginate
 from marketplace.permissions import roles_required, verified_org_required
 
 bp = Blueprint("listings", __name__)
@@ -111,7 +112,7 @@ def manage():
     counts = dict(db.session.execute(
         select(Listing.state, func.count()).where(
             Listing.organisation_id == current_user.organisation_id).group_by(Listing.state)).all())
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template("listings/manage.html", page=page, state=state_value, counts=counts,
                            ListingState=ListingState)
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from marketplace.lists.models import ListKind
 
@@ -35,7 +35,7 @@ class ListForm(FlaskForm):
 class AddListingForm(FlaskForm):
     """Add one listing, chosen from the candidates shown on the page."""
 
-    listing_id = IntegerField(validators=[DataRequired()])
+    listing_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
 
 
 class MoveForm(FlaskForm):

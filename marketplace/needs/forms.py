@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from marketplace.forms import money_field
 from marketplace.listings.forms import MODE_LABELS, MultiCheckboxField
 from marketplace.listings.models import FIELDS, ConversionMode
 from marketplace.needs.models import shanghai_today
@@ -26,7 +26,7 @@ def _required():
 
 
 def _amount(label, description=None):
-    return DecimalField(label, places=2, description=description, validators=[
+    return money_field(label, description=description, validators=[
         Optional(), NumberRange(min=0, max=MAX_AMOUNT, message=_l("Give an amount in yuan."))])
 
 

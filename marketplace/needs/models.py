@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import ConversionMode, Listing
 from marketplace.orgs.models import Organisation
@@ -72,8 +72,8 @@ class Need(db.Model):
     #: Comma-separated keywords the company adds (optional; used by the matching).
     keywords: Mapped[str | None] = mapped_column(sa.String(300))
     #: Budget in CNY; either end may be open.
-    budget_min: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
-    budget_max: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    budget_min: Mapped[Decimal | None] = mapped_column(Money())
+    budget_max: Mapped[Decimal | None] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     #: The conversion mode the company prefers; null: any.
     mode: Mapped[ConversionMode | None] = mapped_column(enum_column(ConversionMode))
@@ -180,7 +180,7 @@ class PreferenceProfile(db.Model):
     trl_min: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
     trl_max: Mapped[int] = mapped_column(sa.SmallInteger, default=9)
     #: The most the user would usually pay or invest per project, CNY; null: no limit.
-    budget_max: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    budget_max: Mapped[Decimal | None] = mapped_column(Money())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

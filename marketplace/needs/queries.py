@@ -1,11 +1,12 @@
 """Reading needs and stored matches: the public list with filters, ranked matches, recommendations."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from marketplace import amounts
 from marketplace.extensions import db
 from marketplace.listings.models import FIELDS, ConversionMode, Listing, ListingState
 from marketplace.needs import services
@@ -17,8 +18,10 @@ from marketplace.needs.models import (
     Proposal,
     shanghai_today,
 )
+from marketplace.pagination import paginate, parse_page
 
 PER_PAGE = 20
+MAX_PAGE = 500
 SORTS = ("newest", "deadline", "budget")
 
 
@@ -44,8 +47,8 @@ class NeedQuery:
 
         mode = args.get("mode")
         try:
-            budget = Decimal(args.get("budget", "")) if args.get("budget") else None
-        except InvalidOperation:
+            budget = amounts.parse(args["budget"]) if args.get("budget") else None
+        except amounts.BadNumber:
             budget = None
         if budget is not None and not (0 <= budget < Decimal("1e10")):
             budget = None
@@ -54,7 +57,8 @@ class NeedQuery:
                    field=args.get("field") if args.get("field") in FIELDS else None,
                    mode=ConversionMode(mode) if mode in {m.value for m in ConversionMode} else None,
                    trl=number("trl", 1, 9), budget=budget,
-                   sort=sort if sort in SORTS else "newest", page=number("page", 1, 500) or 1)
+                   sort=sort if sort in SORTS else "newest",
+                   page=parse_page(args.get("page"), MAX_PAGE))
 
     def args(self, **changes) -> dict:
         values = {"q": self.q, "field": self.field, "mode": self.mode, "trl": self.trl,
@@ -90,7 +94,7 @@ def public_needs(query: NeedQuery):
              "deadline": [Need.deadline.is_(None), Need.deadline, Need.id.desc()],
              "budget": [Need.budget_max.is_(None), Need.budget_max.desc(), Need.id.desc()]}
     statement = statement.order_by(*order[query.sort]).options(selectinload(Need.organisation))
-    return db.paginate(statement, page=query.page, per_page=PER_PAGE, error_out=False)
+    return paginate(statement, per_page=PER_PAGE, page=query.page)
 
 
 def need_matches(need: Need, limit: int = 20) -> list[Match]:

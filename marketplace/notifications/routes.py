@@ -10,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.http import safe_next
 from marketplace.notifications import services
 from marketplace.notifications.models import Notification
+from marketplace.pagination import paginate
 
 bp = Blueprint("notifications", __name__)
 
@@ -30,7 +31,7 @@ def index():
     """Your notifications, newest first."""
     query = (select(Notification).where(Notification.user_id == current_user.id)
              .order_by(Notification.created_at.desc(), Notification.id.desc()))
-    page = db.paginate(query, per_page=30, error_out=False)
+    page = paginate(query, per_page=30)
     return render_template("notifications/index.html", page=page,
                            unread=services.unread_count(current_user))
 

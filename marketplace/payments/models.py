@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
@@ -60,7 +60,7 @@ class Payment(db.Model):
     #: The university that receives the money (the listing's owner).
     payee_org_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    amount: Mapped[Decimal] = mapped_column(Money())
     currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
     description: Mapped[str] = mapped_column(sa.String(300))
     method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod))

@@ -15,6 +15,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import csrf, db
 from marketplace.http import flash_service_error, render_form
+from marketplace.pagination import paginate
 from marketplace.payments import registry
 from marketplace.payments import services as payments
 from marketplace.payments.forms import EmptyForm, ReasonForm
@@ -189,7 +190,7 @@ def mine():
     query = _filtered(select(Payment).where(Payment.payer_org_id == current_user.organisation_id)
                       .options(selectinload(Payment.payee_org))
                       .order_by(Payment.id.desc()), state_value)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("payments/mine.html", page=page, state=state_value,
                            PaymentState=PaymentState)
 
@@ -208,7 +209,7 @@ def manage():
         Payment.payee_org_id == org_id).group_by(Payment.state)).all())
     received = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
         Payment.payee_org_id == org_id, Payment.state == PaymentState.SUCCEEDED))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("payments/manage.html", page=page, state=state_value, counts=counts,
                            received=Decimal(received), PaymentState=PaymentState)
 
@@ -230,6 +231,6 @@ def admin_overview():
     query = _filtered(select(Payment).options(selectinload(Payment.payer_org),
                                               selectinload(Payment.payee_org))
                       .order_by(Payment.id.desc()), state_value)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("payments/admin.html", page=page, state=state_value, totals=totals,
                            by_university=by_university, PaymentState=PaymentState)

@@ -47,6 +47,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import amounts
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -65,7 +66,7 @@ log = logging.getLogger(__name__)
 registry.register_provider(PaymentMethod.STRIPE.value, StripeProvider())
 registry.register_provider(PaymentMethod.BANK_TRANSFER.value, BankTransferProvider())
 
-#: Largest single payment (Numeric(12, 2)).
+#: Largest single payment (the money columns hold up to ¥999,999,999,999.99).
 MAX_AMOUNT = Decimal("9999999999.99")
 #: The allowed transitions of a payment.
 ALLOWED = {
@@ -91,11 +92,13 @@ def _money(amount) -> Decimal:
         value = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError):
         raise ServiceError(_("The amount is not a number.")) from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        raise ServiceError(_("An amount has at most two decimals (fen)."))
+    try:
+        value = amounts.check(value)
+    except amounts.BadNumber as error:
+        raise ServiceError(str(error.message)) from None
     if value <= 0 or value > MAX_AMOUNT:
         raise ServiceError(_("The amount must be more than ¥0 and at most ¥9,999,999,999.99."))
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def _method(method) -> PaymentMethod:

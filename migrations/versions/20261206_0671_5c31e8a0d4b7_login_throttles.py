@@ -1,7 +1,7 @@
 """Login throttles: the login lockout per account and per network address, kept in the database.
 
 Revision ID: 5c31e8a0d4b7
-Revises: a5c0e7d13f29
+Revises: e20e7b4c10c2
 Create Date: 2026-12-06 06:71:00
 
 """
@@ -12,7 +12,7 @@ import marketplace.db_types  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '5c31e8a0d4b7'
-down_revision = 'a5c0e7d13f29'
+down_revision = 'e20e7b4c10c2'
 branch_labels = None
 depends_on = None
 
