@@ -231,6 +231,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.split and not args.redis:
         args.redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if args.keep_logs:  # made now: a folder that cannot be made must not cost a whole run's result
+        Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up as for Ctrl-C
     layout = "a live and a pages process over Redis" if args.split else \
         f"one SERVER_ROLE=all process{' with Redis' if args.redis else ''}"

@@ -239,6 +239,7 @@ class Client:
         self.ws: WebSocket | None = None
         self.last_data = 0.0  # set by the WebSocket: when the latest bytes arrived
         self.refusal = None  # set by the WebSocket: the status line of a refused upgrade
+        self.closed_by = None  # "socket.io" (a namespace disconnect) or "engine.io" (its close)
         self.connected_at = 0.0
         self.connected = asyncio.get_running_loop().create_future()
         self.acks: dict[int, asyncio.Future] = {}
@@ -252,6 +253,12 @@ class Client:
     def _on_lost(self) -> None:
         if self.refusal is not None:
             self._fail(ConnectionError(f"no WebSocket upgrade: {self.refusal}"))
+        elif self.closed_by == "engine.io":
+            # Engine.IO's own close without a Socket.IO disconnect first: the server gave up on
+            # the connection (its ping went unanswered for ping_timeout) or is shutting down.
+            self._fail(ConnectionError("closed by the server: an Engine.IO close packet"))
+        elif self.closed_by == "socket.io":
+            self._fail(ConnectionError("closed by the server: a Socket.IO disconnect"))
         elif self.ws.closed_by_server:
             self._fail(ConnectionError("closed by the server"))
         else:
@@ -276,6 +283,8 @@ class Client:
             self.send(f"40{NS}," + json.dumps({"roadshow": self.roadshow}))
         elif kind == "2":
             self.send("3")
+        elif kind == "1" and self.closed_by is None:
+            self.closed_by = "engine.io"
         elif kind == "4":
             packet = text[1:]
             if packet.startswith("0"):
@@ -284,6 +293,8 @@ class Client:
                     self.connected.set_result(True)
             elif packet.startswith("4"):
                 self._fail(ConnectionRefusedError(packet))
+            elif packet.startswith("1") and self.closed_by is None:
+                self.closed_by = "socket.io"
             elif packet.startswith("3"):
                 rest = packet[1 + len(NS) + 1:]
                 cut = rest.index("[")
