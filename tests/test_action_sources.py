@@ -180,11 +180,11 @@ def test_a_deal_is_a_candidate_typical_case_of_the_report(client, auth, data, ma
     assert case.listing_id == w.listing.id and case.deal["mode"] == "open_licence"
 
 
-# --- Roadshows (the ``events`` extension package, when it is installed) ---------------------------
+# --- Roadshows (the ``events`` package) ----------------------------------------------------------
 
 def test_roadshow_reach_counts_the_years_ended_roadshows_and_their_confirmed_attendees(app, make_user):
-    models = pytest.importorskip("events.models")
-    live = pytest.importorskip("events.live.models")
+    from events import models
+    from events.live import models as live
     from marketplace.db_types import utcnow
 
     host = make_user(Role.TTO)

@@ -1,18 +1,14 @@
 """A host's decisions on a roadshow registration (approved, rejected, promoted from the waiting
 list) reach the registrant's bell, with the one e-mail the roadshow already sends."""
 
-import pytest
 from sqlalchemy import select
 
-pytest.importorskip("events.registration_notices")
-pytest.importorskip("events.models")
-
-from events import registrations as regs  # noqa: E402
-from events.models import RegistrationStatus  # noqa: E402
-from marketplace.accounts.models import Role  # noqa: E402
-from marketplace.extensions import db  # noqa: E402
-from marketplace.notifications.models import Notification  # noqa: E402
-from tests.test_roadshows import make_roadshow  # noqa: E402
+from events import registrations as regs
+from events.models import RegistrationStatus
+from marketplace.accounts.models import Role
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from tests.test_roadshows import make_roadshow
 
 
 def _bell() -> list[tuple[int, str]]:
