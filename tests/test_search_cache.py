@@ -2,7 +2,6 @@
 
 import re
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -118,8 +117,9 @@ def test_a_value_computed_across_an_invalidation_is_not_kept(cached):
     assert cache.get(("k",)) == "fresh"
 
 
-def test_concurrent_misses_of_one_key_compute_it_once(cached):
+def test_concurrent_misses_of_one_key_compute_it_once(cached, monkeypatch):
     calls, started, release, results = [], threading.Event(), threading.Event(), []
+    waiting = threading.Semaphore(0)
 
     def compute():
         calls.append(1)
@@ -134,9 +134,18 @@ def test_concurrent_misses_of_one_key_compute_it_once(cached):
     threads = [threading.Thread(target=ask) for _ in range(3)]
     threads[0].start()
     assert started.wait(5)
+    flight = cache._flights[("slow",)]  # the leader's, which the others must wait on
+    real_wait = flight.wait
+
+    def wait(timeout=None):
+        waiting.release()
+        return real_wait(timeout)
+
+    monkeypatch.setattr(flight, "wait", wait)
     for thread in threads[1:]:
         thread.start()
-    time.sleep(0.05)
+    # Both followers are waiting on the leader's flight before it finishes.
+    assert waiting.acquire(timeout=5) and waiting.acquire(timeout=5)
     release.set()
     for thread in threads:
         thread.join(5)
