@@ -44,6 +44,12 @@ class Config:
     #: SQLite: bytes of the database file read through memory-mapped I/O (marketplace/sqlite_mmap.py).
     SQLITE_MMAP_SIZE = int(os.environ.get("SQLITE_MMAP_SIZE", str(1 << 30)))
     REDIS_URL = os.environ.get("REDIS_URL", "")
+    #: Requests per address to the whole public API (Flask-Limiter syntax).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    #: Seconds a process keeps the keyword statistics of needs matching (needs/matching.py).
+    MATCH_TERM_STATS_SECONDS = float(os.environ.get("MATCH_TERM_STATS_SECONDS", "600"))
+    #: Spreadsheets with this many rows or more are imported by the job worker (listings/importer.py).
+    IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
 
     # Payments (used from the payments feature on).
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
