@@ -146,8 +146,8 @@ def page(render) -> str | None:
 
     The page is kept per database, language, URL and viewer (``nav.viewer_key``: nobody for
     visitors; for a logged-in user, everything the layout shows of them, so their name, role or
-    unread count changing renders the page anew), rendered with a placeholder for the CSRF token
-    that is replaced by this session's token on every request. None (render it yourself) when
+    unread count changing renders the page anew), rendered with a random marker where the CSRF
+    token goes, replaced by this session's token on every request. None (render it yourself) when
     messages wait to be flashed, and with the cache off.
     """
     if not enabled() or session.get("_flashes"):
