@@ -169,10 +169,11 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.listings.models import FIELDS
     from marketplace.main.nav import items_for
     from marketplace.orgs.forms import ROLE_LABELS
-    from marketplace.permissions import can_see_contacts
+    from marketplace.permissions import can, can_see_contacts
 
     app.add_template_filter(datetime_filter, "datetime")
     app.add_template_global(can_see_contacts)
+    app.add_template_global(can)
 
     @app.context_processor
     def layout_context():

@@ -1,5 +1,16 @@
-"""The one permission layer: every view declares who may use it with these decorators."""
+"""The permission mechanism: rules registered per action, asked by views, services and templates.
 
+A rule is ``fn(user, obj) -> bool``, registered once with ``@rule("area.action")`` in that area's
+module of this package (or ``events/permissions.py``). It may raise ``NotAllowed`` to give the user
+a precise reason; returning False refuses with the action's default message. Then:
+
+- templates and views ask ``can("listings.edit", listing)`` (the current user by default);
+- services call ``check("listings.edit", listing, actor=actor)``, which raises ``NotAllowed``;
+- views may declare ``@permission_required("listings.create")`` (403 with the rule's message), or
+  ``require("listings.view", listing, missing=404)`` for objects whose existence must not leak.
+"""
+
+from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, redirect, render_template, request, url_for
@@ -8,10 +19,101 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from marketplace.accounts.models import Role
+from marketplace.errors import NotAllowed
 
 __all__ = ["login_required", "roles_required", "admin_required", "verified_org_required",
            "org_admin_required", "require_same_org", "OPEN_TO_UNCONFIRMED",
-           "require_confirmed_email", "can_see_contacts"]
+           "require_confirmed_email", "can_see_contacts", "rule", "can", "check", "require",
+           "permission_required", "verified_member", "Rule"]
+
+
+class Rule:
+    """One registered rule: its predicate and the message used when it returns False."""
+
+    def __init__(self, action: str, predicate: Callable, message: str | Callable[[], str] | None):
+        self.action, self.predicate, self._message = action, predicate, message
+
+    @property
+    def message(self) -> str:
+        message = self._message() if callable(self._message) else self._message
+        return str(message) if message else _("You are not allowed to do this.")
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(action: str, message=None):
+    """Register ``fn(user, obj) -> bool`` as the one rule for ``action``. ``message`` (a lazy
+    string) is what the user reads when the rule returns False; a rule may instead raise
+    ``NotAllowed`` with a more precise reason."""
+    def decorator(predicate):
+        if action in RULES:
+            raise RuntimeError(f"permission rule {action!r} is registered twice")
+        RULES[action] = Rule(action, predicate, message)
+        return predicate
+    return decorator
+
+
+def _rule(action: str) -> Rule:
+    try:
+        return RULES[action]
+    except KeyError:
+        raise LookupError(f"no permission rule {action!r}") from None
+
+
+def check(action: str, obj=None, *, actor=None) -> None:
+    """Raise ``NotAllowed`` (with the rule's reason) unless ``actor`` (by default the current
+    user) may do ``action`` on ``obj``. Services call this."""
+    registered = _rule(action)
+    user = current_user if actor is None else actor
+    if not registered.predicate(user, obj):
+        raise NotAllowed(registered.message)
+
+
+def can(action: str, obj=None, *, user=None) -> bool:
+    """Whether ``user`` (by default the current user) may do ``action`` on ``obj``. Templates ask
+    ``can('listings.edit', listing)``."""
+    try:
+        check(action, obj, actor=user)
+    except NotAllowed:
+        return False
+    return True
+
+
+def require(action: str, obj=None, *, missing: int = 403) -> None:
+    """In a view: abort unless the current user may do ``action`` on ``obj``; with
+    ``missing=404`` the refusal looks like a missing object (no existence leak)."""
+    try:
+        check(action, obj)
+    except NotAllowed as refused:
+        if missing == 404:
+            abort(404)
+        abort(missing, description=refused.message)
+
+
+def permission_required(action: str):
+    """View decorator: logged-in users whom the rule for ``action`` (with no object) allows."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            require(action)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def verified_member(user, kind, role: Role | None = None, *, refused: str, unverified: str):
+    """The guard written once: ``user`` must have ``role`` (any role when None) in an
+    organisation of ``kind`` that an administrator has verified. Raises ``NotAllowed`` with
+    ``refused`` (wrong role or kind, or no organisation) or ``unverified``; returns the
+    organisation."""
+    org = user.organisation if user.is_authenticated else None
+    if org is None or org.kind is not kind or (role is not None and user.role is not role):
+        raise NotAllowed(refused)
+    if not org.is_verified:
+        raise NotAllowed(unverified)
+    return org
 
 
 def roles_required(*roles: Role):

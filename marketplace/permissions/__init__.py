@@ -1,0 +1,14 @@
+"""Who may do what: the one place every view, service and template asks.
+
+- ``core`` holds the mechanism: ``can(action, obj)`` (templates too), ``check(action, obj,
+  actor=...)`` for services (raises ``NotAllowed`` with the rule's message), ``permission_required``
+  and the other view decorators, and the guard for "a member with this role of a verified
+  organisation of this kind", written once.
+- One module per area (``listings``, ``payments``, …) holds that area's rules, each registered with
+  ``@rule("area.action")``. The rule for an action lives in exactly one of these files; the
+  ``events`` package registers its rules from ``events/permissions.py`` (``marketplace`` never
+  imports ``events``).
+"""
+
+from marketplace.permissions.core import *  # noqa: F403 - the package's public interface
+from marketplace.permissions.core import __all__  # noqa: F401
