@@ -32,7 +32,7 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace import create_app
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, matching, search
+from marketplace.listings import cache, facet_counts, search, search_sql
 from marketplace.listings.queries import PER_PAGE, SearchQuery, run_search
 
 #: (name, query string): the fixed mix of query shapes.
@@ -85,7 +85,7 @@ def measure(url: str, runs: int) -> list[dict]:
                 tokens = search.tokens_for_query(query.q)
                 figures = samples[name]
                 figures["matching"].append(
-                    _timed(lambda q=query, t=tokens: matching.page_ids(q, t, PER_PAGE),
+                    _timed(lambda q=query, t=tokens: search_sql.page_ids(q, t, PER_PAGE),
                            figures["matching cpu"]))
                 figures["facets"].append(_timed(lambda q=query, t=tokens: facet_counts.facets(q, t)))
                 figures["run_search"].append(_timed(lambda q=query: run_search(q)))

@@ -84,7 +84,7 @@ class ImportFiles:
     application number used before (in the database or an earlier file)."""
 
     def __init__(self, template: bytes, taken: set[str], contact: tuple[str, str], seed: int = 12):
-        from marketplace.listings.import_validation import COLUMNS
+        from marketplace.listings.imports.validation import COLUMNS
         from marketplace.listings.synthetic import ListingFactory
 
         self.template, self.contact = template, contact

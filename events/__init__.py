@@ -1,48 +1,40 @@
 """Roadshows: universities host online events presenting their listings (an extension package).
 
 ``marketplace`` never imports this package; ``create_app`` loads it by name from
-``EXTENSION_PACKAGES`` and calls :func:`init_app`. The live room lives in ``events.live``: when
-that subpackage exists, its models are imported with ours and its ``init_app(app)`` is called.
+``EXTENSION_PACKAGES`` and calls :func:`init_app`. The live room is ``events.live``.
 """
-
-import importlib
-import importlib.util
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from events import action_metrics as _action_metrics  # noqa: F401  (roadshow reach for the action)
+from events import live
+from events import manage_routes as _manage_routes  # noqa: F401  (the host's pages, on ``bp``)
+from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
+from events import report_routes as _report_routes  # noqa: F401  (after-event pages, on ``bp``)
+from events.demo import load_demo
+from events.routes import bp
+from marketplace.accounts.models import Role
+from marketplace.demo import EXTRA_LOADERS
+from marketplace.main.nav import ALL_ROLES, MEMBER_ROLES, NAV_ITEMS, NavItem
+
 
 def init_app(app: Flask) -> None:
-    """Register the roadshow models, blueprint and navigation entries with ``app``."""
-    from events import action_metrics as _action_metrics  # noqa: F401  (roadshow reach for the action)
-    from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
-    from events.routes import bp
-
+    """Register the roadshow blueprint, navigation entries, demo loader and live room with ``app``."""
     app.register_blueprint(bp)
     _add_nav_items()
     _add_demo_loader()
-    if importlib.util.find_spec("events.live") is not None:
-        if importlib.util.find_spec("events.live.models") is not None:
-            importlib.import_module("events.live.models")
-        live = importlib.import_module("events.live")
-        if hasattr(live, "init_app"):
-            live.init_app(app)
+    live.init_app(app)
 
 
 def _add_demo_loader() -> None:
     """``flask demo load`` also creates the demo roadshows."""
-    from events.demo import load_demo
-    from marketplace.demo import EXTRA_LOADERS
-
     if load_demo not in EXTRA_LOADERS:
         EXTRA_LOADERS.append(load_demo)
 
 
 def _add_nav_items() -> None:
     """Add the roadshow entries to the platform's navigation once per process."""
-    from marketplace.accounts.models import Role
-    from marketplace.main.nav import ALL_ROLES, MEMBER_ROLES, NAV_ITEMS, NavItem
-
     if any(item.endpoint.startswith("events.") for item in NAV_ITEMS):
         return
     after_lists = next((i + 1 for i, item in enumerate(NAV_ITEMS) if item.endpoint == "lists.index"),

@@ -2,16 +2,15 @@
 
 ``roadshows``: roadshows the university held (ended) in the year, Beijing time.
 ``roadshow_attendees``: distinct people with a confirmed registration who entered the live room
-of one of those roadshows; for a roadshow whose room recorded no attendance (held elsewhere, or
-without ``events.live``), its confirmed registrants count instead.
-Registered when ``events.init_app`` imports this module.
+of one of those roadshows; for a roadshow whose room recorded no attendance (held elsewhere),
+its confirmed registrants count instead.
+Registered when ``events`` is imported (its ``__init__`` imports this module).
 """
-
-import importlib.util
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union
 
+from events.live.models import LiveAttendance
 from events.models import Registration, RegistrationStatus, Roadshow, RoadshowState
 from marketplace.action.registry import register_metric, year_bounds
 from marketplace.extensions import db
@@ -36,20 +35,14 @@ def roadshow_attendees(org_id: int, year: int) -> int:
     held = _held(org_id, year).scalar_subquery()
     confirmed = (Registration.roadshow_id.in_(held),
                  Registration.status == RegistrationStatus.CONFIRMED)
-    if importlib.util.find_spec("events.live.models") is None:
-        people = select(Registration.user_id).where(*confirmed)
-    else:
-        from events.live.models import LiveAttendance
-
-        recorded = select(LiveAttendance.roadshow_id).where(LiveAttendance.roadshow_id.in_(held))
-        attended = (select(Registration.user_id)
-                    .join(LiveAttendance, (LiveAttendance.roadshow_id == Registration.roadshow_id)
-                          & (LiveAttendance.user_id == Registration.user_id))
-                    .where(*confirmed))
-        unrecorded = select(Registration.user_id).where(*confirmed,
-                                                        Registration.roadshow_id.not_in(recorded))
-        people = union(attended, unrecorded)
-    people = people.subquery()
+    recorded = select(LiveAttendance.roadshow_id).where(LiveAttendance.roadshow_id.in_(held))
+    attended = (select(Registration.user_id)
+                .join(LiveAttendance, (LiveAttendance.roadshow_id == Registration.roadshow_id)
+                      & (LiveAttendance.user_id == Registration.user_id))
+                .where(*confirmed))
+    unrecorded = select(Registration.user_id).where(*confirmed,
+                                                    Registration.roadshow_id.not_in(recorded))
+    people = union(attended, unrecorded).subquery()
     return db.session.scalar(select(func.count(func.distinct(people.c.user_id))))
 
 

@@ -1,7 +1,7 @@
 """Public roadshow pages, registration, and the attendee's own registrations.
 
 The host's pages are in ``manage_routes`` and the after-event pages in ``report_routes``; all
-three share this blueprint.
+three share this blueprint (``events.init_app`` imports them).
 """
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -162,6 +162,3 @@ def mine():
     return render_template("events/mine.html", items=items, now=utcnow(),
                            RegistrationStatus=RegistrationStatus)
 
-
-from events import manage_routes as _manage_routes  # noqa: E402,F401  (routes on ``bp``)
-from events import report_routes as _report_routes  # noqa: E402,F401  (routes on ``bp``)

@@ -5,14 +5,37 @@ import logging
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import db_ping, public_urls, roles, security, sqlite_mmap, sqlite_threads
+from marketplace import models as _models  # noqa: F401  (every table in the metadata, for Alembic)
+from marketplace.accounts.cli import users_cli
+from marketplace.accounts.models import User
+from marketplace.alerts.services import alerts_cli
+from marketplace.blueprints import BLUEPRINTS
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
+from marketplace.demo import demo_cli
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from marketplace.http import IdConverter
+from marketplace.i18n import (
+    babel_locale,
+    current_path,
+    datetime_filter,
+    html_lang,
+    select_locale,
+    select_timezone,
+)
+from marketplace.licences.reminders import licences_cli
+from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
+from marketplace.listings.models import FIELDS
+from marketplace.listings.search import include_object
+from marketplace.main.nav import items_for
+from marketplace.notifications.services import load_user_with_unread
+from marketplace.orgs.forms import ROLE_LABELS
+from marketplace.permissions import can, can_see_contacts, require_confirmed_email
 from marketplace.runtime import check_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,14 +60,12 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    _import_models()
     _size_connection_pool(app)
     db.init_app(app)
     with app.app_context():
         sqlite_threads.install(db.engine)  # the gevent server only: SQLite calls off the loop
         sqlite_mmap.install(db.engine, app.config["SQLITE_MMAP_SIZE"])
         db_ping.install(db.engine, app.config["DB_PING_IDLE_SECONDS"])
-    from marketplace.listings.search import include_object
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True, include_object=include_object)
     login_manager.init_app(app)
@@ -53,9 +74,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    from marketplace.permissions import require_confirmed_email
     app.before_request(require_confirmed_email)
-    from marketplace.i18n import babel_locale, select_timezone
     babel.init_app(app, locale_selector=babel_locale, timezone_selector=select_timezone)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
@@ -101,53 +120,9 @@ def _check_production_secrets(app: Flask) -> None:
                            f"print(secrets.token_hex(32))').")
 
 
-def _import_models() -> None:
-    """Import every model module so the metadata (and Alembic) sees every table."""
-    from marketplace.accounts import models as _accounts  # noqa: F401
-    from marketplace.action import models as _action  # noqa: F401
-    from marketplace.action import report_models as _action_reports  # noqa: F401
-    from marketplace.alerts import models as _alerts  # noqa: F401
-    from marketplace.audit import models as _audit  # noqa: F401
-    from marketplace.interests import models as _interests  # noqa: F401
-    from marketplace.jobs import models as _jobs  # noqa: F401
-    from marketplace.ledger import models as _ledger  # noqa: F401
-    from marketplace.licences import models as _licences  # noqa: F401
-    from marketplace.listings import import_models as _imports  # noqa: F401
-    from marketplace.listings import models as _listings  # noqa: F401
-    from marketplace.lists import models as _lists  # noqa: F401
-    from marketplace.needs import models as _needs  # noqa: F401
-    from marketplace.notifications import models as _notifications  # noqa: F401
-    from marketplace.orgs import models as _orgs  # noqa: F401
-    from marketplace.payments import models as _payments  # noqa: F401
-
-
 def _register_blueprints(app: Flask) -> None:
-    from marketplace.accounts.routes import bp as auth_bp
-    from marketplace.action.routes import bp as action_bp
-    from marketplace.admin.routes import bp as admin_bp
-    from marketplace.alerts.routes import bp as alerts_bp
-    from marketplace.api.routes import bp as api_bp
-    from marketplace.interests.manage_routes import bp as confidential_bp
-    from marketplace.interests.routes import bp as interests_bp
-    from marketplace.ledger.routes import bp as ledger_bp
-    from marketplace.licences.routes import bp as licences_bp
-    from marketplace.listings.import_routes import bp as imports_bp
-    from marketplace.listings.routes import bp as listings_bp
-    from marketplace.lists.routes import bp as lists_bp
-    from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
-    from marketplace.main.routes import bp as main_bp
-    from marketplace.needs.routes import bp as needs_bp
-    from marketplace.notifications.routes import bp as notifications_bp
-    from marketplace.orgs.routes import bp as orgs_bp
-    from marketplace.payments.routes import bp as payments_bp
-
-    for blueprint in (main_bp, auth_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp,
-                      notifications_bp, interests_bp, confidential_bp, alerts_bp, needs_bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.register_blueprint(action_bp)
-    app.register_blueprint(licences_bp)
-    app.register_blueprint(payments_bp)
-    app.register_blueprint(ledger_bp)
 
 
 def _init_extension_packages(app: Flask) -> None:
@@ -162,15 +137,6 @@ def _init_extension_packages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_login import current_user
-
-    from marketplace.i18n import current_path, datetime_filter, html_lang, select_locale
-    from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
-    from marketplace.listings.models import FIELDS
-    from marketplace.main.nav import items_for
-    from marketplace.orgs.forms import ROLE_LABELS
-    from marketplace.permissions import can, can_see_contacts
-
     app.add_template_filter(datetime_filter, "datetime")
     app.add_template_global(can_see_contacts)
     app.add_template_global(can)
@@ -191,11 +157,6 @@ def _register_template_helpers(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from marketplace.accounts.cli import users_cli
-    from marketplace.alerts.services import alerts_cli
-    from marketplace.demo import demo_cli
-    from marketplace.licences.reminders import licences_cli
-
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(licences_cli)
@@ -209,11 +170,6 @@ def load_user(identity: str):
     Pages load the bell's unread count with the user (one round trip); live-room events, which
     draw no bell, load the user alone.
     """
-    from flask import has_request_context, request
-
-    from marketplace.accounts.models import User
-    from marketplace.notifications.services import load_user_with_unread
-
     user_id, _, nonce = identity.partition(":")
     if not user_id.isdigit():
         return None

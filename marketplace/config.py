@@ -48,7 +48,7 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     #: Seconds a process keeps the keyword statistics of needs matching (needs/matching.py).
     MATCH_TERM_STATS_SECONDS = float(os.environ.get("MATCH_TERM_STATS_SECONDS", "600"))
-    #: Spreadsheets with this many rows or more are imported by the job worker (listings/importer.py).
+    #: Spreadsheets with this many rows or more are imported by the job worker (listings/imports/services.py).
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
 
     # Payments (used from the payments feature on).

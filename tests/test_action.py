@@ -16,7 +16,7 @@ from marketplace.action import registry
 from marketplace.action import services as action
 from marketplace.action.models import Batch, Enrolment, PlanState, UniversityCategory
 from marketplace.action.registry import DealRef
-from marketplace.action.report_models import Report, ReportState, SecondaryUnit
+from marketplace.action.reports.models import Report, ReportState, SecondaryUnit
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import (
@@ -405,7 +405,8 @@ def test_another_university_cannot_see_or_change_the_plan_report_or_units(
     action.submit_plan(enrolled, plan)
     intruder = make_user(Role.TTO)
     foreign = make_listing(intruder.organisation, title="别校专利")
-    from marketplace.action import report_services, units
+    from marketplace.action import units
+    from marketplace.action.reports import services as report_services
     report = report_services.start_report(enrolled, 2025)
     unit = units.create_unit(enrolled, "材料学院")
 

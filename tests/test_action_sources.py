@@ -11,7 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.action import registry
 from marketplace.action import services as action
 from marketplace.action.models import Batch
-from marketplace.action.report_models import Report
+from marketplace.action.reports.models import Report
 from marketplace.extensions import db
 from marketplace.interests import services as interests
 from marketplace.interests.models import Intent, InterestStatus, Timeline

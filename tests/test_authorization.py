@@ -35,11 +35,11 @@ from marketplace.action.models import (
     PlanVersion,
     UniversityCategory,
 )
-from marketplace.action.report_models import Report, ReportState, SecondaryUnit, TypicalCase
+from marketplace.action.reports.models import Report, ReportState, SecondaryUnit, TypicalCase
 from marketplace.config import TestConfig
 from marketplace.db_types import utcnow
 from marketplace.extensions import db, limiter
-from marketplace.listings.import_models import ImportBatch, ImportState
+from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.listings.models import (
     Attachment,
     ConversionMode,

@@ -15,8 +15,8 @@ from marketplace.extensions import db
 from marketplace.jobs import services as jobs
 from marketplace.jobs.models import Job, JobState
 from marketplace.listings import services as listing_services
-from marketplace.listings.import_models import ImportBatch, ImportState
-from marketplace.listings.import_validation import COLUMNS
+from marketplace.listings.imports.models import ImportBatch, ImportState
+from marketplace.listings.imports.validation import COLUMNS
 from marketplace.listings.models import Listing, ListingState
 from tests.conftest import csrf_token, post, zh
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings.import_models import ImportBatch
+from marketplace.listings.imports.models import ImportBatch
 from tests.conftest import zh
 from tests.test_import import (
     HEADERS,

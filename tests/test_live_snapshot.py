@@ -24,7 +24,7 @@ from events.live.models import (
     LiveRoom,
     QuestionStatus,
 )
-from events.live.views import agenda_view, chat_view, poll_view, question_view, room_view
+from events.live.serializers import agenda_view, chat_view, poll_view, question_view, room_view
 from events.models import AgendaItem, Roadshow
 from marketplace.accounts.models import User
 from marketplace.extensions import db

@@ -9,7 +9,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, matching, search
+from marketplace.listings import cache, facet_counts, search, search_sql
 from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, ListingKind
 from marketplace.listings.queries import SearchQuery, run_search
@@ -211,8 +211,8 @@ def test_ranking_in_the_index_first_falls_back_when_unpublished_rows_crowd_it(ap
     result = run_search(SearchQuery(q="电池"))
     assert sorted(i.id for i in result.items) == sorted(p.id for p in published)
     assert result.total == 3 and sum(n for _, n in result.facets["grade"]) == 3
-    assert matching._best_published(SearchQuery(q="电池"), ["电池"], 2) is None  # draft first: join
-    assert len(matching._best_published(SearchQuery(q="电池"), ["电池"], 10)) == 3
+    assert search_sql._best_published(SearchQuery(q="电池"), ["电池"], 2) is None  # draft first: join
+    assert len(search_sql._best_published(SearchQuery(q="电池"), ["电池"], 10)) == 3
 
 
 def test_browsing_everything_counts_like_the_general_path(app, publish, tto):

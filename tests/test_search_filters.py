@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
-from marketplace.listings import matching, search
+from marketplace.listings import search, search_sql
 from marketplace.listings import services as listings
 from marketplace.listings.models import (
     ConversionMode,
@@ -154,11 +154,11 @@ def test_edits_move_a_listing_between_filters(corpus):
 @pytest.mark.parametrize("filters", [{}, {"grade": Grade.A}])
 def test_newest_first_walk_gives_the_sorted_matches(corpus, monkeypatch, filters):
     query = SearchQuery(q="电池", sort="newest", **filters)
-    monkeypatch.setattr(matching, "NEWEST_WALK_MATCHES", 10**9)
-    sorted_join = matching.page_ids(query, ["电池"], 50)
-    monkeypatch.setattr(matching, "NEWEST_WALK_MATCHES", 1)
-    assert matching.page_ids(query, ["电池"], 50) == sorted_join
-    assert matching.page_ids(SearchQuery(q="电池", sort="newest", page=2, **filters), ["电池"], 3) \
+    monkeypatch.setattr(search_sql, "NEWEST_WALK_MATCHES", 10**9)
+    sorted_join = search_sql.page_ids(query, ["电池"], 50)
+    monkeypatch.setattr(search_sql, "NEWEST_WALK_MATCHES", 1)
+    assert search_sql.page_ids(query, ["电池"], 50) == sorted_join
+    assert search_sql.page_ids(SearchQuery(q="电池", sort="newest", page=2, **filters), ["电池"], 3) \
         == sorted_join[3:6]
 
 
@@ -169,7 +169,7 @@ def test_bounded_ranking_pages_cover_every_match_once(corpus, monkeypatch):
     assert len(everything) > 6
     seen = []
     for page in range(1, 20):
-        ids = matching.page_ids(SearchQuery(q="电池", page=page), ["电池"], 3)
+        ids = search_sql.page_ids(SearchQuery(q="电池", page=page), ["电池"], 3)
         if not ids:
             break
         seen += ids
@@ -183,7 +183,7 @@ def test_bounded_ranking_is_the_same_through_the_join(corpus, monkeypatch):
     """The fallback that checks state and filters on the listings ranks the same window."""
     monkeypatch.setattr(search, "RANK_CANDIDATES", 4)
     query = SearchQuery(q="电池")
-    assert matching._ranked_by_join(query, ["电池"], 50) == matching._best_published(query, ["电池"], 50)
+    assert search_sql._ranked_by_join(query, ["电池"], 50) == search_sql._best_published(query, ["电池"], 50)
 
 
 def _indexed(listing_id: int) -> bool:

@@ -4,6 +4,13 @@ import os
 
 from flask import Flask
 
+from events.live import encoded, fanout
+from events.live import models as _models  # noqa: F401  (tables for the metadata and Alembic)
+from events.live.namespace import LiveNamespace
+from events.live.routes import bp
+from marketplace.extensions import socketio
+from marketplace.roles import serves_socketio
+
 #: Settings of the live room, with their defaults (each can be set in the environment).
 DEFAULTS = {
     #: Chat messages and questions a user may send (``limits`` notation), per roadshow.
@@ -49,22 +56,12 @@ def _parse(value, default):
 
 
 def init_app(app: Flask) -> None:
-    """Register the live room's models, page and Socket.IO namespace with ``app``."""
-    from events.live import models as _models  # noqa: F401  (tables for the metadata and Alembic)
-    from events.live.namespace import LiveNamespace
-    from events.live.routes import bp
-    from marketplace.extensions import socketio
-    from marketplace.roles import serves_socketio
-
+    """Register the live room's page and Socket.IO namespace with ``app``."""
     _configure(app)
     app.register_blueprint(bp)
     socketio.on_namespace(LiveNamespace("/live"))
     if socketio.server is not None:
-        from events.live import encoded
-
         encoded.install(socketio.server)
     if app.config["LIVE_DIRECT_WRITES"] and socketio.server is not None \
             and serves_socketio(app.config["SERVER_ROLE"]):
-        from events.live.fanout import install
-
-        install(socketio.server)
+        fanout.install(socketio.server)

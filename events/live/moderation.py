@@ -14,6 +14,7 @@ from events.live.models import (
     PollStatus,
     QuestionStatus,
 )
+from events.live.serializers import iso, poll_view, question_payloads, question_view, room_view
 from events.live.services import (
     QUESTION_MAX,
     Result,
@@ -23,7 +24,6 @@ from events.live.services import (
     fresh,
     locked_room,
 )
-from events.live.views import iso, poll_view, question_payloads, question_view, room_view
 from events.models import Roadshow, RoadshowState
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit

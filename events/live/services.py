@@ -29,10 +29,11 @@ from events.live.models import (
     PollStatus,
     QuestionStatus,
 )
-from events.live.views import chat_view, poll_view, question_payloads, question_view
+from events.live.serializers import chat_view, poll_view, question_payloads, question_view
 from events.models import Roadshow, RoadshowState
 from marketplace.accounts.models import User
 from marketplace.extensions import db, limiter
+from marketplace.interests.services import express_interest_from_roadshow
 from marketplace.text import strip_controls
 
 logger = logging.getLogger(__name__)
@@ -274,11 +275,7 @@ def interest(roadshow: Roadshow, user: User, data: dict) -> Result:
 
 
 def forward_interest(record: LiveInterest, roadshow: Roadshow) -> None:
-    """Create the interest in the interests feature when it is installed (the one place that does)."""
-    try:
-        from marketplace.interests.services import express_interest_from_roadshow
-    except ImportError:
-        return
+    """Create the interest in the interests feature (the one place that does)."""
     try:
         express_interest_from_roadshow(record.user, record.listing, roadshow.title)
     except Exception:  # the room's record stands; the interests feature reports its own refusal

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from events.live.encoded import Encoded
 from events.live.models import LiveChatMessage, LiveEvent, LivePoll, LiveQuestion, LiveRoom, QuestionStatus
-from events.live.views import agenda_view, chat_view, poll_view, question_view, room_view
+from events.live.serializers import agenda_view, chat_view, poll_view, question_view, room_view
 from events.models import Roadshow
 from marketplace.accounts.models import User
 from marketplace.extensions import db

@@ -168,5 +168,3 @@ def change_password():
             return redirect(url_for("auth.profile"))
     return render_form("auth/change_password.html", form)
 
-
-from marketplace.accounts import confirm_routes as _confirm_routes  # noqa: E402,F401  (views on bp)

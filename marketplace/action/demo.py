@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
 from marketplace.action import registry, services, units
-from marketplace.action import report_services as reports
 from marketplace.action.models import Batch, PlanState, UniversityCategory
 from marketplace.action.registry import ACTION_ZONE
-from marketplace.action.report_models import Report, ReportState
+from marketplace.action.reports import services as reports
+from marketplace.action.reports.models import Report, ReportState
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as listings

@@ -18,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marketplace.action.dashboards import Table as DataTable
+from marketplace.action.dashboards.figures import Table as DataTable
 from marketplace.action.forms import PROJECTS_LABEL, SECTION_LABELS, TARGET_LABELS
 from marketplace.action.models import PLAN_TARGETS, PlanVersion
 from marketplace.action.registry import ACTION_ZONE

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace.action.models import PLAN_SECTIONS, PLAN_TARGETS, PlanState, UniversityCategory
-from marketplace.action.report_models import ReportState
+from marketplace.action.reports.models import ReportState
 from marketplace.forms import money_field
 from marketplace.listings.forms import MultiCheckboxField
 

@@ -1,5 +1,7 @@
-"""The action's pages: batches and enrolment, categories, units, public cases (plans, reports and
-dashboards are in the sibling ``*_routes`` modules, on the same blueprint)."""
+"""The action's blueprint and pages: batches and enrolment, categories, units, public cases.
+
+Plans, reports and dashboards are sub-packages whose ``routes`` add their pages to this blueprint
+(``marketplace.blueprints`` imports them)."""
 
 from functools import wraps
 
@@ -25,8 +27,8 @@ from marketplace.action.forms import (
     UnitForm,
 )
 from marketplace.action.models import Batch, Enrolment, Plan, UniversityCategory, UniversityProfile
-from marketplace.action.report_models import Report, SecondaryUnit
-from marketplace.action.report_services import public_cases
+from marketplace.action.reports.models import Report, SecondaryUnit
+from marketplace.action.reports.services import public_cases
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
@@ -244,5 +246,3 @@ def assign_units():
         flash(_("%(n)d listing(s) updated.", n=count), "success")
     return redirect(url_for("action.unit_list"))
 
-
-from marketplace.action import dashboard_routes, plan_routes, report_routes  # noqa: E402,F401

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.action.report_models import ListingUnit, SecondaryUnit
+from marketplace.action.reports.models import ListingUnit, SecondaryUnit
 from marketplace.action.services import is_university_tto
 from marketplace.audit import services as audit
 from marketplace.errors import NotAllowed, ServiceError

@@ -1,5 +1,5 @@
 """Open-licence pages: the public catalogue and verification, and the university's declarations and
-recorded agreements (licences themselves: ``licence_views``)."""
+recorded agreements (licences themselves: ``licence_routes``)."""
 
 import hashlib
 import re
@@ -319,5 +319,3 @@ def terminate_agreement(agreement_id):
         flash(_("Give the day and the reason."), "error")
     return redirect(url_for("licences.listing", listing_id=agreement.listing_id))
 
-
-from marketplace.licences import licence_views as _licence_views  # noqa: E402,F401  (routes on bp)

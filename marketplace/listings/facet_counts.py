@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from marketplace.extensions import db
-from marketplace.listings import matching
-from marketplace.listings.matching import INDEX
+from marketplace.listings import search_sql
 from marketplace.listings.models import (
     ConversionMode,
     Grade,
@@ -30,6 +29,7 @@ from marketplace.listings.models import (
     ListingMode,
     ListingState,
 )
+from marketplace.listings.search_sql import INDEX
 from marketplace.orgs.models import Organisation
 
 #: Facet name -> (column, how a stored value becomes the value ``SearchResult.facets`` shows).
@@ -77,7 +77,7 @@ def _counts_in_index(query, tokens: list[str]) -> tuple[list[Counter], Counter]:
     distinct sets, split here)."""
     names = ("field", "grade", "trl", "kind", "legal_status", "organisation_id", "modes")
     columns = [INDEX.c[name] for name in names]
-    statement = matching.indexed_matches(query, tokens, [*columns, sa.func.count()]).group_by(
+    statement = search_sql.indexed_matches(query, tokens, [*columns, sa.func.count()]).group_by(
         sa.func.grouping_sets(*(sa.tuple_(column) for column in columns)))
     counters = [Counter() for _ in names]
     for *values, count_ in db.session.execute(statement).all():  # one fetch, not one per row
@@ -108,20 +108,20 @@ def _modes_of_matches(query, tokens: list[str]) -> sa.Select:
     """
     joined = sa.select(_joined(ListingMode.mode))
     if not tokens:
-        ids, _ = matching.matched([Listing.id], query, tokens, counting=True)
+        ids, _ = search_sql.matched([Listing.id], query, tokens, counting=True)
         return joined.where(ListingMode.listing_id.in_(ids))
-    others = sa.select(Listing.id).where(Listing.state.in_(matching._OTHER_STATES))
+    others = sa.select(Listing.id).where(Listing.state.in_(search_sql._OTHER_STATES))
     return joined.select_from(INDEX).join(
         ListingMode, ListingMode.listing_id == sa.literal_column(f"+{INDEX.name}.rowid")
-    ).where(matching._fts_match(query, tokens), ListingMode.listing_id.not_in(others))
+    ).where(search_sql._fts_match(query, tokens), ListingMode.listing_id.not_in(others))
 
 
 def _counts_of_matches(query, tokens: list[str]) -> tuple[list[Counter], Counter]:
     """Facet counts of the matching listings: one statement returns, per facet, the values of
     every match as one string, another the modes of the matches; they are counted here."""
-    if (tokens or matching._filtered(query)) and matching._postgres():
+    if (tokens or search_sql._filtered(query)) and search_sql._postgres():
         return _counts_in_index(query, tokens)
-    statement, _ = matching.matched([_joined(column) for column, _ in FACETS.values()], query,
+    statement, _ = search_sql.matched([_joined(column) for column, _ in FACETS.values()], query,
                                     tokens, counting=True)
     row = db.session.execute(statement).one()
     modes = db.session.scalar(_modes_of_matches(query, tokens))
@@ -133,7 +133,7 @@ def facets(query, tokens: list[str]) -> tuple[int, dict[str, list[tuple[object, 
 
     University values are ``(id, name)``; the others are what the columns hold (enums, ints).
     """
-    browsing = not tokens and not matching._filtered(query)
+    browsing = not tokens and not search_sql._filtered(query)
     counters, modes = _counts_of_everything() if browsing else _counts_of_matches(query, tokens)
     total = sum(counters[0].values())
     if not total:
@@ -144,7 +144,7 @@ def facets(query, tokens: list[str]) -> tuple[int, dict[str, list[tuple[object, 
     ids = [value for value, _ in result["university"]]
     # PostgreSQL: one array parameter; psycopg parses a statement of more than 50 parameters
     # (an IN of ~90 universities) afresh on every execution, and never prepares it.
-    named = (Organisation.id == sa.any_(sa.literal(ids, ARRAY(sa.Integer))) if matching._postgres()
+    named = (Organisation.id == sa.any_(sa.literal(ids, ARRAY(sa.Integer))) if search_sql._postgres()
              else Organisation.id.in_(ids))
     names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(named)).all())
     result["university"] = [((value, names.get(value, "")), n) for value, n in result["university"]]

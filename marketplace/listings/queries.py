@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, matching, search
+from marketplace.listings import cache, facet_counts, search, search_sql
 from marketplace.listings.models import (
     ConversionMode,
     Grade,
@@ -117,7 +117,7 @@ def _summary(query: SearchQuery, tokens: list[str], with_facets: bool) -> tuple[
     if found is not None:
         total, facets = found
         return total, ({name: list(values) for name, values in facets.items()} if with_facets else {})
-    return cache.cached(_cache_key("total", query, tokens), lambda: matching.count(query, tokens)), {}
+    return cache.cached(_cache_key("total", query, tokens), lambda: search_sql.count(query, tokens)), {}
 
 
 def load_listings(ids: list[int]) -> list[Listing]:
@@ -140,7 +140,7 @@ def run_search(query: SearchQuery, with_facets: bool = True,
     tokens = search.tokens_for_query(query.q)
     total, facets = _summary(query, tokens, with_facets)
     page_ids = cache.cached(_cache_key("page", query, tokens, query.sort, query.page),
-                            lambda: matching.page_ids(query, tokens, PER_PAGE)) if total else []
+                            lambda: search_sql.page_ids(query, tokens, PER_PAGE)) if total else []
     return SearchResult(query=query, tokens=tokens, items=load(page_ids), total=total,
                         facets=facets)
 

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from marketplace.listings.import_validation import COLUMNS
+from marketplace.listings.imports.validation import COLUMNS
 from marketplace.listings.patentno import check_character
 from tests.browser.test_pages import login
 from tests.conftest import zh

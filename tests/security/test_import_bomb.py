@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings.import_models import ImportBatch
+from marketplace.listings.imports.models import ImportBatch
 from tests.conftest import PASSWORD, zh
 from tests.live_server import ServerProcess, login_session
 from tests.test_import import HEADERS, NAMES, csv_text, good_rows, upload

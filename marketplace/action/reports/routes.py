@@ -6,9 +6,9 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.action import registry
-from marketplace.action import report_services as reports
 from marketplace.action.forms import CaseForm, EmptyForm, ReportForm, ReviewForm
-from marketplace.action.report_models import Report, ReportState, TypicalCase
+from marketplace.action.reports import services as reports
+from marketplace.action.reports.models import Report, ReportState, TypicalCase
 from marketplace.action.routes import action_user_required, bp, me, tto_required
 from marketplace.action.services import selectable_listings
 from marketplace.errors import ServiceError

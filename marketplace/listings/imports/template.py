@@ -15,8 +15,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from marketplace.listings.import_files import setting
-from marketplace.listings.import_validation import CHOICES, COLUMNS, blank_form
+from marketplace.listings.imports.files import setting
+from marketplace.listings.imports.validation import CHOICES, COLUMNS, blank_form
 
 DESCRIPTIONS = {
     "kind": _l("Invention, utility model or design patent, or a non-patent achievement."),

@@ -11,13 +11,11 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
-from marketplace.listings import (
-    import_jobs,  # noqa: F401  (registers the import's job functions)
-    import_template,
-    importer,
-)
-from marketplace.listings.import_forms import ImportRunForm, ImportUploadForm
-from marketplace.listings.import_models import ImportBatch, ImportState
+from marketplace.listings.imports import jobs as _jobs  # noqa: F401  (registers the import's job functions)
+from marketplace.listings.imports import services as importer
+from marketplace.listings.imports import template as import_template
+from marketplace.listings.imports.forms import ImportRunForm, ImportUploadForm
+from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.pagination import paginate
 from marketplace.permissions import roles_required, verified_org_required
 

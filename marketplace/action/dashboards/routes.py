@@ -7,7 +7,8 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.action import dashboards, exports
+from marketplace.action import exports
+from marketplace.action.dashboards import figures as dashboards
 from marketplace.action.registry import ACTION_ZONE
 from marketplace.action.routes import bp, tto_required
 from marketplace.db_types import utcnow

@@ -1,7 +1,7 @@
 """Reading an uploaded XLSX or CSV file into rows of text, in a process of its own.
 
-The web process never parses an upload itself: ``import_files.read_table`` runs this file as a
-script (``python import_parse.py LIMITS`` with the file on standard input) and waits for it
+The web process never parses an upload itself: ``files.read_table`` runs this file as a
+script (``python parse.py LIMITS`` with the file on standard input) and waits for it
 without blocking its event loop. The child limits its own address space (RLIMIT_AS) and CPU time
 (RLIMIT_CPU, a backstop to the parent's wall-clock timeout) before it reads a byte, so a hostile
 workbook can cost at most those limits, in a process that is then gone.
@@ -39,7 +39,7 @@ RATIO_FLOOR = 1024 * 1024
 
 
 class Refused(Exception):
-    """The file is refused: ``code`` names why (import_files.MESSAGES), ``params`` fill it in."""
+    """The file is refused: ``code`` names why (files.MESSAGES), ``params`` fill it in."""
 
     def __init__(self, code: str, **params):
         super().__init__(code)

@@ -1,10 +1,10 @@
 """Bulk import files: reading uploaded XLSX or CSV files without risk to the web process.
 
-The upload is read up to a size limit here; everything else is done by ``import_parse`` in a
+The upload is read up to a size limit here; everything else is done by ``parse`` in a
 child process with a memory limit (RLIMIT_AS), a CPU limit and a wall-clock timeout, which this
 process waits for without blocking (gevent's subprocess when gevent serves, so every other
 request, ``/healthz`` included, goes on meanwhile). The child's zip-bomb checks, row limit
-(every row counts, empty or not) and formula handling are described in ``import_parse``; its
+(every row counts, empty or not) and formula handling are described in ``parse``; its
 refusals arrive here as codes and leave as translated messages.
 """
 
@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.errors import ServiceError
-from marketplace.listings import import_parse
+from marketplace.listings.imports import parse
 from marketplace.sqlite_threads import gevent_patched
 
 DEFAULTS = {
@@ -38,7 +38,7 @@ DEFAULTS = {
     #: Address space the child process may use, in MB.
     "IMPORT_PARSE_MEMORY_MB": 1024,
 }
-_PARSER = Path(import_parse.__file__)
+_PARSER = Path(parse.__file__)
 #: Rows decoded between two yields to the event loop.
 _YIELD_EVERY = 500
 
@@ -130,7 +130,7 @@ def pause() -> None:
 
 
 def _run_parser(content: bytes) -> tuple[bytes, int]:
-    """Run ``import_parse`` on ``content`` in a child process; (its output, its exit status)."""
+    """Run ``parse`` on ``content`` in a child process; (its output, its exit status)."""
     module = _subprocess()
     # -I: isolated (no user site, no PYTHON* variables); -S is not used: openpyxl lives in site.
     child = module.Popen([sys.executable, "-I", str(_PARSER), json.dumps(_limits())],

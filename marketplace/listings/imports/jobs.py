@@ -10,8 +10,8 @@ from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.jobs import services as jobs
 from marketplace.jobs.models import Job
-from marketplace.listings import importer
-from marketplace.listings.import_models import ImportBatch
+from marketplace.listings.imports import services as importer
+from marketplace.listings.imports.models import ImportBatch
 
 
 @jobs.register(importer.VALIDATE_JOB)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import User
 from marketplace.action import registry
 from marketplace.action.registry import ACTION_ZONE
-from marketplace.action.report_models import Report, ReportState, TypicalCase
+from marketplace.action.reports.models import Report, ReportState, TypicalCase
 from marketplace.action.services import (
     _require_admin,
     enrolment_of,

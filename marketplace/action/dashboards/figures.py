@@ -16,7 +16,7 @@ from marketplace.action import registry
 from marketplace.action.forms import CATEGORY_LABELS, PLAN_STATE_LABELS, REPORT_STATE_LABELS
 from marketplace.action.models import Enrolment, UniversityProfile
 from marketplace.action.registry import ACTION_ZONE, DealRef, year_bounds
-from marketplace.action.report_models import Report
+from marketplace.action.reports.models import Report
 from marketplace.action.units import unit_by_listing
 from marketplace.extensions import db
 from marketplace.listings.forms import MODE_LABELS

@@ -2,7 +2,7 @@
 
 upload (read, check, validate) -> validated -> import_valid_rows (one transaction) | discard.
 Files of ``IMPORT_BACKGROUND_ROWS`` rows or more are validated, and their valid rows imported,
-by background jobs (``import_jobs``); smaller ones within the request.
+by background jobs (``jobs``); smaller ones within the request.
 """
 
 import logging
@@ -22,16 +22,16 @@ from marketplace.extensions import db
 from marketplace.jobs import services as jobs
 from marketplace.jobs.models import Job, JobState
 from marketplace.listings import services as listings
-from marketplace.listings.import_files import pause, read_table, read_upload
-from marketplace.listings.import_models import ImportBatch, ImportState
-from marketplace.listings.import_validation import RowValidator, from_json
+from marketplace.listings.imports.files import pause, read_table, read_upload
+from marketplace.listings.imports.models import ImportBatch, ImportState
+from marketplace.listings.imports.validation import RowValidator, from_json
 
 log = logging.getLogger(__name__)
 #: Files with this many rows (and imports of this many valid rows) run as background jobs.
 BACKGROUND_ROWS = 5000
 #: Report a job's progress every this many rows.
 PROGRESS_EVERY = 250
-#: Let other requests of the worker run every this many rows (import_files.pause).
+#: Let other requests of the worker run every this many rows (files.pause).
 PAUSE_EVERY = 10
 VALIDATE_JOB, IMPORT_JOB = "listings.import_validate", "listings.import_rows"
 

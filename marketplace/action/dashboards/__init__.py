@@ -1,0 +1,1 @@
+"""The national and university dashboards: their figures and pages."""

@@ -1,0 +1,1 @@
+"""Implementation plans (实施方案) of enrolled universities: their pages."""
