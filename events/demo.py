@@ -5,6 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from events.live.models import (
+    LiveAttendance,
+    LiveInterest,
+    LiveModerationEntry,
+    LiveQuestion,
+    ModerationAction,
+    QuestionStatus,
+)
 from events.models import (
     AgendaItem,
     Registration,
@@ -96,15 +104,6 @@ def load_demo() -> int:
 
 def _past_room(roadshow: Roadshow, host) -> None:
     """What happened in the past roadshow's live room: questions, answers, interest, attendance."""
-    from events.live.models import (
-        LiveAttendance,
-        LiveInterest,
-        LiveModerationEntry,
-        LiveQuestion,
-        ModerationAction,
-        QuestionStatus,
-    )
-
     investor = accounts.find_user_by_email("investor@demo.bxqx.cn")
     company = accounts.find_user_by_email("company@demo.bxqx.cn")
     if investor is None or company is None:

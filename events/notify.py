@@ -50,7 +50,7 @@ def _send(registration: Registration, subject_msgid_fn, template: str, *, ics: b
         subject = subject_msgid_fn(roadshow)
     attachments = [(f"roadshow-{roadshow.id}.ics", "text/calendar", calendar_file(roadshow))] \
         if ics else None
-    from events.registrations import waitlist_position
+    from events.registrations import waitlist_position  # cycle: registrations imports notify
 
     send_mail(user.email, subject, template, locale=locale, attachments=attachments,
               roadshow=roadshow, registration=registration, user=user,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 
+from events import notify
 from events.live import access as live_access
 from events.models import (
     Registration,
@@ -16,6 +17,7 @@ from events.models import (
     RoadshowModerator,
     RoadshowState,
 )
+from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -196,8 +198,7 @@ def end_roadshow(roadshow: Roadshow, actor: User) -> None:
 
 def cancel_roadshow(roadshow: Roadshow, actor: User, reason: str) -> None:
     """Cancel a draft or published roadshow; every open registration is cancelled and told why."""
-    from events import notify
-    from events.registrations import OPEN_STATUSES
+    from events.registrations import OPEN_STATUSES  # cycle: registrations imports services
 
     if not can_manage(actor, roadshow):
         raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
@@ -263,8 +264,7 @@ def create_roadshow(actor: User, data: dict) -> Roadshow:
 
 def update_roadshow(actor: User, roadshow: Roadshow, data: dict) -> list[str]:
     """Edit a draft or published roadshow; registrants are told when the times change."""
-    from events import notify
-    from events.registrations import fill_free_seats
+    from events.registrations import fill_free_seats  # cycle: registrations imports services
 
     if not can_manage(actor, roadshow):
         raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
@@ -315,8 +315,6 @@ def lock_roadshow(roadshow_id: int) -> Roadshow:
 
 def add_moderator(actor: User, roadshow: Roadshow, email: str) -> RoadshowModerator:
     """The host names an existing account as a moderator of the live room."""
-    from marketplace.accounts import services as accounts
-
     if not can_manage(actor, roadshow):
         raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
     if roadshow.state in (RoadshowState.ENDED, RoadshowState.CANCELLED):

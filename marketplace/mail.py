@@ -4,7 +4,9 @@ import logging
 import smtplib
 from contextlib import nullcontext
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -68,8 +70,5 @@ def _write_outbox(message: EmailMessage, outbox: Path) -> None:
 
 def read_outbox(outbox: str | Path) -> list[EmailMessage]:
     """Return the messages in an outbox folder, oldest first (used by tests and the demo)."""
-    from email import policy
-    from email.parser import BytesParser
-
     parser = BytesParser(policy=policy.default)
     return [parser.parsebytes(path.read_bytes()) for path in sorted(Path(outbox).glob("*.eml"))]

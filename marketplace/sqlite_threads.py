@@ -20,14 +20,13 @@ from __future__ import annotations
 import sqlite3
 
 import sqlalchemy as sa
+from gevent import get_hub, monkey
 
 #: Seconds a writer waits for another's transaction before "database is locked".
 BUSY_TIMEOUT = 10
 
 
 def _pool():
-    from gevent import get_hub
-
     return get_hub().threadpool
 
 
@@ -112,10 +111,6 @@ class Connection:
 
 def gevent_patched() -> bool:
     """True when gevent has patched the standard library (the gevent server is running)."""
-    try:
-        from gevent import monkey
-    except ImportError:
-        return False
     return bool(monkey.is_module_patched("threading"))
 
 

@@ -29,6 +29,8 @@ import os
 from collections import deque
 from functools import partial
 
+from events.live import collector
+
 logger = logging.getLogger(__name__)
 
 _TEXT, _BINARY = 0x1, 0x2
@@ -164,20 +166,15 @@ def _collector(sio_server):
     """The process's garbage-collection scheduler (events/live/collector.py), started once."""
     global _process_collector
     if _process_collector is None:
-        from events.live import collector
-
         _process_collector = collector.start(sio_server.sleep, sio_server.start_background_task)
     return _process_collector
 
 
 def install(sio_server) -> bool:
-    """Use direct writes on ``sio_server`` (a ``socketio.Server``) if it serves gevent-websocket."""
+    """Use direct writes on ``sio_server`` (a ``socketio.Server``) if it runs on gevent, whose
+    WebSockets engineio serves with gevent-websocket (a requirement, always installed)."""
     eio = getattr(sio_server, "eio", None)
     if eio is None or eio.async_mode != "gevent":
-        return False
-    try:
-        import geventwebsocket  # noqa: F401
-    except ImportError:
         return False
     registry: dict[str, Connection] = {}
     queued = eio.send_packet

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from events.live.models import LiveEvent, LiveRoom
+from events.models import Roadshow
 from marketplace.extensions import db
 
 #: Marker for "attendees see the same payload as moderators".
@@ -58,8 +59,6 @@ def ensure_room(roadshow_id: int) -> LiveRoom:
 def room_exists():
     """``EXISTS`` the room row of ``Roadshow`` (to read along with the roadshow; one object, so
     that the statement reading it is built once)."""
-    from events.models import Roadshow
-
     return sa.select(LiveRoom.roadshow_id).where(LiveRoom.roadshow_id == Roadshow.id).exists()
 
 

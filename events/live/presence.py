@@ -16,6 +16,7 @@ from events.live import bus
 from events.live.models import LiveAttendance, LivePresence
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db, socketio
+from marketplace.upsert import dialect_insert
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,7 @@ def _attendance_upsert() -> sa.Insert:
     dialect = db.session.get_bind().dialect.name
     statement = _UPSERTS.get(dialect)
     if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = dialect_insert(dialect)
         table = LiveAttendance.__table__
         now = sa.bindparam("now", type_=UTCDateTime())
         statement = insert(table).values(

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from marketplace.accounts.models import LoginThrottle
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
+from marketplace.upsert import dialect_insert
 
 _TABLE = LoginThrottle.__table__
 #: Stale rows deleted by each attempt that starts a new row.
@@ -99,10 +100,7 @@ def pause_after(failures: int) -> timedelta | None:
 
 def _insert_missing(key: str, moment: datetime) -> bool:
     """Create the key's row unless it exists; True when it was created."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = dialect_insert(db.session.get_bind().dialect.name)
     return db.session.execute(
         insert(_TABLE).values(key=key, failures=0, window_started_at=moment)
         .on_conflict_do_nothing(index_elements=[_TABLE.c.key]).returning(_TABLE.c.key)

@@ -10,6 +10,9 @@ for every follow, as a safety net.
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from marketplace.alerts.models import ListingFollow
+from marketplace.extensions import db
+from marketplace.jobs import services as jobs
 from marketplace.jobs.after_commit import AfterCommit
 from marketplace.listings.models import Listing
 
@@ -20,10 +23,6 @@ def _note(session, flush_context, instances) -> None:
 
 
 def _submit(ids: list[int]) -> None:
-    from marketplace.alerts.models import ListingFollow
-    from marketplace.extensions import db
-    from marketplace.jobs import services as jobs
-
     followed = list(db.session.scalars(select(ListingFollow.listing_id).where(
         ListingFollow.listing_id.in_(ids)).distinct()))
     if followed:

@@ -22,6 +22,7 @@ from marketplace.jobs import services as jobs
 from marketplace.listings import search, search_sql
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
+from marketplace.mail import send_mail
 from marketplace.notifications import Kind, notify, register_kind
 
 STATE_LABELS = {
@@ -116,8 +117,6 @@ def new_matches(saved: SavedSearch, limit: int = DIGEST_MAX) -> list[Listing]:
 
 def run_digests(now=None) -> int:
     """Send each due saved search its digest of new matches; return how many e-mails went out."""
-    from marketplace.mail import send_mail
-
     now = now or utcnow()
     sent = 0
     for saved in db.session.scalars(select(SavedSearch).order_by(SavedSearch.id)).all():

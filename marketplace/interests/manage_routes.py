@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.accounts.models import Role
+from marketplace.alerts.services import is_following
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, is_id, render_form
@@ -51,8 +52,6 @@ def count_listing_view(response):
 def listing_panel():
     """``interest_panel(listing)``: what the listing page shows about interests and alerts."""
     def interest_panel(listing: Listing) -> dict:
-        from marketplace.alerts.services import is_following
-
         me = current_user
         nda = confidential.current_nda(listing)
         live = (interests.live_interest(me.organisation_id, listing.id)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.interests.models import DeclineReason, Interest, InterestStatus, ListingViewDay
 from marketplace.listings.models import Listing, ListingState
+from marketplace.upsert import dialect_insert
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 #: Listing ids one browser session has been counted for today (bounded so the cookie stays small).
@@ -31,10 +32,7 @@ def _upsert():
     dialect = db.session.get_bind().dialect.name
     statement = _UPSERTS.get(dialect)
     if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = dialect_insert(dialect)
         table = ListingViewDay.__table__
         statement = insert(table).values(
             listing_id=sa.bindparam("listing_id"), day=sa.bindparam("day"), views=1,

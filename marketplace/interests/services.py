@@ -31,6 +31,7 @@ from marketplace.interests.models import (
     Interest,
     InterestEvent,
     InterestStatus,
+    Message,
     Timeline,
 )
 from marketplace.listings.models import Listing, ListingState
@@ -199,8 +200,6 @@ def share_contacts(actor: User, interest: Interest) -> None:
 
 def people_involved(interest: Interest) -> dict[str, list[User]]:
     """The people of each side who took part (created, acted or wrote), for the contacts panel."""
-    from marketplace.interests.models import Message
-
     ids = {interest.created_by_id} | {e.actor_id for e in interest.events}
     ids |= set(db.session.scalars(select(Message.author_id).where(
         Message.interest_id == interest.id).distinct()))

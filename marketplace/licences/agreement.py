@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from marketplace.licences.eligibility import patent_expiry
 from marketplace.licences.models import OpenLicenceDeclaration, PaymentMethod, RoyaltyBase, TrialTrigger
@@ -23,6 +24,8 @@ METHOD_ZH = {PaymentMethod.LUMP_SUM: "一次性支付", PaymentMethod.ROYALTY: "
 BASE_ZH = {RoyaltyBase.NET_SALES: "净销售额", RoyaltyBase.PROFIT: "利润"}
 TRIGGER_ZH = {TrialTrigger.TRIAL_END: "试用期届满之日",
               TrialTrigger.FIRST_REVENUE: "被许可人首次报告实施收入后30日内（最迟为试用期届满之日）"}
+#: The zone of the agreement's and the licence's dates (signing, taking effect, the deadlines).
+ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def canonical(document: dict) -> str:

@@ -17,8 +17,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH, yuan
-from marketplace.licences.models import OpenLicence, PaymentMethod
+from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH, ZONE, yuan
+from marketplace.licences.models import OpenLicence, PaymentMethod, RoyaltyBase
 from marketplace.lists.exports import PDF_FONT
 from marketplace.public_urls import public_url_for
 
@@ -43,8 +43,6 @@ def _fee_text(document: dict) -> str:
         parts.append(("入门费" if method is PaymentMethod.ENTRY_PLUS_ROYALTY else "许可使用费")
                      + yuan(terms["fee_amount"]))
     if terms["royalty_rate"]:
-        from marketplace.licences.models import RoyaltyBase
-
         parts.append(f"提成：{BASE_ZH[RoyaltyBase(terms['royalty_base'])]}的{terms['royalty_rate']}%")
     return "；".join(parts)
 
@@ -62,7 +60,7 @@ def render(licence: OpenLicence) -> bytes:
     def para(text, style=base) -> Paragraph:
         return Paragraph(escape(str(text)), style)
 
-    effective = licence.effective_at.astimezone(_zone()).date().isoformat()
+    effective = licence.effective_at.astimezone(ZONE).date().isoformat()
     rows = [
         ("证书编号", number(licence)),
         ("专利名称", patent["title"]),
@@ -80,7 +78,7 @@ def render(licence: OpenLicence) -> bytes:
         rows.append(("先试用后付费", f"试用期至 {licence.trial_ends_on.isoformat()}"))
     rows.append(("备案期限", f"{licence.record_due_on.isoformat()} 前向国家知识产权局备案"))
     rows.append(("签署", f"{licence.signer_name}（{licence.signer_title}），"
-                          f"{licence.signed_at.astimezone(_zone()).strftime('%Y-%m-%d %H:%M')}（北京时间）"))
+                          f"{licence.signed_at.astimezone(ZONE).strftime('%Y-%m-%d %H:%M')}（北京时间）"))
     table = Table([[para(k), para(v)] for k, v in rows], colWidths=[120, A4[0] - 2 * MARGIN - 120])
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d2dc")),
@@ -112,12 +110,6 @@ def render(licence: OpenLicence) -> bytes:
              "扫描二维码或访问上述地址，可核验协议是否真实、未被改动及其当前状态。", sub),
     ])
     return out.getvalue()
-
-
-def _zone():
-    from marketplace.licences.licensing import ZONE
-
-    return ZONE
 
 
 def issue(licence: OpenLicence) -> None:

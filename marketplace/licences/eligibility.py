@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.licences.labels import AGREEMENT_LABELS
 from marketplace.licences.models import (
     DeclarationState,
     OpenLicenceDeclaration,
@@ -153,8 +154,6 @@ def warnings(declaration: OpenLicenceDeclaration) -> list[str]:
 
 
 def _kind_label(agreement: RecordedAgreement) -> str:
-    from marketplace.licences.labels import AGREEMENT_LABELS
-
     return str(AGREEMENT_LABELS[agreement.kind])
 
 

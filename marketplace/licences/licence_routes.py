@@ -18,6 +18,7 @@ from marketplace.licences import licensing, royalties
 from marketplace.licences.forms import DayForm, PayForm, ReasonForm, RecordForm, ReportForm, SignForm
 from marketplace.licences.models import OpenLicence, OpenLicenceDeclaration, RoyaltyReport
 from marketplace.licences.routes import _me, bp
+from marketplace.payments import services as payments
 from marketplace.permissions import login_required, roles_required, verified_org_required
 
 
@@ -84,8 +85,6 @@ def licence(licence_id):
 
 
 def _licence_page(item: OpenLicence, report_form: ReportForm | None = None, status: int = 200):
-    from marketplace.payments import services as payments
-
     fee_payments = payments.payments_for(royalties.FEE_PURPOSE, item.id)
     report_payments = {r.id: payments.payments_for(royalties.ROYALTY_PURPOSE, r.id) for r in item.reports}
     return render_template(

@@ -3,7 +3,6 @@
 
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,6 +15,8 @@ from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.licences import agreement, notices
+from marketplace.licences.agreement import ZONE
+from marketplace.licences.certificate import issue
 from marketplace.licences.models import (
     DeclarationState,
     LicenceState,
@@ -25,7 +26,6 @@ from marketplace.licences.models import (
 )
 from marketplace.orgs.models import Organisation, OrgKind
 
-ZONE = ZoneInfo("Asia/Shanghai")
 #: Days a trial licensee has to pay after reporting the first revenue.
 FIRST_REVENUE_GRACE_DAYS = 30
 #: Months after taking effect within which a licence is recorded with CNIPA (r. 87).
@@ -220,8 +220,6 @@ def _fee_of(declaration: OpenLicenceDeclaration) -> Decimal:
 def _take_effect(licence: OpenLicence, state: LicenceState, moment: datetime) -> None:
     """The licence is in force from ``moment``: start the recordation deadline, issue the
     certificate (once)."""
-    from marketplace.licences.certificate import issue
-
     licence.state = state
     if licence.effective_at is None:
         licence.effective_at = moment

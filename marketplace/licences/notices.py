@@ -5,6 +5,7 @@ service has committed), ``defer`` sends them once the current transaction commit
 hooks, which run inside the payments service's transaction) and drops them if it rolls back.
 """
 
+import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -134,8 +135,6 @@ def accepted(licence: OpenLicence) -> None:
 
 
 def _notice_text(licence: OpenLicence) -> str:
-    import json
-
     return json.loads(licence.document)["notice"]
 
 

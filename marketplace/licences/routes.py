@@ -23,6 +23,7 @@ from marketplace.licences.forms import (
     TerminateAgreementForm,
     VerifyForm,
 )
+from marketplace.licences.licensing import current_licence
 from marketplace.licences.models import (
     DeclarationState,
     LicenceState,
@@ -73,8 +74,6 @@ def declaration(declaration_id):
         and current_user.is_admin else None
     held = None
     if current_user.is_authenticated and current_user.role is Role.COMPANY:
-        from marketplace.licences.licensing import current_licence
-
         held = current_licence(item, current_user.organisation_id)
     licences = item.licences if manager or (current_user.is_authenticated and current_user.is_admin) else []
     return render_template("licences/declaration.html", item=item, check=check, manager=manager,

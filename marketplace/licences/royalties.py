@@ -24,6 +24,8 @@ from marketplace.licences.licensing import (
     royalty_for,
 )
 from marketplace.licences.models import LicenceState, OpenLicence, ReportState, RoyaltyReport
+from marketplace.payments import services as payments
+from marketplace.payments.registry import register_purpose
 
 # --- Royalty reports -----------------------------------------------------------------------------
 
@@ -85,8 +87,6 @@ ROYALTY_PURPOSE = "royalty"
 
 def pay_fee(actor: User, licence: OpenLicence, method: str):
     """Start paying the fee (or converting a trial): returns the pending payment."""
-    from marketplace.payments import services as payments
-
     require_licensee(actor, licence)
     if licence.state not in (LicenceState.AWAITING_PAYMENT, LicenceState.TRIAL,
                              LicenceState.PAYMENT_OVERDUE) or not licence.fee_amount:
@@ -99,8 +99,6 @@ def pay_fee(actor: User, licence: OpenLicence, method: str):
 
 def pay_report(actor: User, report: RoyaltyReport, method: str):
     """Start paying a report's royalty: returns the pending payment."""
-    from marketplace.payments import services as payments
-
     licence = report.licence
     require_licensee(actor, licence)
     if report.state is not ReportState.DUE:
@@ -134,8 +132,6 @@ def _describe_royalty(payment) -> tuple[str, str]:
 
 
 def _register() -> None:
-    from marketplace.payments.registry import register_purpose
-
     register_purpose(FEE_PURPOSE, describe=_describe_fee,
                      on_paid=lambda p: fee_paid(p.subject_id, p.id, p.paid_at),
                      on_refunded=lambda p: fee_refunded(p.subject_id, p.id, p.refund_reason))

@@ -6,6 +6,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -268,8 +269,6 @@ def record_agreement(actor: User, listing: Listing, data: dict, upload=None) -> 
 
 
 def _store_document(agreement: RecordedAgreement, upload) -> None:
-    from flask import current_app
-
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     content = upload.stream.read(limit + 1)
     if not content:

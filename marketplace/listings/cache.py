@@ -33,6 +33,7 @@ from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from marketplace.extensions import db
 from marketplace.main.nav import viewer_key
 
 DEFAULT_SECONDS = 30
@@ -62,8 +63,6 @@ def enabled() -> bool:
 
 def scope() -> str:
     """What keys must include besides the query: the database the results come from."""
-    from marketplace.extensions import db
-
     return db.engine.url.render_as_string(hide_password=True)
 
 

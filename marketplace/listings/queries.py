@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.extensions import db
 from marketplace.listings import cache, facet_counts, search, search_sql
 from marketplace.listings.models import (
+    FIELDS,
     ConversionMode,
     Grade,
     LegalStatus,
@@ -51,8 +52,6 @@ class SearchQuery:
         def int_arg(name, low, high):
             value = args.get(name, "")
             return int(value) if value.isascii() and value.isdigit() and low <= int(value) <= high else None
-
-        from marketplace.listings.models import FIELDS
 
         sort = args.get("sort", "relevance")
         return cls(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 from marketplace.listings import cache
+from marketplace.listings.models import Listing, ListingState
 
 INDEX_TABLE = "listing_search"
 #: Both databases rank at most this many matches, the newest (ts_rank and bm25 read every match
@@ -163,8 +164,6 @@ def _follow_listings(session, flush_context) -> None:
     terms and the published-only rule always hold. Bulk UPDATEs that bypass the ORM must call
     ``index`` / ``unindex`` themselves.
     """
-    from marketplace.listings.models import Listing, ListingState
-
     for listing in [*session.new, *session.dirty, *session.deleted]:
         if not isinstance(listing, Listing):
             continue

@@ -10,22 +10,19 @@ and no stored match to remove.
 
 import sqlalchemy as sa
 
+from marketplace.extensions import db
+from marketplace.jobs import services as jobs
 from marketplace.jobs.after_commit import AfterCommit
+from marketplace.needs import jobs as needs_jobs
+from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile
 
 
 def listing_changed(listing) -> None:
     """Note that a listing was published, edited, suspended, converted or withdrawn."""
-    from marketplace.extensions import db
-
     _changes.note(db.session, [listing.id])
 
 
 def _submit(ids: list[int]) -> None:
-    from marketplace.extensions import db
-    from marketplace.jobs import services as jobs
-    from marketplace.needs import jobs as needs_jobs
-    from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile
-
     wanted = db.session.scalar(sa.select(sa.or_(
         sa.exists().where(Need.state.in_([NeedState.DRAFT, NeedState.OPEN])),
         sa.exists().where(PreferenceProfile.id.isnot(None)),

@@ -3,6 +3,7 @@
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,8 +43,6 @@ class ProposalStatus(enum.Enum):
 
 def shanghai_today() -> date:
     """Deadlines are calendar days in China: a need expires after its deadline day there."""
-    from zoneinfo import ZoneInfo
-
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import User
 from marketplace.db_types import UTCDateTime, utcnow
 from marketplace.extensions import db
+from marketplace.notifications.kinds import render_text, render_title
 
 
 class Notification(db.Model):
@@ -33,12 +34,8 @@ class Notification(db.Model):
 
     @property
     def title(self) -> str:
-        from marketplace.notifications.kinds import render_title
-
         return render_title(self.kind, self.params)
 
     @property
     def text(self) -> str:
-        from marketplace.notifications.kinds import render_text
-
         return render_text(self.kind, self.params)

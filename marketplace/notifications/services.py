@@ -14,6 +14,7 @@ from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.http import safe_next
 from marketplace.jobs import services as jobs
+from marketplace.mail import send_mail
 from marketplace.notifications.kinds import KINDS, render_text, render_title
 from marketplace.notifications.models import Notification
 
@@ -54,8 +55,6 @@ def notify(users: Iterable[User], kind: str, link: str, *, email: bool = True,
 @jobs.register("notifications.email")
 def send_emails(job, ids: list[int]) -> dict:
     """Send each notification's e-mail in its recipient's language; never twice."""
-    from marketplace.mail import send_mail
-
     sent = 0
     for notification in db.session.scalars(
             select(Notification).where(Notification.id.in_(ids), Notification.emailed_at.is_(None))

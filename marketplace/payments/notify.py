@@ -6,6 +6,8 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.mail import send_mail
+from marketplace.payments import registry
+from marketplace.payments.models import Payment
 
 SUBJECTS = {
     "succeeded": _l("Payment received"),
@@ -26,9 +28,6 @@ def discard() -> None:
 
 def flush() -> None:
     """Send the remembered notices (call right after a successful commit)."""
-    from marketplace.payments import registry
-    from marketplace.payments.models import Payment
-
     for payment_id, state in db.session.info.pop("payment_mail", []):
         payment = db.session.get(Payment, payment_id)
         if payment is None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.payments.models import Payment
 
 
 class ProviderError(Exception):
@@ -50,8 +51,6 @@ class BankTransferProvider(PaymentProvider):
     @staticmethod
     def new_reference() -> str:
         """``BX`` and 10 characters; unique among payments."""
-        from marketplace.payments.models import Payment
-
         while True:
             reference = "BX" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
             if db.session.scalar(select(Payment.id).where(Payment.bank_reference == reference)) is None:

@@ -15,6 +15,8 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import csrf, db
 from marketplace.http import flash_service_error, render_form
+from marketplace.ledger import services as ledger
+from marketplace.orgs.models import Organisation
 from marketplace.pagination import paginate
 from marketplace.payments import registry
 from marketplace.payments import services as payments
@@ -63,7 +65,6 @@ def _payment(public_id: str) -> Payment:
 def status(public_id):
     """A payment's status, how to pay it, and what it is for."""
     payment = _payment(public_id)
-    from marketplace.ledger import services as ledger
 
     title, link = registry.describe(payment)
     finance = ledger.finance_of(payment.payee_org_id)
@@ -221,7 +222,6 @@ def admin_overview():
     state_value = request.args.get("state", "")
     totals = db.session.execute(select(Payment.state, func.count(), func.sum(Payment.amount))
                                 .group_by(Payment.state)).all()
-    from marketplace.orgs.models import Organisation
 
     by_university = db.session.execute(
         select(Organisation.name, func.count(), func.sum(Payment.amount))

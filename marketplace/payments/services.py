@@ -43,6 +43,7 @@ import logging
 import secrets
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -110,8 +111,6 @@ def _method(method) -> PaymentMethod:
 
 def available_methods() -> list[PaymentMethod]:
     """The methods a payer can choose now (Stripe only when a secret key is configured)."""
-    from flask import current_app
-
     methods = [PaymentMethod.BANK_TRANSFER]
     if current_app.config.get("STRIPE_SECRET_KEY"):
         methods.insert(0, PaymentMethod.STRIPE)

@@ -9,6 +9,7 @@ import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from marketplace.db_types import utcnow
 from marketplace.payments.providers import PaymentProvider, ProviderError
 from marketplace.public_urls import public_url_for
 
@@ -35,8 +36,6 @@ class StripeProvider(PaymentProvider):
 
     def prepare(self, payment, *, payer_email: str | None = None) -> None:
         """Create the Checkout Session; the payer is sent to ``payment.checkout_url``."""
-        from marketplace.db_types import utcnow
-
         params = {
             "mode": "payment",
             "payment_method_types": list(METHODS),

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from marketplace.accounts.models import Role
+from marketplace.api.routes import error_response  # the API's own JSON errors
 from marketplace.errors import NotAllowed
 
 __all__ = ["login_required", "roles_required", "admin_required", "verified_org_required",
@@ -186,8 +187,6 @@ def require_confirmed_email():
         return None
     message = _("Confirm your e-mail address first: open the link we sent you, or ask for a new one.")
     if request.blueprint == "api" or request.path.startswith("/api/"):
-        from marketplace.api.routes import error_response  # the API's own JSON errors
-
         return error_response(Forbidden(description=message))
     if request.method in ("GET", "HEAD"):
         return redirect(url_for("auth.confirm_notice"))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from gevent import sleep
+from gevent import subprocess as cooperative
 
 from marketplace.errors import ServiceError
 from marketplace.listings.imports import parse
@@ -108,8 +110,6 @@ def _limits() -> dict:
 def _subprocess():
     """gevent's subprocess module when gevent serves (waiting in it lets the loop go on)."""
     if gevent_patched():
-        from gevent import subprocess as cooperative
-
         return cooperative
     return subprocess
 
@@ -124,8 +124,6 @@ def pause() -> None:
     for I/O, so new requests still waited; a timer makes it poll.
     """
     if gevent_patched():
-        from gevent import sleep
-
         sleep(0.001)
 
 

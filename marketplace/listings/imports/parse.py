@@ -110,8 +110,8 @@ def _no_dimensions(_sheet) -> None:
 
 def _xlsx_rows(content: bytes, limits: dict):
     _check_zip(content, limits)
-    from openpyxl import load_workbook  # only workbooks need it
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl import load_workbook  # lazy: the child reading a CSV never loads openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # (the same)
 
     # Opening a sheet in read-only mode looks for its <dimension> element; when there is none,
     # openpyxl's search (iterparse until the end of <sheetData>) reads the whole sheet, every
