@@ -1,4 +1,9 @@
-"""The 百校千项 platform: application factory."""
+"""The 百校千项 platform: application factory.
+
+Importing the package imports every model (``marketplace.models``) and every blueprint with its
+views (``marketplace.blueprints``) at the top, so an import cycle fails the first import, never a
+request.
+"""
 
 import importlib
 import logging

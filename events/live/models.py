@@ -211,7 +211,7 @@ class LiveInterest(db.Model):
     roadshow_id: Mapped[int] = mapped_column(sa.ForeignKey("roadshows.id", ondelete="CASCADE"))
     listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    #: The interest created in the interests feature, when that feature is installed.
+    #: True once the interest is created in the interests feature (False when that refused or failed).
     forwarded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
