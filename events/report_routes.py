@@ -13,7 +13,7 @@ from events import services as roadshows
 from events.live.models import ModerationAction
 from events.models import Roadshow
 from events.routes import bp
-from marketplace.extensions import db
+from marketplace.http import load_or_404
 
 ACTION_LABELS = {
     ModerationAction.GO_LIVE: _l("Went live"),
@@ -36,7 +36,7 @@ ACTION_LABELS = {
 
 
 def reported(roadshow_id: int) -> Roadshow:
-    roadshow = db.get_or_404(Roadshow, roadshow_id)
+    roadshow = load_or_404(Roadshow, roadshow_id)
     if not roadshows.can_see_reports(current_user, roadshow):
         abort(404)
     return roadshow

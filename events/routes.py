@@ -19,7 +19,7 @@ from events.models import AgendaItem, Registration, RegistrationStatus, Roadshow
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error
+from marketplace.http import flash_service_error, load_or_404, me
 from marketplace.pagination import paginate
 
 bp = Blueprint("events", __name__)
@@ -27,9 +27,6 @@ bp = Blueprint("events", __name__)
 ROOM_ENDPOINTS = ("live.room", "events_live.room", "events.room")
 PER_PAGE = 20
 
-
-def me():
-    return current_user._get_current_object()
 
 
 @bp.context_processor
@@ -40,7 +37,7 @@ def roadshow_helpers():
 
 def visible_roadshow(roadshow_id: int) -> Roadshow:
     """The roadshow if the current user may see its public page, else 404."""
-    roadshow = db.get_or_404(Roadshow, roadshow_id)
+    roadshow = load_or_404(Roadshow, roadshow_id)
     if not roadshows.can_view(current_user, roadshow):
         abort(404)
     return roadshow

@@ -21,6 +21,7 @@ from events.live.services import RoomError
 from events.models import Roadshow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db, socketio
+from marketplace.http import me
 from marketplace.public_urls import public_origin
 
 logger = logging.getLogger(__name__)
@@ -276,7 +277,7 @@ class LiveNamespace(Namespace):
             roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
             if roadshow is None or not (access.moderate if moderator else access.enter):
                 return RoomError("forbidden", _("You may not do this in this room.")).ack()
-            result = action(roadshow, current_user._get_current_object(), data)
+            result = action(roadshow, me(), data)
         except RoomError as error:
             db.session.rollback()
             return error.ack()

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from events import services as roadshows
 from events import stream
 from events.models import Roadshow
-from marketplace.extensions import db
+from marketplace.http import load_or_404
 
 bp = Blueprint("live", __name__)
 
@@ -16,7 +16,7 @@ bp = Blueprint("live", __name__)
 @login_required
 def room(roadshow_id):
     """The live room of a roadshow, for confirmed registrants and the host's staff."""
-    roadshow = db.get_or_404(Roadshow, roadshow_id)
+    roadshow = load_or_404(Roadshow, roadshow_id)
     if not roadshows.can_view(current_user, roadshow):
         abort(404)
     if not roadshows.can_enter_room(current_user, roadshow):

@@ -18,17 +18,16 @@ from marketplace.action.forms import (
     ReviewForm,
 )
 from marketplace.action.models import PLAN_SECTIONS, PLAN_TARGETS, Plan, PlanProject, PlanState
-from marketplace.action.routes import action_user_required, bp, me, tto_required
+from marketplace.action.routes import action_user_required, bp, tto_required
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
-from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error
+from marketplace.http import download_caching, flash_service_error, load_or_404, me
 from marketplace.permissions import admin_required
 
 
 def _plan(plan_id: int) -> Plan:
     """The plan, if the user is an admin or a tto of its university (others: 404)."""
-    plan = db.get_or_404(Plan, plan_id)
+    plan = load_or_404(Plan, plan_id)
     if not current_user.is_admin and current_user.organisation_id != plan.enrolment.organisation_id:
         abort(404)
     return plan
@@ -95,9 +94,7 @@ def add_project(plan_id):
 
 
 def _project(plan: Plan, project_id: int) -> PlanProject:
-    project = db.get_or_404(PlanProject, project_id)
-    if project.plan_id != plan.id:
-        abort(404)
+    project = load_or_404(PlanProject, project_id, plan_id=plan.id)
     return project
 
 

@@ -9,17 +9,16 @@ from marketplace.action import registry
 from marketplace.action import report_services as reports
 from marketplace.action.forms import CaseForm, EmptyForm, ReportForm, ReviewForm
 from marketplace.action.report_models import Report, ReportState, TypicalCase
-from marketplace.action.routes import action_user_required, bp, me, tto_required
+from marketplace.action.routes import action_user_required, bp, tto_required
 from marketplace.action.services import selectable_listings
 from marketplace.errors import ServiceError
-from marketplace.extensions import db
-from marketplace.http import flash_service_error
+from marketplace.http import flash_service_error, load_or_404, me
 from marketplace.permissions import admin_required
 
 
 def _report(report_id: int) -> Report:
     """The report, if the user is an admin or a tto of its university (others: 404)."""
-    report = db.get_or_404(Report, report_id)
+    report = load_or_404(Report, report_id)
     if not current_user.is_admin and current_user.organisation_id != report.organisation_id:
         abort(404)
     return report
@@ -142,9 +141,7 @@ def add_case(report_id):
 def remove_case(report_id, case_id):
     """Remove a typical case from the report."""
     report = _report(report_id)
-    case = db.get_or_404(TypicalCase, case_id)
-    if case.report_id != report.id:
-        abort(404)
+    case = load_or_404(TypicalCase, case_id, report_id=report.id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

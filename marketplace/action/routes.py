@@ -29,7 +29,7 @@ from marketplace.action.report_models import Report, SecondaryUnit
 from marketplace.action.report_services import public_cases
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 from marketplace.permissions import admin_required, roles_required
@@ -43,9 +43,6 @@ def action_labels():
     return {"PLAN_STATE_LABELS": PLAN_STATE_LABELS, "REPORT_STATE_LABELS": REPORT_STATE_LABELS,
             "CATEGORY_LABELS": CATEGORY_LABELS}
 
-
-def me():
-    return current_user._get_current_object()
 
 
 def tto_required(view):
@@ -105,7 +102,7 @@ def seed_batches():
 @admin_required
 def batch(batch_id):
     """A batch's settings and the universities enrolled in it."""
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     form = BatchForm(obj=batch)
     if request.method == "GET":
         form.eligible_categories.data = list(batch.eligible_categories or [])
@@ -124,7 +121,7 @@ def batch(batch_id):
 @tto_required
 def enrol(batch_id):
     """Enrol one's university in a batch."""
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -156,7 +153,7 @@ def universities():
 @admin_required
 def set_category(org_id):
     """Set a university's category (demonstration, pilot, other)."""
-    org = db.get_or_404(Organisation, org_id)
+    org = load_or_404(Organisation, org_id)
     form = CategoryForm()
     if not form.validate_on_submit():
         flash(_("Choose a category."), "error")
@@ -218,7 +215,7 @@ def unit_list():
 @tto_required
 def remove_unit(unit_id):
     """Remove a unit (its listings keep no unit)."""
-    unit = db.get_or_404(SecondaryUnit, unit_id)
+    unit = load_or_404(SecondaryUnit, unit_id)
     if unit.organisation_id != current_user.organisation_id:
         abort(404)
     if not EmptyForm().validate_on_submit():

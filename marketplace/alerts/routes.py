@@ -14,7 +14,7 @@ from marketplace.alerts import services as alerts
 from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, safe_next
+from marketplace.http import flash_service_error, load_or_404, safe_next
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
@@ -49,7 +49,7 @@ def _back(listing: Listing):
 @login_required
 def follow(listing_id):
     """Follow a listing."""
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listings.can_view(current_user, listing):
         abort(404)
     if not FlaskForm().validate_on_submit():
@@ -68,7 +68,7 @@ def follow(listing_id):
 @login_required
 def unfollow(listing_id):
     """Stop following a listing."""
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     alerts.unfollow(current_user, listing)
@@ -97,9 +97,7 @@ def save_search():
 @login_required
 def delete_search(search_id):
     """Delete one of your saved searches."""
-    saved = db.get_or_404(SavedSearch, search_id)
-    if saved.user_id != current_user.id:
-        abort(404)
+    saved = load_or_404(SavedSearch, search_id, user_id=current_user.id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     alerts.delete_search(current_user, saved)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, is_id, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.interests import confidential, files, pipeline
 from marketplace.interests import services as interests
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
@@ -24,9 +24,6 @@ bp = Blueprint("confidential", __name__)
 log = logging.getLogger(__name__)
 PERIODS = (30, 90, 365)
 
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.after_app_request
@@ -71,7 +68,7 @@ def listing_panel():
 
 
 def _public_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listings.can_view(current_user, listing):
         abort(404)
     return listing
@@ -85,9 +82,9 @@ def nda(listing_id):
     version = confidential.current_nda(listing)
     if version is None:
         abort(404)
-    me = _me()
-    interest = confidential.accepted_interest(me, listing)
-    if interest is None and not listings.can_edit(me, listing):
+    user = me()
+    interest = confidential.accepted_interest(user, listing)
+    if interest is None and not listings.can_edit(user, listing):
         abort(403, description=_("The NDA can be accepted once the university has accepted your "
                                  "organisation's interest."))
     form = NdaAcceptForm()
@@ -95,7 +92,7 @@ def nda(listing_id):
         form.version_id.data, form.sha256.data = version.id, version.sha256
     if form.validate_on_submit():
         try:
-            confidential.accept_nda(me, listing, int(form.version_id.data), form.sha256.data)
+            confidential.accept_nda(user, listing, int(form.version_id.data), form.sha256.data)
         except (ServiceError, ValueError) as error:
             flash(getattr(error, "message", str(error)), "error")
             return redirect(url_for("confidential.nda", listing_id=listing.id))
@@ -103,7 +100,7 @@ def nda(listing_id):
               "success")
         return redirect(url_for("interests.thread", interest_id=interest.id, _anchor="confidential"))
     return render_form("interests/nda.html", form, listing=listing, version=version,
-                       interest=interest, accepted=confidential.acceptance(me, version),
+                       interest=interest, accepted=confidential.acceptance(user, version),
                        files=confidential.files_of(listing))
 
 
@@ -112,15 +109,15 @@ def nda(listing_id):
 def download(listing_id, file_id):
     """Download a confidential file: the university, or an accepted interest under the NDA."""
     listing = _public_listing(listing_id)
-    item = db.get_or_404(ConfidentialFile, file_id)
+    item = load_or_404(ConfidentialFile, file_id)
     if item.listing_id != listing.id or not confidential.can_access(current_user, listing):
         abort(404)
-    confidential.record_download(_me(), item)
+    confidential.record_download(me(), item)
     return files.download(item)
 
 
 def _own_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listings.can_edit(current_user, listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
@@ -138,7 +135,7 @@ def manage(listing_id):
         form.text.data = current.text
     if form.validate_on_submit():
         try:
-            version = confidential.set_nda(_me(), listing, form.text.data)
+            version = confidential.set_nda(me(), listing, form.text.data)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("interests/confidential.html", form, status=error.status_code,
@@ -171,7 +168,7 @@ def upload(listing_id):
         flash(_("Choose a file to attach."), "error")
         return redirect(url_for("confidential.manage", listing_id=listing.id))
     try:
-        confidential.add_file(_me(), listing, form.file.data)
+        confidential.add_file(me(), listing, form.file.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -186,12 +183,10 @@ def upload(listing_id):
 def delete(listing_id, file_id):
     """Remove a confidential file."""
     listing = _own_listing(listing_id)
-    item = db.get_or_404(ConfidentialFile, file_id)
-    if item.listing_id != listing.id:
-        abort(404)
+    item = load_or_404(ConfidentialFile, file_id, listing_id=listing.id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    confidential.remove_file(_me(), item)
+    confidential.remove_file(me(), item)
     flash(_("The file is removed."), "info")
     return redirect(url_for("confidential.manage", listing_id=listing.id))
 
@@ -206,9 +201,7 @@ def pipeline_page():
     listing_id = request.args.get("listing", type=int)
     listing = None
     if listing_id is not None:
-        listing = db.session.get(Listing, listing_id) if is_id(listing_id) else None
-        if listing is None or listing.organisation_id != current_user.organisation_id:
-            abort(404)
+        listing = load_or_404(Listing, listing_id, organisation_id=current_user.organisation_id)
     data = pipeline.pipeline(current_user.organisation_id, days=days,
                              listing_id=listing.id if listing else None)
     return render_template("interests/pipeline.html", data=data, days=days, listing=listing,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.interests import confidential, files, threads
 from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
@@ -36,9 +36,6 @@ from marketplace.permissions import can_see_contacts, roles_required, verified_o
 bp = Blueprint("interests", __name__)
 
 
-def _me():
-    return current_user._get_current_object()
-
 
 @bp.app_context_processor
 def labels():
@@ -52,7 +49,7 @@ def labels():
 @verified_org_required
 def express(listing_id):
     """Express your organisation's interest in a published listing."""
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listing.is_public:
         abort(404)
     existing = interests.live_interest(current_user.organisation_id, listing.id)
@@ -62,7 +59,7 @@ def express(listing_id):
     form = InterestForm()
     if form.validate_on_submit():
         try:
-            interest = interests.express_interest(_me(), listing, form.cleaned())
+            interest = interests.express_interest(me(), listing, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("interests/express.html", form, status=error.status_code,
@@ -98,7 +95,7 @@ def index():
 
 def _visible(interest_id: int) -> Interest:
     """The interest if the user is on one of its two sides; 404 otherwise (no existence leak)."""
-    interest = db.get_or_404(Interest, interest_id)
+    interest = load_or_404(Interest, interest_id)
     if not interests.can_view(current_user, interest):
         abort(404)
     return interest
@@ -109,26 +106,26 @@ def _visible(interest_id: int) -> Interest:
 def thread(interest_id):
     """An interest: its details, status, contact details, and the private thread."""
     interest = _visible(interest_id)
-    me = _me()
+    user = me()
     messages = db.session.scalars(select(Message).where(Message.interest_id == interest.id)
                                   .options(selectinload(Message.attachments),
                                            selectinload(Message.author))
                                   .order_by(Message.id)).all()
-    last_read = threads.last_read(me, interest)
-    threads.mark_read(me, interest)
-    read_by_link(me, request.path)
+    last_read = threads.last_read(user, interest)
+    threads.mark_read(user, interest)
+    read_by_link(user, request.path)
     timeline = sorted([("message", m.created_at, m) for m in messages]
                       + [("event", e.created_at, e) for e in interest.events],
                       key=lambda item: (item[1], item[0] == "message"))
     nda = confidential.current_nda(interest.listing)
     return render_template(
-        "interests/thread.html", interest=interest, side=interests.side(me, interest),
+        "interests/thread.html", interest=interest, side=interests.side(user, interest),
         timeline=timeline, last_read=last_read, message_form=MessageForm(),
         decline_form=DeclineForm(), action_form=FlaskForm(), can_post=threads.can_post(interest),
         people=(interests.people_involved(interest)
-                if interest.contacts_revealed and can_see_contacts(me) else None),
-        nda=nda, nda_accepted=confidential.acceptance(me, nda) is not None,
-        confidential_open=confidential.can_access(me, interest.listing),
+                if interest.contacts_revealed and can_see_contacts(user) else None),
+        nda=nda, nda_accepted=confidential.acceptance(user, nda) is not None,
+        confidential_open=confidential.can_access(user, interest.listing),
         EVENT_LABELS=EVENT_LABELS, InterestStatus=InterestStatus, OWNER=interests.OWNER,
         PARTY=interests.PARTY)
 
@@ -146,7 +143,7 @@ def post_message(interest_id):
         return redirect(url_for("interests.thread", interest_id=interest.id))
     upload = form.file.data if form.file.data and form.file.data.filename else None
     try:
-        message = threads.post_message(_me(), interest, form.body.data, upload)
+        message = threads.post_message(me(), interest, form.body.data, upload)
     except ServiceError as error:
         flash_service_error(error)
         return redirect(url_for("interests.thread", interest_id=interest.id))
@@ -159,7 +156,7 @@ def post_message(interest_id):
 def message_file(interest_id, file_id):
     """Download a file attached to a thread message (the two sides only)."""
     interest = _visible(interest_id)
-    item = db.get_or_404(MessageAttachment, file_id)
+    item = load_or_404(MessageAttachment, file_id)
     if item.message.interest_id != interest.id:
         abort(404)
     return files.download(item)
@@ -175,7 +172,7 @@ def change(interest_id, action):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        interests.transition(_me(), interest, action)
+        interests.transition(me(), interest, action)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -195,7 +192,7 @@ def decline(interest_id):
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("interests.thread", interest_id=interest.id))
     try:
-        interests.transition(_me(), interest, "decline", reason=DeclineReason(form.reason.data),
+        interests.transition(me(), interest, "decline", reason=DeclineReason(form.reason.data),
                              reason_text=form.text.data)
     except ServiceError as error:
         flash_service_error(error)
@@ -213,7 +210,7 @@ def share_contacts(interest_id):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        interests.share_contacts(_me(), interest)
+        interests.share_contacts(me(), interest)
     except ServiceError as error:
         flash_service_error(error)
     else:

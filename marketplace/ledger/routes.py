@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.ledger import services as ledger
 from marketplace.ledger import statements
 from marketplace.ledger.forms import FinanceForm, PeriodForm, SharesForm
@@ -21,9 +21,6 @@ from marketplace.permissions import roles_required, verified_org_required
 
 bp = Blueprint("ledger", __name__)
 
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _require_university() -> None:
@@ -43,7 +40,7 @@ def settings():
         form.inventors_pct.data, form.tto_pct.data, form.university_pct.data = ledger.default_split()
     if form.validate_on_submit():
         try:
-            ledger.save_finance(_me(), current_user.organisation_id, form.cleaned())
+            ledger.save_finance(me(), current_user.organisation_id, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("ledger/settings.html", form, status=error.status_code,
@@ -74,7 +71,7 @@ def _listing_shares() -> dict:
 @verified_org_required
 def shares(listing_id):
     """The inventors' contribution shares of a listing."""
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listings.can_edit(current_user, listing):
         abort(404)
     accounts = list(db.session.scalars(select(User).where(
@@ -93,7 +90,7 @@ def shares(listing_id):
             row.form.name.data, row.form.user_id.data, row.form.share_pct.data = name, user_id, share
     if form.validate_on_submit():
         try:
-            ledger.save_shares(_me(), listing, form.cleaned())
+            ledger.save_shares(me(), listing, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("ledger/shares.html", form, status=error.status_code,

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
 from marketplace.licences import agreement as documents
 from marketplace.licences import licensing, royalties
 from marketplace.licences.forms import DayForm, PayForm, ReasonForm, RecordForm, ReportForm, SignForm
 from marketplace.licences.models import OpenLicence, OpenLicenceDeclaration, RoyaltyReport
-from marketplace.licences.routes import _me, bp
+from marketplace.licences.routes import bp
 from marketplace.permissions import login_required, roles_required, verified_org_required
 
 
@@ -26,14 +26,14 @@ from marketplace.permissions import login_required, roles_required, verified_org
 @verified_org_required
 def accept(declaration_id):
     """Review the agreement generated from the declaration, then sign it."""
-    declaration = db.get_or_404(OpenLicenceDeclaration, declaration_id)
+    declaration = load_or_404(OpenLicenceDeclaration, declaration_id)
     form = SignForm()
     trial = (request.values.get("trial") == "1")
     if request.method == "GET":
         form.signer_name.data = current_user.name
         form.signer_title.data = current_user.title
     try:
-        terms = licensing.review(_me(), declaration, trial)
+        terms = licensing.review(me(), declaration, trial)
     except ServiceError as error:
         flash_service_error(error)
         return redirect(url_for("licences.declaration", declaration_id=declaration.id))
@@ -41,7 +41,7 @@ def accept(declaration_id):
     if form.validate_on_submit():
         try:
             licence = licensing.accept(
-                _me(), declaration, signer_name=form.signer_name.data,
+                me(), declaration, signer_name=form.signer_name.data,
                 signer_title=form.signer_title.data, consent=form.consent.data, trial=trial,
                 reviewed_sha256=form.reviewed_sha256.data, ip=request.remote_addr,
                 user_agent=request.user_agent.string)
@@ -70,7 +70,7 @@ def mine():
 
 
 def _visible(licence_id: int) -> OpenLicence:
-    licence = db.get_or_404(OpenLicence, licence_id)
+    licence = load_or_404(OpenLicence, licence_id)
     if not licensing.can_view(current_user, licence):
         abort(404)
     return licence
@@ -160,7 +160,7 @@ def pay(licence_id):
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
-    return _act(item, lambda: _to_payment(royalties.pay_fee(_me(), item, form.method.data)),
+    return _act(item, lambda: _to_payment(royalties.pay_fee(me(), item, form.method.data)),
                 _("Payment started."))
 
 
@@ -171,12 +171,12 @@ def dated(licence_id, action):
     item = _visible(licence_id)
     if action == "first_revenue":
         form = DayForm()
-        run = lambda: licensing.report_first_revenue(_me(), item, form.day.data)  # noqa: E731
+        run = lambda: licensing.report_first_revenue(me(), item, form.day.data)  # noqa: E731
         done = _("The first revenue is reported; the fee is now due.")
     else:
         form = RecordForm()
         run = lambda: licensing.record_with_cnipa(  # noqa: E731
-            _me(), item, form.record_number.data, form.recorded_on.data)
+            me(), item, form.record_number.data, form.recorded_on.data)
         done = _("The CNIPA record is entered.")
     if not form.validate_on_submit():
         _form_errors(form)
@@ -194,9 +194,9 @@ def end(licence_id, action):
         _form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
     if action == "exit":
-        return _act(item, lambda: licensing.exit_trial(_me(), item, form.reason.data),
+        return _act(item, lambda: licensing.exit_trial(me(), item, form.reason.data),
                     _("You have left the trial."))
-    return _act(item, lambda: licensing.cancel_unpaid(_me(), item, form.reason.data),
+    return _act(item, lambda: licensing.cancel_unpaid(me(), item, form.reason.data),
                 _("The licence is ended."))
 
 
@@ -210,7 +210,7 @@ def report(licence_id):
     if not form.validate_on_submit():
         return _licence_page(item, form, 422)
     return _act(item, lambda: royalties.file_report(
-        _me(), item, form.period_start.data, form.period_end.data, form.base_amount.data,
+        me(), item, form.period_start.data, form.period_end.data, form.base_amount.data,
         form.note.data), _("The report is filed."))
 
 
@@ -220,12 +220,10 @@ def report(licence_id):
 def pay_report(licence_id, report_id):
     """Pay a report's royalty."""
     item = _visible(licence_id)
-    entry = db.get_or_404(RoyaltyReport, report_id)
-    if entry.licence_id != item.id:
-        abort(404)
+    entry = load_or_404(RoyaltyReport, report_id, licence_id=item.id)
     form = PayForm()
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
-    return _act(item, lambda: _to_payment(royalties.pay_report(_me(), entry, form.method.data)),
+    return _act(item, lambda: _to_payment(royalties.pay_report(me(), entry, form.method.data)),
                 _("Payment started."))

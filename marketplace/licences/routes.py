@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
 from marketplace.licences import eligibility, labels
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
@@ -43,9 +43,6 @@ def _labels() -> dict:
     return labels.labels()
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
 
 # --- Public ------------------------------------------------------------------------------------
 
@@ -56,7 +53,7 @@ def index():
 
 
 def _visible_declaration(declaration_id: int) -> OpenLicenceDeclaration:
-    declaration = db.get_or_404(OpenLicenceDeclaration, declaration_id)
+    declaration = load_or_404(OpenLicenceDeclaration, declaration_id)
     public = declaration.state in (DeclarationState.ANNOUNCED, DeclarationState.WITHDRAWN)
     if not public and not (current_user.is_authenticated and (
             current_user.is_admin or current_user.organisation_id == declaration.organisation_id)):
@@ -150,7 +147,7 @@ def manage():
 
 
 def _managed_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not declarations.can_manage(current_user, listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
@@ -188,7 +185,7 @@ def create(listing_id):
         form.payment_method.data = "lump_sum"
     if form.validate_on_submit():
         try:
-            created = declarations.create_declaration(_me(), item, form.cleaned())
+            created = declarations.create_declaration(me(), item, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("licences/declaration_form.html", form, status=error.status_code,
@@ -199,7 +196,7 @@ def create(listing_id):
 
 
 def _managed(declaration_id: int) -> OpenLicenceDeclaration:
-    item = db.get_or_404(OpenLicenceDeclaration, declaration_id)
+    item = load_or_404(OpenLicenceDeclaration, declaration_id)
     if current_user.role is Role.ADMIN:
         return item
     if current_user.organisation_id != item.organisation_id:
@@ -220,7 +217,7 @@ def edit(declaration_id):
         form.load(item)
     if form.validate_on_submit():
         try:
-            declarations.update_declaration(_me(), item, form.cleaned())
+            declarations.update_declaration(me(), item, form.cleaned())
         except ServiceError as error:
             db.session.rollback()
             flash_service_error(error)
@@ -245,10 +242,10 @@ def change_state(declaration_id, action):
         return back
     try:
         if action == "announce":
-            declarations.transition(_me(), item, action, number=form.announcement_number.data,
+            declarations.transition(me(), item, action, number=form.announcement_number.data,
                                     announced_on=form.announced_on.data)
         else:
-            declarations.transition(_me(), item, action,
+            declarations.transition(me(), item, action,
                                     reason=form.reason.data if action == "withdraw" else None)
     except ServiceError as error:
         flash_service_error(error)
@@ -270,7 +267,7 @@ def record_agreement(listing_id):
     if not form.validate_on_submit():
         return _listing_page(item, form, 422)
     try:
-        declarations.record_agreement(_me(), item, form.cleaned(), form.document.data or None)
+        declarations.record_agreement(me(), item, form.cleaned(), form.document.data or None)
     except ServiceError as error:
         db.session.rollback()
         flash_service_error(error)
@@ -280,7 +277,7 @@ def record_agreement(listing_id):
 
 
 def _agreement(agreement_id: int) -> RecordedAgreement:
-    agreement = db.get_or_404(RecordedAgreement, agreement_id)
+    agreement = load_or_404(RecordedAgreement, agreement_id)
     if agreement.organisation_id != current_user.organisation_id:
         abort(404)
     return agreement
@@ -310,7 +307,7 @@ def terminate_agreement(agreement_id):
     form = TerminateAgreementForm()
     if form.validate_on_submit():
         try:
-            declarations.terminate_agreement(_me(), agreement, form.day.data, form.reason.data)
+            declarations.terminate_agreement(me(), agreement, form.day.data, form.reason.data)
         except ServiceError as error:
             flash_service_error(error)
         else:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
 from marketplace.licences.eligibility import active_declaration
 from marketplace.licences.labels import METHOD_LABELS
 from marketplace.listings import cache, cards
@@ -30,9 +30,6 @@ from marketplace.permissions import roles_required, verified_org_required
 bp = Blueprint("listings", __name__)
 ACTIONS = ("publish", "suspend", "convert", "withdraw")
 
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.route("/listings")
@@ -64,7 +61,7 @@ def _results_block(query: SearchQuery) -> str:
 
 
 def _visible_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listings.can_view(current_user, listing):
         abort(404)
     return listing
@@ -87,9 +84,7 @@ def detail(listing_id):
 def attachment(listing_id, attachment_id):
     """Download an attachment (always as a file, never rendered as a page)."""
     listing = _visible_listing(listing_id)
-    item = db.get_or_404(Attachment, attachment_id)
-    if item.listing_id != listing.id:
-        abort(404)
+    item = load_or_404(Attachment, attachment_id, listing_id=listing.id)
     path = listings.upload_dir() / item.stored_name
     if not path.is_file():
         abort(404)
@@ -147,7 +142,7 @@ def create():
         form.trl.data = form.trl.data or 4
     if form.validate_on_submit():
         try:
-            listing = listings.create_listing(_me(), form.cleaned())
+            listing = listings.create_listing(me(), form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("listings/edit.html", form, status=error.status_code, listing=None)
@@ -157,7 +152,7 @@ def create():
 
 
 def _editable(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listings.can_edit(current_user, listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
@@ -177,7 +172,7 @@ def edit(listing_id):
         form.modes.data = [m.mode.value for m in listing.modes]
     if form.validate_on_submit():
         try:
-            changed = listings.update_listing(_me(), listing, form.cleaned())
+            changed = listings.update_listing(me(), listing, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("listings/edit.html", form, status=error.status_code,
@@ -198,7 +193,7 @@ def change_state(listing_id, action):
     if not form.validate_on_submit():
         abort(400)
     try:
-        listings.transition(_me(), listing, action, form.reason.data)
+        listings.transition(me(), listing, action, form.reason.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -219,7 +214,7 @@ def upload(listing_id):
         flash(_("Choose a file to attach."), "error")
         return redirect(url_for("listings.detail", listing_id=listing.id))
     try:
-        listings.add_attachment(_me(), listing, form.file.data.stream, form.file.data.filename)
+        listings.add_attachment(me(), listing, form.file.data.stream, form.file.data.filename)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -233,11 +228,9 @@ def upload(listing_id):
 def delete_attachment(listing_id, attachment_id):
     """Remove an attachment."""
     listing = _editable(listing_id)
-    item = db.get_or_404(Attachment, attachment_id)
-    if item.listing_id != listing.id:
-        abort(404)
+    item = load_or_404(Attachment, attachment_id, listing_id=listing.id)
     try:
-        listings.remove_attachment(_me(), item)
+        listings.remove_attachment(me(), item)
     except ServiceError as error:
         flash_service_error(error)
     else:

@@ -10,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing
 from marketplace.lists import exports
 from marketplace.lists import services as lists
@@ -40,15 +40,12 @@ def list_labels():
     return {"LIST_KIND_LABELS": LIST_KIND_LABELS}
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
 
 # --- Public pages --------------------------------------------------------------------------------
 
 def _visible(list_id: int) -> PublishedList:
     """A list with a published version whose university is verified (its own people see it anyway)."""
-    plist = db.get_or_404(PublishedList, list_id)
+    plist = load_or_404(PublishedList, list_id)
     if not plist.versions:
         abort(404)
     org = plist.organisation
@@ -165,7 +162,7 @@ def create():
     if form.validate_on_submit():
         data = form.cleaned()
         try:
-            plist = lists.create_list(_me(), data["kind"], data["title"], data["description"])
+            plist = lists.create_list(me(), data["kind"], data["title"], data["description"])
         except ServiceError as error:
             flash_service_error(error)
             return render_form("lists/new.html", form, status=error.status_code)
@@ -184,7 +181,7 @@ def edit(list_id):
         form.kind.data = plist.kind.value
     if form.validate_on_submit():
         try:
-            changed = lists.update_list(_me(), plist, **form.cleaned())
+            changed = lists.update_list(me(), plist, **form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
         else:
@@ -206,7 +203,7 @@ def add_item(list_id):
         flash(_("Choose a listing to add."), "error")
         return _to_edit(plist)
     try:
-        lists.add_listing(_me(), plist, listing)
+        lists.add_listing(me(), plist, listing)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -222,7 +219,7 @@ def remove_item(list_id, listing_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        lists.remove_listing(_me(), plist, listing_id)
+        lists.remove_listing(me(), plist, listing_id)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -239,7 +236,7 @@ def move_item(list_id, listing_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        lists.move(_me(), plist, listing_id, -1 if form.direction.data == "up" else 1)
+        lists.move(me(), plist, listing_id, -1 if form.direction.data == "up" else 1)
     except ServiceError as error:
         flash_service_error(error)
     return _to_edit(plist)
@@ -255,7 +252,7 @@ def publish(list_id):
         flash(_("The note may be at most 2,000 characters."), "error")
         return _to_edit(plist)
     try:
-        version = lists.publish_version(_me(), plist, form.note.data)
+        version = lists.publish_version(me(), plist, form.note.data)
     except ServiceError as error:
         flash_service_error(error)
         return _to_edit(plist)

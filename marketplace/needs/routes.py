@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.needs import explain, queries, services
 from marketplace.needs.forms import (
@@ -28,9 +28,6 @@ from marketplace.permissions import login_required, roles_required, verified_org
 bp = Blueprint("needs", __name__)
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
 
 @bp.app_context_processor
 def _helpers():
@@ -45,7 +42,7 @@ def index():
 
 
 def _visible(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
+    need = load_or_404(Need, need_id)
     if not services.can_view(current_user, need):
         abort(404)
     return need
@@ -121,7 +118,7 @@ def create():
     form = NeedForm()
     if form.validate_on_submit():
         try:
-            need = services.create_need(_me(), form.cleaned(), publish="publish" in request.form)
+            need = services.create_need(me(), form.cleaned(), publish="publish" in request.form)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("needs/edit.html", form, status=error.status_code, need=None)
@@ -132,7 +129,7 @@ def create():
 
 
 def _managed(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
+    need = load_or_404(Need, need_id)
     if not services.is_author_org(current_user, need):
         abort(404)
     return need
@@ -149,7 +146,7 @@ def edit(need_id):
         form.fill(need)
     if form.validate_on_submit():
         try:
-            changed = services.update_need(_me(), need, form.cleaned())
+            changed = services.update_need(me(), need, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("needs/edit.html", form, status=error.status_code, need=need)
@@ -168,7 +165,7 @@ def change_state(need_id, action):
     if not StateForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(_me(), need, action)
+        services.transition(me(), need, action)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -189,7 +186,7 @@ def invite(need_id):
         flash(_("Choose a university to invite."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     try:
-        services.invite(_me(), need, db.session.get(Organisation, form.organisation_id.data))
+        services.invite(me(), need, db.session.get(Organisation, form.organisation_id.data))
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -211,7 +208,7 @@ def propose(need_id):
         return redirect(url_for("needs.detail", need_id=need.id))
     listing = db.session.get(Listing, form.listing_id.data)
     try:
-        services.propose(_me(), need, listing, form.note.data)
+        services.propose(me(), need, listing, form.note.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -220,7 +217,7 @@ def propose(need_id):
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    proposal = db.get_or_404(Proposal, proposal_id)
+    proposal = load_or_404(Proposal, proposal_id)
     if current_user.organisation_id not in (proposal.need.organisation_id, proposal.organisation_id):
         abort(404)
     return proposal
@@ -236,7 +233,7 @@ def decide(proposal_id, action):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.decide(_me(), proposal, action, form.note.data)
+        services.decide(me(), proposal, action, form.note.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -254,7 +251,7 @@ def withdraw(proposal_id):
     if not StateForm().validate_on_submit():
         abort(400)
     try:
-        services.withdraw_proposal(_me(), proposal)
+        services.withdraw_proposal(me(), proposal)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -278,7 +275,7 @@ def matched():
 @verified_org_required
 def listing_needs(listing_id):
     """Technology needs ranked for one of your listings, with the reasons."""
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if listing.organisation_id != current_user.organisation_id:
         abort(404)
     return render_template("needs/listing_needs.html", listing=listing,
@@ -290,8 +287,8 @@ def listing_needs(listing_id):
 def recommendations():
     """"为您推荐": listings ranked from your preferences and your open needs."""
     return render_template("needs/recommendations.html",
-                           items=queries.recommendations(_me()),
-                           has_profile=queries.has_profile(_me()))
+                           items=queries.recommendations(me()),
+                           has_profile=queries.has_profile(me()))
 
 
 @bp.route("/recommendations/preferences", methods=["GET", "POST"])
@@ -299,11 +296,11 @@ def recommendations():
 @login_required
 def preferences():
     """Edit the interests your recommendations come from."""
-    profile = services.profile_of(_me())
+    profile = services.profile_of(me())
     form = PreferenceForm(obj=profile)
     if form.validate_on_submit():
         try:
-            services.save_profile(_me(), form.cleaned())
+            services.save_profile(me(), form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("needs/preferences.html", form, status=error.status_code)

@@ -6,8 +6,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from marketplace.extensions import db
-from marketplace.http import safe_next
+from marketplace.http import load_or_404, safe_next
 from marketplace.notifications import services
 from marketplace.notifications.models import Notification
 from marketplace.pagination import paginate
@@ -37,9 +36,7 @@ def index():
 
 
 def _own(notification_id: int) -> Notification:
-    notification = db.get_or_404(Notification, notification_id)
-    if notification.user_id != current_user.id:
-        abort(404)
+    notification = load_or_404(Notification, notification_id, user_id=current_user.id)
     return notification
 
 

@@ -11,7 +11,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import find_user_by_email, start_session
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.interests import files
 from marketplace.listings.models import Listing, ListingState
 from marketplace.lists.services import public_lists
@@ -29,9 +29,6 @@ from marketplace.permissions import org_admin_required, require_same_org, verifi
 
 bp = Blueprint("orgs", __name__)
 
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.route("/org")
@@ -60,7 +57,7 @@ def edit():
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
         try:
-            orgs.update_organisation(_me(), org, **{
+            orgs.update_organisation(me(), org, **{
                 key: getattr(form, key).data
                 for key in ("name", "credit_code", "province", "city", "website", "description")})
         except ServiceError as error:
@@ -80,7 +77,7 @@ def invite():
     form = InviteForm(org)
     if form.validate_on_submit():
         try:
-            invitation = orgs.invite(_me(), form.email.data, Role(form.role.data))
+            invitation = orgs.invite(me(), form.email.data, Role(form.role.data))
         except ServiceError as error:
             form.email.errors.append(error.message)
         else:
@@ -101,7 +98,7 @@ def upload_document():
     form = DocumentForm()
     if form.validate_on_submit():
         try:
-            orgs.add_document(_me(), DocumentKind(form.kind.data), form.file.data)
+            orgs.add_document(me(), DocumentKind(form.kind.data), form.file.data)
         except orgs.DocumentRefused as error:
             form.file.errors.append(error.message)
         except ServiceError as error:
@@ -123,7 +120,7 @@ def upload_document():
 @login_required
 def document(document_id):
     """Download a verification document: platform admins and the organisation's members only."""
-    item = db.get_or_404(OrganisationDocument, document_id)
+    item = load_or_404(OrganisationDocument, document_id)
     if not current_user.is_admin:
         require_same_org(item.organisation_id)
     return files.download(item)
@@ -133,10 +130,10 @@ def document(document_id):
 @org_admin_required
 def revoke(invitation_id):
     """Withdraw an open invitation."""
-    invitation = db.get_or_404(Invitation, invitation_id)
+    invitation = load_or_404(Invitation, invitation_id)
     require_same_org(invitation.organisation_id)
     try:
-        orgs.revoke_invitation(_me(), invitation)
+        orgs.revoke_invitation(me(), invitation)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -148,10 +145,10 @@ def revoke(invitation_id):
 @org_admin_required
 def remove_member(user_id):
     """Remove a member from your organisation."""
-    member = db.get_or_404(User, user_id)
+    member = load_or_404(User, user_id)
     require_same_org(member.organisation_id)
     try:
-        orgs.remove_member(_me(), member)
+        orgs.remove_member(me(), member)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -163,10 +160,10 @@ def remove_member(user_id):
 @org_admin_required
 def toggle_admin(user_id):
     """Grant or withdraw a member's right to administer the organisation."""
-    member = db.get_or_404(User, user_id)
+    member = load_or_404(User, user_id)
     require_same_org(member.organisation_id)
     try:
-        orgs.set_org_admin(_me(), member, request.form.get("value") == "1")
+        orgs.set_org_admin(me(), member, request.form.get("value") == "1")
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -177,7 +174,7 @@ def toggle_admin(user_id):
 @bp.route("/orgs/<int:org_id>")
 def public(org_id):
     """An organisation's public profile (verified organisations only)."""
-    org = db.get_or_404(Organisation, org_id)
+    org = load_or_404(Organisation, org_id)
     visible = org.is_verified or (current_user.is_authenticated and (
         current_user.is_admin or current_user.organisation_id == org.id))
     if not visible:
@@ -206,7 +203,7 @@ def accept(token):
     if current_user.is_authenticated:
         if request.method == "POST":
             try:
-                orgs.accept_invitation(invitation, _me())
+                orgs.accept_invitation(invitation, me())
             except ServiceError as error:
                 flash_service_error(error)
                 return render_template("orgs/accept.html", invitation=invitation, form=None,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import csrf, db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, me, render_form
 from marketplace.pagination import paginate
 from marketplace.payments import registry
 from marketplace.payments import services as payments
@@ -37,9 +37,6 @@ def money_filter(amount: Decimal | None, currency: str = "CNY") -> str:
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol}{abs(amount):,.2f}"
 
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 def _can_view(user: User, payment: Payment) -> bool:
@@ -67,12 +64,12 @@ def status(public_id):
 
     title, link = registry.describe(payment)
     finance = ledger.finance_of(payment.payee_org_id)
-    me = _me()
-    is_payee_tto = me.role is Role.TTO and me.organisation_id == payment.payee_org_id
+    user = me()
+    is_payee_tto = user.role is Role.TTO and user.organisation_id == payment.payee_org_id
     return render_template(
         "payments/status.html", payment=payment, title=title, link=link, finance=finance,
-        is_payer=me.organisation_id == payment.payer_org_id, is_payee_tto=is_payee_tto,
-        can_refund=payment.state is PaymentState.SUCCEEDED and (is_payee_tto or me.is_admin),
+        is_payer=user.organisation_id == payment.payer_org_id, is_payee_tto=is_payee_tto,
+        can_refund=payment.state is PaymentState.SUCCEEDED and (is_payee_tto or user.is_admin),
         form=EmptyForm(), reason_form=ReasonForm())
 
 
@@ -129,7 +126,7 @@ def confirm(public_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        payments.confirm_bank_transfer(payment, _me())
+        payments.confirm_bank_transfer(payment, me())
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -147,7 +144,7 @@ def cancel(public_id):
         flash(_("Give a reason."), "error")
         return redirect(url_for("payments.status", public_id=public_id))
     try:
-        payments.cancel_payment(payment, _me(), form.reason.data)
+        payments.cancel_payment(payment, me(), form.reason.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -160,13 +157,13 @@ def cancel(public_id):
 def refund(public_id):
     """Refund a received payment, with a reason (the receiving university's tto or an admin)."""
     payment = _payment(public_id)
-    me = _me()
-    if not me.is_admin and not me.org_verified:
+    user = me()
+    if not user.is_admin and not user.org_verified:
         abort(403)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            payments.refund(payment, me, form.reason.data)
+            payments.refund(payment, user, form.reason.data)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("payments/refund.html", form, status=error.status_code,
