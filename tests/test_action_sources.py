@@ -14,10 +14,11 @@ from marketplace.action.models import Batch
 from marketplace.action.report_models import Report
 from marketplace.extensions import db
 from marketplace.interests import services as interests
-from marketplace.interests.models import Intent, InterestStatus, Timeline
+from marketplace.interests.models import InterestStatus, Timeline
 from marketplace.licences import royalties
 from marketplace.licences import services as declarations
 from marketplace.licences.models import AgreementKind, LicenceState, OpenLicence
+from marketplace.listings.models import ConversionMode
 from marketplace.orgs.models import OrgKind
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, PaymentState
@@ -31,7 +32,7 @@ def _beijing_year(moment: datetime) -> int:
     return moment.astimezone(registry.ACTION_ZONE).year
 
 
-def _interest(user, listing, intent=Intent.ORDINARY_LICENCE):
+def _interest(user, listing, intent=ConversionMode.ORDINARY_LICENCE):
     return interests.express_interest(user, listing, {"intent": intent, "timeline": Timeline.WITHIN_6_MONTHS,
                                                       "message": "希望洽谈许可。"})
 
@@ -57,8 +58,9 @@ def data(world, make_user, make_org):  # noqa: F811
     rival_tto = make_user(Role.TTO, org=rival_org)
     rival_listing = make_patent(rival_org, rival_tto, title="一种海水淡化膜")
 
-    made = [_interest(w.buyer, w.listing, Intent.TRANSFER), _interest(w.other_buyer, w.listing),
-            _interest(investor, second, Intent.INVESTMENT), _interest(w.buyer, second, Intent.TRIAL),
+    made = [_interest(w.buyer, w.listing, ConversionMode.TRANSFER), _interest(w.other_buyer, w.listing),
+            _interest(investor, second, ConversionMode.INVESTMENT),
+            _interest(w.buyer, second, ConversionMode.TRY_FIRST),
             _interest(w.buyer, rival_listing)]
     _deal(w.tto, made[0])
     _deal(w.tto, made[2])

@@ -281,7 +281,6 @@ def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
     from marketplace.alerts.models import SavedSearch
     from marketplace.interests.models import (
         ConfidentialFile,
-        Intent,
         Interest,
         InterestStatus,
         Message,
@@ -293,7 +292,7 @@ def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
 
     company = users["company"]
     interest = Interest(listing=listing, organisation_id=company.organisation_id,
-                        created_by_id=company.id, intent=Intent.TRANSFER,
+                        created_by_id=company.id, intent=ConversionMode.TRANSFER,
                         timeline=Timeline.WITHIN_6_MONTHS, message="想了解转让条件",
                         status=InterestStatus.IN_DISCUSSION, accepted_at=utcnow())
     message = Message(interest=interest, author_id=company.id,

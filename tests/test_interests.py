@@ -12,17 +12,17 @@ from marketplace.extensions import db
 from marketplace.interests import confidential, services, threads
 from marketplace.interests.models import (
     DeclineReason,
-    Intent,
     Interest,
     InterestStatus,
     NdaAcceptance,
     Timeline,
 )
+from marketplace.listings.models import ConversionMode
 from marketplace.notifications.models import Notification
 from tests.conftest import post
 from tests.interests_support import INTEREST_FORM, PDF, cast_fixture, client_for  # noqa: F401
 
-DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_3_MONTHS, "message": "想谈谈转让"}
+DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_3_MONTHS, "message": "想谈谈转让"}
 
 
 def _kinds(user) -> list[str]:
@@ -256,7 +256,7 @@ def test_unread_counts_and_read_marks(app, cast, make_user):
 def test_roadshow_interest_returns_the_live_one(app, cast):
     first = services.express_interest_from_roadshow(cast.investor, cast.listing, "新材料专场路演")
     assert (first.source, first.source_detail, first.intent) == (
-        "roadshow", "新材料专场路演", Intent.INVESTMENT)
+        "roadshow", "新材料专场路演", ConversionMode.INVESTMENT)
     again = services.express_interest_from_roadshow(cast.investor, cast.listing, "另一场")
     assert again.id == first.id
     assert db.session.scalar(select(db.func.count()).select_from(Interest)) == 1

@@ -11,13 +11,14 @@ from marketplace.accounts.models import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.interests import confidential, services, threads
-from marketplace.interests.models import Intent, Interest, InterestStatus, Message, Timeline
+from marketplace.interests.models import Interest, InterestStatus, Message, Timeline
+from marketplace.listings.models import ConversionMode
 from marketplace.notifications.models import Notification
 from tests.conftest import post
 from tests.interests_support import PDF, cast_fixture, client_for, publish_listing  # noqa: F401
 
-DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "拟受让该专利并共建产线",
-        "share_contacts": True}
+DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS,
+        "message": "拟受让该专利并共建产线", "share_contacts": True}
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.interests import pipeline, services
-from marketplace.interests.models import DeclineReason, Intent, Interest, ListingViewDay, Timeline
+from marketplace.interests.models import DeclineReason, Interest, ListingViewDay, Timeline
+from marketplace.listings.models import ConversionMode
 from tests.interests_support import cast_fixture, client_for, publish_listing  # noqa: F401
 
-DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "意向"}
+DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "意向"}
 
 
 def _views(listing) -> int:

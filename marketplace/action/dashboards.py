@@ -20,7 +20,7 @@ from marketplace.action.report_models import Report
 from marketplace.action.units import unit_by_listing
 from marketplace.extensions import db
 from marketplace.listings.forms import MODE_LABELS
-from marketplace.listings.models import FIELDS, ConversionMode, Grade, Listing, ListingMode
+from marketplace.listings.models import FIELDS, LISTING_MODES, ConversionMode, Grade, Listing, ListingMode
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 
 REACH_KEYS = ("roadshows", "roadshow_attendees")
@@ -95,7 +95,7 @@ def build(year: int, org_id: int | None = None) -> dict:
     offered = Counter(mode.value for mode in db.session.scalars(
         select(ListingMode.mode).where(ListingMode.listing_id.in_([li.id for li in listings]))))
     concluded = Counter(deal.mode for deal in all_deals)
-    mode_keys = [mode.value for mode in ConversionMode] + ([None] if concluded[None] else [])
+    mode_keys = [mode.value for mode in LISTING_MODES] + ([None] if concluded[None] else [])
     by_mode = _chart("bar", [_mode_label(key) for key in mode_keys], [
         (_("Conversions"), [concluded[key] for key in mode_keys]),
         (_("Listings offering the mode"), [offered[key] for key in mode_keys])])

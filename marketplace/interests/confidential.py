@@ -11,12 +11,13 @@ from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from marketplace import uploads
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.interests import files, notices
+from marketplace.interests import notices
 from marketplace.interests.models import (
     ACCEPTED_STATUSES,
     ConfidentialFile,
@@ -134,7 +135,7 @@ def add_file(actor: User, listing: Listing, upload) -> ConfidentialFile:
     if not can_edit(actor, listing):
         raise NotAllowed(_("Only the university's technology-transfer officers add confidential "
                            "files."))
-    stored = files.store(upload.stream, upload.filename)
+    stored = uploads.store(upload.stream, upload.filename)
     item = ConfidentialFile(listing_id=listing.id, uploaded_by_id=actor.id, **stored)
     db.session.add(item)
     db.session.flush()
@@ -152,7 +153,7 @@ def remove_file(actor: User, item: ConfidentialFile) -> None:
     db.session.delete(item)
     audit.record("confidential.file_removed", actor=actor, target=listing, file=name)
     db.session.commit()
-    files.discard(stored_name)
+    uploads.discard(stored_name)
 
 
 def record_download(actor: User, item: ConfidentialFile) -> None:

@@ -8,11 +8,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
-from marketplace.interests import confidential, files, pipeline
+from marketplace.interests import confidential, pipeline
 from marketplace.interests import services as interests
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
 from marketplace.interests.models import ConfidentialFile, NdaAcceptance, NdaVersion
@@ -113,7 +114,7 @@ def download(listing_id, file_id):
     if item.listing_id != listing.id or not confidential.can_access(current_user, listing):
         abort(404)
     confidential.record_download(me(), item)
-    return files.download(item)
+    return uploads.download(item)
 
 
 def _own_listing(listing_id: int) -> Listing:

@@ -11,21 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import User
 from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
-from marketplace.listings.models import Listing
+from marketplace.listings.models import ConversionMode, Listing
 from marketplace.orgs.models import Organisation
-
-
-class Intent(enum.Enum):
-    """What the interested organisation wants."""
-
-    ORDINARY_LICENCE = "ordinary_licence"
-    SOLE_LICENCE = "sole_licence"
-    EXCLUSIVE_LICENCE = "exclusive_licence"
-    TRANSFER = "transfer"
-    EQUITY = "equity"
-    OPEN_LICENCE = "open_licence"
-    TRIAL = "trial"
-    INVESTMENT = "investment"
 
 
 class Timeline(enum.Enum):
@@ -83,7 +70,8 @@ class Interest(db.Model):
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    intent: Mapped[Intent] = mapped_column(enum_column(Intent))
+    #: What the organisation wants: a mode the listing offers, or ``INVESTMENT``.
+    intent: Mapped[ConversionMode] = mapped_column(enum_column(ConversionMode))
     #: Budget range in CNY; either end may be open.
     budget_min: Mapped[Decimal | None] = mapped_column(Money())
     budget_max: Mapped[Decimal | None] = mapped_column(Money())

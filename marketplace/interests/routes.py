@@ -7,11 +7,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
-from marketplace.interests import confidential, files, threads
+from marketplace.interests import confidential, threads
 from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
 from marketplace.interests.labels import (
@@ -159,7 +160,7 @@ def message_file(interest_id, file_id):
     item = load_or_404(MessageAttachment, file_id)
     if item.message.interest_id != interest.id:
         abort(404)
-    return files.download(item)
+    return uploads.download(item)
 
 
 @bp.route("/interests/<int:interest_id>/<any(accept, negotiate, deal, withdraw):action>",

@@ -27,13 +27,12 @@ from marketplace.interests import notices
 from marketplace.interests.models import (
     LIVE_STATUSES,
     DeclineReason,
-    Intent,
     Interest,
     InterestEvent,
     InterestStatus,
     Timeline,
 )
-from marketplace.listings.models import Listing, ListingState
+from marketplace.listings.models import ConversionMode, Listing, ListingState
 from marketplace.orgs.models import OrgKind
 
 INTERESTED_ROLES = (Role.COMPANY, Role.INVESTOR)
@@ -131,7 +130,8 @@ def express_interest_from_roadshow(user: User, listing: Listing, roadshow_title:
     existing = live_interest(user.organisation_id, listing.id)
     if existing is not None:
         return existing
-    intent = Intent.INVESTMENT if user.role is Role.INVESTOR else Intent.ORDINARY_LICENCE
+    intent = (ConversionMode.INVESTMENT if user.role is Role.INVESTOR
+              else ConversionMode.ORDINARY_LICENCE)
     try:
         return express_interest(user, listing, {"intent": intent, "timeline": Timeline.LATER},
                                 source="roadshow", source_detail=(roadshow_title or "")[:200])

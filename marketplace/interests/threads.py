@@ -3,11 +3,12 @@
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from marketplace import uploads
 from marketplace.accounts.models import Role, User
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.interests import files, notices
+from marketplace.interests import notices
 from marketplace.interests.models import (
     Interest,
     InterestStatus,
@@ -37,7 +38,7 @@ def post_message(actor: User, interest: Interest, body: str, upload=None) -> Mes
         raise ServiceError(_("Write a message or attach a file."))
     if len(body) > MAX_MESSAGE:
         raise ServiceError(_("A message may have at most %(n)d characters.", n=MAX_MESSAGE))
-    stored = files.store(upload.stream, upload.filename) if upload is not None else None
+    stored = uploads.store(upload.stream, upload.filename) if upload is not None else None
     message = Message(interest_id=interest.id, author_id=actor.id,
                       organisation_id=actor.organisation_id, body=body, created_at=utcnow())
     if stored:
@@ -52,7 +53,7 @@ def post_message(actor: User, interest: Interest, body: str, upload=None) -> Mes
     except Exception:
         db.session.rollback()
         if stored:
-            files.discard(stored["stored_name"])
+            uploads.discard(stored["stored_name"])
         raise
     excerpt = body[:80] + ("…" if len(body) > 80 else "") if body else (
         stored["original_name"] if stored else "")

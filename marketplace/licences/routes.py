@@ -4,15 +4,16 @@ recorded agreements (licences themselves: ``licence_views``)."""
 import hashlib
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.licences import eligibility, labels
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
@@ -30,7 +31,6 @@ from marketplace.licences.models import (
     OpenLicenceDeclaration,
     RecordedAgreement,
 )
-from marketplace.listings import services as listings
 from marketplace.listings.models import LegalStatus, Listing, ListingKind
 from marketplace.permissions import roles_required, verified_org_required
 
@@ -289,13 +289,8 @@ def _agreement(agreement_id: int) -> RecordedAgreement:
 def agreement_document(agreement_id):
     """Download a recorded agreement's signed document."""
     agreement = _agreement(agreement_id)
-    path = listings.upload_dir() / (agreement.stored_name or "-")
-    if not agreement.stored_name or not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=agreement.document_name)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return download_caching(response, public=False)
+    return uploads.send(agreement.stored_name, content_type="application/pdf",
+                        download_name=agreement.document_name)
 
 
 @bp.route("/manage/agreements/<int:agreement_id>/terminate", methods=["POST"])

@@ -1,8 +1,6 @@
 """Every state change of an open-licence declaration and of a recorded agreement goes through a
 function here (licences taken under a declaration: ``licensing``)."""
 
-import hashlib
-import secrets
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from marketplace import amounts
+from marketplace import amounts, uploads
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -268,20 +266,10 @@ def record_agreement(actor: User, listing: Listing, data: dict, upload=None) -> 
 
 
 def _store_document(agreement: RecordedAgreement, upload) -> None:
-    from flask import current_app
-
-    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
-    content = upload.stream.read(limit + 1)
-    if not content:
-        raise ServiceError(_("The file is empty."))
-    if len(content) > limit:
-        raise ServiceError(_("Files may be at most %(mb)d MB.", mb=limit // (1024 * 1024)))
-    if not content.startswith(b"%PDF-"):
-        raise ServiceError(_("The signed agreement must be a PDF file."))
-    agreement.stored_name = secrets.token_hex(16) + ".pdf"
+    columns = uploads.store(upload.stream, upload.filename, types=uploads.PDF_ONLY,
+                            refused=_("The signed agreement must be a PDF file."))
+    agreement.stored_name, agreement.document_sha256 = columns["stored_name"], columns["sha256"]
     agreement.document_name = Path(upload.filename or "").name[:200] or "agreement.pdf"
-    agreement.document_sha256 = hashlib.sha256(content).hexdigest()
-    (listings.upload_dir() / agreement.stored_name).write_bytes(content)
 
 
 def terminate_agreement(actor: User, agreement: RecordedAgreement, day: date, reason: str) -> None:

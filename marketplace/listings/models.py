@@ -53,6 +53,9 @@ class Grade(enum.Enum):
 
 
 class ConversionMode(enum.Enum):
+    """How a result changes hands: the modes a listing offers (``LISTING_MODES``), and what an
+    interest asks for (one of those, or ``INVESTMENT``)."""
+
     ORDINARY_LICENCE = "ordinary_licence"    # 普通许可
     SOLE_LICENCE = "sole_licence"            # 排他许可
     EXCLUSIVE_LICENCE = "exclusive_licence"  # 独占许可
@@ -60,6 +63,13 @@ class ConversionMode(enum.Enum):
     EQUITY = "equity"                        # 作价投资
     OPEN_LICENCE = "open_licence"            # 开放许可
     TRY_FIRST = "try_first"                  # 先试用、后付费
+    #: An investor finances the project (an interest's intent only: no listing offers it, and a
+    #: deal reached this way has no conversion mode in the action's figures).
+    INVESTMENT = "investment"
+
+
+#: The modes a listing can offer, in display order (every mode but ``INVESTMENT``).
+LISTING_MODES = tuple(mode for mode in ConversionMode if mode is not ConversionMode.INVESTMENT)
 
 
 #: Industry fields: the strategic emerging industries plus the traditional ones universities use.

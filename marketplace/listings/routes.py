@@ -1,16 +1,17 @@
 """Public search and listing pages, and the university's management of its listings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import uploads
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.licences.eligibility import active_declaration
 from marketplace.licences.labels import METHOD_LABELS
 from marketplace.listings import cache, cards
@@ -85,13 +86,7 @@ def attachment(listing_id, attachment_id):
     """Download an attachment (always as a file, never rendered as a page)."""
     listing = _visible_listing(listing_id)
     item = load_or_404(Attachment, attachment_id, listing_id=listing.id)
-    path = listings.upload_dir() / item.stored_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=listings.typed_name(item.original_name, item.content_type))
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return download_caching(response, public=listing.is_public)
+    return uploads.download(item, public=listing.is_public)
 
 
 @bp.route("/manage/listings")

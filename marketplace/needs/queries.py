@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import amounts
 from marketplace.extensions import db
-from marketplace.listings.models import FIELDS, ConversionMode, Listing, ListingState
+from marketplace.listings.models import FIELDS, LISTING_MODES, ConversionMode, Listing, ListingState
 from marketplace.needs import services
 from marketplace.needs.models import (
     Match,
@@ -55,7 +55,7 @@ class NeedQuery:
         sort = args.get("sort", "newest")
         return cls(q=" ".join(args.get("q", "").split())[:100],
                    field=args.get("field") if args.get("field") in FIELDS else None,
-                   mode=ConversionMode(mode) if mode in {m.value for m in ConversionMode} else None,
+                   mode=ConversionMode(mode) if mode in {m.value for m in LISTING_MODES} else None,
                    trl=number("trl", 1, 9), budget=budget,
                    sort=sort if sort in SORTS else "newest",
                    page=parse_page(args.get("page"), MAX_PAGE))

@@ -20,7 +20,7 @@ ROLE_LABELS = {
 }
 
 
-#: What the file inputs of claim documents accept (the server checks the bytes: interests.files).
+#: What the file inputs of claim documents accept (the server checks the bytes: marketplace.uploads).
 DOCUMENT_ACCEPT = {"accept": "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"}
 DOCUMENT_LABELS = {
     DocumentKind.BUSINESS_LICENCE: _l("Business licence or institution certificate"),

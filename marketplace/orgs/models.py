@@ -113,7 +113,7 @@ class OrganisationDocument(db.Model):
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
-    #: Random name the server gave the file in UPLOAD_DIR (interests.files.store).
+    #: Random name the server gave the file in UPLOAD_DIR (marketplace.uploads.store).
     stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     original_name: Mapped[str] = mapped_column(sa.String(200))
     content_type: Mapped[str] = mapped_column(sa.String(64))

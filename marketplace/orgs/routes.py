@@ -6,13 +6,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import uploads
 from marketplace.accounts.forms import JoinForm
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import find_user_by_email, start_session
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
-from marketplace.interests import files
 from marketplace.listings.models import Listing, ListingState
 from marketplace.lists.services import public_lists
 from marketplace.orgs import services as orgs
@@ -123,7 +123,7 @@ def document(document_id):
     item = load_or_404(OrganisationDocument, document_id)
     if not current_user.is_admin:
         require_same_org(item.organisation_id)
-    return files.download(item)
+    return uploads.download(item)
 
 
 @bp.route("/org/invitations/<int:invitation_id>/revoke", methods=["POST"])

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import uploads
 from marketplace.accounts import confirmation
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User, new_session_nonce
@@ -15,7 +16,6 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.interests import files
 from marketplace.mail import send_mail
 from marketplace.orgs import creditcode
 from marketplace.orgs.claims import (  # noqa: F401  (DocumentRefused: for the views)
@@ -88,7 +88,7 @@ def register_with_organisation(*, email: str, password: str, name: str, org_kind
     except Exception:
         db.session.rollback()
         for stored_name in stored:
-            files.discard(stored_name)
+            uploads.discard(stored_name)
         raise
     confirmation.send_link(user)
     return user
@@ -114,7 +114,7 @@ def add_document(actor: User, kind: DocumentKind, upload) -> OrganisationDocumen
         db.session.commit()
     except Exception:
         db.session.rollback()
-        files.discard(stored_name)
+        uploads.discard(stored_name)
         raise
     return org.documents[0]
 

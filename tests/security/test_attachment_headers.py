@@ -9,9 +9,9 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select
 
+from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings import services as listings
 from marketplace.listings.models import Attachment, Listing, ListingState
 from tests.conftest import post
 from tests.test_listings import GOOD
@@ -98,7 +98,7 @@ def test_an_attachment_is_stored_and_served_under_its_detected_types_extension(
 def test_an_attachment_stored_before_the_fix_is_served_under_its_real_extension(client, tto, app):
     listing = draft_listing(client)
     stored = secrets.token_hex(16) + ".png"
-    (listings.upload_dir() / stored).write_bytes(PNG)
+    (uploads.upload_dir() / stored).write_bytes(PNG)
     legacy = Attachment(listing=listing, stored_name=stored, original_name="x.png.html",
                         content_type="image/png", size=len(PNG), sha256="0" * 64,
                         uploaded_by_id=tto.id)

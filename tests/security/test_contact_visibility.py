@@ -109,14 +109,14 @@ def test_an_open_licence_declaration_shows_its_notice_contact_to_verified_accoun
 def test_an_interest_thread_hides_revealed_contacts_from_an_unverified_side(app, make_user):
     """Contacts revealed by double opt-in are still shown only while the viewer is verified."""
     from marketplace.interests import services as interests
-    from marketplace.interests.models import Intent, Timeline
+    from marketplace.interests.models import Timeline
     from tests.interests_support import client_for, publish_listing
 
     tto = make_user(Role.TTO, name="王晓梅", phone="021-55550001", email="wang@uni.example.edu.cn")
     company = make_user(Role.COMPANY, name="赵敏", phone="0512-66660002",
                         email="zhao@qinghe.example.com")
     interest = interests.express_interest(company, publish_listing(tto), {
-        "intent": Intent.ORDINARY_LICENCE, "timeline": Timeline.WITHIN_6_MONTHS,
+        "intent": ConversionMode.ORDINARY_LICENCE, "timeline": Timeline.WITHIN_6_MONTHS,
         "message": "想了解许可条件", "share_contacts": True})
     interests.transition(tto, interest, "accept")
     url = f"/interests/{interest.id}"
