@@ -27,6 +27,18 @@ class RoadshowState(enum.Enum):
         return self is RoadshowState.DRAFT
 
     @property
+    def is_published(self) -> bool:
+        return self is RoadshowState.PUBLISHED
+
+    @property
+    def is_live(self) -> bool:
+        return self is RoadshowState.LIVE
+
+    @property
+    def is_ended(self) -> bool:
+        return self is RoadshowState.ENDED
+
+    @property
     def is_cancelled(self) -> bool:
         return self is RoadshowState.CANCELLED
 

@@ -113,6 +113,14 @@ class Payment(db.Model):
         return self.state is PaymentState.SUCCEEDED
 
     @property
+    def is_failed(self) -> bool:
+        return self.state is PaymentState.FAILED
+
+    @property
+    def is_refunded(self) -> bool:
+        return self.state is PaymentState.REFUNDED
+
+    @property
     def ended_unpaid(self) -> bool:
         """Failed or cancelled: nothing was received."""
         return self.state in (PaymentState.FAILED, PaymentState.CANCELLED)
