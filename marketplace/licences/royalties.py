@@ -20,17 +20,17 @@ from marketplace.licences.licensing import (
     fee_refunded,
     local_date,
     lock,
-    require_licensee,
     royalty_for,
 )
 from marketplace.licences.models import LicenceState, OpenLicence, ReportState, RoyaltyReport
+from marketplace.permissions import check
 
 # --- Royalty reports -----------------------------------------------------------------------------
 
 def file_report(actor: User, licence: OpenLicence, start: date, end: date, base: Decimal,
                 note: str | None = None) -> RoyaltyReport:
     """The licensee reports a period's base; the royalty is computed and falls due."""
-    require_licensee(actor, licence)
+    check("licences.act_as_licensee", licence, actor=actor)
     licence = lock(licence.id)
     declaration = licence.declaration
     if licence.state is not LicenceState.EFFECTIVE or not declaration.payment_method.has_royalty:
@@ -87,9 +87,8 @@ def pay_fee(actor: User, licence: OpenLicence, method: str):
     """Start paying the fee (or converting a trial): returns the pending payment."""
     from marketplace.payments import services as payments
 
-    require_licensee(actor, licence)
-    if licence.state not in (LicenceState.AWAITING_PAYMENT, LicenceState.TRIAL,
-                             LicenceState.PAYMENT_OVERDUE) or not licence.fee_amount:
+    check("licences.act_as_licensee", licence, actor=actor)
+    if not licence.state.fee_payable or not licence.fee_amount:
         raise InvalidTransition(_("Nothing is to be paid for this licence now."))
     return payments.start_payment(
         purpose=FEE_PURPOSE, subject_id=licence.id, listing=licence.listing,
@@ -102,7 +101,7 @@ def pay_report(actor: User, report: RoyaltyReport, method: str):
     from marketplace.payments import services as payments
 
     licence = report.licence
-    require_licensee(actor, licence)
+    check("licences.act_as_licensee", licence, actor=actor)
     if report.state is not ReportState.DUE:
         raise InvalidTransition(_("Nothing is due for this report."))
     return payments.start_payment(

@@ -48,10 +48,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import amounts
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.listings.models import Listing
@@ -60,6 +60,7 @@ from marketplace.payments import notify, registry
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState, WebhookEvent
 from marketplace.payments.providers import BankTransferProvider, ProviderError
 from marketplace.payments.stripe_provider import StripeProvider
+from marketplace.permissions import check
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,7 @@ def start_payment(*, purpose: str, subject_id: int, listing: Listing, payer_org:
     registry.get_purpose(purpose)
     method = _method(method)
     amount = _money(amount)
-    if actor.organisation_id != payer_org.id or not payer_org.is_verified:
-        raise NotAllowed(_("Only members of a verified organisation can pay for it."))
+    check("payments.start", payer_org, actor=actor)
     payee = listing.organisation
     if payee.kind is not OrgKind.UNIVERSITY or payee.id == payer_org.id:
         raise ServiceError(_("Payments go from another organisation to the listing's university."))
@@ -206,16 +206,9 @@ def _transition(payment: Payment, new: PaymentState, actor: User | None = None, 
     notify.state_changed(payment)
 
 
-def _require_payee_tto(payment: Payment, actor: User) -> None:
-    if not (actor.role is Role.TTO and actor.organisation_id == payment.payee_org_id
-            and actor.org_verified):
-        raise NotAllowed(_("Only the receiving university's technology-transfer officers can "
-                           "do this."))
-
-
 def confirm_bank_transfer(payment: Payment, actor: User) -> Payment:
     """The payee university's tto confirms a bank transfer arrived: pending -> succeeded."""
-    _require_payee_tto(payment, actor)
+    check("payments.confirm", payment, actor=actor)
     if payment.method is not PaymentMethod.BANK_TRANSFER:
         raise InvalidTransition(_("Only bank transfers are confirmed by hand."))
     payment = _lock(payment.id)
@@ -229,10 +222,7 @@ def confirm_bank_transfer(payment: Payment, actor: User) -> Payment:
 
 def cancel_payment(payment: Payment, actor: User, reason: str) -> Payment:
     """Cancel a pending bank transfer (payer, payee tto or admin); nothing was received."""
-    allowed = (actor.is_admin or actor.organisation_id == payment.payer_org_id
-               or (actor.role is Role.TTO and actor.organisation_id == payment.payee_org_id))
-    if not allowed:
-        raise NotAllowed(_("You cannot cancel this payment."))
+    check("payments.cancel", payment, actor=actor)
     if payment.method is not PaymentMethod.BANK_TRANSFER:
         raise InvalidTransition(_("A card or wallet payment ends on Stripe's page; it cannot be "
                                   "cancelled here."))
@@ -250,8 +240,7 @@ def cancel_payment(payment: Payment, actor: User, reason: str) -> Payment:
 
 def refund(payment: Payment, actor: User, reason: str) -> Payment:
     """A payee tto or an admin refunds a succeeded payment, with a reason (money goes back)."""
-    if not actor.is_admin:
-        _require_payee_tto(payment, actor)
+    check("payments.refund", payment, actor=actor)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give a reason for the refund."))

@@ -12,3 +12,9 @@
 
 from marketplace.permissions.core import *  # noqa: F403 - the package's public interface
 from marketplace.permissions.core import __all__  # noqa: F401
+
+# isort: split
+# Each area's rules register themselves when their module is imported (one line per area).
+from marketplace.permissions import action as _action  # noqa: E402,F401
+from marketplace.permissions import licences as _licences  # noqa: E402,F401
+from marketplace.permissions import payments as _payments  # noqa: E402,F401
