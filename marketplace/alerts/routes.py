@@ -97,8 +97,7 @@ def save_search():
 def delete_search(search_id):
     """Delete one of your saved searches."""
     saved = db.get_or_404(SavedSearch, search_id)
-    if saved.user_id != current_user.id:
-        abort(404)
+    require("alerts.own_search", saved, missing=404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     alerts.delete_search(current_user, saved)

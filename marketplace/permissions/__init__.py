@@ -11,10 +11,13 @@
 """
 
 # Each area's rules register themselves when their module is imported (one line per area).
+from marketplace.permissions import accounts as _accounts  # noqa: F401
+from marketplace.permissions import alerts as _alerts  # noqa: F401
 from marketplace.permissions import interests as _interests  # noqa: F401
 from marketplace.permissions import ledger as _ledger  # noqa: F401
 from marketplace.permissions import listings as _listings  # noqa: F401
 from marketplace.permissions import lists as _lists  # noqa: F401
 from marketplace.permissions import needs as _needs  # noqa: F401
+from marketplace.permissions import orgs as _orgs  # noqa: F401
 from marketplace.permissions.core import *  # noqa: F403 - the package's public interface
 from marketplace.permissions.core import __all__  # noqa: F401
