@@ -28,6 +28,7 @@ from marketplace.listings import search
 from marketplace.listings import services as listings
 from marketplace.listings.models import ConversionMode, Listing, ListingMode, ListingState
 from marketplace.needs.hooks import listing_changed
+from marketplace.permissions import can
 
 #: (state, action) -> (new state, audit event). The one table of declaration transitions.
 TRANSITIONS = {
@@ -60,7 +61,7 @@ def today() -> date:
 
 def can_manage(user, listing: Listing) -> bool:
     """The owning university's verified tto manages its declarations and agreements."""
-    return listings.can_edit(user, listing)
+    return can("listings.edit", listing, user=user)
 
 
 def _require_manager(actor: User, listing: Listing) -> None:
