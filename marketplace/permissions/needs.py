@@ -66,7 +66,7 @@ def _proposer(user):
 
 @rule("needs.view")
 def view(user, need) -> bool:
-    """See the module's docstring."""
+    """Who sees a need: the rule in this module's docstring."""
     if _author_org(user, need) or (user.is_authenticated and user.is_admin):
         return True
     if need.state is NeedState.DRAFT:
