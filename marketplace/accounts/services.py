@@ -14,9 +14,10 @@ from marketplace.accounts.passwords import hash_password, verify_password
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.db_types import utcnow
-from marketplace.errors import NotAllowed, ServiceError
+from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.mail import send_mail
+from marketplace.permissions import check
 
 _RESET_SALT = "password-reset"
 #: Compared against when the e-mail is unknown, so a miss costs as much time as a wrong password.
@@ -188,8 +189,7 @@ def update_profile(user: User, *, name: str, title: str | None, phone: str | Non
 
 def change_role(admin: User, user: User, role: Role) -> None:
     """An admin changes a user's role; the role must fit the user's organisation."""
-    if not admin.is_admin:
-        raise NotAllowed(_("Only platform administrators can change roles."))
+    check("accounts.change_role", user, actor=admin)
     if user.id == admin.id:
         raise ServiceError(_("You cannot change your own role."))
     if role is Role.ADMIN:
@@ -209,8 +209,7 @@ def change_role(admin: User, user: User, role: Role) -> None:
 
 def set_active(admin: User, user: User, active: bool) -> None:
     """An admin deactivates or reactivates an account; deactivation signs it out."""
-    if not admin.is_admin:
-        raise NotAllowed(_("Only platform administrators can do this."))
+    check("accounts.set_active", user, actor=admin)
     if user.id == admin.id:
         raise ServiceError(_("You cannot deactivate your own account."))
     if user.active == active:

@@ -23,6 +23,7 @@ from marketplace.listings import matching, search
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
 from marketplace.notifications import Kind, notify, register_kind
+from marketplace.permissions import check
 
 STATE_LABELS = {
     "draft": _l("Draft"), "published": _l("Published"), "suspended": _l("Suspended"),
@@ -93,8 +94,7 @@ def save_search(user: User, query: SearchQuery, name: str, frequency: Frequency)
 
 
 def delete_search(user: User, saved: SavedSearch) -> None:
-    if saved.user_id != user.id:
-        raise NotAllowed(_("This is not your saved search."))
+    check("alerts.own_search", saved, actor=user)
     db.session.delete(saved)
     db.session.commit()
 

@@ -35,6 +35,10 @@ class ListingState(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+#: The states in which a listing can still be edited (not converted or withdrawn).
+EDITABLE_STATES = (ListingState.DRAFT, ListingState.PUBLISHED, ListingState.SUSPENDED)
+
+
 class LegalStatus(enum.Enum):
     """Legal status of the patent right (non-patent achievements have NOT_APPLICABLE)."""
 
@@ -60,6 +64,10 @@ class ConversionMode(enum.Enum):
     EQUITY = "equity"                        # 作价投资
     OPEN_LICENCE = "open_licence"            # 开放许可
     TRY_FIRST = "try_first"                  # 先试用、后付费
+
+    @property
+    def is_open_licence(self) -> bool:
+        return self is ConversionMode.OPEN_LICENCE
 
 
 #: Industry fields: the strategic emerging industries plus the traditional ones universities use.
@@ -169,6 +177,32 @@ class Listing(db.Model):
     @property
     def is_public(self) -> bool:
         return self.state in (ListingState.PUBLISHED, ListingState.CONVERTED)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state is ListingState.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.state is ListingState.PUBLISHED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.state is ListingState.SUSPENDED
+
+    @property
+    def is_converted(self) -> bool:
+        return self.state is ListingState.CONVERTED
+
+    @property
+    def is_editable(self) -> bool:
+        """Not closed: a converted or withdrawn listing can no longer be edited."""
+        return self.state in EDITABLE_STATES
+
+    @property
+    def shown_reason(self) -> str | None:
+        """Why the listing is suspended, converted or withdrawn (its page shows it); None else."""
+        return None if self.state in (ListingState.DRAFT, ListingState.PUBLISHED) else self.state_reason
 
 
 class Attachment(db.Model):

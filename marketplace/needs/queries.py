@@ -19,6 +19,7 @@ from marketplace.needs.models import (
     shanghai_today,
 )
 from marketplace.pagination import paginate, parse_page
+from marketplace.permissions.needs import university_has_access, visible_private_needs
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -115,7 +116,7 @@ def listing_needs(listing: Listing, organisation_id: int) -> list[Match]:
         .order_by(Match.score.desc(), Match.need_id.desc())
         .options(selectinload(Match.need).selectinload(Need.organisation))).all()
     return [row for row in rows if row.need.is_public
-            or services.university_has_access(organisation_id, row.need)]
+            or university_has_access(organisation_id, row.need)]
 
 
 def university_matches(organisation_id: int, limit: int = 100) -> list[Match]:
@@ -132,7 +133,7 @@ def university_matches(organisation_id: int, limit: int = 100) -> list[Match]:
 
 def shared_private_needs(organisation_id: int) -> list[Need]:
     """Open private needs shared with a university."""
-    return list(db.session.scalars(services.visible_private_needs(organisation_id)
+    return list(db.session.scalars(visible_private_needs(organisation_id)
                                    .where(open_condition()).order_by(Need.opened_at.desc())
                                    .options(selectinload(Need.organisation))))
 

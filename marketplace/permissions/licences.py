@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.accounts.models import Role
 from marketplace.licences.models import DeclarationState
 from marketplace.orgs.models import OrgKind
-from marketplace.permissions.core import rule, verified_member
+from marketplace.permissions.core import can, rule, verified_member
 
 OWNER_TTO_ONLY = _l("Only the owning university's technology-transfer officers can do this.")
 #: Declarations everyone may read; the others only their university and admins.
@@ -19,9 +19,9 @@ PUBLIC_DECLARATION_STATES = (DeclarationState.ANNOUNCED, DeclarationState.WITHDR
 
 @rule("licences.manage", message=OWNER_TTO_ONLY)
 def manage(user, listing) -> bool:
-    """The owning university's verified tto manages a listing's declarations and agreements."""
-    return (user.is_authenticated and user.role is Role.TTO
-            and user.organisation_id == listing.organisation_id and user.org_verified)
+    """The owning university's verified tto manages a listing's declarations and agreements: whoever
+    may edit the listing (with this area's own message)."""
+    return can("listings.edit", listing, user=user)
 
 
 @rule("licences.manage_declaration", message=OWNER_TTO_ONLY)
