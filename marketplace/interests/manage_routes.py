@@ -13,7 +13,6 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, is_id, render_form
 from marketplace.interests import confidential, files, pipeline
-from marketplace.interests import services as interests
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
 from marketplace.interests.models import ConfidentialFile, NdaAcceptance, NdaVersion
 from marketplace.listings import services as listings
@@ -45,29 +44,6 @@ def count_listing_view(response):
                 db.session.rollback()
                 log.exception("could not count a view of listing %s", listing.id)
     return response
-
-
-@bp.app_context_processor
-def listing_panel():
-    """``interest_panel(listing)``: what the listing page shows about interests and alerts."""
-    def interest_panel(listing: Listing) -> dict:
-        from marketplace.alerts.services import is_following
-
-        me = current_user
-        nda = confidential.current_nda(listing)
-        live = (interests.live_interest(me.organisation_id, listing.id)
-                if interests.can_express(me) else None)
-        return {
-            "can_express": interests.can_express(me) and listing.state.value == "published",
-            "live": live,
-            "accepted": confidential.accepted_interest(me, listing),
-            "nda": nda,
-            "can_access": confidential.can_access(me, listing),
-            "files": confidential.files_of(listing) if confidential.can_access(me, listing) else [],
-            "is_owner": listings.can_edit(me, listing),
-            "following": me.is_authenticated and is_following(me, listing),
-        }
-    return {"interest_panel": interest_panel}
 
 
 def _public_listing(listing_id: int) -> Listing:

@@ -17,7 +17,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH, yuan
+from marketplace import amounts
+from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH
 from marketplace.licences.models import OpenLicence, PaymentMethod
 from marketplace.lists.exports import PDF_FONT
 from marketplace.public_urls import public_url_for
@@ -41,7 +42,7 @@ def _fee_text(document: dict) -> str:
     parts = [METHOD_ZH[method]]
     if terms["fee_amount"]:
         parts.append(("入门费" if method is PaymentMethod.ENTRY_PLUS_ROYALTY else "许可使用费")
-                     + yuan(terms["fee_amount"]))
+                     + amounts.in_yuan(terms["fee_amount"]))
     if terms["royalty_rate"]:
         from marketplace.licences.models import RoyaltyBase
 

@@ -12,7 +12,6 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import download_caching, flash_service_error, render_form
 from marketplace.licences.eligibility import active_declaration
-from marketplace.licences.labels import METHOD_LABELS
 from marketplace.listings import cache, cards
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
@@ -79,8 +78,7 @@ def detail(listing_id):
     if declaration is not None and declaration.state.value != "announced" and not can_edit:
         declaration = None  # submitted to CNIPA: not public until it is announced
     return render_template("listings/detail.html", listing=listing, related=related(listing),
-                           can_edit=can_edit, open_declaration=declaration,
-                           METHOD_LABELS=METHOD_LABELS)
+                           can_edit=can_edit, open_declaration=declaration)
 
 
 @bp.route("/listings/<int:listing_id>/files/<int:attachment_id>")
