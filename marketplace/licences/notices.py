@@ -6,13 +6,13 @@ hooks, which run inside the payments service's transaction) and drops them if it
 """
 
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from marketplace import timezones
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.licences.models import OpenLicence, RoyaltyReport
@@ -21,7 +21,6 @@ from marketplace.notifications import Kind, notify, register_kind
 from marketplace.public_urls import public_url_for
 
 _KEY = "licence_notices"
-ZONE = ZoneInfo("Asia/Shanghai")
 
 # In-app notifications for the university's tto (the e-mails below already go out: email=False).
 register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s"),
@@ -29,10 +28,6 @@ register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s
 register_kind(Kind("licences.payment_overdue", title=_l("Payment overdue: %(title)s"),
                    text=_l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has "
                            "not been paid.")))
-
-
-def local_date(moment):
-    return moment.astimezone(ZONE).date()
 
 
 @dataclass
@@ -177,7 +172,7 @@ def record_reminder(licence: OpenLicence) -> list[Message]:
                               day=licence.record_due_on.isoformat()),
                   _l("The licence took effect on %(start)s. Either party records it with CNIPA "
                      "within three months, by %(day)s, and then enters the record number here.",
-                     start=local_date(licence.effective_at).isoformat(),
+                     start=timezones.local_date(licence.effective_at).isoformat(),
                      day=licence.record_due_on.isoformat()))
 
 
