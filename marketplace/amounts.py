@@ -7,9 +7,10 @@ finite (no NaN, sNaN or Infinity, which cannot even be compared without an error
 below its last decimal place (¥0.001 is refused, never rounded away), and within the column's range.
 Forms (``marketplace.forms.FixedDecimalField``), services and the column type all ask this module.
 
-An amount is shown as ``¥1,234.50`` by ``display`` (the ``money`` filter of every template); the
-agreement writes it as ``1234.50`` in its canonical JSON (``canonical``) and as ``人民币1,234.50元``
-in its Chinese text (``in_yuan``).
+An amount is shown as ``¥1,234.50`` by ``display`` (the ``money`` filter of every template), or
+as ``1,234.50`` by ``grouped`` where a translated sentence writes the ``¥`` itself. The agreement
+writes it as ``1234.50`` in its canonical JSON (``canonical``) and as ``人民币1,234.50元`` in its
+Chinese text (``in_yuan``).
 """
 
 from decimal import Decimal, InvalidOperation
@@ -85,7 +86,12 @@ def display(value) -> str:
         return NO_AMOUNT
     amount = _decimal(value)
     sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
+    return f"{sign}¥{grouped(abs(amount))}"
+
+
+def grouped(value) -> str:
+    """``1,234.50``: the number alone, for a sentence that writes the ``¥`` itself."""
+    return f"{_decimal(value):,.2f}"
 
 
 def canonical(value) -> str | None:

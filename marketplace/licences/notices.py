@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from marketplace import timezones
+from marketplace import amounts, timezones
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.licences.models import OpenLicence, RoyaltyReport
@@ -83,7 +83,7 @@ def _tell_licensor(licence: OpenLicence, kind: str, **params) -> None:
 
 def payment_overdue(licence: OpenLicence) -> None:
     """In the bell of the licensor's tto: a trial licence turned overdue (its e-mail: ``overdue``)."""
-    _tell_licensor(licence, "licences.payment_overdue", fee=f"{licence.fee_amount:,}",
+    _tell_licensor(licence, "licences.payment_overdue", fee=amounts.grouped(licence.fee_amount),
                    day=licence.payment_due_on.isoformat())
 
 
@@ -115,7 +115,8 @@ def accepted(licence: OpenLicence) -> None:
                       "verify_url": public_url_for("licences.verify", sha256=licence.sha256)})
     if licence.fee_amount and licence.state.value == "awaiting_payment":
         message = _l("%(company)s signed an open licence. It takes effect when the fee of "
-                     "¥%(fee)s is paid.", company=licence.licensee.name, fee=f"{licence.fee_amount:,}")
+                     "¥%(fee)s is paid.", company=licence.licensee.name,
+                     fee=amounts.grouped(licence.fee_amount))
     elif licence.is_trial:
         message = _l("%(company)s signed an open licence as a trial; it is in force until "
                      "%(day)s, when payment falls due.", company=licence.licensee.name,
@@ -156,14 +157,14 @@ def trial_reminder(licence: OpenLicence) -> list[Message]:
     return _event(licence, _l("Trial licence: payment due on %(day)s",
                               day=licence.payment_due_on.isoformat()),
                   _l("The trial payment of ¥%(fee)s falls due on %(day)s. Pay it to convert the "
-                     "trial to a paid licence, or exit the trial.", fee=f"{licence.fee_amount:,}",
+                     "trial to a paid licence, or exit the trial.", fee=amounts.grouped(licence.fee_amount),
                      day=licence.payment_due_on.isoformat()), to_licensor=False)
 
 
 def overdue(licence: OpenLicence) -> list[Message]:
     return _event(licence, _l("Payment overdue: %(title)s", title=licence.listing.title),
                   _l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has not "
-                     "been paid.", fee=f"{licence.fee_amount:,}", company=licence.licensee.name,
+                     "been paid.", fee=amounts.grouped(licence.fee_amount), company=licence.licensee.name,
                      day=licence.payment_due_on.isoformat()))
 
 
@@ -180,6 +181,7 @@ def report_filed(report: RoyaltyReport) -> None:
     licence = report.licence
     send(_event(licence, _l("Royalty report filed: %(title)s", title=licence.listing.title),
                 _l("%(company)s reported a base of ¥%(base)s for %(start)s to %(end)s; the royalty "
-                   "is ¥%(royalty)s.", company=licence.licensee.name, base=f"{report.base_amount:,}",
+                   "is ¥%(royalty)s.", company=licence.licensee.name,
+                   base=amounts.grouped(report.base_amount),
                    start=report.period_start.isoformat(), end=report.period_end.isoformat(),
-                   royalty=f"{report.royalty:,}"), to_licensee=False))
+                   royalty=amounts.grouped(report.royalty)), to_licensee=False))
