@@ -5,7 +5,6 @@ three share this blueprint.
 """
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -30,12 +29,6 @@ PER_PAGE = 20
 
 def me():
     return current_user._get_current_object()
-
-
-@bp.context_processor
-def roadshow_helpers():
-    """Helpers for this blueprint's templates."""
-    return {"now_utc": utcnow, "fmt_time": lambda value: format_time(value, "short")}
 
 
 def visible_roadshow(roadshow_id: int) -> Roadshow:

@@ -7,8 +7,8 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import timezones
 from marketplace.action import dashboards, exports
-from marketplace.action.registry import ACTION_ZONE
 from marketplace.action.routes import bp
 from marketplace.db_types import utcnow
 from marketplace.http import download_caching
@@ -19,7 +19,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": exports.XLSX_TYPE}
 
 
 def _years() -> list[int]:
-    return list(range(utcnow().astimezone(ACTION_ZONE).year, FIRST_YEAR - 1, -1))
+    return list(range(utcnow().astimezone(timezones.BEIJING).year, FIRST_YEAR - 1, -1))
 
 
 def _year() -> int:

@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import timezones
 from marketplace.accounts.models import User
 from marketplace.action import registry
-from marketplace.action.registry import ACTION_ZONE
 from marketplace.action.report_models import Report, ReportState, TypicalCase
 from marketplace.action.services import enrolment_of, selectable_listings
 from marketplace.audit import services as audit
@@ -92,7 +92,7 @@ def submit_report(actor: User, report: Report) -> None:
     now = utcnow()
     report.figures = report_figures(report)
     report.state, report.submitted_at, report.submitted_by_id = ReportState.SUBMITTED, now, actor.id
-    report.late = now.astimezone(ACTION_ZONE).year > report.year
+    report.late = now.astimezone(timezones.BEIJING).year > report.year
     report.review_comment = None
     audit.record("action.report_submitted", actor=actor, target=report, year=report.year,
                  late=report.late or None)

@@ -12,9 +12,6 @@ from marketplace.action import metrics as _metrics  # noqa: F401  (registers the
 from marketplace.action import services, units
 from marketplace.action import sources as _sources  # noqa: F401  (the platform features' figures)
 from marketplace.action.forms import (
-    CATEGORY_LABELS,
-    PLAN_STATE_LABELS,
-    REPORT_STATE_LABELS,
     AssignForm,
     BatchForm,
     CategoryForm,
@@ -32,13 +29,6 @@ from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 from marketplace.permissions import admin_required, permission_required, require_same_org
 
 bp = Blueprint("action", __name__, url_prefix="/action")
-
-
-@bp.app_context_processor
-def action_labels():
-    """State and category labels for the action's templates."""
-    return {"PLAN_STATE_LABELS": PLAN_STATE_LABELS, "REPORT_STATE_LABELS": REPORT_STATE_LABELS,
-            "CATEGORY_LABELS": CATEGORY_LABELS}
 
 
 def me():

@@ -2,12 +2,12 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role, User
 from marketplace.action.models import (
     PLAN_SECTIONS,
@@ -73,7 +73,7 @@ def update_batch(actor: User, batch: Batch, data: dict) -> list[str]:
     """An admin changes a batch's dates, deadline, eligibility or whether it takes enrolments."""
     check("action.administer", actor=actor)
     try:
-        ZoneInfo(data.get("timezone", batch.timezone))
+        timezones.zone(data.get("timezone", batch.timezone))
     except (KeyError, ValueError):
         raise ServiceError(_("Unknown time zone.")) from None
     changed = [name for name in BATCH_FIELDS if name in data and getattr(batch, name) != data[name]]
@@ -215,7 +215,7 @@ def remove_project(actor: User, plan: Plan, project: PlanProject) -> None:
 
 def is_late(batch: Batch, when: datetime) -> bool:
     """After the batch's plan deadline, the day read in the batch's own time zone."""
-    return when.astimezone(ZoneInfo(batch.timezone)).date() > batch.plan_due_on
+    return when.astimezone(timezones.zone(batch.timezone)).date() > batch.plan_due_on
 
 
 def _text(value) -> str | None:

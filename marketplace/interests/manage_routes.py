@@ -13,7 +13,6 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, is_id, render_form
 from marketplace.interests import confidential, files, pipeline
-from marketplace.interests import services as interests
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
 from marketplace.interests.models import ConfidentialFile, NdaAcceptance, NdaVersion
 from marketplace.interests.nda import acceptance, accepted_interest, current_nda
@@ -45,28 +44,6 @@ def count_listing_view(response):
                 db.session.rollback()
                 log.exception("could not count a view of listing %s", listing.id)
     return response
-
-
-@bp.app_context_processor
-def listing_panel():
-    """``interest_panel(listing)``: what the listing page shows about interests and alerts."""
-    def interest_panel(listing: Listing) -> dict:
-        from marketplace.alerts.services import is_following
-
-        me = current_user
-        expresser = can("interests.express")
-        opened = can("interests.open_confidential", listing)
-        return {
-            "can_express": expresser and listing.is_published,
-            "live": interests.live_interest(me.organisation_id, listing.id) if expresser else None,
-            "accepted": accepted_interest(me, listing),
-            "nda": current_nda(listing),
-            "can_access": opened,
-            "files": confidential.files_of(listing) if opened else [],
-            "is_owner": can("listings.edit", listing),
-            "following": me.is_authenticated and is_following(me, listing),
-        }
-    return {"interest_panel": interest_panel}
 
 
 def _public_listing(listing_id: int) -> Listing:

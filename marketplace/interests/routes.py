@@ -16,10 +16,7 @@ from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
 from marketplace.interests.labels import (
     EVENT_LABELS,
-    INTENT_LABELS,
-    REASON_LABELS,
     STATUS_LABELS,
-    TIMELINE_LABELS,
 )
 from marketplace.interests.models import (
     DeclineReason,
@@ -45,13 +42,6 @@ bp = Blueprint("interests", __name__)
 
 def _me():
     return current_user._get_current_object()
-
-
-@bp.app_context_processor
-def labels():
-    """Interest labels for every template (the listing page's panel uses them too)."""
-    return {"INTEREST_STATUS_LABELS": STATUS_LABELS, "INTENT_LABELS": INTENT_LABELS,
-            "TIMELINE_LABELS": TIMELINE_LABELS, "REASON_LABELS": REASON_LABELS}
 
 
 @bp.route("/listings/<int:listing_id>/interest", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
@@ -100,7 +101,7 @@ def _licence_page(item: OpenLicence, report_form: ReportForm | None = None, stat
         report_open={key: any(p.is_pending for p in value) for key, value in report_payments.items()},
         pay_form_data=PayForm(), day_form=DayForm(), reason_form=ReasonForm(),
         record_form=RecordForm(), report_form=report_form or ReportForm(),
-        today=licensing.local_date(licensing.utcnow())), status
+        today=timezones.today()), status
 
 
 @bp.route("/licences/<int:licence_id>/agreement.json")

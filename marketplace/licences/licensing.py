@@ -3,13 +3,12 @@
 
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 
-from marketplace import amounts
+from marketplace import amounts, timezones
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -26,7 +25,6 @@ from marketplace.licences.models import (
 from marketplace.orgs.models import Organisation
 from marketplace.permissions import can, check
 
-ZONE = ZoneInfo("Asia/Shanghai")
 #: Days a trial licensee has to pay after reporting the first revenue.
 FIRST_REVENUE_GRACE_DAYS = 30
 #: Months after taking effect within which a licence is recorded with CNIPA (r. 87).
@@ -49,10 +47,6 @@ def _refuse_agreement_changes(mapper, connection, licence: OpenLicence) -> None:
     changed = [name for name in FROZEN_COLUMNS if state.attrs[name].history.has_changes()]
     if changed:
         raise AgreementIsFrozen(f"licence {licence.id} is signed; tried to change {changed}")
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(ZONE).date()
 
 
 def add_months(day: date, months: int) -> date:
@@ -93,14 +87,14 @@ def review(actor: User, declaration: OpenLicenceDeclaration, trial: bool) -> dic
     _check_acceptable(declaration, trial)
     if current_licence(declaration, org.id) is not None:
         raise InvalidTransition(_("Your company already holds a licence under this declaration."))
-    return agreement.terms(declaration, org, trial=trial, accepted_on=local_date(utcnow()))
+    return agreement.terms(declaration, org, trial=trial, accepted_on=timezones.today())
 
 
 def _check_acceptable(declaration: OpenLicenceDeclaration, trial: bool) -> None:
     if declaration.state is not DeclarationState.ANNOUNCED:
         raise InvalidTransition(_("This open licence is not open for acceptance (it is not "
                                   "announced, or it was withdrawn)."))
-    if declaration.term_end <= local_date(utcnow()):
+    if declaration.term_end <= timezones.today():
         raise InvalidTransition(_("The declared licence term has ended."))
     if trial and not declaration.offers_trial:
         raise ServiceError(_("This declaration offers no trial."))
@@ -126,7 +120,7 @@ def accept(actor: User, declaration: OpenLicenceDeclaration, *, signer_name: str
     if current_licence(declaration, org.id) is not None:
         raise InvalidTransition(_("Your company already holds a licence under this declaration."))
     now = utcnow()
-    terms = agreement.terms(declaration, org, trial=trial, accepted_on=local_date(now))
+    terms = agreement.terms(declaration, org, trial=trial, accepted_on=timezones.local_date(now))
     if agreement.digest(agreement.canonical(terms)) != reviewed_sha256:
         raise InvalidTransition(_("The agreement changed since you reviewed it. Review it again "
                                   "before signing."))
@@ -182,7 +176,7 @@ def _take_effect(licence: OpenLicence, state: LicenceState, moment: datetime) ->
     licence.state = state
     if licence.effective_at is None:
         licence.effective_at = moment
-        licence.record_due_on = add_months(local_date(moment), RECORD_MONTHS)
+        licence.record_due_on = add_months(timezones.local_date(moment), RECORD_MONTHS)
     if licence.certificate_sha256 is None:
         issue(licence)
 
@@ -247,7 +241,7 @@ def report_first_revenue(actor: User, licence: OpenLicence, day: date) -> None:
                                   "report."))
     if licence.first_revenue_on is not None:
         raise InvalidTransition(_("The first revenue has already been reported."))
-    if day > local_date(utcnow()) or day < local_date(licence.effective_at):
+    if day > timezones.today() or day < timezones.local_date(licence.effective_at):
         raise ServiceError(_("The day must be within the trial and not in the future."))
     licence.first_revenue_on = day
     licence.payment_due_on = min(licence.trial_ends_on,
@@ -284,7 +278,8 @@ def record_with_cnipa(actor: User, licence: OpenLicence, number: str, day: date)
     if licence.record_number:
         raise InvalidTransition(_("The licence is already recorded."))
     number = (number or "").strip()
-    if not number or day is None or day > local_date(utcnow()) or day < local_date(licence.effective_at):
+    if (not number or day is None or day > timezones.today()
+            or day < timezones.local_date(licence.effective_at)):
         raise ServiceError(_("Give the record number and a date between the licence taking effect "
                              "and today."))
     licence.record_number, licence.recorded_on = number[:64], day

@@ -6,13 +6,13 @@ hooks, which run inside the payments service's transaction) and drops them if it
 """
 
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from marketplace import amounts, timezones
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.licences.models import OpenLicence, RoyaltyReport
@@ -21,7 +21,6 @@ from marketplace.notifications import Kind, notify, register_kind
 from marketplace.public_urls import public_url_for
 
 _KEY = "licence_notices"
-ZONE = ZoneInfo("Asia/Shanghai")
 
 # In-app notifications for the university's tto (the e-mails below already go out: email=False).
 register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s"),
@@ -29,10 +28,6 @@ register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s
 register_kind(Kind("licences.payment_overdue", title=_l("Payment overdue: %(title)s"),
                    text=_l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has "
                            "not been paid.")))
-
-
-def local_date(moment):
-    return moment.astimezone(ZONE).date()
 
 
 @dataclass
@@ -88,7 +83,7 @@ def _tell_licensor(licence: OpenLicence, kind: str, **params) -> None:
 
 def payment_overdue(licence: OpenLicence) -> None:
     """In the bell of the licensor's tto: a trial licence turned overdue (its e-mail: ``overdue``)."""
-    _tell_licensor(licence, "licences.payment_overdue", fee=f"{licence.fee_amount:,}",
+    _tell_licensor(licence, "licences.payment_overdue", fee=amounts.grouped(licence.fee_amount),
                    day=licence.payment_due_on.isoformat())
 
 
@@ -120,7 +115,8 @@ def accepted(licence: OpenLicence) -> None:
                       "verify_url": public_url_for("licences.verify", sha256=licence.sha256)})
     if licence.fee_amount and licence.state.value == "awaiting_payment":
         message = _l("%(company)s signed an open licence. It takes effect when the fee of "
-                     "¥%(fee)s is paid.", company=licence.licensee.name, fee=f"{licence.fee_amount:,}")
+                     "¥%(fee)s is paid.", company=licence.licensee.name,
+                     fee=amounts.grouped(licence.fee_amount))
     elif licence.is_trial:
         message = _l("%(company)s signed an open licence as a trial; it is in force until "
                      "%(day)s, when payment falls due.", company=licence.licensee.name,
@@ -161,14 +157,14 @@ def trial_reminder(licence: OpenLicence) -> list[Message]:
     return _event(licence, _l("Trial licence: payment due on %(day)s",
                               day=licence.payment_due_on.isoformat()),
                   _l("The trial payment of ¥%(fee)s falls due on %(day)s. Pay it to convert the "
-                     "trial to a paid licence, or exit the trial.", fee=f"{licence.fee_amount:,}",
+                     "trial to a paid licence, or exit the trial.", fee=amounts.grouped(licence.fee_amount),
                      day=licence.payment_due_on.isoformat()), to_licensor=False)
 
 
 def overdue(licence: OpenLicence) -> list[Message]:
     return _event(licence, _l("Payment overdue: %(title)s", title=licence.listing.title),
                   _l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has not "
-                     "been paid.", fee=f"{licence.fee_amount:,}", company=licence.licensee.name,
+                     "been paid.", fee=amounts.grouped(licence.fee_amount), company=licence.licensee.name,
                      day=licence.payment_due_on.isoformat()))
 
 
@@ -177,7 +173,7 @@ def record_reminder(licence: OpenLicence) -> list[Message]:
                               day=licence.record_due_on.isoformat()),
                   _l("The licence took effect on %(start)s. Either party records it with CNIPA "
                      "within three months, by %(day)s, and then enters the record number here.",
-                     start=local_date(licence.effective_at).isoformat(),
+                     start=timezones.local_date(licence.effective_at).isoformat(),
                      day=licence.record_due_on.isoformat()))
 
 
@@ -185,6 +181,7 @@ def report_filed(report: RoyaltyReport) -> None:
     licence = report.licence
     send(_event(licence, _l("Royalty report filed: %(title)s", title=licence.listing.title),
                 _l("%(company)s reported a base of ¥%(base)s for %(start)s to %(end)s; the royalty "
-                   "is ¥%(royalty)s.", company=licence.licensee.name, base=f"{report.base_amount:,}",
+                   "is ¥%(royalty)s.", company=licence.licensee.name,
+                   base=amounts.grouped(report.base_amount),
                    start=report.period_start.isoformat(), end=report.period_end.isoformat(),
-                   royalty=f"{report.royalty:,}"), to_licensee=False))
+                   royalty=amounts.grouped(report.royalty)), to_licensee=False))

@@ -8,12 +8,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.jobs.services import register
 from marketplace.licences import notices
-from marketplace.licences.licensing import local_date, lock
+from marketplace.licences.licensing import lock
 from marketplace.licences.models import LicenceState, OpenLicence
 
 #: How many days ahead a payment or recordation deadline is announced.
@@ -22,7 +23,7 @@ REMIND_DAYS = 14
 
 def run(today: date | None = None) -> dict[str, int]:
     """Send what is due today; each reminder goes once, each licence turns overdue once."""
-    today = today or local_date(utcnow())
+    today = today or timezones.today()
     counts = {"trial_reminders": 0, "overdue": 0, "record_reminders": 0}
     soon = today + timedelta(days=REMIND_DAYS)
     trials = db.session.scalars(select(OpenLicence.id).where(

@@ -13,7 +13,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import download_caching, flash_service_error, render_form
-from marketplace.licences import eligibility, labels
+from marketplace.licences import eligibility
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
     AgreementForm,
@@ -42,11 +42,6 @@ from marketplace.permissions import (
 
 bp = Blueprint("licences", __name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-@bp.context_processor
-def _labels() -> dict:
-    return labels.labels()
 
 
 def _me() -> User:

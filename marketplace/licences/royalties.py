@@ -8,9 +8,9 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
-from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.licences import notices
@@ -18,7 +18,6 @@ from marketplace.licences.licensing import (
     FEN,
     fee_paid,
     fee_refunded,
-    local_date,
     lock,
     royalty_for,
 )
@@ -37,9 +36,9 @@ def file_report(actor: User, licence: OpenLicence, start: date, end: date, base:
         raise InvalidTransition(_("Royalty reports are filed for royalty licences in force."))
     if base is None or base < 0 or base != base.quantize(FEN):
         raise ServiceError(_("Give the base in yuan with at most two decimals."))
-    if not (start <= end <= local_date(utcnow())):
+    if not (start <= end <= timezones.today()):
         raise ServiceError(_("The period must end after it starts and not in the future."))
-    if start < local_date(licence.effective_at) or end > licence.ends_on:
+    if start < timezones.local_date(licence.effective_at) or end > licence.ends_on:
         raise ServiceError(_("The period must lie within the licence term."))
     overlap = db.session.scalar(select(RoyaltyReport.id).where(
         RoyaltyReport.licence_id == licence.id, RoyaltyReport.period_start <= end,

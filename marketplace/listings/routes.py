@@ -12,7 +12,6 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import download_caching, flash_service_error, render_form
 from marketplace.licences.eligibility import active_declaration
-from marketplace.licences.labels import METHOD_LABELS
 from marketplace.licences.models import DeclarationState
 from marketplace.listings import cache, cards
 from marketplace.listings import services as listings
@@ -79,8 +78,7 @@ def detail(listing_id):
     if declaration is not None and not announced and not can("listings.edit", listing):
         declaration = None  # submitted to CNIPA: not public until it is announced
     return render_template("listings/detail.html", listing=listing, related=related(listing),
-                           open_declaration=declaration, declaration_announced=announced,
-                           METHOD_LABELS=METHOD_LABELS)
+                           open_declaration=declaration, declaration_announced=announced)
 
 
 @bp.route("/listings/<int:listing_id>/files/<int:attachment_id>")

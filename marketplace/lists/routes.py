@@ -17,7 +17,6 @@ from marketplace.listings.models import Listing
 from marketplace.lists import exports
 from marketplace.lists import services as lists
 from marketplace.lists.forms import (
-    LIST_KIND_LABELS,
     AddListingForm,
     EmptyForm,
     ListForm,
@@ -31,12 +30,6 @@ from marketplace.public_urls import public_url
 bp = Blueprint("lists", __name__)
 #: Characters that are unsafe in a file name on some system.
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-@bp.app_context_processor
-def list_labels():
-    """The list kinds' labels, for the list pages and the university page."""
-    return {"LIST_KIND_LABELS": LIST_KIND_LABELS}
 
 
 def _me() -> User:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace import timezones
 from marketplace.accounts.models import User
 from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
@@ -38,13 +39,6 @@ class ProposalStatus(enum.Enum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
-
-
-def shanghai_today() -> date:
-    """Deadlines are calendar days in China: a need expires after its deadline day there."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 class Need(db.Model):
@@ -100,7 +94,7 @@ class Need(db.Model):
 
     @property
     def is_expired(self) -> bool:
-        return self.deadline is not None and self.deadline < shanghai_today()
+        return self.deadline is not None and self.deadline < timezones.today()
 
     @property
     def status(self) -> NeedStatus:

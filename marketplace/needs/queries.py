@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marketplace import amounts
+from marketplace import amounts, timezones
 from marketplace.extensions import db
 from marketplace.listings.models import FIELDS, ConversionMode, Listing, ListingState
 from marketplace.needs import services
@@ -16,7 +16,6 @@ from marketplace.needs.models import (
     NeedState,
     PreferenceProfile,
     Proposal,
-    shanghai_today,
 )
 from marketplace.pagination import paginate, parse_page
 from marketplace.permissions.needs import university_has_access, visible_private_needs
@@ -72,7 +71,7 @@ class NeedQuery:
 def open_condition():
     """Published needs that take proposals: open and not past their deadline."""
     return sa.and_(Need.state == NeedState.OPEN,
-                   sa.or_(Need.deadline.is_(None), Need.deadline >= shanghai_today()))
+                   sa.or_(Need.deadline.is_(None), Need.deadline >= timezones.today()))
 
 
 def public_needs(query: NeedQuery):

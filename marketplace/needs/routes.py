@@ -12,7 +12,7 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, render_form
 from marketplace.listings.models import Listing, ListingState
-from marketplace.needs import explain, queries, services
+from marketplace.needs import queries, services
 from marketplace.needs.forms import (
     DecisionForm,
     InviteForm,
@@ -30,11 +30,6 @@ bp = Blueprint("needs", __name__)
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-@bp.app_context_processor
-def _helpers():
-    return {"explain": explain.sentences, "money": explain.money}
 
 
 @bp.route("/needs")

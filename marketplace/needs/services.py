@@ -9,6 +9,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace import timezones
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -24,7 +25,6 @@ from marketplace.needs.models import (
     PreferenceProfile,
     Proposal,
     ProposalStatus,
-    shanghai_today,
 )
 from marketplace.notifications import Kind, members_of, notify, register_kind
 from marketplace.orgs.models import Organisation, OrgKind
@@ -80,7 +80,7 @@ def create_need(actor: User, data: dict, *, publish: bool = False, is_demo: bool
     """A company user writes a need, kept as a draft or published at once."""
     check("needs.create", actor=actor)
     _check(data)
-    if publish and data.get("deadline") and data["deadline"] < shanghai_today():
+    if publish and data.get("deadline") and data["deadline"] < timezones.today():
         raise ServiceError(_("The deadline has passed; choose a later day."))
     need = Need(organisation_id=actor.organisation_id, created_by_id=actor.id, is_demo=is_demo,
                 state=NeedState.DRAFT)

@@ -28,16 +28,6 @@ bp = Blueprint("payments", __name__)
 PER_PAGE = 50
 
 
-@bp.app_template_filter("money")
-def money_filter(amount: Decimal | None, currency: str = "CNY") -> str:
-    """``¥1,234.50`` (a minus sign before the symbol for reversals)."""
-    if amount is None:
-        return "—"
-    symbol = "¥" if currency == "CNY" else currency + " "
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{abs(amount):,.2f}"
-
-
 def _me() -> User:
     return current_user._get_current_object()
 
