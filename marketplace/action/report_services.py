@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import mail
 from marketplace.accounts.models import User
 from marketplace.action import registry
 from marketplace.action.registry import ACTION_ZONE
@@ -21,7 +22,6 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.mail import send_mail
 
 
 def _require_editor(actor: User, report: Report) -> None:
@@ -128,7 +128,7 @@ def review_report(actor: User, report: Report, decision: ReportState, comment: s
     audit.record(event, actor=actor, target=report, comment=comment)
     db.session.commit()
     if report.submitted_by is not None:
-        send_mail(report.submitted_by.email, _l("Your annual report was reviewed"),
+        mail.send(report.submitted_by.email, _l("Your annual report was reviewed"),
                   "action_report_reviewed", report.submitted_by.locale, user=report.submitted_by,
                   report=report, approved=decision is ReportState.APPROVED)
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace import mail
 from marketplace.accounts.models import Role, User
 from marketplace.action.models import (
     PLAN_SECTIONS,
@@ -26,7 +27,6 @@ from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingState
-from marketplace.mail import send_mail
 from marketplace.orgs.models import Organisation, OrgKind
 
 #: The two batches as the notice (教育部办公厅 等, 2022-12-21) sets them; admins can change them.
@@ -297,7 +297,7 @@ def review_plan(actor: User, plan: Plan, decision: PlanState, comment: str | Non
     audit.record(event, actor=actor, target=plan, version=version.number, comment=comment)
     db.session.commit()
     if version.submitted_by is not None:
-        send_mail(version.submitted_by.email, _l("Your implementation plan was reviewed"),
+        mail.send(version.submitted_by.email, _l("Your implementation plan was reviewed"),
                   "action_plan_reviewed", version.submitted_by.locale, user=version.submitted_by,
                   plan=plan, version=version,
                   approved=decision is PlanState.APPROVED)
