@@ -59,11 +59,17 @@ def test_with_nothing_written_the_work_runs_at_once(app, user, ran):
 
 
 def test_a_write_without_the_orm_units_of_work_counts_as_a_change(app, user, ran):
-    db.session.execute(sa.update(User).where(User.id == user.id).values(name="新名"))
+    user_id = user.id
+    db.session.commit()  # no transaction: the UPDATE begins one
+    db.session.execute(sa.update(User).where(User.id == user_id).values(name="新名"))
     after_commit.call(ran.append, "mail", what="record")
     assert ran == []
     db.session.rollback()
     assert ran == []
+    db.session.execute(sa.text("DELETE FROM notifications"))
+    after_commit.call(ran.append, "after text", what="record")
+    db.session.commit()
+    assert ran == ["after text"]
 
 
 def test_a_rolled_back_savepoint_drops_only_what_was_noted_inside_it(app, user, ran):

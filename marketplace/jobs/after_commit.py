@@ -134,7 +134,8 @@ def _executing(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete or (
             isinstance(statement, TextClause)
             and statement.text.lstrip()[:6].upper() != "SELECT"):
-        state.session.info[_WROTE] = state.session.get_transaction()
+        session = state.session
+        session.info[_WROTE] = session.get_transaction() or session.begin()
 
 
 @event.listens_for(Session, "after_commit")
