@@ -6,6 +6,7 @@ payment hook runs inside the payments service's, the reminders inside their own)
 it commits and never if it rolls back.
 """
 
+import json
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
@@ -98,8 +99,6 @@ def accepted(licence: OpenLicence) -> None:
 
 
 def _notice_text(licence: OpenLicence) -> str:
-    import json
-
     return json.loads(licence.document)["notice"]
 
 
