@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from events import registration_notices
 from events.ics import roadshow_calendar
 from events.models import Registration, RegistrationStatus, Roadshow
-from marketplace import timezones
-from marketplace.mail import send_mail
+from marketplace import mail, timezones
 from marketplace.public_urls import public_host, public_url_for
 
 
@@ -45,7 +44,7 @@ def _send(registration: Registration, subject_msgid_fn, template: str, *, ics: b
         if ics else None
     from events.registrations import waitlist_position
 
-    send_mail(user.email, subject, template, locale=locale, attachments=attachments,
+    mail.send(user.email, subject, template, locale=locale, attachments=attachments,
               roadshow=roadshow, registration=registration, user=user,
               when=when_text(roadshow, user), url=page_url(roadshow),
               position=waitlist_position(registration), **context)

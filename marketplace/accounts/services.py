@@ -8,6 +8,7 @@ from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from marketplace import mail
 from marketplace.accounts import confirmation, lockout
 from marketplace.accounts.models import Role, User, new_session_nonce
 from marketplace.accounts.passwords import hash_password, verify_password
@@ -16,7 +17,6 @@ from marketplace.audit.models import AuditEvent
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.mail import send_mail
 from marketplace.permissions import check
 
 _RESET_SALT = "password-reset"
@@ -133,7 +133,7 @@ def request_password_reset(email: str) -> None:
     token = _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
     audit.record("auth.password_reset_requested", actor=user)
     db.session.commit()
-    send_mail(user.email, _("Reset your password"), "reset_password", locale=user.locale,
+    mail.send(user.email, _("Reset your password"), "reset_password", locale=user.locale,
               user=user, token=token)
 
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace import timezones
+from marketplace import mail, timezones
 from marketplace.accounts.models import User
 from marketplace.action import registry
 from marketplace.action.report_models import Report, ReportState, TypicalCase
@@ -16,7 +16,6 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.mail import send_mail
 from marketplace.permissions import can, check
 
 
@@ -119,7 +118,7 @@ def review_report(actor: User, report: Report, decision: ReportState, comment: s
     audit.record(event, actor=actor, target=report, comment=comment)
     db.session.commit()
     if report.submitted_by is not None:
-        send_mail(report.submitted_by.email, _l("Your annual report was reviewed"),
+        mail.send(report.submitted_by.email, _l("Your annual report was reviewed"),
                   "action_report_reviewed", report.submitted_by.locale, user=report.submitted_by,
                   report=report, approved=decision is ReportState.APPROVED)
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace import timezones
+from marketplace import mail, timezones
 from marketplace.accounts.models import Role, User
 from marketplace.action.models import (
     PLAN_SECTIONS,
@@ -26,7 +26,6 @@ from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingState
-from marketplace.mail import send_mail
 from marketplace.orgs.models import Organisation, OrgKind
 from marketplace.permissions import check
 
@@ -281,7 +280,7 @@ def review_plan(actor: User, plan: Plan, decision: PlanState, comment: str | Non
     audit.record(event, actor=actor, target=plan, version=version.number, comment=comment)
     db.session.commit()
     if version.submitted_by is not None:
-        send_mail(version.submitted_by.email, _l("Your implementation plan was reviewed"),
+        mail.send(version.submitted_by.email, _l("Your implementation plan was reviewed"),
                   "action_plan_reviewed", version.submitted_by.locale, user=version.submitted_by,
                   plan=plan, version=version,
                   approved=decision is PlanState.APPROVED)

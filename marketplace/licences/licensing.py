@@ -193,7 +193,7 @@ def fee_paid(licence_id: int, payment_id: int, paid_at: datetime) -> None:
         _take_effect(licence, LicenceState.EFFECTIVE, paid_at)
         audit.record("open_licence.converted" if converted else "open_licence.effective",
                      target=licence, payment=payment_id)
-        notices.defer(notices.effective(licence))
+        notices.effective(licence)
     else:
         # Money for a licence that has ended: recorded, never silently revived; the tto refunds.
         audit.record("open_licence.payment_after_end", target=licence, payment=payment_id,

@@ -38,11 +38,11 @@ def run(today: date | None = None) -> dict[str, int]:
             licence.state, licence.overdue_at = LicenceState.PAYMENT_OVERDUE, utcnow()
             audit.record("open_licence.payment_overdue", target=licence,
                          due=licence.payment_due_on.isoformat())
-            notices.defer(notices.overdue(licence))
+            notices.overdue(licence)
             counts["overdue"] += 1
         elif licence.payment_due_on <= soon and licence.trial_reminder_sent_at is None:
             licence.trial_reminder_sent_at = utcnow()
-            notices.defer(notices.trial_reminder(licence))
+            notices.trial_reminder(licence)
             counts["trial_reminders"] += 1
         db.session.commit()
         if turned_overdue:
@@ -56,7 +56,7 @@ def run(today: date | None = None) -> dict[str, int]:
         licence = lock(licence_id)
         if licence.record_reminder_sent_at is None and licence.record_number is None:
             licence.record_reminder_sent_at = utcnow()
-            notices.defer(notices.record_reminder(licence))
+            notices.record_reminder(licence)
             counts["record_reminders"] += 1
         db.session.commit()
     return counts

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import mail
 from marketplace.accounts import confirmation
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User, new_session_nonce
@@ -16,7 +17,6 @@ from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.interests import files
-from marketplace.mail import send_mail
 from marketplace.orgs import creditcode
 from marketplace.orgs.claims import (  # noqa: F401  (DocumentRefused: for the views)
     DocumentRefused,
@@ -189,7 +189,7 @@ def _code_owned(code: str, name: str) -> InvalidTransition:
 def _notify_members(org: Organisation, subject, template: str) -> None:
     for member in org.members:
         if member.is_org_admin and member.active:
-            send_mail(member.email, subject, template, locale=member.locale, org=org, user=member)
+            mail.send(member.email, subject, template, locale=member.locale, org=org, user=member)
 
 
 def _invite_serializer() -> URLSafeTimedSerializer:
@@ -221,7 +221,7 @@ def invite(actor: User, email: str, role: Role) -> Invitation:
     db.session.flush()
     audit.record("org.invitation_sent", actor=actor, target=org, email=email, role=role.value)
     db.session.commit()
-    send_mail(email, _("You are invited to join %(org)s", org=org.name), "invitation",
+    mail.send(email, _("You are invited to join %(org)s", org=org.name), "invitation",
               locale=existing.locale if existing else None, invitation=invitation,
               token=invitation_token(invitation))
     return invitation

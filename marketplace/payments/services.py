@@ -167,12 +167,6 @@ def start_payment(*, purpose: str, subject_id: int, listing: Listing, payer_org:
     return payment
 
 
-def _commit() -> None:
-    """Commit the transition, then send its e-mails."""
-    db.session.commit()
-    notify.flush()
-
-
 def _lock(payment_id: int) -> Payment:
     """Re-read the payment with its row locked (FOR UPDATE on PostgreSQL) for this transaction."""
     return db.session.scalars(
@@ -216,7 +210,7 @@ def confirm_bank_transfer(payment: Payment, actor: User) -> Payment:
         raise InvalidTransition(_("This payment is no longer waiting for a transfer."))
     payment.confirmed_by_id = actor.id
     _transition(payment, PaymentState.SUCCEEDED, actor, reference=payment.bank_reference)
-    _commit()
+    db.session.commit()
     return payment
 
 
@@ -234,7 +228,7 @@ def cancel_payment(payment: Payment, actor: User, reason: str) -> Payment:
         raise InvalidTransition(_("Only a pending payment can be cancelled."))
     payment.failure_reason = reason[:2000]
     _transition(payment, PaymentState.CANCELLED, actor, reason=reason[:500])
-    _commit()
+    db.session.commit()
     return payment
 
 
@@ -258,7 +252,7 @@ def refund(payment: Payment, actor: User, reason: str) -> Payment:
     payment.refunded_by_id = actor.id
     _transition(payment, PaymentState.REFUNDED, actor, reason=reason[:500],
                 provider_refund=payment.provider_refund_id)
-    _commit()
+    db.session.commit()
     return payment
 
 
@@ -338,7 +332,7 @@ def fulfil_from_stripe(public_id: str, payment_intent_id: str | None, *, source:
         event.payment_id = payment.id if payment else None
         event.outcome = outcome[:80]
     log.info("stripe fulfilment of %s from %s: %s", public_id, source, outcome)
-    _commit()
+    db.session.commit()
     return payment, outcome
 
 
@@ -358,7 +352,7 @@ def expire_checkout(public_id: str, checkout_session_id: str, *, event: WebhookE
         else:
             outcome = "no change"
     event.outcome = outcome
-    _commit()
+    db.session.commit()
     return outcome
 
 
