@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     """Register the roadshow models, blueprint and navigation entries with ``app``."""
     from events import action_metrics as _action_metrics  # noqa: F401  (roadshow reach for the action)
     from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
+    from events import permissions as _permissions  # noqa: F401  (registers the roadshow rules)
     from events.routes import bp
 
     app.register_blueprint(bp)

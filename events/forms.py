@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
@@ -19,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from marketplace import timezones
 from marketplace.forms import email_validator, required
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -32,7 +32,7 @@ def to_utc(local: datetime | None) -> datetime | None:
     """A naive time the user typed, read in their time zone, as aware UTC."""
     if local is None:
         return None
-    zone = ZoneInfo(str(get_timezone()))
+    zone = timezones.viewer_zone()
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
@@ -40,7 +40,7 @@ def to_local(value: datetime | None) -> datetime | None:
     """An aware time as the naive local time a datetime-local input shows."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(str(get_timezone()))).replace(tzinfo=None)
+    return value.astimezone(timezones.viewer_zone()).replace(tzinfo=None)
 
 
 def _zone_hint(form) -> None:

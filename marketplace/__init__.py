@@ -9,7 +9,15 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import db_ping, public_urls, roles, security, sqlite_mmap, sqlite_threads
+from marketplace import (
+    db_ping,
+    public_urls,
+    roles,
+    security,
+    sqlite_mmap,
+    sqlite_threads,
+    template_helpers,
+)
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from marketplace.http import IdConverter
@@ -65,7 +73,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     _register_blueprints(app)
     _init_extension_packages(app)
-    _register_template_helpers(app)
+    template_helpers.init_app(app)
     _register_cli(app)
     roles.install(app, role)
     if not app.debug and not app.testing:
@@ -159,35 +167,6 @@ def _init_extension_packages(app: Flask) -> None:
     """
     for name in app.config.get("EXTENSION_PACKAGES", ()):
         importlib.import_module(name).init_app(app)
-
-
-def _register_template_helpers(app: Flask) -> None:
-    from flask_login import current_user
-
-    from marketplace.i18n import current_path, datetime_filter, html_lang, select_locale
-    from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
-    from marketplace.listings.models import FIELDS
-    from marketplace.main.nav import items_for
-    from marketplace.orgs.forms import ROLE_LABELS
-    from marketplace.permissions import can, can_see_contacts
-
-    app.add_template_filter(datetime_filter, "datetime")
-    app.add_template_global(can_see_contacts)
-    app.add_template_global(can)
-
-    @app.context_processor
-    def layout_context():
-        locale = select_locale()
-        return {
-            "nav_items": items_for(current_user),
-            "current_locale": locale,
-            "html_lang": html_lang(locale),
-            "languages": app.config["LANGUAGES"],
-            "current_path": current_path(),
-            "ROLE_LABELS": ROLE_LABELS,
-            "KIND_LABELS": KIND_LABELS, "LEGAL_LABELS": LEGAL_LABELS, "MODE_LABELS": MODE_LABELS,
-            "GRADE_LABELS": GRADE_LABELS, "FIELDS": FIELDS,
-        }
 
 
 def _register_cli(app: Flask) -> None:

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.action import registry
 from marketplace.action import services as action
@@ -235,7 +236,7 @@ def test_prefilled_figures_equal_counts_computed_from_the_test_data(
     db.session.commit()
 
     def in_2025(at):
-        return at is not None and at.astimezone(registry.ACTION_ZONE).year == 2025
+        return at is not None and at.astimezone(timezones.BEIJING).year == 2025
 
     expected = {
         "listings_published": sum(1 for li in made
@@ -357,7 +358,7 @@ FORMULA = '=HYPERLINK("http://evil.example/","点此")'
 
 def test_dashboards_chart_the_data_and_export_tables_safely(client, auth, admin, enrolled, make_listing):
     org = enrolled.organisation
-    year = utcnow().astimezone(registry.ACTION_ZONE).year
+    year = utcnow().astimezone(timezones.BEIJING).year
     energy = make_listing(org, field="energy", published_at=utcnow() - timedelta(minutes=5))
     make_listing(org, field="energy", published_at=utcnow() - timedelta(minutes=5), grade=Grade.C)
     login(auth, enrolled)

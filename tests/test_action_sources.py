@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.action import registry
 from marketplace.action import services as action
@@ -29,7 +30,7 @@ YEAR = date(2026, 3, 2).year  # the year the support module's declarations are a
 
 
 def _beijing_year(moment: datetime) -> int:
-    return moment.astimezone(registry.ACTION_ZONE).year
+    return moment.astimezone(timezones.BEIJING).year
 
 
 def _interest(user, listing, intent=ConversionMode.ORDINARY_LICENCE):

@@ -14,6 +14,8 @@ from marketplace.interests import confidential, services, threads
 from marketplace.interests.models import Interest, InterestStatus, Message, Timeline
 from marketplace.listings.models import ConversionMode
 from marketplace.notifications.models import Notification
+from marketplace.permissions import can
+from marketplace.permissions.interests import side
 from tests.conftest import post
 from tests.interests_support import PDF, cast_fixture, client_for, publish_listing  # noqa: F401
 
@@ -42,11 +44,12 @@ def scene(app, cast, make_user):
 
 def test_services_refuse_the_investor_every_object(app, cast, scene):
     investor, interest = cast.investor, scene["interest"]
-    assert services.side(investor, interest) is None and not services.can_view(investor, interest)
-    assert services.can_view(cast.company, interest) and services.can_view(cast.tto, interest)
+    assert side(investor, interest) is None and not can("interests.view", interest, user=investor)
+    assert can("interests.view", interest, user=cast.company)
+    assert can("interests.view", interest, user=cast.tto)
     # An accepted interest of its own is not enough without the NDA.
-    assert not confidential.can_access(investor, cast.listing)
-    assert confidential.can_access(cast.company, cast.listing)
+    assert not can("interests.open_confidential", cast.listing, user=investor)
+    assert can("interests.open_confidential", cast.listing, user=cast.company)
     with pytest.raises(NotAllowed):
         threads.post_message(investor, interest, "我也想看看")
     for action in ("negotiate", "withdraw", "accept", "deal"):

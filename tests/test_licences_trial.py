@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.licences import licensing, reminders, royalties
@@ -29,7 +30,7 @@ def _trial(world, trigger=TrialTrigger.TRIAL_END, days=90):  # noqa: F811
 
 
 def _today() -> date:
-    return licensing.local_date(licensing.utcnow())
+    return timezones.today()
 
 
 def test_trial_is_in_force_at_once_and_runs_to_its_end(world):  # noqa: F811

@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import ConversionMode, Grade, LegalStatus, ListingKind
 from marketplace.needs import services as needs
-from marketplace.needs.models import Match, Need, NeedState, Proposal, ProposalStatus, shanghai_today
+from marketplace.needs.models import Match, Need, NeedState, Proposal, ProposalStatus
 from marketplace.notifications.models import Notification
 from marketplace.orgs.models import OrgStatus
 from tests.conftest import post, zh
@@ -110,7 +111,7 @@ def test_invalid_need_form_is_refused_beside_the_fields_with_values_kept(client,
 
 def test_a_past_deadline_is_refused(client, auth, company):
     login(auth, company)
-    yesterday = (shanghai_today() - timedelta(days=1)).isoformat()
+    yesterday = (timezones.today() - timedelta(days=1)).isoformat()
     response = post(client, "/manage/needs/new", need_form(deadline=yesterday))
     assert response.status_code == 422
     assert zh("The deadline has passed; choose a later day.") in response.get_data(as_text=True)
@@ -155,7 +156,7 @@ def test_states_draft_open_closed_and_reopened(client, auth, company):
 def test_an_expired_need_takes_no_proposals_and_leaves_the_list(client, auth, company, tto):
     listing = publish_listing(tto, *BATTERY)
     need = make_need(company)
-    need.deadline = shanghai_today() - timedelta(days=1)
+    need.deadline = timezones.today() - timedelta(days=1)
     db.session.commit()
     assert need.status.value == "expired"
     assert need.title not in client.get("/needs").get_data(as_text=True)

@@ -34,6 +34,7 @@ from marketplace.listings.models import (
     ListingMode,
     ListingState,
 )
+from marketplace.permissions import can
 from tests.conftest import post, zh
 
 SHANGHAI_OFFSET = timedelta(hours=8)
@@ -348,7 +349,7 @@ def test_approval_flow(client, host, make_user, login, outbox):
     post(client, f"/roadshows/{roadshow.id}/register")
     first, second = db.session.scalars(select(Registration).order_by(Registration.id)).all()
     assert first.status is second.status is RegistrationStatus.PENDING
-    assert not services.can_enter_room(asker, roadshow)
+    assert not can("events.enter_room", roadshow, user=asker)
 
     login(host)
     page = client.get(f"/manage/roadshows/{roadshow.id}/registrations").get_data(as_text=True)
@@ -358,7 +359,7 @@ def test_approval_flow(client, host, make_user, login, outbox):
     db.session.expire_all()
     assert first.status is RegistrationStatus.CONFIRMED and first.decided_by_id == host.id
     assert second.status is RegistrationStatus.WAITLISTED
-    assert services.can_enter_room(asker, roadshow)
+    assert can("events.enter_room", roadshow, user=asker)
     post(client, f"/manage/roadshows/{roadshow.id}/registrations/{second.id}/reject")
     db.session.expire_all()
     assert second.status is RegistrationStatus.REJECTED
@@ -443,11 +444,11 @@ def test_room_access(host, make_user):
     db.session.commit()
     regs.register(attendee, roadshow)
     regs.register(waiting, roadshow)
-    enter = {u: services.can_enter_room(u, roadshow)
+    enter = {u: can("events.enter_room", roadshow, user=u)
              for u in (host, colleague, inventor, stranger_tto, attendee, waiting, moderator, admin)}
     assert enter == {host: True, colleague: True, inventor: False, stranger_tto: False,
                      attendee: True, waiting: False, moderator: True, admin: True}
-    moderate = {u: services.can_moderate(u, roadshow) for u in enter}
+    moderate = {u: can("events.moderate", roadshow, user=u) for u in enter}
     assert moderate == {host: True, colleague: True, inventor: False, stranger_tto: False,
                         attendee: False, waiting: False, moderator: True, admin: True}
 

@@ -12,10 +12,11 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.action import registry
 from marketplace.action.forms import CATEGORY_LABELS, PLAN_STATE_LABELS, REPORT_STATE_LABELS
 from marketplace.action.models import Enrolment, UniversityProfile
-from marketplace.action.registry import ACTION_ZONE, DealRef, year_bounds
+from marketplace.action.registry import DealRef, year_bounds
 from marketplace.action.report_models import Report
 from marketplace.action.units import unit_by_listing
 from marketplace.extensions import db
@@ -87,7 +88,7 @@ def build(year: int, org_id: int | None = None) -> dict:
 
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     by_month_deals = Counter(deal.concluded_on.month for deal in all_deals)
-    by_month_listings = Counter(li.published_at.astimezone(ACTION_ZONE).month for li in listings)
+    by_month_listings = Counter(li.published_at.astimezone(timezones.BEIJING).month for li in listings)
     over_time = _chart("line", months, [
         (_("Conversions"), [by_month_deals[m] for m in range(1, 13)]),
         (_("Listings published"), [by_month_listings[m] for m in range(1, 13)])])

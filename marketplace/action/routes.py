@@ -1,8 +1,6 @@
 """The action's pages: batches and enrolment, categories, units, public cases (plans, reports and
 dashboards are in the sibling ``*_routes`` modules, on the same blueprint)."""
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,14 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.accounts.models import Role
 from marketplace.action import metrics as _metrics  # noqa: F401  (registers the action's metrics)
 from marketplace.action import services, units
 from marketplace.action import sources as _sources  # noqa: F401  (the platform features' figures)
 from marketplace.action.forms import (
-    CATEGORY_LABELS,
-    PLAN_STATE_LABELS,
-    REPORT_STATE_LABELS,
     AssignForm,
     BatchForm,
     CategoryForm,
@@ -32,39 +26,9 @@ from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
-from marketplace.permissions import admin_required, roles_required
+from marketplace.permissions import admin_required, permission_required, require_same_org
 
 bp = Blueprint("action", __name__, url_prefix="/action")
-
-
-@bp.app_context_processor
-def action_labels():
-    """State and category labels for the action's templates."""
-    return {"PLAN_STATE_LABELS": PLAN_STATE_LABELS, "REPORT_STATE_LABELS": REPORT_STATE_LABELS,
-            "CATEGORY_LABELS": CATEGORY_LABELS}
-
-
-
-def tto_required(view):
-    """A technology-transfer officer of a verified university."""
-    @wraps(view)
-    @roles_required(Role.TTO)
-    def wrapped(*args, **kwargs):
-        if not services.is_university_tto(current_user):
-            abort(403, description=_("Your organisation must be a verified university to do this."))
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def action_user_required(view):
-    """Admins, and tto of verified universities."""
-    @wraps(view)
-    @roles_required(Role.TTO, Role.ADMIN)
-    def wrapped(*args, **kwargs):
-        if current_user.role is Role.TTO and not services.is_university_tto(current_user):
-            abort(403, description=_("Your organisation must be a verified university to do this."))
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _batches() -> list[Batch]:
@@ -73,7 +37,7 @@ def _batches() -> list[Batch]:
 
 
 @bp.route("/")
-@action_user_required
+@permission_required("action.use")
 def index():
     """The action: batches, and for a university its enrolment, plan and reports."""
     batches = _batches()
@@ -118,7 +82,7 @@ def batch(batch_id):
 
 
 @bp.route("/batches/<int:batch_id>/enrol", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def enrol(batch_id):
     """Enrol one's university in a batch."""
     batch = load_or_404(Batch, batch_id)
@@ -186,7 +150,7 @@ def cases():
 
 
 @bp.route("/units", methods=["GET", "POST"])
-@tto_required
+@permission_required("action.take_part")
 def unit_list():
     """The university's secondary units, and which listings belong to which."""
     org_id = current_user.organisation_id
@@ -212,12 +176,11 @@ def unit_list():
 
 
 @bp.route("/units/<int:unit_id>/remove", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def remove_unit(unit_id):
     """Remove a unit (its listings keep no unit)."""
     unit = load_or_404(SecondaryUnit, unit_id)
-    if unit.organisation_id != current_user.organisation_id:
-        abort(404)
+    require_same_org(unit.organisation_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     units.delete_unit(me(), unit)
@@ -226,7 +189,7 @@ def remove_unit(unit_id):
 
 
 @bp.route("/units/assign", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def assign_units():
     """Give the chosen listings to a unit."""
     form = AssignForm()

@@ -12,8 +12,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from marketplace import timezones
 from marketplace.action.registry import (
-    ACTION_ZONE,
     DealRef,
     register_deal_source,
     register_metric,
@@ -47,10 +47,6 @@ def _in_year(column, year: int):
 def _dates_in_year(column, year: int):
     """For ``Date`` columns, which already hold Beijing calendar days."""
     return (column >= date(year, 1, 1)) & (column <= date(year, 12, 31))
-
-
-def _local_day(moment) -> date:
-    return moment.astimezone(ACTION_ZONE).date()
 
 
 # --- Metrics -------------------------------------------------------------------------------------
@@ -122,7 +118,7 @@ def interest_deal_refs(org_id: int, year: int) -> list[DealRef]:
                     # an investment in the project is no mode (作价投资 is the university's IP
                     # contributed as equity: EQUITY)
                     mode=intent.value if intent in LISTING_MODES else None,
-                    concluded_on=_local_day(deal_at), title=title, counterparty=counterparty,
+                    concluded_on=timezones.local_date(deal_at), title=title, counterparty=counterparty,
                     extra={"intent": intent.value})
             for id_, listing_id, intent, deal_at, title, counterparty in rows]
 
@@ -153,7 +149,7 @@ def open_licence_refs(org_id: int, year: int) -> list[DealRef]:
         .where(*_granted(org_id, year))).all()
     received = _received_by_licence([row[0] for row in rows])
     return [DealRef(key=f"licence:{id_}", listing_id=listing_id,
-                    mode=ConversionMode.OPEN_LICENCE.value, concluded_on=_local_day(signed_at),
+                    mode=ConversionMode.OPEN_LICENCE.value, concluded_on=timezones.local_date(signed_at),
                     title=title, counterparty=licensee,
                     amount=received.get(id_, Decimal("0.00")).quantize(Decimal("0.01")),
                     extra={"state": state.value, "trial": is_trial})

@@ -27,7 +27,6 @@ PER_PAGE = 50
 CONTESTED_SHOWN = 10
 
 
-
 @bp.route("/")
 @admin_required
 def dashboard():
@@ -126,11 +125,12 @@ def users():
         query = query.where(or_(User.email.contains(search.lower(), autoescape=True),
                                 User.name.contains(search, autoescape=True)))
     role_value = request.args.get("role", "")
-    if role_value in {r.value for r in Role}:
-        query = query.where(User.role == Role(role_value))
+    selected = Role(role_value) if role_value in {r.value for r in Role} else None
+    if selected is not None:
+        query = query.where(User.role == selected)
     page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/users.html", page=page, search=search, role=role_value,
-                           Role=Role, role_form=RoleForm())
+                           selected_role=selected, Role=Role, role_form=RoleForm())
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])

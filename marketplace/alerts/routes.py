@@ -15,9 +15,9 @@ from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, safe_next
-from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
+from marketplace.permissions import require
 
 bp = Blueprint("alerts", __name__)
 
@@ -50,8 +50,7 @@ def _back(listing: Listing):
 def follow(listing_id):
     """Follow a listing."""
     listing = load_or_404(Listing, listing_id)
-    if not listings.can_view(current_user, listing):
-        abort(404)
+    require("listings.view", listing, missing=404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
@@ -97,7 +96,8 @@ def save_search():
 @login_required
 def delete_search(search_id):
     """Delete one of your saved searches."""
-    saved = load_or_404(SavedSearch, search_id, user_id=current_user.id)
+    saved = load_or_404(SavedSearch, search_id)
+    require("alerts.own_search", saved, missing=404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     alerts.delete_search(current_user, saved)

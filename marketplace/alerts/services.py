@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace import mail
 from marketplace.accounts.models import User
 from marketplace.alerts import hooks  # noqa: F401  (listing changes reach followers at once)
 from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch, SavedSearchHit
@@ -23,6 +24,7 @@ from marketplace.listings import matching, search
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
 from marketplace.notifications import Kind, notify, register_kind
+from marketplace.permissions import check
 
 STATE_LABELS = {
     "draft": _l("Draft"), "published": _l("Published"), "suspended": _l("Suspended"),
@@ -93,8 +95,7 @@ def save_search(user: User, query: SearchQuery, name: str, frequency: Frequency)
 
 
 def delete_search(user: User, saved: SavedSearch) -> None:
-    if saved.user_id != user.id:
-        raise NotAllowed(_("This is not your saved search."))
+    check("alerts.own_search", saved, actor=user)
     db.session.delete(saved)
     db.session.commit()
 
@@ -116,8 +117,6 @@ def new_matches(saved: SavedSearch, limit: int = DIGEST_MAX) -> list[Listing]:
 
 def run_digests(now=None) -> int:
     """Send each due saved search its digest of new matches; return how many e-mails went out."""
-    from marketplace.mail import send_mail
-
     now = now or utcnow()
     sent = 0
     for saved in db.session.scalars(select(SavedSearch).order_by(SavedSearch.id)).all():
@@ -133,7 +132,7 @@ def run_digests(now=None) -> int:
         if not listings:
             continue
         search_url = url_for("listings.search", **saved.query_args)
-        send_mail(user.email, _l("New listings for your saved search “%(name)s”", name=saved.name),
+        mail.send(user.email, _l("New listings for your saved search “%(name)s”", name=saved.name),
                   "alerts_digest", locale=user.locale, user=user, saved=saved, listings=listings,
                   search_url=search_url)
         notify([user], "alerts.digest", search_url, search=saved.name, count=len(listings))

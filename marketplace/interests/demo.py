@@ -8,13 +8,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from marketplace import uploads
+from marketplace import timezones, uploads
 from marketplace.accounts.models import User
 from marketplace.alerts.models import ListingFollow, SavedSearch
 from marketplace.alerts.services import terms_fingerprint
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
-from marketplace.interests import pipeline
 from marketplace.interests.models import (
     ConfidentialFile,
     DeclineReason,
@@ -162,7 +161,7 @@ def _alerts(company: User | None, listing: Listing) -> None:
 
 def _views(listings: list[Listing], now) -> None:
     """Thirty days of plausible page views for the pipeline chart."""
-    today = pipeline.today()
+    today = timezones.today()
     for rank, listing in enumerate(listings):
         for back in range(30):
             views = (7 * (len(listings) - rank) + (back * 13 + rank * 7) % 11) // (1 + back // 10)

@@ -14,17 +14,15 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.interests import confidential, pipeline
-from marketplace.interests import services as interests
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
 from marketplace.interests.models import ConfidentialFile, NdaAcceptance, NdaVersion
-from marketplace.listings import services as listings
+from marketplace.interests.nda import acceptance, accepted_interest, current_nda
 from marketplace.listings.models import Listing
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import can, require, roles_required, verified_org_required
 
 bp = Blueprint("confidential", __name__)
 log = logging.getLogger(__name__)
 PERIODS = (30, 90, 365)
-
 
 
 @bp.after_app_request
@@ -45,33 +43,9 @@ def count_listing_view(response):
     return response
 
 
-@bp.app_context_processor
-def listing_panel():
-    """``interest_panel(listing)``: what the listing page shows about interests and alerts."""
-    def interest_panel(listing: Listing) -> dict:
-        from marketplace.alerts.services import is_following
-
-        me = current_user
-        nda = confidential.current_nda(listing)
-        live = (interests.live_interest(me.organisation_id, listing.id)
-                if interests.can_express(me) else None)
-        return {
-            "can_express": interests.can_express(me) and listing.state.value == "published",
-            "live": live,
-            "accepted": confidential.accepted_interest(me, listing),
-            "nda": nda,
-            "can_access": confidential.can_access(me, listing),
-            "files": confidential.files_of(listing) if confidential.can_access(me, listing) else [],
-            "is_owner": listings.can_edit(me, listing),
-            "following": me.is_authenticated and is_following(me, listing),
-        }
-    return {"interest_panel": interest_panel}
-
-
 def _public_listing(listing_id: int) -> Listing:
     listing = load_or_404(Listing, listing_id)
-    if not listings.can_view(current_user, listing):
-        abort(404)
+    require("listings.view", listing, missing=404)
     return listing
 
 
@@ -80,14 +54,12 @@ def _public_listing(listing_id: int) -> Listing:
 def nda(listing_id):
     """Read the listing's NDA and accept it online (once your interest is accepted)."""
     listing = _public_listing(listing_id)
-    version = confidential.current_nda(listing)
+    version = current_nda(listing)
     if version is None:
         abort(404)
     user = me()
-    interest = confidential.accepted_interest(user, listing)
-    if interest is None and not listings.can_edit(user, listing):
-        abort(403, description=_("The NDA can be accepted once the university has accepted your "
-                                 "organisation's interest."))
+    require("interests.read_nda", listing)
+    interest = accepted_interest(user, listing)
     form = NdaAcceptForm()
     if request.method == "GET":
         form.version_id.data, form.sha256.data = version.id, version.sha256
@@ -101,7 +73,7 @@ def nda(listing_id):
               "success")
         return redirect(url_for("interests.thread", interest_id=interest.id, _anchor="confidential"))
     return render_form("interests/nda.html", form, listing=listing, version=version,
-                       interest=interest, accepted=confidential.acceptance(user, version),
+                       interest=interest, accepted=acceptance(user, version),
                        files=confidential.files_of(listing))
 
 
@@ -111,7 +83,7 @@ def download(listing_id, file_id):
     """Download a confidential file: the university, or an accepted interest under the NDA."""
     listing = _public_listing(listing_id)
     item = load_or_404(ConfidentialFile, file_id)
-    if item.listing_id != listing.id or not confidential.can_access(current_user, listing):
+    if item.listing_id != listing.id or not can("interests.open_confidential", listing):
         abort(404)
     confidential.record_download(me(), item)
     return uploads.download(item)
@@ -119,7 +91,7 @@ def download(listing_id, file_id):
 
 def _own_listing(listing_id: int) -> Listing:
     listing = load_or_404(Listing, listing_id)
-    if not listings.can_edit(current_user, listing):
+    if not can("listings.edit", listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
 
@@ -130,7 +102,7 @@ def _own_listing(listing_id: int) -> Listing:
 def manage(listing_id):
     """The listing's NDA text (versioned), its confidential files and who accepted the NDA."""
     listing = _own_listing(listing_id)
-    current = confidential.current_nda(listing)
+    current = current_nda(listing)
     form = NdaForm()
     if request.method == "GET" and current is not None:
         form.text.data = current.text

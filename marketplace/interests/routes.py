@@ -12,15 +12,12 @@ from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
-from marketplace.interests import confidential, threads
+from marketplace.interests import nda, threads
 from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
 from marketplace.interests.labels import (
     EVENT_LABELS,
-    INTENT_LABELS,
-    REASON_LABELS,
     STATUS_LABELS,
-    TIMELINE_LABELS,
 )
 from marketplace.interests.models import (
     DeclineReason,
@@ -32,17 +29,16 @@ from marketplace.interests.models import (
 from marketplace.listings.models import Listing
 from marketplace.notifications.services import read_by_link
 from marketplace.pagination import paginate
-from marketplace.permissions import can_see_contacts, roles_required, verified_org_required
+from marketplace.permissions import (
+    can,
+    can_see_contacts,
+    require,
+    roles_required,
+    verified_org_required,
+)
+from marketplace.permissions.interests import OWNER, PARTY, side
 
 bp = Blueprint("interests", __name__)
-
-
-
-@bp.app_context_processor
-def labels():
-    """Interest labels for every template (the listing page's panel uses them too)."""
-    return {"INTEREST_STATUS_LABELS": STATUS_LABELS, "INTENT_LABELS": INTENT_LABELS,
-            "TIMELINE_LABELS": TIMELINE_LABELS, "REASON_LABELS": REASON_LABELS}
 
 
 @bp.route("/listings/<int:listing_id>/interest", methods=["GET", "POST"])
@@ -78,7 +74,8 @@ def index():
     query = (select(Interest).join(Listing)
              .options(selectinload(Interest.listing), selectinload(Interest.organisation))
              .order_by(Interest.updated_at.desc(), Interest.id.desc()))
-    if me.role is Role.TTO:
+    received = me.role is Role.TTO  # a university's interests are those in its listings
+    if received:
         query = query.where(Listing.organisation_id == me.organisation_id)
     else:
         query = query.where(Interest.organisation_id == me.organisation_id)
@@ -91,14 +88,13 @@ def index():
     page = paginate(query, per_page=30)
     unread = threads.unread_counts(me, [i.id for i in page.items])
     return render_template("interests/index.html", page=page, unread=unread, status=status, q=q,
-                           InterestStatus=InterestStatus)
+                           received=received, InterestStatus=InterestStatus)
 
 
 def _visible(interest_id: int) -> Interest:
     """The interest if the user is on one of its two sides; 404 otherwise (no existence leak)."""
     interest = load_or_404(Interest, interest_id)
-    if not interests.can_view(current_user, interest):
-        abort(404)
+    require("interests.view", interest, missing=404)
     return interest
 
 
@@ -118,17 +114,17 @@ def thread(interest_id):
     timeline = sorted([("message", m.created_at, m) for m in messages]
                       + [("event", e.created_at, e) for e in interest.events],
                       key=lambda item: (item[1], item[0] == "message"))
-    nda = confidential.current_nda(interest.listing)
+    current = nda.current_nda(interest.listing)
     return render_template(
-        "interests/thread.html", interest=interest, side=interests.side(user, interest),
+        "interests/thread.html", interest=interest, side=side(user, interest),
+        actions=interests.available_actions(user, interest),
         timeline=timeline, last_read=last_read, message_form=MessageForm(),
-        decline_form=DeclineForm(), action_form=FlaskForm(), can_post=threads.can_post(interest),
+        decline_form=DeclineForm(), action_form=FlaskForm(),
         people=(interests.people_involved(interest)
                 if interest.contacts_revealed and can_see_contacts(user) else None),
-        nda=nda, nda_accepted=confidential.acceptance(user, nda) is not None,
-        confidential_open=confidential.can_access(user, interest.listing),
-        EVENT_LABELS=EVENT_LABELS, InterestStatus=InterestStatus, OWNER=interests.OWNER,
-        PARTY=interests.PARTY)
+        nda=current, nda_accepted=nda.acceptance(user, current) is not None,
+        confidential_open=can("interests.open_confidential", interest.listing),
+        EVENT_LABELS=EVENT_LABELS, OWNER=OWNER, PARTY=PARTY)
 
 
 @bp.route("/interests/<int:interest_id>/messages", methods=["POST"])

@@ -17,7 +17,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH, yuan
+from marketplace import amounts, timezones
+from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH
 from marketplace.licences.models import OpenLicence, PaymentMethod
 from marketplace.lists.exports import PDF_FONT
 from marketplace.public_urls import public_url_for
@@ -41,7 +42,7 @@ def _fee_text(document: dict) -> str:
     parts = [METHOD_ZH[method]]
     if terms["fee_amount"]:
         parts.append(("入门费" if method is PaymentMethod.ENTRY_PLUS_ROYALTY else "许可使用费")
-                     + yuan(terms["fee_amount"]))
+                     + amounts.in_yuan(terms["fee_amount"]))
     if terms["royalty_rate"]:
         from marketplace.licences.models import RoyaltyBase
 
@@ -62,7 +63,8 @@ def render(licence: OpenLicence) -> bytes:
     def para(text, style=base) -> Paragraph:
         return Paragraph(escape(str(text)), style)
 
-    effective = licence.effective_at.astimezone(_zone()).date().isoformat()
+    effective = timezones.local_date(licence.effective_at).isoformat()
+    signed = licence.signed_at.astimezone(timezones.BEIJING)
     rows = [
         ("证书编号", number(licence)),
         ("专利名称", patent["title"]),
@@ -80,7 +82,7 @@ def render(licence: OpenLicence) -> bytes:
         rows.append(("先试用后付费", f"试用期至 {licence.trial_ends_on.isoformat()}"))
     rows.append(("备案期限", f"{licence.record_due_on.isoformat()} 前向国家知识产权局备案"))
     rows.append(("签署", f"{licence.signer_name}（{licence.signer_title}），"
-                          f"{licence.signed_at.astimezone(_zone()).strftime('%Y-%m-%d %H:%M')}（北京时间）"))
+                          f"{signed.strftime('%Y-%m-%d %H:%M')}（北京时间）"))
     table = Table([[para(k), para(v)] for k, v in rows], colWidths=[120, A4[0] - 2 * MARGIN - 120])
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d2dc")),
@@ -112,12 +114,6 @@ def render(licence: OpenLicence) -> bytes:
              "扫描二维码或访问上述地址，可核验协议是否真实、未被改动及其当前状态。", sub),
     ])
     return out.getvalue()
-
-
-def _zone():
-    from marketplace.licences.licensing import ZONE
-
-    return ZONE
 
 
 def issue(licence: OpenLicence) -> None:

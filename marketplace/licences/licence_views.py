@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
@@ -18,7 +19,13 @@ from marketplace.licences import licensing, royalties
 from marketplace.licences.forms import DayForm, PayForm, ReasonForm, RecordForm, ReportForm, SignForm
 from marketplace.licences.models import OpenLicence, OpenLicenceDeclaration, RoyaltyReport
 from marketplace.licences.routes import bp
-from marketplace.permissions import login_required, roles_required, verified_org_required
+from marketplace.permissions import (
+    can,
+    login_required,
+    require,
+    roles_required,
+    verified_org_required,
+)
 
 
 @bp.route("/open-licences/<int:declaration_id>/accept", methods=["GET", "POST"])
@@ -71,8 +78,7 @@ def mine():
 
 def _visible(licence_id: int) -> OpenLicence:
     licence = load_or_404(OpenLicence, licence_id)
-    if not licensing.can_view(current_user, licence):
-        abort(404)
+    require("licences.view", licence, missing=404)
     return licence
 
 
@@ -90,14 +96,12 @@ def _licence_page(item: OpenLicence, report_form: ReportForm | None = None, stat
     report_payments = {r.id: payments.payments_for(royalties.ROYALTY_PURPOSE, r.id) for r in item.reports}
     return render_template(
         "licences/licence.html", item=item, document=json.loads(item.document),
-        doc=json.loads(item.document), licensee=licensing.is_licensee(current_user, item),
-        licensor=licensing.is_licensor(current_user, item), fee_payments=fee_payments,
-        signer_details=licensing.can_see_signer_details(current_user, item),
-        fee_open=any(p.is_open for p in fee_payments), report_payments=report_payments,
-        report_open={key: any(p.is_open for p in value) for key, value in report_payments.items()},
+        doc=json.loads(item.document), fee_payments=fee_payments,
+        fee_open=any(p.is_pending for p in fee_payments), report_payments=report_payments,
+        report_open={key: any(p.is_pending for p in value) for key, value in report_payments.items()},
         pay_form_data=PayForm(), day_form=DayForm(), reason_form=ReasonForm(),
         record_form=RecordForm(), report_form=report_form or ReportForm(),
-        today=licensing.local_date(licensing.utcnow())), status
+        today=timezones.today()), status
 
 
 @bp.route("/licences/<int:licence_id>/agreement.json")
@@ -106,7 +110,7 @@ def agreement_file(licence_id):
     """Download the signed agreement exactly as frozen (its SHA-256 is the verification key); it
     records the signer's address and browser, so only for those who may see them."""
     item = _visible(licence_id)
-    if not licensing.can_see_signer_details(current_user, item):
+    if not can("licences.see_signer_details", item):
         abort(403, description=_(
             "The agreement as signed records the signer's IP address and browser: your "
             "organisation's administrators and technology-transfer officers can download it. The "

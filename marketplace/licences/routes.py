@@ -14,7 +14,7 @@ from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
-from marketplace.licences import eligibility, labels
+from marketplace.licences import eligibility
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
     AgreementForm,
@@ -32,16 +32,16 @@ from marketplace.licences.models import (
     RecordedAgreement,
 )
 from marketplace.listings.models import LegalStatus, Listing, ListingKind
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import (
+    can,
+    require,
+    require_same_org,
+    roles_required,
+    verified_org_required,
+)
 
 bp = Blueprint("licences", __name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-@bp.context_processor
-def _labels() -> dict:
-    return labels.labels()
-
 
 
 # --- Public ------------------------------------------------------------------------------------
@@ -54,10 +54,7 @@ def index():
 
 def _visible_declaration(declaration_id: int) -> OpenLicenceDeclaration:
     declaration = load_or_404(OpenLicenceDeclaration, declaration_id)
-    public = declaration.state in (DeclarationState.ANNOUNCED, DeclarationState.WITHDRAWN)
-    if not public and not (current_user.is_authenticated and (
-            current_user.is_admin or current_user.organisation_id == declaration.organisation_id)):
-        abort(404)
+    require("licences.view_declaration", declaration, missing=404)
     return declaration
 
 
@@ -65,16 +62,15 @@ def _visible_declaration(declaration_id: int) -> OpenLicenceDeclaration:
 def declaration(declaration_id):
     """A declaration: its terms, and for its university the eligibility check and actions."""
     item = _visible_declaration(declaration_id)
-    manager = declarations.can_manage(current_user, item.listing)
-    check = eligibility.check(item, declarations.today()) if manager or current_user.is_authenticated \
-        and current_user.is_admin else None
+    overseer = can("licences.manage_declaration", item)
+    check = eligibility.check(item, declarations.today()) if overseer else None
     held = None
     if current_user.is_authenticated and current_user.role is Role.COMPANY:
         from marketplace.licences.licensing import current_licence
 
         held = current_licence(item, current_user.organisation_id)
-    licences = item.licences if manager or (current_user.is_authenticated and current_user.is_admin) else []
-    return render_template("licences/declaration.html", item=item, check=check, manager=manager,
+    licences = item.licences if overseer else []
+    return render_template("licences/declaration.html", item=item, check=check,
                            held=held, licences=licences, expiry=eligibility.patent_expiry(item.listing),
                            announce_form=AnnounceForm(), reason_form=ReasonForm())
 
@@ -148,7 +144,7 @@ def manage():
 
 def _managed_listing(listing_id: int) -> Listing:
     listing = load_or_404(Listing, listing_id)
-    if not declarations.can_manage(current_user, listing):
+    if not can("licences.manage", listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
 
@@ -197,12 +193,9 @@ def create(listing_id):
 
 def _managed(declaration_id: int) -> OpenLicenceDeclaration:
     item = load_or_404(OpenLicenceDeclaration, declaration_id)
-    if current_user.role is Role.ADMIN:
-        return item
-    if current_user.organisation_id != item.organisation_id:
-        abort(404)
-    if not declarations.can_manage(current_user, item.listing):
-        abort(403)
+    if not current_user.is_admin:
+        require_same_org(item.organisation_id)
+    require("licences.manage_declaration", item)
     return item
 
 
@@ -278,8 +271,7 @@ def record_agreement(listing_id):
 
 def _agreement(agreement_id: int) -> RecordedAgreement:
     agreement = load_or_404(RecordedAgreement, agreement_id)
-    if agreement.organisation_id != current_user.organisation_id:
-        abort(404)
+    require_same_org(agreement.organisation_id)
     return agreement
 
 

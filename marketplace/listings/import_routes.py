@@ -18,7 +18,7 @@ from marketplace.listings import (
 from marketplace.listings.import_forms import ImportRunForm, ImportUploadForm
 from marketplace.listings.import_models import ImportBatch, ImportState
 from marketplace.pagination import paginate
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import can, roles_required, verified_org_required
 
 bp = Blueprint("imports", __name__, url_prefix="/manage/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,10 +26,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEMS_SHOWN = 1000
 
 
-
 def _batch(batch_id: int) -> ImportBatch:
     batch = load_or_404(ImportBatch, batch_id)
-    if not importer.can_manage(current_user, batch):
+    if not can("listings.manage_import", batch):
         abort(403, description=_("This import belongs to another university."))
     return batch
 

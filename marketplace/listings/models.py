@@ -35,6 +35,10 @@ class ListingState(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+#: The states in which a listing can still be edited (not converted or withdrawn).
+EDITABLE_STATES = (ListingState.DRAFT, ListingState.PUBLISHED, ListingState.SUSPENDED)
+
+
 class LegalStatus(enum.Enum):
     """Legal status of the patent right (non-patent achievements have NOT_APPLICABLE)."""
 
@@ -67,10 +71,13 @@ class ConversionMode(enum.Enum):
     #: deal reached this way has no conversion mode in the action's figures).
     INVESTMENT = "investment"
 
+    @property
+    def is_open_licence(self) -> bool:
+        return self is ConversionMode.OPEN_LICENCE
+
 
 #: The modes a listing can offer, in display order (every mode but ``INVESTMENT``).
 LISTING_MODES = tuple(mode for mode in ConversionMode if mode is not ConversionMode.INVESTMENT)
-
 
 #: Industry fields: the strategic emerging industries plus the traditional ones universities use.
 FIELDS = {
@@ -179,6 +186,32 @@ class Listing(db.Model):
     @property
     def is_public(self) -> bool:
         return self.state in (ListingState.PUBLISHED, ListingState.CONVERTED)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state is ListingState.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.state is ListingState.PUBLISHED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.state is ListingState.SUSPENDED
+
+    @property
+    def is_converted(self) -> bool:
+        return self.state is ListingState.CONVERTED
+
+    @property
+    def is_editable(self) -> bool:
+        """Not closed: a converted or withdrawn listing can no longer be edited."""
+        return self.state in EDITABLE_STATES
+
+    @property
+    def shown_reason(self) -> str | None:
+        """Why the listing is suspended, converted or withdrawn (its page shows it); None else."""
+        return None if self.state in (ListingState.DRAFT, ListingState.PUBLISHED) else self.state_reason
 
 
 class Attachment(db.Model):

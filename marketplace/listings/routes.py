@@ -13,7 +13,7 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.licences.eligibility import active_declaration
-from marketplace.licences.labels import METHOD_LABELS
+from marketplace.licences.models import DeclarationState
 from marketplace.listings import cache, cards
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
@@ -26,11 +26,10 @@ from marketplace.listings.models import (
 )
 from marketplace.listings.queries import SearchQuery, highlight, related, run_search
 from marketplace.pagination import paginate
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import can, require, roles_required, verified_org_required
 
 bp = Blueprint("listings", __name__)
 ACTIONS = ("publish", "suspend", "convert", "withdraw")
-
 
 
 @bp.route("/listings")
@@ -63,8 +62,7 @@ def _results_block(query: SearchQuery) -> str:
 
 def _visible_listing(listing_id: int) -> Listing:
     listing = load_or_404(Listing, listing_id)
-    if not listings.can_view(current_user, listing):
-        abort(404)
+    require("listings.view", listing, missing=404)
     return listing
 
 
@@ -72,13 +70,12 @@ def _visible_listing(listing_id: int) -> Listing:
 def detail(listing_id):
     """A listing's public page."""
     listing = _visible_listing(listing_id)
-    can_edit = listings.can_edit(current_user, listing)
     declaration = active_declaration(listing.id) if listing.kind.is_patent else None
-    if declaration is not None and declaration.state.value != "announced" and not can_edit:
+    announced = declaration is not None and declaration.state is DeclarationState.ANNOUNCED
+    if declaration is not None and not announced and not can("listings.edit", listing):
         declaration = None  # submitted to CNIPA: not public until it is announced
     return render_template("listings/detail.html", listing=listing, related=related(listing),
-                           can_edit=can_edit, open_declaration=declaration,
-                           METHOD_LABELS=METHOD_LABELS)
+                           open_declaration=declaration, declaration_announced=announced)
 
 
 @bp.route("/listings/<int:listing_id>/files/<int:attachment_id>")
@@ -148,7 +145,7 @@ def create():
 
 def _editable(listing_id: int) -> Listing:
     listing = load_or_404(Listing, listing_id)
-    if not listings.can_edit(current_user, listing):
+    if not can("listings.edit", listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
 

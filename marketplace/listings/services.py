@@ -1,6 +1,5 @@
 """Every state change of a listing and its attachments goes through a function here."""
 
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -8,7 +7,7 @@ from marketplace import uploads
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.listings import search  # noqa: F401  (its flush hook keeps the index in step)
 from marketplace.listings.models import (
@@ -19,7 +18,7 @@ from marketplace.listings.models import (
     ListingState,
 )
 from marketplace.needs.hooks import listing_changed
-from marketplace.orgs.models import OrgKind
+from marketplace.permissions import check
 
 #: (state, action) -> (new state, audit event).
 TRANSITIONS = {
@@ -31,41 +30,10 @@ TRANSITIONS = {
     (ListingState.PUBLISHED, "withdraw"): (ListingState.WITHDRAWN, "listing.withdrawn"),
     (ListingState.SUSPENDED, "withdraw"): (ListingState.WITHDRAWN, "listing.withdrawn"),
 }
-EDITABLE_STATES = (ListingState.DRAFT, ListingState.PUBLISHED, ListingState.SUSPENDED)
 #: Fields a listing form or import row carries (besides ``modes``).
 FIELDS = ("kind", "title", "abstract", "field", "ipc_codes", "keywords", "inventors",
           "application_number", "application_date", "grant_date", "legal_status", "grade", "trl",
           "asking_price", "terms", "contact_name", "contact_email", "contact_phone")
-
-
-def can_edit(user: User, listing: Listing) -> bool:
-    """Only a tto of the owning university, once it is verified, edits its listings."""
-    return (user.is_authenticated and user.role is Role.TTO
-            and user.organisation_id == listing.organisation_id and user.org_verified)
-
-
-def can_view(user: User, listing: Listing) -> bool:
-    """Public listings are visible to everyone; others to their university and admins."""
-    if listing.is_public:
-        return True
-    if not user.is_authenticated:
-        return False
-    return user.is_admin or user.organisation_id == listing.organisation_id
-
-
-def require_publisher(actor: User) -> None:
-    """Refuse anyone but a tto of a verified university (listings and their imports)."""
-    org = actor.organisation
-    if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
-        raise NotAllowed(_("Only a university's technology-transfer officers manage listings."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can publish."))
-
-
-def _require_editor(actor: User, listing: Listing) -> None:
-    require_publisher(actor)
-    if actor.organisation_id != listing.organisation_id:
-        raise NotAllowed(_("This listing belongs to another university."))
 
 
 def application_number_taken(number: str | None, exclude_id: int | None = None) -> bool:
@@ -109,7 +77,7 @@ def _check_unique(listing: Listing) -> None:
 
 def create_listing(actor: User, data: dict, *, commit: bool = True, is_demo: bool = False) -> Listing:
     """A tto creates a draft listing for their university."""
-    require_publisher(actor)
+    check("listings.publish", actor=actor)
     listing = Listing(organisation_id=actor.organisation_id, created_by_id=actor.id,
                       state=ListingState.DRAFT, is_demo=is_demo)
     listing.organisation = actor.organisation
@@ -125,8 +93,8 @@ def create_listing(actor: User, data: dict, *, commit: bool = True, is_demo: boo
 
 def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
     """A tto edits a listing that is not closed; a published one is re-indexed at once."""
-    _require_editor(actor, listing)
-    if listing.state not in EDITABLE_STATES:
+    check("listings.edit", listing, actor=actor)
+    if not listing.is_editable:
         raise InvalidTransition(_("A converted or withdrawn listing can no longer be edited."))
     try:
         changed = _apply(listing, data)
@@ -148,7 +116,7 @@ def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
 def transition(actor: User, listing: Listing, action: str, reason: str | None = None, *,
                commit: bool = True) -> None:
     """Move a listing through its states (publish, suspend, convert, withdraw)."""
-    _require_editor(actor, listing)
+    check("listings.edit", listing, actor=actor)
     try:
         new_state, event = TRANSITIONS[(listing.state, action)]
     except KeyError:
@@ -169,7 +137,7 @@ def transition(actor: User, listing: Listing, action: str, reason: str | None = 
 
 def add_attachment(actor: User, listing: Listing, stream, filename: str) -> Attachment:
     """Store an uploaded PDF or image under a name the server makes."""
-    _require_editor(actor, listing)
+    check("listings.edit", listing, actor=actor)
     columns = uploads.store(stream, filename)
     attachment = Attachment(listing=listing, uploaded_by_id=actor.id, **columns)
     db.session.add(attachment)
@@ -183,7 +151,7 @@ def add_attachment(actor: User, listing: Listing, stream, filename: str) -> Atta
 def remove_attachment(actor: User, attachment: Attachment) -> None:
     """Delete an attachment and its file."""
     listing = attachment.listing
-    _require_editor(actor, listing)
+    check("listings.edit", listing, actor=actor)
     stored_name, name = attachment.stored_name, attachment.original_name
     db.session.delete(attachment)
     audit.record("listing.attachment_removed", actor=actor, target=listing, file=name)

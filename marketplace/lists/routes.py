@@ -2,7 +2,6 @@
 
 import io
 import re
-from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -10,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
@@ -18,7 +16,6 @@ from marketplace.listings.models import Listing
 from marketplace.lists import exports
 from marketplace.lists import services as lists
 from marketplace.lists.forms import (
-    LIST_KIND_LABELS,
     AddListingForm,
     EmptyForm,
     ListForm,
@@ -26,19 +23,12 @@ from marketplace.lists.forms import (
     PublishForm,
 )
 from marketplace.lists.models import ListItem, ListVersion, PublishedList
-from marketplace.permissions import roles_required
+from marketplace.permissions import permission_required, require
 from marketplace.public_urls import public_url
 
 bp = Blueprint("lists", __name__)
 #: Characters that are unsafe in a file name on some system.
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-@bp.app_context_processor
-def list_labels():
-    """The list kinds' labels, for the list pages and the university page."""
-    return {"LIST_KIND_LABELS": LIST_KIND_LABELS}
-
 
 
 # --- Public pages --------------------------------------------------------------------------------
@@ -48,11 +38,7 @@ def _visible(list_id: int) -> PublishedList:
     plist = load_or_404(PublishedList, list_id)
     if not plist.versions:
         abort(404)
-    org = plist.organisation
-    insider = current_user.is_authenticated and (
-        current_user.is_admin or current_user.organisation_id == plist.organisation_id)
-    if org is not None and not org.is_verified and not insider:
-        abort(404)
+    require("lists.view", plist, missing=404)
     return plist
 
 
@@ -66,7 +52,7 @@ def _version_of(plist: PublishedList, number: int) -> ListVersion:
 def _render_version(plist: PublishedList, version: ListVersion):
     rows = [exports.display_row(item) for item in version.snapshot or []]
     return render_template("lists/detail.html", plist=plist, version=version, rows=rows,
-                           current=plist.latest, can_manage=lists.can_manage(current_user, plist))
+                           current=plist.latest)
 
 
 @bp.route("/lists")
@@ -114,27 +100,15 @@ def pdf(list_id, number):
 
 # --- Management ----------------------------------------------------------------------------------
 
-def manager_required(view):
-    """Tto of a verified university, or platform admin (who has no organisation to verify)."""
-    @wraps(view)
-    @roles_required(Role.TTO, Role.ADMIN)
-    def wrapped(*args, **kwargs):
-        if current_user.role is Role.TTO and not current_user.org_verified:
-            abort(403, description=_(
-                "Your organisation has not been verified yet. You can act once an administrator "
-                "has verified it."))
-        return view(*args, **kwargs)
-    return wrapped
+#: The management pages: a tto of a verified university, or a platform admin.
+manager_required = permission_required("lists.open_management")
 
 
 def _managed(list_id: int) -> PublishedList:
     plist = db.first_or_404(select(PublishedList).where(PublishedList.id == list_id).options(
         selectinload(PublishedList.items).selectinload(ListItem.listing)
         .selectinload(Listing.organisation)))
-    if not lists.can_manage(current_user, plist):
-        if plist.organisation_id is None:
-            abort(403, description=_("Only the action's administrators manage this list."))
-        abort(403, description=_("This list belongs to another university."))
+    require("lists.manage", plist)
     return plist
 
 

@@ -13,10 +13,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from marketplace import timezones
 from marketplace.forms import money_field, required
 from marketplace.listings.forms import MODE_LABELS, MultiCheckboxField
 from marketplace.listings.models import FIELDS, ConversionMode
-from marketplace.needs.models import shanghai_today
 
 MAX_AMOUNT = 9999999999
 
@@ -67,7 +67,7 @@ class NeedForm(FlaskForm):
         _keywords(field)
 
     def validate_deadline(self, field):
-        if field.data and field.data < shanghai_today():
+        if field.data and field.data < timezones.today():
             raise ValidationError(_l("The deadline has passed; choose a later day."))
 
     def validate(self, extra_validators=None) -> bool:

@@ -12,7 +12,7 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
-from marketplace.needs import explain, queries, services
+from marketplace.needs import queries, services
 from marketplace.needs.forms import (
     DecisionForm,
     InviteForm,
@@ -21,17 +21,11 @@ from marketplace.needs.forms import (
     ProposalForm,
     StateForm,
 )
-from marketplace.needs.models import Need, NeedState, Proposal, ProposalStatus
+from marketplace.needs.models import Need, NeedState, Proposal
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
-from marketplace.permissions import login_required, roles_required, verified_org_required
+from marketplace.permissions import can, login_required, require, roles_required, verified_org_required
 
 bp = Blueprint("needs", __name__)
-
-
-
-@bp.app_context_processor
-def _helpers():
-    return {"explain": explain.sentences, "money": explain.money}
 
 
 @bp.route("/needs")
@@ -43,8 +37,7 @@ def index():
 
 def _visible(need_id: int) -> Need:
     need = load_or_404(Need, need_id)
-    if not services.can_view(current_user, need):
-        abort(404)
+    require("needs.view", need, missing=404)
     return need
 
 
@@ -56,8 +49,7 @@ def _own_published_listings() -> list[Listing]:
 
 def _proposal_form(need: Need, matches) -> ProposalForm | None:
     """The tto's form, its own listings best-matching first; None for everyone else."""
-    if not (current_user.is_authenticated and current_user.role is Role.TTO
-            and current_user.org_verified and need.takes_proposals):
+    if not (need.takes_proposals and can("needs.propose")):
         return None
     own = _own_published_listings()
     scores = {m.listing_id: m.score for m in matches}
@@ -70,9 +62,8 @@ def _proposal_form(need: Need, matches) -> ProposalForm | None:
 def detail(need_id):
     """A need: its terms; for the company its matches and proposals; for a tto the proposal form."""
     need = _visible(need_id)
-    manage = services.can_manage(current_user, need)
-    is_company = services.is_author_org(current_user, need) or (
-        current_user.is_authenticated and current_user.is_admin)
+    manage = can("needs.manage", need)
+    is_company = can("needs.see_proposals", need)
     matches = queries.need_matches(need) if is_company else []
     if current_user.is_authenticated and current_user.role is Role.TTO:
         own_matches = [m for m in queries.need_matches(need, limit=200)
@@ -95,8 +86,7 @@ def detail(need_id):
     return render_template(
         "needs/detail.html", need=need, manage=manage, is_company=is_company, matches=matches,
         own_matches=own_matches, proposals=proposals, proposal_form=_proposal_form(need, own_matches),
-        invite_form=invite_form, decision_form=DecisionForm(), state_form=StateForm(),
-        ProposalStatus=ProposalStatus)
+        invite_form=invite_form, decision_form=DecisionForm(), state_form=StateForm())
 
 
 @bp.route("/manage/needs")
@@ -130,8 +120,7 @@ def create():
 
 def _managed(need_id: int) -> Need:
     need = load_or_404(Need, need_id)
-    if not services.is_author_org(current_user, need):
-        abort(404)
+    require("needs.manage", need, missing=404)
     return need
 
 
@@ -218,8 +207,7 @@ def propose(need_id):
 
 def _proposal(proposal_id: int) -> Proposal:
     proposal = load_or_404(Proposal, proposal_id)
-    if current_user.organisation_id not in (proposal.need.organisation_id, proposal.organisation_id):
-        abort(404)
+    require("needs.view_proposal", proposal, missing=404)
     return proposal
 
 
@@ -276,8 +264,7 @@ def matched():
 def listing_needs(listing_id):
     """Technology needs ranked for one of your listings, with the reasons."""
     listing = load_or_404(Listing, listing_id)
-    if listing.organisation_id != current_user.organisation_id:
-        abort(404)
+    require("listings.edit", listing, missing=404)
     return render_template("needs/listing_needs.html", listing=listing,
                            matches=queries.listing_needs(listing, current_user.organisation_id))
 

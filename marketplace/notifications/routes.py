@@ -14,16 +14,6 @@ from marketplace.pagination import paginate
 bp = Blueprint("notifications", __name__)
 
 
-@bp.app_context_processor
-def bell():
-    """``notification_unread()`` for the header; only queried when the header is drawn."""
-    def notification_unread() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return services.unread_count(current_user)
-    return {"notification_unread": notification_unread}
-
-
 @bp.route("/notifications")
 @login_required
 def index():

@@ -18,6 +18,14 @@ class OrgKind(enum.Enum):
     COMPANY = "company"
     INVESTOR_FIRM = "investor_firm"
 
+    @property
+    def is_university(self) -> bool:
+        return self is OrgKind.UNIVERSITY
+
+    @property
+    def is_company(self) -> bool:
+        return self is OrgKind.COMPANY
+
 
 #: Which roles a member of each kind of organisation may hold; the first is the founder's role.
 ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
@@ -86,6 +94,16 @@ class Organisation(db.Model):
     @property
     def is_verified(self) -> bool:
         return self.status is OrgStatus.VERIFIED
+
+    @property
+    def is_pending(self) -> bool:
+        """Awaiting an administrator's decision."""
+        return self.status is OrgStatus.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        """Sent back for changes (with ``rejection_reason``)."""
+        return self.status is OrgStatus.REJECTED
 
     @property
     def allowed_roles(self) -> tuple[Role, ...]:

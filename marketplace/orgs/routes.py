@@ -1,6 +1,6 @@
 """Views of one's own organisation, public organisation pages and invitations."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -25,10 +25,9 @@ from marketplace.orgs.models import (
     OrganisationDocument,
     OrgKind,
 )
-from marketplace.permissions import org_admin_required, require_same_org, verified_org_required
+from marketplace.permissions import org_admin_required, require, verified_org_required
 
 bp = Blueprint("orgs", __name__)
-
 
 
 @bp.route("/org")
@@ -121,8 +120,7 @@ def upload_document():
 def document(document_id):
     """Download a verification document: platform admins and the organisation's members only."""
     item = load_or_404(OrganisationDocument, document_id)
-    if not current_user.is_admin:
-        require_same_org(item.organisation_id)
+    require("orgs.view_document", item, missing=404)
     return uploads.download(item)
 
 
@@ -131,7 +129,7 @@ def document(document_id):
 def revoke(invitation_id):
     """Withdraw an open invitation."""
     invitation = load_or_404(Invitation, invitation_id)
-    require_same_org(invitation.organisation_id)
+    require("orgs.administer", invitation.organisation, missing=404)
     try:
         orgs.revoke_invitation(me(), invitation)
     except ServiceError as error:
@@ -146,7 +144,7 @@ def revoke(invitation_id):
 def remove_member(user_id):
     """Remove a member from your organisation."""
     member = load_or_404(User, user_id)
-    require_same_org(member.organisation_id)
+    require("orgs.administer", member.organisation, missing=404)
     try:
         orgs.remove_member(me(), member)
     except ServiceError as error:
@@ -161,7 +159,7 @@ def remove_member(user_id):
 def toggle_admin(user_id):
     """Grant or withdraw a member's right to administer the organisation."""
     member = load_or_404(User, user_id)
-    require_same_org(member.organisation_id)
+    require("orgs.administer", member.organisation, missing=404)
     try:
         orgs.set_org_admin(me(), member, request.form.get("value") == "1")
     except ServiceError as error:
@@ -175,10 +173,7 @@ def toggle_admin(user_id):
 def public(org_id):
     """An organisation's public profile (verified organisations only)."""
     org = load_or_404(Organisation, org_id)
-    visible = org.is_verified or (current_user.is_authenticated and (
-        current_user.is_admin or current_user.organisation_id == org.id))
-    if not visible:
-        abort(404)
+    require("orgs.view", org, missing=404)
     listings, listing_count, lists = [], 0, []
     if org.kind is OrgKind.UNIVERSITY:
         published = (Listing.organisation_id == org.id, Listing.state == ListingState.PUBLISHED)
