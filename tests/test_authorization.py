@@ -63,10 +63,9 @@ from marketplace.orgs.models import (
 )
 from marketplace.orgs.services import invitation_token
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState
-from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
+from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post
+from tests.factories import credit_code
 from tests.licences_support import authorization_objects
-
-# --- Personas ---------------------------------------------------------------------------------
 
 ANONYMOUS = "anonymous"
 PERSONAS = ("anonymous", "tto", "inventor", "investor", "company", "admin", "unverified_tto")
@@ -207,7 +206,7 @@ def world(app) -> World:
 
     def org(kind: OrgKind, status: OrgStatus = OrgStatus.VERIFIED) -> Organisation:
         organisation = Organisation(kind=kind, status=status, name=f"机构 {kind.value} {status.value}",
-                                    credit_code=valid_credit_code())
+                                    credit_code=credit_code())
         db.session.add(organisation)
         return organisation
 

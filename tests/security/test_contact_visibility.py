@@ -17,7 +17,7 @@ from marketplace.listings.models import (
     ListingState,
 )
 from marketplace.orgs.models import OrgKind, OrgStatus
-from tests.licences_support import announced, make_patent
+from tests import factories
 
 CONTACT_NAME = "联系人钱多多"
 CONTACT_EMAIL = "qian.duoduo@tto.example.edu.cn"
@@ -91,7 +91,7 @@ def test_an_open_licence_declaration_shows_its_notice_contact_to_verified_accoun
         client, auth, make_user, make_org):
     university = make_org(OrgKind.UNIVERSITY)
     tto = make_user(Role.TTO, org=university)
-    declaration = announced(tto, make_patent(university, tto),
+    declaration = factories.declaration(tto, factories.patent(university, tto),
                             notice_email="notices@tto.example.edu.cn", notice_phone="021-11112222")
     url = f"/open-licences/{declaration.id}"
     hidden = ("notices@tto.example.edu.cn", "021-11112222", "梅陇路130号")
