@@ -222,6 +222,13 @@ def auth(client):
     return Auth(client)
 
 
+def login(auth, user):
+    """Log ``user`` in through ``auth``; the test fails if the login is refused."""
+    response = auth.login(user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return user
+
+
 @pytest.fixture
 def make_org(app):
     """Build organisations (tests/factories.py ``organisation``)."""

@@ -148,7 +148,7 @@ BATTERY = {
     "abstract": "本发明公开了一种动力电池热失控早期预警方法，通过监测电池模组内的气体浓度与温升速率，"
                 "结合电化学阻抗谱特征，在热失控发生前数分钟发出预警，适用于电动汽车与储能电站。",
     "field": "energy", "inventors": "张伟", "legal_status": LegalStatus.NOT_APPLICABLE,
-    "grade": Grade.B, "trl": 6, "modes": [ConversionMode.TRANSFER], "asking_price": None,
+    "grade": Grade.B, "trl": 6, "modes": [ConversionMode.TRANSFER], "asking_price": None, "terms": None,
     "contact_name": "王老师", "contact_email": "tto@example.edu.cn",
 }
 

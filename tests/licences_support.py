@@ -44,11 +44,6 @@ def world(app, make_user, make_org) -> World:
     return World(university, tto, listing, company, buyer, other_company, other_buyer, admin)
 
 
-def login(auth, user: User) -> None:
-    response = auth.login(user.email)
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-
-
 def authorization_objects(university: Organisation, tto: User, company: User, listing: Listing,
                           upload_dir) -> dict:
     """The open-licence objects of the authorization matrix (tests/test_authorization.py):

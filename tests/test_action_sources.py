@@ -22,8 +22,8 @@ from marketplace.orgs.models import OrgKind
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, PaymentState
 from tests import factories
-from tests.conftest import post
-from tests.licences_support import login, world  # noqa: F401
+from tests.conftest import login, post
+from tests.licences_support import world  # noqa: F401
 
 YEAR = date(2026, 3, 2).year  # the year the support module's declarations are announced in
 

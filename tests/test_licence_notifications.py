@@ -11,8 +11,8 @@ from marketplace.licences import reminders
 from marketplace.licences.models import TrialTrigger
 from marketplace.notifications.models import Notification
 from tests import factories
-from tests.conftest import zh
-from tests.licences_support import login, world  # noqa: F401
+from tests.conftest import login, zh
+from tests.licences_support import world  # noqa: F401
 
 
 def _notifications() -> list[tuple[int, str]]:

@@ -23,8 +23,8 @@ from marketplace.licences.models import (
 )
 from marketplace.listings.models import ConversionMode, LegalStatus, ListingKind
 from tests import factories
-from tests.conftest import post, zh
-from tests.licences_support import login, world  # noqa: F401
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 
 TODAY = date(2026, 11, 27)
 

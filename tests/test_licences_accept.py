@@ -23,8 +23,8 @@ from marketplace.licences.models import (
 )
 from marketplace.payments.models import Payment, PaymentState
 from tests import factories
-from tests.conftest import post, zh
-from tests.licences_support import login, world  # noqa: F401
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 from tests.stripe_support import signed_event
 
 

@@ -20,8 +20,8 @@ from marketplace.licences.models import (
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment
 from tests import factories
-from tests.conftest import post, zh
-from tests.licences_support import login, world  # noqa: F401
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 
 
 def _trial(world, trigger=TrialTrigger.TRIAL_END, days=90):  # noqa: F811

@@ -11,7 +11,8 @@ from marketplace.extensions import db
 from marketplace.licences import services as declarations
 from marketplace.listings.models import ConversionMode
 from tests import factories
-from tests.licences_support import login, world  # noqa: F401
+from tests.conftest import login
+from tests.licences_support import world  # noqa: F401
 
 
 def _page(client, listing) -> str:

@@ -14,8 +14,8 @@ from marketplace.licences import services as declarations
 from marketplace.licences.models import LicenceState, OpenLicence, OpenLicenceDeclaration
 from marketplace.listings.models import Listing
 from tests import factories
-from tests.conftest import post, zh
-from tests.licences_support import login, world  # noqa: F401
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 from tests.security.numeric_inputs import numbers  # noqa: F401
 
 BELOW_THE_FEN = "An amount has at most two decimals (fen)."
