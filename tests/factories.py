@@ -153,6 +153,19 @@ BATTERY = {
 }
 
 
+#: The new-listing form (/manage/listings/new) filled in as a tto types it.
+LISTING_FORM = {
+    "kind": "invention", "title": "一种高镍锂离子电池正极材料及其制备方法",
+    "abstract": "本发明公开了一种高镍三元正极材料，通过表面包覆提高循环稳定性，适用于动力电池。",
+    "field": "materials", "ipc_codes": "h01m 4/525, H01M 10/0525", "keywords": "电池, 正极材料",
+    "inventors": "李振华, 王芳", "application_number": "CN 201710601862.3",
+    "application_date": "2017-07-20", "grant_date": "2019-03-01", "legal_status": "granted",
+    "grade": "A", "trl": "6", "modes": ["open_licence", "ordinary_licence"],
+    "asking_price": "200000", "terms": "入门费加销售额提成", "contact_name": "王晓梅",
+    "contact_email": "tto@example.edu.cn",
+}
+
+
 def published_listing(tto: User, **fields) -> Listing:
     """A listing ``tto`` creates and publishes through the services (audited, indexed, matched)."""
     item = listings.create_listing(tto, {**LISTING, **fields})

@@ -23,8 +23,9 @@ from marketplace.listings.models import (
     ListingState,
 )
 from marketplace.lists import services
-from marketplace.lists.models import ListVersion, PublishedList
+from marketplace.lists.models import ListVersion
 from tests.conftest import PASSWORD, post, zh
+from tests.lists_support import add, new_list
 
 FORMULA_TITLE = '=HYPERLINK("http://evil.example/","点此领取")'
 
@@ -52,18 +53,6 @@ def tto(make_user, auth):
     user = make_user(Role.TTO)
     auth.login(user.email)
     return user
-
-
-def new_list(client, title="2026年度高价值专利清单") -> PublishedList:
-    response = post(client, "/manage/lists/new", {"kind": "high_value_patents", "title": title,
-                                                  "description": "材料学院遴选的高价值专利。"})
-    assert response.status_code == 302
-    return db.session.scalar(select(PublishedList).order_by(PublishedList.id.desc()))
-
-
-def add(client, plist, listing):
-    return post(client, f"/manage/lists/{plist.id}/items", {"listing_id": str(listing.id)},
-                follow_redirects=True)
 
 
 def listing_ids(plist) -> list[int]:
