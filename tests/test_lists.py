@@ -1,5 +1,6 @@
 """Published lists: assembling, immutable versions, exports, public pages and access."""
 
+import functools
 import inspect
 import io
 
@@ -10,20 +11,15 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import (
     ConversionMode,
-    Grade,
-    LegalStatus,
-    Listing,
-    ListingKind,
-    ListingMode,
     ListingState,
 )
 from marketplace.lists import services
 from marketplace.lists.models import ListVersion
+from tests import factories
 from tests.conftest import PASSWORD, post, zh
 from tests.lists_support import add, new_list
 
@@ -32,20 +28,9 @@ FORMULA_TITLE = '=HYPERLINK("http://evil.example/","点此领取")'
 
 @pytest.fixture
 def make_listing(app):
-    def _make(org, state=ListingState.PUBLISHED, title="一种柔性压力传感器", number=None, **kwargs):
-        listing = Listing(
-            organisation=org, state=state, title=title, abstract="一种基于石墨烯的柔性压力传感器。",
-            field="it", inventors="张伟, 李娜", application_number=number,
-            kind=ListingKind.INVENTION if number else ListingKind.ACHIEVEMENT,
-            legal_status=LegalStatus.GRANTED if number else LegalStatus.NOT_APPLICABLE,
-            grade=Grade.A, trl=6, contact_name="王", contact_email="tto@example.edu.cn",
-            published_at=utcnow() if state is ListingState.PUBLISHED else None, **kwargs)
-        listing.modes = [ListingMode(mode=ConversionMode.OPEN_LICENCE),
-                         ListingMode(mode=ConversionMode.TRANSFER)]
-        db.session.add(listing)
-        db.session.commit()
-        return listing
-    return _make
+    """This module's listings (tests/factories.py): offered for open licence and for transfer."""
+    return functools.partial(factories.listing, inventors="张伟, 李娜",
+                             modes=(ConversionMode.OPEN_LICENCE, ConversionMode.TRANSFER))
 
 
 @pytest.fixture
@@ -62,7 +47,7 @@ def listing_ids(plist) -> list[int]:
 
 def test_assemble_publish_and_supersede(client, tto, make_listing):
     org = tto.organisation
-    battery = make_listing(org, title="一种锂离子电池正极材料", number="201710601862.3")
+    battery = make_listing(org, title="一种锂离子电池正极材料", application_number="201710601862.3")
     sensor = make_listing(org)
     plist = new_list(client)
     add(client, plist, battery)
@@ -149,7 +134,7 @@ def test_a_published_version_never_changes(client, tto, make_listing):
 def test_exports_open_and_are_safe(client, tto, make_listing):
     org = tto.organisation
     plist = new_list(client)
-    add(client, plist, make_listing(org, title="一种锂离子电池正极材料", number="201710601862.3"))
+    add(client, plist, make_listing(org, title="一种锂离子电池正极材料", application_number="201710601862.3"))
     add(client, plist, make_listing(org, title=FORMULA_TITLE))
     post(client, f"/manage/lists/{plist.id}/publish")
 
