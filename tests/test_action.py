@@ -34,7 +34,6 @@ SECTIONS = {"basis": "学校现有有效发明专利一千余件。", "goals": "
             "measures": "设立高价值专利培育专项资金。", "expected_results": "形成可推广的转化新机制。",
             "target_high_value_patents": "20", "target_conversions": "30", "target_amount": "5000000",
             "target_open_licences": "10", "target_roadshows": "4"}
-_numbers = iter(range(1, 10_000))
 
 
 @pytest.fixture
