@@ -16,8 +16,9 @@ from marketplace.listings.models import ConversionMode
 from marketplace.notifications.models import Notification
 from marketplace.permissions import can
 from marketplace.permissions.interests import side
+from tests import factories
 from tests.conftest import post
-from tests.interests_support import PDF, cast_fixture, client_for, publish_listing  # noqa: F401
+from tests.interests_support import PDF, cast_fixture, client_for  # noqa: F401
 
 DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS,
         "message": "拟受让该专利并共建产线", "share_contacts": True}
@@ -128,7 +129,7 @@ def test_interest_ids_do_not_leak_through_other_listings(app, cast, scene):
     client = client_for(app, cast.investor)
     response = client.get(f"/interests/{scene['own'].id}/files/{scene['file'].id}")
     assert response.status_code == 404
-    other_listing = publish_listing(cast.tto, title="另一项成果")
+    other_listing = factories.published_listing(cast.tto, title="另一项成果")
     response = client_for(app, cast.company).get(
         f"/listings/{other_listing.id}/confidential/{scene['secret'].id}")
     assert response.status_code == 404

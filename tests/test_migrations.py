@@ -1,5 +1,5 @@
 """The schema history goes all the way down and up again, on the lane's database, and ends at
-exactly the models' schema."""
+exactly the models' schema, CHECK constraints included."""
 
 import os
 from datetime import UTC, date, datetime
@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from marketplace import create_app
-from marketplace.config import TestConfig
+from marketplace.config import TestConfig, normalise_database_url
 from marketplace.extensions import db
 from marketplace.interests.models import Interest
 from marketplace.listings.models import ConversionMode
@@ -118,3 +118,30 @@ def test_an_interests_intent_becomes_a_conversion_mode_and_back(tmp_path):
             db.engine.dispose()
     finally:
         databases.close()  # PostgreSQL: drops the database
+
+
+def _check_constraints(engine) -> dict[str, dict[str, str]]:
+    """Every table's CHECK constraints as the database reports them: name -> text, spaces folded."""
+    inspector = sa.inspect(engine)
+    return {table.name: {check["name"]: " ".join(check["sqltext"].split())
+                         for check in inspector.get_check_constraints(table.name)}
+            for table in db.metadata.sorted_tables}
+
+
+def test_check_constraints_are_those_of_the_models(migrated, tmp_path):
+    """Alembic's comparison leaves CHECK constraints out: the migrated database must hold exactly
+    the ones the models declare, each with the same condition as the database writes it back."""
+    databases = _fresh_database(tmp_path)
+    url = next(databases)
+    try:
+        from_models = sa.create_engine(normalise_database_url(url))
+        db.metadata.create_all(from_models)
+        expected = _check_constraints(from_models)
+        from_models.dispose()
+        migrated_engine = sa.create_engine(normalise_database_url(migrated))
+        actual = _check_constraints(migrated_engine)
+        migrated_engine.dispose()
+    finally:
+        databases.close()
+    assert sum(len(checks) for checks in expected.values()) >= 31
+    assert actual == expected

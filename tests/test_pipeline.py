@@ -12,7 +12,8 @@ from marketplace.extensions import db
 from marketplace.interests import pipeline, services
 from marketplace.interests.models import DeclineReason, Interest, ListingViewDay, Timeline
 from marketplace.listings.models import ConversionMode
-from tests.interests_support import cast_fixture, client_for, publish_listing  # noqa: F401
+from tests import factories
+from tests.interests_support import cast_fixture, client_for  # noqa: F401
 
 DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "意向"}
 
@@ -57,7 +58,7 @@ def test_a_counted_view_is_one_write_statement(app, cast):
 
 
 def test_pipeline_page_counts_each_stage_and_the_decline_reasons(app, cast, make_user):
-    listing, other = cast.listing, publish_listing(cast.tto, title="一种海水淡化膜")
+    listing, other = cast.listing, factories.published_listing(cast.tto, title="一种海水淡化膜")
     for _ in range(4):
         app.test_client().get(f"/listings/{listing.id}")
     deal = services.express_interest(cast.company, listing, DATA)

@@ -7,8 +7,9 @@ import pytest
 from marketplace.accounts.models import Role
 from marketplace.licences import agreement, licensing
 from marketplace.permissions import can
+from tests import factories
 from tests.conftest import PASSWORD, post
-from tests.licences_support import announced, world  # noqa: F401  (fixture)
+from tests.licences_support import world  # noqa: F401  (fixture)
 
 SIGNER_IP = "198.51.100.23"
 SIGNER_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) SignerBrowser/117.0"
@@ -16,7 +17,7 @@ SIGNER_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) SignerBrowser/117.0"
 
 @pytest.fixture
 def licence(world):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     reviewed = licensing.review(world.buyer, declaration, False)
     return licensing.accept(world.buyer, declaration, signer_name="赵敏", signer_title="研发总监",
                             consent=True, trial=False,
