@@ -11,6 +11,7 @@ from events import action_metrics as _action_metrics  # noqa: F401  (roadshow re
 from events import live
 from events import manage_routes as _manage_routes  # noqa: F401  (the host's pages, on ``bp``)
 from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
+from events import permissions as _permissions  # noqa: F401  (registers the roadshow rules)
 from events import report_routes as _report_routes  # noqa: F401  (after-event pages, on ``bp``)
 from events.demo import load_demo
 from events.routes import bp

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from events.models import AgendaItem, Roadshow, RoadshowState
-from events.services import EDITABLE_STATES, can_manage, lock_roadshow
+from events.services import EDITABLE_STATES, lock_roadshow
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingState
+from marketplace.permissions import check
 
 
 def eligible_listings(roadshow: Roadshow) -> list[Listing]:
@@ -26,8 +27,7 @@ def eligible_listings(roadshow: Roadshow) -> list[Listing]:
 
 
 def _require_editable(actor: User, roadshow: Roadshow) -> None:
-    if not can_manage(actor, roadshow):
-        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    check("events.manage", roadshow, actor=actor)
     if roadshow.state not in EDITABLE_STATES:
         raise InvalidTransition(_("The agenda of a roadshow that is live, ended or cancelled can "
                                   "no longer change."))

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
@@ -17,26 +16,23 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from marketplace.forms import email_validator
+from marketplace import timezones
+from marketplace.forms import email_validator, required
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def _required():
-    return DataRequired(message=_l("This field is required."))
-
-
 def _when(label):
-    return DateTimeLocalField(label, format=LOCAL_FORMAT, validators=[_required()])
+    return DateTimeLocalField(label, format=LOCAL_FORMAT, validators=[required()])
 
 
 def to_utc(local: datetime | None) -> datetime | None:
     """A naive time the user typed, read in their time zone, as aware UTC."""
     if local is None:
         return None
-    zone = ZoneInfo(str(get_timezone()))
+    zone = timezones.viewer_zone()
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
@@ -44,7 +40,7 @@ def to_local(value: datetime | None) -> datetime | None:
     """An aware time as the naive local time a datetime-local input shows."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(str(get_timezone()))).replace(tzinfo=None)
+    return value.astimezone(timezones.viewer_zone()).replace(tzinfo=None)
 
 
 def _zone_hint(form) -> None:
@@ -69,9 +65,9 @@ class StreamURL:
 class RoadshowForm(FlaskForm):
     """A roadshow's details; the agenda is edited on its own page."""
 
-    title = StringField(_l("Title"), validators=[_required(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[required(), Length(max=200)])
     description = TextAreaField(
-        _l("Description"), validators=[_required(), Length(min=10, max=10000)],
+        _l("Description"), validators=[required(), Length(min=10, max=10000)],
         description=_l("Who should attend, what will be presented, how to take part."))
     starts_at = _when(_l("Starts"))
     ends_at = _when(_l("Ends"))
@@ -108,9 +104,9 @@ class RoadshowForm(FlaskForm):
 class AgendaItemForm(FlaskForm):
     """A slot of the agenda."""
 
-    listing_id = SelectField(_l("Listing"), coerce=int, validators=[_required()],
+    listing_id = SelectField(_l("Listing"), coerce=int, validators=[required()],
                              description=_l("One of your university's published listings."))
-    presenter = StringField(_l("Presenter"), validators=[_required(), Length(max=120)],
+    presenter = StringField(_l("Presenter"), validators=[required(), Length(max=120)],
                             description=_l("Name and title, e.g. Prof. Li Zhenhua, inventor."))
     starts_at = _when(_l("Slot starts"))
     ends_at = _when(_l("Slot ends"))
@@ -139,11 +135,11 @@ class RegistrationForm(FlaskForm):
 
 class ModeratorForm(FlaskForm):
     email = EmailField(_l("E-mail address of the account"),
-                       validators=[_required(), email_validator(), Length(max=254)])
+                       validators=[required(), email_validator(), Length(max=254)])
 
 
 class CancelRoadshowForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[_required(), Length(min=4, max=2000)],
+    reason = TextAreaField(_l("Reason"), validators=[required(), Length(min=4, max=2000)],
                            description=_l("Every registrant receives it by e-mail."))
 
 

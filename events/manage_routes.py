@@ -27,18 +27,18 @@ from events.models import (
     RoadshowModerator,
     RoadshowState,
 )
-from events.routes import bp, me
+from events.routes import bp
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing
 from marketplace.permissions import roles_required, verified_org_required
 
 
 def managed(roadshow_id: int) -> Roadshow:
     """A roadshow of the current user's university: another university's is a 404."""
-    roadshow = db.get_or_404(Roadshow, roadshow_id)
+    roadshow = load_or_404(Roadshow, roadshow_id)
     if roadshow.organisation_id != current_user.organisation_id:
         abort(404)
     return roadshow
@@ -131,9 +131,7 @@ def agenda_page(roadshow_id):
 
 
 def _item(roadshow: Roadshow, item_id: int) -> AgendaItem:
-    item = db.get_or_404(AgendaItem, item_id)
-    if item.roadshow_id != roadshow.id:
-        abort(404)
+    item = load_or_404(AgendaItem, item_id, roadshow_id=roadshow.id)
     return item
 
 
@@ -231,9 +229,7 @@ def registrations(roadshow_id):
 def decide(roadshow_id, registration_id, action):
     """Approve, reject or cancel a registration."""
     roadshow = managed(roadshow_id)
-    registration = db.get_or_404(Registration, registration_id)
-    if registration.roadshow_id != roadshow.id:
-        abort(404)
+    registration = load_or_404(Registration, registration_id, roadshow_id=roadshow.id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -277,9 +273,7 @@ def moderators(roadshow_id):
 def remove_moderator(roadshow_id, moderator_id):
     """Remove a moderator."""
     roadshow = managed(roadshow_id)
-    moderator = db.get_or_404(RoadshowModerator, moderator_id)
-    if moderator.roadshow_id != roadshow.id:
-        abort(404)
+    moderator = load_or_404(RoadshowModerator, moderator_id, roadshow_id=roadshow.id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

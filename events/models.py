@@ -22,6 +22,41 @@ class RoadshowState(enum.Enum):
     ENDED = "ended"
     CANCELLED = "cancelled"
 
+    @property
+    def is_draft(self) -> bool:
+        return self is RoadshowState.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self is RoadshowState.PUBLISHED
+
+    @property
+    def is_live(self) -> bool:
+        return self is RoadshowState.LIVE
+
+    @property
+    def is_ended(self) -> bool:
+        return self is RoadshowState.ENDED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self is RoadshowState.CANCELLED
+
+    @property
+    def editable(self) -> bool:
+        """The host may still edit the roadshow's details and agenda."""
+        return self in (RoadshowState.DRAFT, RoadshowState.PUBLISHED)
+
+    @property
+    def went_live(self) -> bool:
+        """Live or ended: there is a transcript and a report."""
+        return self in (RoadshowState.LIVE, RoadshowState.ENDED)
+
+    @property
+    def is_over(self) -> bool:
+        """Ended or cancelled: nothing about it changes any more."""
+        return self in (RoadshowState.ENDED, RoadshowState.CANCELLED)
+
 
 class RegistrationStatus(enum.Enum):
     """pending -> confirmed | waitlisted | rejected; waitlisted -> confirmed; any open -> cancelled."""
@@ -31,6 +66,28 @@ class RegistrationStatus(enum.Enum):
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
+
+    @property
+    def is_open(self) -> bool:
+        """Still holding (or waiting for) a seat."""
+        return self in (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED,
+                        RegistrationStatus.WAITLISTED)
+
+    @property
+    def is_pending(self) -> bool:
+        return self is RegistrationStatus.PENDING
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self is RegistrationStatus.CONFIRMED
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self is RegistrationStatus.WAITLISTED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self is RegistrationStatus.REJECTED
 
 
 class Roadshow(db.Model):

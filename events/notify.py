@@ -1,6 +1,5 @@
 """E-mails to registrants, in their language and time zone; confirmations carry the .ics file."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from flask import current_app
@@ -10,20 +9,13 @@ from flask_babel import gettext as _
 from events import registration_notices
 from events.ics import roadshow_calendar
 from events.models import Registration, RegistrationStatus, Roadshow
-from marketplace.mail import send_mail
+from marketplace import mail, timezones
 from marketplace.public_urls import public_host, public_url_for
-
-
-def user_zone(user) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def when_text(roadshow: Roadshow, user) -> str:
     """'3 Dec 2026, 10:00 – 12:00 (Asia/Shanghai)' in the user's zone and language."""
-    zone = user_zone(user)
+    zone = timezones.user_zone(user)
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     start = format_datetime(roadshow.starts_at, "medium", tzinfo=zone, locale=locale)
     same_day = (roadshow.starts_at.astimezone(zone).date() == roadshow.ends_at.astimezone(zone).date())
@@ -52,7 +44,7 @@ def _send(registration: Registration, subject_msgid_fn, template: str, *, ics: b
         if ics else None
     from events.registrations import waitlist_position  # cycle: registrations imports notify
 
-    send_mail(user.email, subject, template, locale=locale, attachments=attachments,
+    mail.send(user.email, subject, template, locale=locale, attachments=attachments,
               roadshow=roadshow, registration=registration, user=user,
               when=when_text(roadshow, user), url=page_url(roadshow),
               position=waitlist_position(registration), **context)

@@ -12,16 +12,16 @@ from sqlalchemy import func, select
 from events import notify
 from events.live import access as live_access
 from events.models import Registration, RegistrationStatus, Roadshow, RoadshowState
-from events.services import can_manage, lock_roadshow
+from events.services import lock_roadshow
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
+from marketplace.permissions import check
 
 #: Registrations that still hold (or wait for) a seat.
-OPEN_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED,
-                 RegistrationStatus.WAITLISTED)
+OPEN_STATUSES = tuple(status for status in RegistrationStatus if status.is_open)
 
 
 def confirmed_count(roadshow: Roadshow) -> int:
@@ -62,8 +62,7 @@ def _has_seat(roadshow: Roadshow) -> bool:
 
 def register(user: User, roadshow: Roadshow, note: str | None = None) -> Registration:
     """A signed-in user registers: confirmed, pending approval, or on the waiting list."""
-    if not user.is_authenticated or not user.active:
-        raise NotAllowed(_("Log in to register."))
+    check("events.register", roadshow, actor=user)
     roadshow = lock_roadshow(roadshow.id)
     if not roadshow.is_open_for_registration or roadshow.ends_at <= utcnow():
         raise InvalidTransition(_("Registration for this roadshow is closed."))
@@ -133,9 +132,8 @@ def cancel(actor: User, registration: Registration) -> list[Registration]:
 
     Returns the promoted registrations (at most one per freed seat).
     """
+    check("events.cancel_registration", registration, actor=actor)
     by_host = actor.id != registration.user_id
-    if by_host and not can_manage(actor, registration.roadshow):
-        raise NotAllowed(_("This is not your registration."))
     roadshow = lock_roadshow(registration.roadshow_id)
     db.session.refresh(registration)
     if registration.status not in OPEN_STATUSES:
@@ -179,8 +177,7 @@ def fill_free_seats(roadshow: Roadshow, actor: User | None) -> list[Registration
 
 
 def _lock_for_host(actor: User, registration: Registration) -> Roadshow:
-    if not can_manage(actor, registration.roadshow):
-        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    check("events.manage", registration.roadshow, actor=actor)
     roadshow = lock_roadshow(registration.roadshow_id)
     db.session.refresh(registration)
     return roadshow

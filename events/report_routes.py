@@ -4,16 +4,16 @@ Host staff, the roadshow's moderators and platform admins may read them; for any
 roadshow's reports do not exist (404).
 """
 
-from flask import abort, current_app, render_template
+from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from events import reports
-from events import services as roadshows
 from events.live.models import ModerationAction
 from events.models import Roadshow
 from events.routes import bp
-from marketplace.extensions import db
+from marketplace.http import load_or_404
+from marketplace.permissions import require
 
 ACTION_LABELS = {
     ModerationAction.GO_LIVE: _l("Went live"),
@@ -36,9 +36,8 @@ ACTION_LABELS = {
 
 
 def reported(roadshow_id: int) -> Roadshow:
-    roadshow = db.get_or_404(Roadshow, roadshow_id)
-    if not roadshows.can_see_reports(current_user, roadshow):
-        abort(404)
+    roadshow = load_or_404(Roadshow, roadshow_id)
+    require("events.see_reports", roadshow, missing=404)
     return roadshow
 
 

@@ -9,9 +9,7 @@ any, else from the agenda slot.
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -29,6 +27,7 @@ from events.live.models import (
     QuestionStatus,
 )
 from events.models import Registration, RegistrationStatus, Roadshow
+from marketplace import timezones
 from marketplace.extensions import db
 from marketplace.lists.exports import XLSX_TYPE, neutralise
 
@@ -171,7 +170,7 @@ def author_name(question: LiveQuestion) -> str:
 def _local(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(str(get_timezone()))).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(timezones.viewer_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _sheet(book: Workbook, title: str, headers: list[tuple[str, int]], rows: list[list]) -> None:

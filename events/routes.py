@@ -5,7 +5,6 @@ three share this blueprint (``events.init_app`` imports them).
 """
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -13,14 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from events import notify, stream
 from events import registrations as regs
-from events import services as roadshows
 from events.forms import ActionForm, RegistrationForm
 from events.models import AgendaItem, Registration, RegistrationStatus, Roadshow, RoadshowState
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error
+from marketplace.http import flash_service_error, load_or_404, me
 from marketplace.pagination import paginate
+from marketplace.permissions import can, require
 
 bp = Blueprint("events", __name__)
 #: Endpoints the live room's page may have (``events.live`` registers it); the first found is used.
@@ -28,21 +27,10 @@ ROOM_ENDPOINTS = ("live.room", "events_live.room", "events.room")
 PER_PAGE = 20
 
 
-def me():
-    return current_user._get_current_object()
-
-
-@bp.context_processor
-def roadshow_helpers():
-    """Helpers for this blueprint's templates."""
-    return {"now_utc": utcnow, "fmt_time": lambda value: format_time(value, "short")}
-
-
 def visible_roadshow(roadshow_id: int) -> Roadshow:
     """The roadshow if the current user may see its public page, else 404."""
-    roadshow = db.get_or_404(Roadshow, roadshow_id)
-    if not roadshows.can_view(current_user, roadshow):
-        abort(404)
+    roadshow = load_or_404(Roadshow, roadshow_id)
+    require("events.view", roadshow, missing=404)
     return roadshow
 
 
@@ -81,7 +69,7 @@ def detail(roadshow_id):
     roadshow = visible_roadshow(roadshow_id)
     embed = stream.embed_for(roadshow.stream_url)
     registration = regs.registration_of(current_user, roadshow)
-    can_enter = roadshows.can_enter_room(current_user, roadshow)
+    can_enter = can("events.enter_room", roadshow)
     response = current_app.make_response(render_template(
         "events/detail.html", roadshow=roadshow, embed=embed,
         provider=stream.PROVIDER_NAMES.get(embed.provider) if embed else None,
@@ -89,8 +77,6 @@ def detail(roadshow_id):
         position=regs.waitlist_position(registration) if registration else None,
         # The stream is shown to those who may enter the room (and on public pages once ended).
         show_stream=can_enter, can_enter=can_enter, room_url=room_url(roadshow) if can_enter else None,
-        can_manage=roadshows.can_manage(current_user, roadshow),
-        can_reports=roadshows.can_see_reports(current_user, roadshow),
         registration_open=roadshow.is_open_for_registration and roadshow.ends_at > utcnow(),
         form=RegistrationForm(), action_form=ActionForm(), RegistrationStatus=RegistrationStatus))
     if can_enter and embed is not None:

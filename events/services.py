@@ -1,14 +1,15 @@
-"""Who may do what with a roadshow, and its state changes (each audited, each one commit).
+"""A roadshow's state changes (each audited, each one commit), and the live room's access read
+with the roadshow in one statement.
 
-Registrations live in ``events.registrations``; the agenda and the roadshow's own fields here.
+Who may do what: ``events.permissions``. Registrations live in ``events.registrations``; the
+agenda and the roadshow's own fields here.
 """
 
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 
-from events import notify
+from events import notify, permissions
 from events.live import access as live_access
 from events.models import (
     Registration,
@@ -17,13 +18,14 @@ from events.models import (
     RoadshowModerator,
     RoadshowState,
 )
+from events.permissions import RoomAccess
 from marketplace.accounts import services as accounts
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
-from marketplace.orgs.models import OrgKind
+from marketplace.permissions import check
 
 #: (state, action) -> (new state, audit event).
 TRANSITIONS = {
@@ -34,71 +36,10 @@ TRANSITIONS = {
     (RoadshowState.PUBLISHED, "cancel"): (RoadshowState.CANCELLED, "roadshow.cancelled"),
 }
 #: States in which the host may still edit the roadshow's details and agenda.
-EDITABLE_STATES = (RoadshowState.DRAFT, RoadshowState.PUBLISHED)
+EDITABLE_STATES = tuple(state for state in RoadshowState if state.editable)
 
 
-# --- access ---------------------------------------------------------------------------------
-
-def is_host_staff(user: User, roadshow: Roadshow) -> bool:
-    """A tto of the host university (verified): runs the roadshow, its registrations and its room."""
-    return bool(user is not None and user.is_authenticated and user.role is Role.TTO
-                and user.organisation_id == roadshow.organisation_id and user.org_verified)
-
-
-def can_manage(user: User, roadshow: Roadshow) -> bool:
-    """Edit the roadshow, its agenda, registrations and moderators: host staff only."""
-    return is_host_staff(user, roadshow)
-
-
-def is_moderator(user: User, roadshow: Roadshow) -> bool:
-    """Named as a moderator of this roadshow by the host."""
-    if user is None or not user.is_authenticated:
-        return False
-    return db.session.query(RoadshowModerator.id).filter_by(
-        roadshow_id=roadshow.id, user_id=user.id).first() is not None
-
-
-def can_moderate(user: User, roadshow: Roadshow) -> bool:
-    """Run the live room (go live, end, moderate questions): host staff, moderators, admins."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_admin or is_host_staff(user, roadshow) or is_moderator(user, roadshow)
-
-
-def can_enter_room(user: User, roadshow: Roadshow) -> bool:
-    """Join the live room: confirmed registrants plus everyone who may moderate.
-
-    A draft or cancelled roadshow's room is open to its moderators only.
-    """
-    return room_access(user, roadshow).enter
-
-
-@dataclass(frozen=True)
-class RoomAccess:
-    """What a user may do in a roadshow's live room: enter it, and run it."""
-
-    enter: bool
-    moderate: bool
-
-
-#: States whose room confirmed registrants may enter (moderators may enter any).
-ROOM_OPEN_STATES = (RoadshowState.PUBLISHED, RoadshowState.LIVE, RoadshowState.ENDED)
-
-
-def room_access(user: User, roadshow: Roadshow) -> RoomAccess:
-    """``can_enter_room`` and ``can_moderate`` together, in at most one query.
-
-    The live room asks both on every connection and action; asked apart they cost a query for
-    the moderator row twice and one for the registration.
-    """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return RoomAccess(False, False)
-    if user.is_admin or is_host_staff(user, roadshow):
-        return RoomAccess(True, True)
-    named, confirmed = db.session.execute(select(
-        _named_moderator(user.id, roadshow.id), _confirmed_registrant(user.id, roadshow.id))).one()
-    return _decide(user, roadshow, named, confirmed)
-
+# --- the live room's access, read with the roadshow ---------------------------------------------
 
 def load_room(roadshow_id: int, user: User, *columns) -> tuple[Roadshow | None, RoomAccess, tuple]:
     """A roadshow, what ``user`` (logged in) may do in its room, and ``columns`` (expressions
@@ -108,48 +49,17 @@ def load_room(roadshow_id: int, user: User, *columns) -> tuple[Roadshow | None, 
     if statement is None:  # built once per set of columns: building took longer than running
         user_id = bindparam("user_id")
         statement = _ROOM_STATEMENTS[columns] = select(
-            Roadshow, _named_moderator(user_id, Roadshow.id), _confirmed_registrant(user_id, Roadshow.id),
+            Roadshow, permissions.named_moderator(user_id, Roadshow.id),
+            permissions.confirmed_registrant(user_id, Roadshow.id),
             *columns).where(Roadshow.id == bindparam("roadshow_id"))
     row = db.session.execute(statement, {"roadshow_id": roadshow_id, "user_id": user.id}).first()
     if row is None:
-        return None, RoomAccess(False, False), (None,) * len(columns)
+        return None, permissions.NO_ACCESS, (None,) * len(columns)
     roadshow, named, confirmed, *rest = row
-    return roadshow, _decide(user, roadshow, named, confirmed), tuple(rest)
+    return roadshow, permissions.room_access_from(user, roadshow, named, confirmed), tuple(rest)
 
 
 _ROOM_STATEMENTS: dict[tuple, object] = {}
-
-
-def _named_moderator(user_id, roadshow_id):
-    return select(RoadshowModerator.id).where(
-        RoadshowModerator.roadshow_id == roadshow_id, RoadshowModerator.user_id == user_id).exists()
-
-
-def _confirmed_registrant(user_id, roadshow_id):
-    return select(Registration.id).where(
-        Registration.roadshow_id == roadshow_id, Registration.user_id == user_id,
-        Registration.status == RegistrationStatus.CONFIRMED).exists()
-
-
-def _decide(user: User, roadshow: Roadshow, named: bool, confirmed: bool) -> RoomAccess:
-    """The rule of can_moderate and can_enter_room, given the user's moderator and registration rows."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return RoomAccess(False, False)
-    moderate = bool(user.is_admin or is_host_staff(user, roadshow) or named)
-    return RoomAccess(moderate or bool(confirmed and roadshow.state in ROOM_OPEN_STATES), moderate)
-
-
-def can_view(user: User, roadshow: Roadshow) -> bool:
-    """Public pages show published, live, ended and cancelled roadshows; drafts only to the host."""
-    if roadshow.is_public:
-        return True
-    return bool(user is not None and user.is_authenticated
-                and (user.is_admin or is_host_staff(user, roadshow)))
-
-
-def can_see_reports(user: User, roadshow: Roadshow) -> bool:
-    """Transcript, reports and the moderation log: host staff, moderators and admins."""
-    return can_moderate(user, roadshow)
 
 
 # --- state transitions ----------------------------------------------------------------------
@@ -167,8 +77,7 @@ def _transition(roadshow: Roadshow, actor: User, action: str, **details) -> None
 
 def publish_roadshow(roadshow: Roadshow, actor: User) -> None:
     """Make a draft roadshow public and open its registration."""
-    if not can_manage(actor, roadshow):
-        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    check("events.manage", roadshow, actor=actor)
     if not roadshow.agenda:
         raise InvalidTransition(_("Add at least one listing to the agenda before publishing."))
     if roadshow.starts_at <= utcnow():
@@ -180,8 +89,7 @@ def publish_roadshow(roadshow: Roadshow, actor: User) -> None:
 
 def go_live(roadshow: Roadshow, actor: User) -> None:
     """Open the live room: published -> live (host staff, moderators, admins)."""
-    if not can_moderate(actor, roadshow):
-        raise NotAllowed(_("Only the host and the roadshow's moderators can do this."))
+    check("events.moderate", roadshow, actor=actor)
     _transition(roadshow, actor, "go_live")
     roadshow.went_live_at = utcnow()
     db.session.commit()
@@ -189,8 +97,7 @@ def go_live(roadshow: Roadshow, actor: User) -> None:
 
 def end_roadshow(roadshow: Roadshow, actor: User) -> None:
     """Close the live room: live -> ended (host staff, moderators, admins)."""
-    if not can_moderate(actor, roadshow):
-        raise NotAllowed(_("Only the host and the roadshow's moderators can do this."))
+    check("events.moderate", roadshow, actor=actor)
     _transition(roadshow, actor, "end")
     roadshow.ended_at = utcnow()
     db.session.commit()
@@ -200,8 +107,7 @@ def cancel_roadshow(roadshow: Roadshow, actor: User, reason: str) -> None:
     """Cancel a draft or published roadshow; every open registration is cancelled and told why."""
     from events.registrations import OPEN_STATUSES  # cycle: registrations imports services
 
-    if not can_manage(actor, roadshow):
-        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    check("events.manage", roadshow, actor=actor)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ServiceError(_("Give a reason; registrants will read it."))
@@ -226,15 +132,6 @@ ROADSHOW_FIELDS = ("title", "description", "starts_at", "ends_at", "stream_url",
                    "requires_approval", "waitlist_enabled")
 
 
-def require_host(actor: User) -> None:
-    """Refuse anyone but a tto of a verified university."""
-    org = actor.organisation
-    if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
-        raise NotAllowed(_("Only a university's technology-transfer officers host roadshows."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can host roadshows."))
-
-
 def _check_times(roadshow: Roadshow) -> None:
     if roadshow.ends_at <= roadshow.starts_at:
         raise ServiceError(_("The roadshow must end after it starts."))
@@ -247,7 +144,7 @@ def _check_times(roadshow: Roadshow) -> None:
 
 def create_roadshow(actor: User, data: dict) -> Roadshow:
     """A university's tto creates a roadshow (a draft until published)."""
-    require_host(actor)
+    check("events.host", actor=actor)
     roadshow = Roadshow(organisation_id=actor.organisation_id, created_by_id=actor.id,
                         state=RoadshowState.DRAFT)
     for name in ROADSHOW_FIELDS:
@@ -266,8 +163,7 @@ def update_roadshow(actor: User, roadshow: Roadshow, data: dict) -> list[str]:
     """Edit a draft or published roadshow; registrants are told when the times change."""
     from events.registrations import fill_free_seats  # cycle: registrations imports services
 
-    if not can_manage(actor, roadshow):
-        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    check("events.manage", roadshow, actor=actor)
     if roadshow.state not in EDITABLE_STATES:
         raise InvalidTransition(_("A roadshow that is live, ended or cancelled can no longer be "
                                   "edited."))
@@ -315,14 +211,13 @@ def lock_roadshow(roadshow_id: int) -> Roadshow:
 
 def add_moderator(actor: User, roadshow: Roadshow, email: str) -> RoadshowModerator:
     """The host names an existing account as a moderator of the live room."""
-    if not can_manage(actor, roadshow):
-        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
-    if roadshow.state in (RoadshowState.ENDED, RoadshowState.CANCELLED):
+    check("events.manage", roadshow, actor=actor)
+    if roadshow.state.is_over:
         raise InvalidTransition(_("This roadshow is over; its moderators can no longer change."))
     user = accounts.find_user_by_email(email)
     if user is None or not user.active:
         raise ServiceError(_("No active account uses this e-mail address."))
-    if is_moderator(user, roadshow):
+    if permissions.is_moderator(user, roadshow):
         raise ServiceError(_("%(name)s is already a moderator.", name=user.name))
     moderator = RoadshowModerator(roadshow_id=roadshow.id, user_id=user.id, added_by_id=actor.id)
     db.session.add(moderator)
@@ -336,8 +231,7 @@ def add_moderator(actor: User, roadshow: Roadshow, email: str) -> RoadshowModera
 def remove_moderator(actor: User, moderator: RoadshowModerator) -> None:
     """The host removes a moderator."""
     roadshow = moderator.roadshow
-    if not can_manage(actor, roadshow):
-        raise NotAllowed(_("Only the host university's technology-transfer officers can do this."))
+    check("events.manage", roadshow, actor=actor)
     audit.record("roadshow.moderator_removed", actor=actor, target=roadshow,
                  user_id=moderator.user_id, email=moderator.user.email)
     live_access.changed(roadshow.id, [moderator.user_id])

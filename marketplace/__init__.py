@@ -12,10 +12,17 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from marketplace import db_ping, public_urls, roles, security, sqlite_mmap, sqlite_threads
+from marketplace import (
+    db_ping,
+    public_urls,
+    roles,
+    security,
+    sqlite_mmap,
+    sqlite_threads,
+    template_helpers,
+)
 from marketplace import models as _models  # noqa: F401  (every table in the metadata, for Alembic)
 from marketplace.accounts.cli import users_cli
 from marketplace.accounts.models import User
@@ -25,22 +32,11 @@ from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.demo import demo_cli
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from marketplace.http import IdConverter
-from marketplace.i18n import (
-    babel_locale,
-    current_path,
-    datetime_filter,
-    html_lang,
-    select_locale,
-    select_timezone,
-)
+from marketplace.i18n import babel_locale, select_timezone
 from marketplace.licences.reminders import licences_cli
-from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
-from marketplace.listings.models import FIELDS
 from marketplace.listings.search import include_object
-from marketplace.main.nav import items_for
 from marketplace.notifications.services import load_user_with_unread
-from marketplace.orgs.forms import ROLE_LABELS
-from marketplace.permissions import can, can_see_contacts, require_confirmed_email
+from marketplace.permissions import require_confirmed_email
 from marketplace.runtime import check_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +85,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
     _register_blueprints(app)
     _init_extension_packages(app)
-    _register_template_helpers(app)
+    template_helpers.init_app(app)
     _register_cli(app)
     roles.install(app, role)
     if not app.debug and not app.testing:
@@ -139,26 +135,6 @@ def _init_extension_packages(app: Flask) -> None:
     """
     for name in app.config.get("EXTENSION_PACKAGES", ()):
         importlib.import_module(name).init_app(app)
-
-
-def _register_template_helpers(app: Flask) -> None:
-    app.add_template_filter(datetime_filter, "datetime")
-    app.add_template_global(can_see_contacts)
-    app.add_template_global(can)
-
-    @app.context_processor
-    def layout_context():
-        locale = select_locale()
-        return {
-            "nav_items": items_for(current_user),
-            "current_locale": locale,
-            "html_lang": html_lang(locale),
-            "languages": app.config["LANGUAGES"],
-            "current_path": current_path(),
-            "ROLE_LABELS": ROLE_LABELS,
-            "KIND_LABELS": KIND_LABELS, "LEGAL_LABELS": LEGAL_LABELS, "MODE_LABELS": MODE_LABELS,
-            "GRADE_LABELS": GRADE_LABELS, "FIELDS": FIELDS,
-        }
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,5 +1,5 @@
 """``flask demo load``: realistic, clearly marked demo organisations, one account per role, and
-about 300 published listings of the demo universities (none of them lists: those come later)."""
+about 300 published listings of the demo universities, and two published lists of them."""
 
 import click
 from flask.cli import with_appcontext

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, ValidationError
-from wtforms.validators import Email, StopValidation
+from wtforms.validators import DataRequired, Email, StopValidation
 
 from marketplace import amounts
 from marketplace.accounts.passwords import policy_errors
@@ -15,6 +15,11 @@ CREDIT_CODE_MESSAGES = {
     "region": _l("Characters 3 to 8 must be the digits of an administrative region."),
     "check": _l("The check character (the last one) does not match; please check the code."),
 }
+
+
+def required():
+    """A required field, with the platform's one message for it."""
+    return DataRequired(message=_l("This field is required."))
 
 
 def email_validator():

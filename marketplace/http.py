@@ -1,9 +1,13 @@
-"""Small helpers every blueprint's views use."""
+"""Small helpers every blueprint's views use: the current user, loading a row or 404, form pages,
+safe redirects and download caching."""
 
 from urllib.parse import urlsplit
 
-from flask import flash, render_template, request
+from flask import abort, flash, render_template, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
+
+from marketplace.extensions import db
 
 #: Status for a submitted form that failed validation.
 INVALID_FORM_STATUS = 422
@@ -24,6 +28,21 @@ class IdConverter(IntegerConverter):
 def is_id(value: int | None) -> bool:
     """Whether ``value`` (say, from a query parameter) can be the id of a row."""
     return value is not None and 1 <= value <= MAX_ID
+
+
+def me():
+    """The logged-in user itself (not the ``current_user`` proxy), to hand to services."""
+    return current_user._get_current_object()
+
+
+def load_or_404(model, ident, **belongs):
+    """The row of ``model`` whose primary key is ``ident``, or 404 (also for an ``ident`` that
+    cannot be an id). ``belongs`` (e.g. ``listing_id=listing.id``) names attributes the row must
+    have: a child asked for under another parent's address is a 404 too."""
+    row = db.session.get(model, ident) if is_id(ident) else None
+    if row is None or any(getattr(row, name) != value for name, value in belongs.items()):
+        abort(404)
+    return row
 
 
 def render_form(template: str, form, status: int | None = None, **context):

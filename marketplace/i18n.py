@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_time
 from flask_login import current_user
 
 
@@ -52,6 +52,11 @@ def datetime_filter(value, format: str = "medium") -> str:
     if value is None:
         return "—"
     return format_datetime(value, format)
+
+
+def fmt_time(value) -> str:
+    """The time of day, short (``10:00``), in the viewer's zone and language."""
+    return format_time(value, "short")
 
 
 def current_path() -> str:

@@ -1,6 +1,18 @@
-"""Outgoing mail: SMTP when configured, otherwise the console and a readable outbox folder."""
+"""Outgoing mail: the one way a message leaves the platform.
+
+``send(to, subject, template, locale, *, attachments=None, **context)`` renders
+``templates/email/<template>.txt`` where it is called, in the recipient's language and with links
+on PUBLIC_URL, and hands the message to the ``mail.deliver`` background job once the current
+transaction commits (at once when the transaction has written nothing; never when it rolls
+back: ``jobs.after_commit``). So no request waits for the mail server. The job's payload is the
+message itself as text: it holds no database object, and any worker can deliver it.
+
+``send_mail`` is the transport the job runs: SMTP when ``MAIL_SERVER`` is set, otherwise the
+console and a readable outbox folder (``read_outbox``).
+"""
 
 import logging
+import secrets
 import smtplib
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -13,16 +25,30 @@ from pathlib import Path
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 
+from marketplace.jobs import after_commit
+from marketplace.jobs import services as jobs
+
 log = logging.getLogger(__name__)
 
+DELIVER = "mail.deliver"
+#: How long the delivering job waits for the SMTP server (it never holds a request).
+SMTP_TIMEOUT_SECONDS = 20
 
-def send_mail(to: str, subject: str, template: str, locale: str | None = None, *,
-              attachments: list[tuple[str, str, bytes]] | None = None, **context) -> EmailMessage:
-    """Render ``templates/email/<template>.txt`` in the recipient's language and send it.
+
+def send(to: str, subject, template: str, locale: str | None = None, *,
+         attachments: list[tuple[str, str, bytes]] | None = None, **context) -> None:
+    """Compose a mail now and deliver it in the background once this transaction commits.
 
     ``attachments`` are ``(filename, mimetype, content)`` triples; the bytes are sent unchanged
     (base64), so line endings such as the CRLF of an .ics file survive.
     """
+    message = compose(to, subject, template, locale, attachments=attachments, **context)
+    after_commit.call(_submit, bytes(message).decode(), what=f"queue the mail to {to}")
+
+
+def compose(to: str, subject, template: str, locale: str | None = None, *,
+            attachments: list[tuple[str, str, bytes]] | None = None, **context) -> EmailMessage:
+    """The message ``send`` sends, rendered in ``locale`` (the platform's default when None)."""
     config = current_app.config
     # Templates build their links with public_url_for / public_url (always on PUBLIC_URL, never on
     # the request's Host); outside a request (CLI, jobs) rendering needs a request context of its own.
@@ -41,16 +67,30 @@ def send_mail(to: str, subject: str, template: str, locale: str | None = None, *
     for filename, mimetype, content in attachments or ():
         maintype, _, subtype = mimetype.partition("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+def _submit(message: str) -> None:
+    jobs.submit(DELIVER, {"message": message})
+
+
+@jobs.register(DELIVER)
+def _deliver(job, message: str) -> None:
+    send_mail(_parse(message.encode()))
+
+
+def send_mail(message: EmailMessage) -> None:
+    """Hand a composed message to the mail server, or to the outbox without one."""
+    config = current_app.config
     if config["MAIL_SERVER"]:
         _send_smtp(message, config)
     else:
         _write_outbox(message, Path(config["MAIL_OUTBOX_DIR"]))
-    return message
 
 
 def _send_smtp(message: EmailMessage, config) -> None:
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
@@ -61,14 +101,17 @@ def _send_smtp(message: EmailMessage, config) -> None:
 def _write_outbox(message: EmailMessage, outbox: Path) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = outbox / f"{stamp}.eml"
+    path = outbox / f"{stamp}-{secrets.token_hex(3)}.eml"  # jobs may write at the same moment
     path.write_bytes(bytes(message))
     body = message.get_body(preferencelist=("plain",)) if message.is_multipart() else message
     log.warning("Mail to %s (%s) written to %s\n%s", message["To"], message["Subject"], path,
                 body.get_content())
 
 
+def _parse(raw: bytes) -> EmailMessage:
+    return BytesParser(policy=policy.default).parsebytes(raw)
+
+
 def read_outbox(outbox: str | Path) -> list[EmailMessage]:
     """Return the messages in an outbox folder, oldest first (used by tests and the demo)."""
-    parser = BytesParser(policy=policy.default)
-    return [parser.parsebytes(path.read_bytes()) for path in sorted(Path(outbox).glob("*.eml"))]
+    return [_parse(path.read_bytes()) for path in sorted(Path(outbox).glob("*.eml"))]

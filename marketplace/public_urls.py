@@ -60,8 +60,6 @@ def init_app(app: Flask) -> None:
     if app.config.get("ENV_NAME") == "production":
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     app.register_error_handler(SecurityError, _untrusted_host)
-    app.add_template_global(public_url_for)
-    app.add_template_global(public_url)
 
 
 def _untrusted_host(error):

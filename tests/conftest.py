@@ -1,5 +1,6 @@
 """Fixtures: a migrated database per run (SQLite, or PostgreSQL via TEST_DATABASE_URL),
-emptied after every test; app, client, and factories for users and organisations."""
+emptied after every test; app, client, and the builders of users and organisations
+(tests/factories.py) as fixtures."""
 
 import os
 import re
@@ -16,16 +17,12 @@ from sqlalchemy.engine import make_url
 from werkzeug.routing.rules import Rule
 
 from marketplace import create_app
-from marketplace.accounts.models import Role, User
-from marketplace.accounts.passwords import hash_password
 from marketplace.config import TestConfig, normalise_database_url
-from marketplace.db_types import utcnow
 from marketplace.extensions import db, limiter
-from marketplace.orgs import creditcode
-from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
+from tests import factories
+from tests.factories import PASSWORD
 from tests.services import IN_CI, reachable
 
-PASSWORD = "Sturdy-Pass-2026"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -225,54 +222,24 @@ def auth(client):
     return Auth(client)
 
 
-_counter = {"n": 0}
-
-
-def _next() -> int:
-    _counter["n"] += 1
-    return _counter["n"]
-
-
-def valid_credit_code(seed: int | None = None) -> str:
-    """A credit code that passes the GB 32100 check, distinct per call."""
-    n = seed if seed is not None else _next()
-    body = f"91310000MA{n:07d}"
-    return body + creditcode.check_character(body)
+def login(auth, user):
+    """Log ``user`` in through ``auth``; the test fails if the login is refused."""
+    response = auth.login(user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return user
 
 
 @pytest.fixture
 def make_org(app):
-    def _make(kind: OrgKind = OrgKind.UNIVERSITY, status: OrgStatus = OrgStatus.VERIFIED, **kwargs):
-        kwargs.setdefault("name", f"测试机构 {_next()}")
-        kwargs.setdefault("credit_code", valid_credit_code())
-        org = Organisation(kind=kind, status=status, **kwargs)
-        db.session.add(org)
-        db.session.commit()
-        return org
-    return _make
-
-
-_ROLE_KIND = {Role.TTO: OrgKind.UNIVERSITY, Role.INVENTOR: OrgKind.UNIVERSITY,
-              Role.INVESTOR: OrgKind.INVESTOR_FIRM, Role.COMPANY: OrgKind.COMPANY}
+    """Build organisations (tests/factories.py ``organisation``)."""
+    return factories.organisation
 
 
 @pytest.fixture
-def make_user(app, make_org):
-    """Create a user; members get a verified organisation of the fitting kind unless given one."""
-    def _make(role: Role = Role.TTO, org: Organisation | None = None, org_status=OrgStatus.VERIFIED,
-              password: str = PASSWORD, **kwargs):
-        n = _next()
-        kwargs.setdefault("email", f"{role.value}{n}@example.edu.cn")
-        kwargs.setdefault("name", f"用户{n}")
-        kwargs.setdefault("is_org_admin", role is not Role.ADMIN)
-        kwargs.setdefault("email_confirmed_at", utcnow())  # pass None for an unconfirmed account
-        if org is None and role is not Role.ADMIN:
-            org = make_org(_ROLE_KIND[role], org_status)
-        user = User(role=role, organisation=org, password_hash=hash_password(password), **kwargs)
-        db.session.add(user)
-        db.session.commit()
-        return user
-    return _make
+def make_user(app):
+    """Build users (tests/factories.py ``user``): members get a verified organisation of the
+    fitting kind unless given one."""
+    return factories.user
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Set-up shared by the open-licence tests: a university with a granted patent, companies, and
 declarations taken through their states by the services."""
 
-import itertools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,74 +10,13 @@ import pytest
 from marketplace.accounts.models import Role, User
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
-from marketplace.licences import agreement, licensing
-from marketplace.licences import services as declarations
+from marketplace.licences import agreement
 from marketplace.licences.models import OpenLicence, OpenLicenceDeclaration, PaymentMethod
 from marketplace.listings.models import (
-    ConversionMode,
-    Grade,
-    LegalStatus,
     Listing,
-    ListingKind,
-    ListingMode,
-    ListingState,
 )
-from marketplace.listings.patentno import check_character
 from marketplace.orgs.models import Organisation, OrgKind
-
-_serial = itertools.count(1)
-TYPE_DIGIT = {ListingKind.INVENTION: "1", ListingKind.UTILITY_MODEL: "2", ListingKind.DESIGN: "3"}
-
-
-def number(kind: ListingKind = ListingKind.INVENTION, year: int = 2019) -> str:
-    digits = f"{year}{TYPE_DIGIT[kind]}07{next(_serial):05d}"
-    return f"{digits}.{check_character(digits)}"
-
-
-def make_patent(org: Organisation, tto: User, *, kind=ListingKind.INVENTION,
-                legal=LegalStatus.GRANTED, filed=date(2019, 3, 1), modes=(ConversionMode.OPEN_LICENCE,),
-                title="一种高镍三元正极材料及其制备方法") -> Listing:
-    listing = Listing(
-        organisation=org, created_by_id=tto.id, state=ListingState.PUBLISHED, title=title,
-        abstract="通过表面包覆提高高镍正极材料的循环稳定性。", field="materials", inventors="李振华, 王芳",
-        kind=kind, application_number=number(kind, filed.year), application_date=filed,
-        grant_date=date(filed.year + 2, 6, 1), legal_status=legal, grade=Grade.A, trl=6,
-        contact_name="王老师", contact_email="tto@example.edu.cn", published_at=utcnow())
-    listing.modes = [ListingMode(mode=mode) for mode in modes]
-    db.session.add(listing)
-    db.session.commit()
-    return listing
-
-
-def terms(**overrides) -> dict:
-    """Valid declaration data (a lump sum of ¥50,000, no trial)."""
-    data = {
-        "payment_method": PaymentMethod.LUMP_SUM, "fee_amount": Decimal("50000.00"),
-        "royalty_base": None, "royalty_rate": None,
-        "payment_standard": "自书面通知送达之日起30日内一次性支付。", "term_end": date(2030, 12, 31),
-        "other_terms": None, "trial_days": None, "trial_trigger": None,
-        "notice_email": "notice@example.edu.cn", "notice_address": "上海市徐汇区梅陇路130号技术转移中心",
-        "notice_phone": "021-64250000", "fees_paid": True, "fees_paid_on": None, "pledged": False,
-        "pledgee": None, "pledgee_consent_on": None, "evaluation_report": None, "co_owners": [],
-    }
-    data.update(overrides)
-    return data
-
-
-def announced(tto: User, listing: Listing, **overrides) -> OpenLicenceDeclaration:
-    declaration = declarations.create_declaration(tto, listing, terms(**overrides))
-    declarations.transition(tto, declaration, "submit")
-    declarations.transition(tto, declaration, "announce", number="CN2026OL000123",
-                            announced_on=date(2026, 3, 2))
-    return declaration
-
-
-def sign(buyer: User, declaration: OpenLicenceDeclaration, trial: bool = False) -> OpenLicence:
-    reviewed = licensing.review(buyer, declaration, trial)
-    return licensing.accept(buyer, declaration, signer_name="赵敏", signer_title="研发总监",
-                            consent=True, trial=trial,
-                            reviewed_sha256=agreement.digest(agreement.canonical(reviewed)),
-                            ip="203.0.113.7", user_agent="pytest")
+from tests import factories
 
 
 @dataclass
@@ -102,13 +40,8 @@ def world(app, make_user, make_org) -> World:
     other_company = make_org(OrgKind.COMPANY, name="北辰智能装备有限公司")
     other_buyer = make_user(Role.COMPANY, org=other_company, name="孙倩")
     admin = make_user(Role.ADMIN)
-    listing = make_patent(university, tto)
+    listing = factories.patent(university, tto)
     return World(university, tto, listing, company, buyer, other_company, other_buyer, admin)
-
-
-def login(auth, user: User) -> None:
-    response = auth.login(user.email)
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 def authorization_objects(university: Organisation, tto: User, company: User, listing: Listing,

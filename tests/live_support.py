@@ -18,20 +18,17 @@ from events.models import (
 from marketplace.accounts.models import Role, User
 from marketplace.db_types import utcnow
 from marketplace.extensions import db, socketio
-from marketplace.listings.models import Grade, LegalStatus, Listing, ListingKind, ListingState
+from marketplace.listings.models import Listing
+from tests import factories
 from tests.conftest import Auth
 
 ORIGIN = "http://127.0.0.1:5000"  # TestConfig's PUBLIC_URL
 
 
 def new_listing(org, title: str) -> Listing:
-    listing = Listing(
-        organisation=org, state=ListingState.PUBLISHED, title=title,
-        abstract="一种基于石墨烯的柔性压力传感器。", field="materials", inventors="张伟",
-        kind=ListingKind.ACHIEVEMENT, legal_status=LegalStatus.NOT_APPLICABLE, grade=Grade.A, trl=6,
-        contact_name="王老师", contact_email="tto@example.edu.cn", published_at=utcnow())
-    db.session.add(listing)
-    return listing
+    """An agenda listing of the live-room tests (tests/factories.py), committed with its roadshow."""
+    return factories.listing(org, title=title, field="materials", contact_name="王老师", modes=(),
+                             commit=False)
 
 
 @dataclass

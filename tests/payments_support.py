@@ -2,25 +2,18 @@
 
 import threading
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
 from marketplace.accounts.models import Role, User
-from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import (
     ConversionMode,
-    Grade,
-    LegalStatus,
     Listing,
-    ListingKind,
-    ListingMode,
-    ListingState,
 )
 from marketplace.orgs.models import Organisation, OrgKind
 from marketplace.payments import registry
-from marketplace.payments import services as payments
+from tests import factories
 
 PURPOSE = "test_fee"
 
@@ -58,20 +51,6 @@ class Parties:
     listing: Listing
 
 
-def make_listing(org: Organisation, tto: User, inventors: str = "李振华, 王芳, 陈明",
-                 number: str = "201710601862.3") -> Listing:
-    listing = Listing(
-        organisation=org, created_by_id=tto.id, state=ListingState.PUBLISHED,
-        title="一种锂离子电池正极材料", abstract="一种高镍三元正极材料。", field="materials",
-        inventors=inventors, kind=ListingKind.INVENTION, application_number=number,
-        legal_status=LegalStatus.GRANTED, grade=Grade.A, trl=5, contact_name="王",
-        contact_email="tto@example.edu.cn", published_at=utcnow())
-    listing.modes = [ListingMode(mode=ConversionMode.OPEN_LICENCE)]
-    db.session.add(listing)
-    db.session.commit()
-    return listing
-
-
 @pytest.fixture
 def hooks(app):
     recorder = Hooks()
@@ -86,14 +65,15 @@ def parties(app, make_user, make_org) -> Parties:
     inventor = make_user(Role.INVENTOR, org=university, name="李振华", is_org_admin=False)
     company_org = make_org(OrgKind.COMPANY, name="青禾新材料科技股份有限公司")
     buyer = make_user(Role.COMPANY, org=company_org, name="赵经理")
-    listing = make_listing(university, tto)
+    listing = factories.listing(
+        university, created_by=tto, title="一种锂离子电池正极材料", abstract="一种高镍三元正极材料。",
+        field="materials", inventors="李振华, 王芳, 陈明", application_number="201710601862.3", trl=5,
+        modes=(ConversionMode.OPEN_LICENCE,))
     listing.inventor_users = [inventor]
     db.session.commit()
     return Parties(university, tto, inventor, company_org, buyer, listing)
 
 
 def start(parties: Parties, method: str, amount: str = "100.01", subject_id: int = 1):
-    return payments.start_payment(
-        purpose=PURPOSE, subject_id=subject_id, listing=parties.listing,
-        payer_org=parties.company_org, amount=Decimal(amount), description="开放许可使用费",
-        method=method, actor=parties.buyer)
+    """The buyer's payment of the test purpose for the parties' listing."""
+    return factories.payment(PURPOSE, parties.listing, parties.buyer, method, amount, subject_id)

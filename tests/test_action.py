@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.action import registry
 from marketplace.action import services as action
@@ -20,15 +21,13 @@ from marketplace.action.reports.models import Report, ReportState, SecondaryUnit
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import (
-    ConversionMode,
     Grade,
     LegalStatus,
-    Listing,
     ListingKind,
-    ListingMode,
     ListingState,
 )
 from marketplace.lists.models import ListKind, ListVersion, PublishedList
+from tests import factories
 from tests.conftest import post, zh
 
 SECTIONS = {"basis": "学校现有有效发明专利一千余件。", "goals": "培育高价值专利组合二十项。",
@@ -36,23 +35,19 @@ SECTIONS = {"basis": "学校现有有效发明专利一千余件。", "goals": "
             "measures": "设立高价值专利培育专项资金。", "expected_results": "形成可推广的转化新机制。",
             "target_high_value_patents": "20", "target_conversions": "30", "target_amount": "5000000",
             "target_open_licences": "10", "target_roadshows": "4"}
-_numbers = iter(range(1, 10_000))
 
 
 @pytest.fixture
 def make_listing(app):
-    def _make(org, *, grade=Grade.A, kind=ListingKind.INVENTION, published_at=None,
-              state=ListingState.PUBLISHED, title="一种固态电解质膜", field="materials"):
-        listing = Listing(organisation=org, state=state, title=title,
-                          abstract="一种高离子电导率的固态电解质膜。",
-                          field=field, inventors="张伟", kind=kind, grade=grade, trl=5,
-                          legal_status=LegalStatus.PENDING if kind.is_patent else LegalStatus.NOT_APPLICABLE,
-                          contact_name="王", contact_email="tto@example.edu.cn",
-                          published_at=published_at if state is not ListingState.DRAFT else None)
-        listing.modes = [ListingMode(mode=ConversionMode.TRANSFER)]
-        db.session.add(listing)
-        db.session.commit()
-        return listing
+    """This module's listings (tests/factories.py): patents under examination, offered for
+    transfer, with no publication date unless given one."""
+    def _make(org, *, kind=ListingKind.INVENTION, state=ListingState.PUBLISHED, published_at=None,
+              title="一种固态电解质膜", **fields):
+        return factories.listing(
+            org, kind=kind, state=state, title=title, abstract="一种高离子电导率的固态电解质膜。",
+            field=fields.pop("field", "materials"), trl=5,
+            legal_status=LegalStatus.PENDING if kind.is_patent else LegalStatus.NOT_APPLICABLE,
+            published_at=published_at if state is not ListingState.DRAFT else None, **fields)
     return _make
 
 
@@ -235,7 +230,7 @@ def test_prefilled_figures_equal_counts_computed_from_the_test_data(
     db.session.commit()
 
     def in_2025(at):
-        return at is not None and at.astimezone(registry.ACTION_ZONE).year == 2025
+        return at is not None and at.astimezone(timezones.BEIJING).year == 2025
 
     expected = {
         "listings_published": sum(1 for li in made
@@ -357,7 +352,7 @@ FORMULA = '=HYPERLINK("http://evil.example/","点此")'
 
 def test_dashboards_chart_the_data_and_export_tables_safely(client, auth, admin, enrolled, make_listing):
     org = enrolled.organisation
-    year = utcnow().astimezone(registry.ACTION_ZONE).year
+    year = utcnow().astimezone(timezones.BEIJING).year
     energy = make_listing(org, field="energy", published_at=utcnow() - timedelta(minutes=5))
     make_listing(org, field="energy", published_at=utcnow() - timedelta(minutes=5), grade=Grade.C)
     login(auth, enrolled)

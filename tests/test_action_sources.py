@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.action import registry
 from marketplace.action import services as action
@@ -14,24 +15,26 @@ from marketplace.action.models import Batch
 from marketplace.action.reports.models import Report
 from marketplace.extensions import db
 from marketplace.interests import services as interests
-from marketplace.interests.models import Intent, InterestStatus, Timeline
+from marketplace.interests.models import InterestStatus, Timeline
 from marketplace.licences import royalties
 from marketplace.licences import services as declarations
 from marketplace.licences.models import AgreementKind, LicenceState, OpenLicence
+from marketplace.listings.models import ConversionMode
 from marketplace.orgs.models import OrgKind
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment, PaymentState
-from tests.conftest import post
-from tests.licences_support import announced, login, make_patent, sign, world  # noqa: F401
+from tests import factories
+from tests.conftest import login, post
+from tests.licences_support import world  # noqa: F401
 
 YEAR = date(2026, 3, 2).year  # the year the support module's declarations are announced in
 
 
 def _beijing_year(moment: datetime) -> int:
-    return moment.astimezone(registry.ACTION_ZONE).year
+    return moment.astimezone(timezones.BEIJING).year
 
 
-def _interest(user, listing, intent=Intent.ORDINARY_LICENCE):
+def _interest(user, listing, intent=ConversionMode.ORDINARY_LICENCE):
     return interests.express_interest(user, listing, {"intent": intent, "timeline": Timeline.WITHIN_6_MONTHS,
                                                       "message": "希望洽谈许可。"})
 
@@ -52,13 +55,14 @@ def data(world, make_user, make_org):  # noqa: F811
     another university's."""
     w = world
     investor = make_user(Role.INVESTOR)
-    second = make_patent(w.university, w.tto, title="一种固态电解质膜及其制备方法")
+    second = factories.patent(w.university, w.tto, title="一种固态电解质膜及其制备方法")
     rival_org = make_org(OrgKind.UNIVERSITY, name="岭南工业大学")
     rival_tto = make_user(Role.TTO, org=rival_org)
-    rival_listing = make_patent(rival_org, rival_tto, title="一种海水淡化膜")
+    rival_listing = factories.patent(rival_org, rival_tto, title="一种海水淡化膜")
 
-    made = [_interest(w.buyer, w.listing, Intent.TRANSFER), _interest(w.other_buyer, w.listing),
-            _interest(investor, second, Intent.INVESTMENT), _interest(w.buyer, second, Intent.TRIAL),
+    made = [_interest(w.buyer, w.listing, ConversionMode.TRANSFER), _interest(w.other_buyer, w.listing),
+            _interest(investor, second, ConversionMode.INVESTMENT),
+            _interest(w.buyer, second, ConversionMode.TRY_FIRST),
             _interest(w.buyer, rival_listing)]
     _deal(w.tto, made[0])
     _deal(w.tto, made[2])
@@ -68,14 +72,14 @@ def data(world, make_user, make_org):  # noqa: F811
     made[3].created_at = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)
     db.session.commit()
 
-    declaration = announced(w.tto, w.listing)
-    licence = sign(w.buyer, declaration)
+    declaration = factories.declaration(w.tto, w.listing)
+    licence = factories.licence(w.buyer, declaration)
     _paid_fee(w.buyer, w.tto, licence)
-    refunded_licence = sign(w.other_buyer, declaration)
+    refunded_licence = factories.licence(w.other_buyer, declaration)
     payments.refund(_paid_fee(w.other_buyer, w.tto, refunded_licence), w.tto, "重复付款")
-    unpaid = sign(make_user(Role.COMPANY), declaration)
-    rival_declaration = announced(rival_tto, rival_listing)
-    sign(w.other_buyer, rival_declaration)
+    unpaid = factories.licence(make_user(Role.COMPANY), declaration)
+    rival_declaration = factories.declaration(rival_tto, rival_listing)
+    factories.licence(w.other_buyer, rival_declaration)
 
     agreement = declarations.record_agreement(w.tto, second, {
         "kind": AgreementKind.TRANSFER, "counterparty": "北辰智能装备有限公司",

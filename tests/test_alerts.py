@@ -11,8 +11,9 @@ from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.notifications.models import Notification
+from tests import factories
 from tests.conftest import post
-from tests.interests_support import cast_fixture, client_for, publish_listing  # noqa: F401
+from tests.interests_support import cast_fixture, client_for  # noqa: F401
 
 
 def _notes(user) -> list[tuple[str, str]]:
@@ -75,8 +76,8 @@ def test_saved_search_digest_is_idempotent(app, cast, runner, outbox):
     assert outbox() == []
     saved.last_run_at = None  # as if the last run was long ago
     db.session.commit()
-    first = publish_listing(cast.tto, title="一种固态电池电解质膜", field="materials")
-    publish_listing(cast.tto, title="一种电池回收方法", field="environment")  # other field
+    first = factories.published_listing(cast.tto, title="一种固态电池电解质膜", field="materials")
+    factories.published_listing(cast.tto, title="一种电池回收方法", field="environment")  # other field
     result = runner.invoke(args=["alerts", "run"])
     assert "digests e-mailed: 1" in result.output
     (mail,) = outbox()
@@ -93,7 +94,7 @@ def test_saved_search_digest_is_idempotent(app, cast, runner, outbox):
     runner.invoke(args=["alerts", "run"])
     assert len(outbox()) == 1
     assert db.session.scalar(select(db.func.count()).select_from(SavedSearchHit)) == 1
-    second = publish_listing(cast.tto, title="一种钠离子电池负极材料", field="materials")
+    second = factories.published_listing(cast.tto, title="一种钠离子电池负极材料", field="materials")
     saved = db.session.get(SavedSearch, saved.id)
     saved.last_run_at = utcnow() - timedelta(days=2)
     db.session.commit()

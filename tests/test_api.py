@@ -14,6 +14,7 @@ from marketplace.api.openapi import SEARCH_PARAMETERS
 from marketplace.listings import patentno
 from marketplace.listings.models import (
     FIELDS,
+    LISTING_MODES,
     ConversionMode,
     Grade,
     LegalStatus,
@@ -153,7 +154,7 @@ def _one_of(values) -> dict:
     ("sort=price", "sort", ONE_OF, _one_of(SORTS)),
     ("field=space", "field", ONE_OF, _one_of(FIELDS)),
     ("kind=patent", "kind", ONE_OF, _one_of(ListingKind)),
-    ("mode=licence", "mode", ONE_OF, _one_of(ConversionMode)),
+    ("mode=licence", "mode", ONE_OF, _one_of(LISTING_MODES)),
     ("legal_status=valid", "legal_status", ONE_OF, _one_of(LegalStatus)),
     ("trl=10", "trl", WHOLE, {"low": 1, "high": 9}),
     ("trl=%C2%B2", "trl", WHOLE, {"low": 1, "high": 9}),  # "²" passes str.isdigit but is no number
@@ -323,7 +324,7 @@ def test_document_enums_are_the_model_enums_and_parameters_the_web_searchs(spec)
         return [member.value for member in enum_cls]
 
     enums = {"field": list(FIELDS), "grade": values(Grade), "kind": values(ListingKind),
-             "mode": values(ConversionMode), "legal_status": values(LegalStatus)}
+             "mode": values(LISTING_MODES), "legal_status": values(LegalStatus)}
     parameters = spec["components"]["parameters"]
     assert {name: parameters[name]["schema"].get("enum") for name in SEARCH_PARAMETERS} == {
         **enums, "q": None, "trl": None, "university": None, "page": None, "sort": list(SORTS)}

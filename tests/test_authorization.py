@@ -43,11 +43,8 @@ from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.listings.models import (
     Attachment,
     ConversionMode,
-    Grade,
     LegalStatus,
     Listing,
-    ListingKind,
-    ListingMode,
     ListingState,
 )
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
@@ -63,10 +60,10 @@ from marketplace.orgs.models import (
 )
 from marketplace.orgs.services import invitation_token
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState
-from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post, valid_credit_code
+from tests import factories
+from tests.conftest import PASSWORD, IsolatedClient, _empty_all_tables, post
+from tests.factories import credit_code
 from tests.licences_support import authorization_objects
-
-# --- Personas ---------------------------------------------------------------------------------
 
 ANONYMOUS = "anonymous"
 PERSONAS = ("anonymous", "tto", "inventor", "investor", "company", "admin", "unverified_tto")
@@ -207,7 +204,7 @@ def world(app) -> World:
 
     def org(kind: OrgKind, status: OrgStatus = OrgStatus.VERIFIED) -> Organisation:
         organisation = Organisation(kind=kind, status=status, name=f"机构 {kind.value} {status.value}",
-                                    credit_code=valid_credit_code())
+                                    credit_code=credit_code())
         db.session.add(organisation)
         return organisation
 
@@ -281,7 +278,6 @@ def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
     from marketplace.alerts.models import SavedSearch
     from marketplace.interests.models import (
         ConfidentialFile,
-        Intent,
         Interest,
         InterestStatus,
         Message,
@@ -293,7 +289,7 @@ def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
 
     company = users["company"]
     interest = Interest(listing=listing, organisation_id=company.organisation_id,
-                        created_by_id=company.id, intent=Intent.TRANSFER,
+                        created_by_id=company.id, intent=ConversionMode.TRANSFER,
                         timeline=Timeline.WITHIN_6_MONTHS, message="想了解转让条件",
                         status=InterestStatus.IN_DISCUSSION, accepted_at=utcnow())
     message = Message(interest=interest, author_id=company.id,
@@ -338,17 +334,12 @@ def _needs_world(users: dict[str, User], listing: Listing) -> dict:
 
 
 def _listing(org: Organisation, tto: User, state: ListingState, number: str | None) -> Listing:
-    listing = Listing(
-        organisation=org, created_by_id=tto.id, state=state, title="一种锂离子电池正极材料",
+    return factories.listing(
+        org, created_by=tto, state=state, title="一种锂离子电池正极材料",
         abstract="一种高镍三元正极材料，通过表面包覆提高循环稳定性。", field="materials",
-        inventors="李振华", kind=ListingKind.INVENTION if number else ListingKind.ACHIEVEMENT,
-        application_number=number,
-        legal_status=LegalStatus.PENDING if number else LegalStatus.NOT_APPLICABLE,
-        grade=Grade.A, trl=5, contact_name="王", contact_email="tto@example.edu.cn",
-        published_at=utcnow() if state is ListingState.PUBLISHED else None)
-    listing.modes = [ListingMode(mode=ConversionMode.OPEN_LICENCE)]
-    db.session.add(listing)
-    return listing
+        inventors="李振华", application_number=number,
+        legal_status=LegalStatus.PENDING if number else LegalStatus.NOT_APPLICABLE, trl=5,
+        modes=(ConversionMode.OPEN_LICENCE,), commit=False)
 
 
 def _payment(listing: Listing, payer: User) -> Payment:

@@ -11,7 +11,7 @@ from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.listings.imports.models import ImportBatch
 from tests.conftest import zh
-from tests.test_import import (
+from tests.imports_support import (
     HEADERS,
     NAMES,
     bad_row,

@@ -12,17 +12,19 @@ from marketplace.extensions import db
 from marketplace.interests import confidential, services, threads
 from marketplace.interests.models import (
     DeclineReason,
-    Intent,
     Interest,
     InterestStatus,
     NdaAcceptance,
     Timeline,
 )
+from marketplace.interests.nda import current_nda
+from marketplace.listings.models import ConversionMode
 from marketplace.notifications.models import Notification
+from marketplace.permissions import can
 from tests.conftest import post
 from tests.interests_support import INTEREST_FORM, PDF, cast_fixture, client_for  # noqa: F401
 
-DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_3_MONTHS, "message": "想谈谈转让"}
+DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_3_MONTHS, "message": "想谈谈转让"}
 
 
 def _kinds(user) -> list[str]:
@@ -73,7 +75,7 @@ def test_company_reaches_a_deal_and_the_tto_sees_every_step(app, cast, outbox):
                 content_type="multipart/form-data").status_code == 302
     (item,) = confidential.files_of(listing)
     assert company.get(f"/listings/{listing.id}/confidential/{item.id}").status_code == 404
-    nda = confidential.current_nda(listing)
+    nda = current_nda(listing)
     response = post(company, f"/listings/{listing.id}/nda",
                     {"version_id": nda.id, "sha256": nda.sha256, "agree": "y"},
                     headers={"User-Agent": "TestBrowser/1.0"})
@@ -210,22 +212,22 @@ def test_a_changed_nda_needs_a_new_acceptance(app, cast):
     interest = services.express_interest(cast.company, cast.listing, DATA)
     confidential.set_nda(cast.tto, cast.listing, "第一版保密协议")
     with pytest.raises(NotAllowed):  # not before the university accepted the interest
-        nda = confidential.current_nda(cast.listing)
+        nda = current_nda(cast.listing)
         confidential.accept_nda(cast.company, cast.listing, nda.id, nda.sha256)
     services.transition(cast.tto, interest, "accept")
     confidential.accept_nda(cast.company, cast.listing, nda.id, nda.sha256)
-    assert confidential.can_access(cast.company, cast.listing)
+    assert can("interests.open_confidential", cast.listing, user=cast.company)
     assert confidential.set_nda(cast.tto, cast.listing, "第一版保密协议") is None  # unchanged
     second = confidential.set_nda(cast.tto, cast.listing, "第二版保密协议：保密期七年")
-    assert second.number == 2 and not confidential.can_access(cast.company, cast.listing)
+    assert second.number == 2 and not can("interests.open_confidential", cast.listing, user=cast.company)
     assert _kinds(cast.company)[-1] == "interests.nda_changed"
     with pytest.raises(InvalidTransition):  # accepting the old text is refused
         confidential.accept_nda(cast.company, cast.listing, nda.id, nda.sha256)
     confidential.accept_nda(cast.company, cast.listing, second.id, second.sha256)
-    assert confidential.can_access(cast.company, cast.listing)
+    assert can("interests.open_confidential", cast.listing, user=cast.company)
     # Withdrawing the interest closes the files again.
     services.transition(cast.company, interest, "withdraw")
-    assert not confidential.can_access(cast.company, cast.listing)
+    assert not can("interests.open_confidential", cast.listing, user=cast.company)
 
 
 def test_thread_files_are_checked_by_content(app, cast):
@@ -256,7 +258,7 @@ def test_unread_counts_and_read_marks(app, cast, make_user):
 def test_roadshow_interest_returns_the_live_one(app, cast):
     first = services.express_interest_from_roadshow(cast.investor, cast.listing, "新材料专场路演")
     assert (first.source, first.source_detail, first.intent) == (
-        "roadshow", "新材料专场路演", Intent.INVESTMENT)
+        "roadshow", "新材料专场路演", ConversionMode.INVESTMENT)
     again = services.express_interest_from_roadshow(cast.investor, cast.listing, "另一场")
     assert again.id == first.id
     assert db.session.scalar(select(db.func.count()).select_from(Interest)) == 1

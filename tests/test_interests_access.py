@@ -11,13 +11,17 @@ from marketplace.accounts.models import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.interests import confidential, services, threads
-from marketplace.interests.models import Intent, Interest, InterestStatus, Message, Timeline
+from marketplace.interests.models import Interest, InterestStatus, Message, Timeline
+from marketplace.listings.models import ConversionMode
 from marketplace.notifications.models import Notification
+from marketplace.permissions import can
+from marketplace.permissions.interests import side
+from tests import factories
 from tests.conftest import post
-from tests.interests_support import PDF, cast_fixture, client_for, publish_listing  # noqa: F401
+from tests.interests_support import PDF, cast_fixture, client_for  # noqa: F401
 
-DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "拟受让该专利并共建产线",
-        "share_contacts": True}
+DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS,
+        "message": "拟受让该专利并共建产线", "share_contacts": True}
 
 
 @pytest.fixture
@@ -41,11 +45,12 @@ def scene(app, cast, make_user):
 
 def test_services_refuse_the_investor_every_object(app, cast, scene):
     investor, interest = cast.investor, scene["interest"]
-    assert services.side(investor, interest) is None and not services.can_view(investor, interest)
-    assert services.can_view(cast.company, interest) and services.can_view(cast.tto, interest)
+    assert side(investor, interest) is None and not can("interests.view", interest, user=investor)
+    assert can("interests.view", interest, user=cast.company)
+    assert can("interests.view", interest, user=cast.tto)
     # An accepted interest of its own is not enough without the NDA.
-    assert not confidential.can_access(investor, cast.listing)
-    assert confidential.can_access(cast.company, cast.listing)
+    assert not can("interests.open_confidential", cast.listing, user=investor)
+    assert can("interests.open_confidential", cast.listing, user=cast.company)
     with pytest.raises(NotAllowed):
         threads.post_message(investor, interest, "我也想看看")
     for action in ("negotiate", "withdraw", "accept", "deal"):
@@ -124,7 +129,7 @@ def test_interest_ids_do_not_leak_through_other_listings(app, cast, scene):
     client = client_for(app, cast.investor)
     response = client.get(f"/interests/{scene['own'].id}/files/{scene['file'].id}")
     assert response.status_code == 404
-    other_listing = publish_listing(cast.tto, title="另一项成果")
+    other_listing = factories.published_listing(cast.tto, title="另一项成果")
     response = client_for(app, cast.company).get(
         f"/listings/{other_listing.id}/confidential/{scene['secret'].id}")
     assert response.status_code == 404

@@ -18,7 +18,7 @@ from marketplace.ledger import services as ledger
 from marketplace.ledger.models import InventorShare, LedgerLine, LedgerParty, UniversityFinance
 from marketplace.payments import services as payments
 from tests.conftest import post
-from tests.payments_support import hooks, make_listing, parties, start  # noqa: F401  (fixtures)
+from tests.payments_support import hooks, parties, start  # noqa: F401  (fixtures)
 
 
 def set_split(parties, inventors, tto, university, **extra):  # noqa: F811

@@ -10,8 +10,9 @@ from marketplace.extensions import db
 from marketplace.licences import reminders
 from marketplace.licences.models import TrialTrigger
 from marketplace.notifications.models import Notification
-from tests.conftest import zh
-from tests.licences_support import announced, login, sign, world  # noqa: F401
+from tests import factories
+from tests.conftest import login, zh
+from tests.licences_support import world  # noqa: F401
 
 
 def _notifications() -> list[tuple[int, str]]:
@@ -23,11 +24,11 @@ def test_the_announcement_notifies_no_one_and_an_acceptance_the_licensor_ttos_on
     colleague = make_user(Role.TTO, org=world.university)
     inventor = make_user(Role.INVENTOR, org=world.university)
     stranger = make_user(Role.TTO)  # another university
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     assert _notifications() == []
 
     before = len(outbox())
-    licence = sign(world.buyer, declaration)
+    licence = factories.licence(world.buyer, declaration)
     assert sorted(_notifications()) == sorted([(world.tto.id, "licences.accepted"),
                                                (colleague.id, "licences.accepted")])
     assert not {inventor.id, stranger.id, world.buyer.id} & {user for user, _ in _notifications()}
@@ -45,8 +46,9 @@ def test_the_announcement_notifies_no_one_and_an_acceptance_the_licensor_ttos_on
 
 
 def test_a_trial_turning_overdue_tells_the_licensor_ttos_once(client, auth, world, outbox):  # noqa: F811
-    declaration = announced(world.tto, world.listing, trial_days=30, trial_trigger=TrialTrigger.TRIAL_END)
-    licence = sign(world.buyer, declaration, trial=True)
+    declaration = factories.declaration(world.tto, world.listing, trial_days=30,
+                                        trial_trigger=TrialTrigger.TRIAL_END)
+    licence = factories.licence(world.buyer, declaration, trial=True)
     db.session.execute(Notification.__table__.delete())
     db.session.commit()
     due = licence.payment_due_on

@@ -22,14 +22,16 @@ from marketplace.licences.models import (
     RoyaltyBase,
 )
 from marketplace.listings.models import ConversionMode, LegalStatus, ListingKind
-from tests.conftest import post, zh
-from tests.licences_support import announced, login, make_patent, sign, terms, world  # noqa: F401
+from tests import factories
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 
 TODAY = date(2026, 11, 27)
 
 
 def _check(world, **overrides):  # noqa: F811
-    declaration = declarations.create_declaration(world.tto, world.listing, terms(**overrides))
+    declaration = declarations.create_declaration(world.tto, world.listing,
+                                                  factories.declaration_terms(**overrides))
     return declaration, eligibility.check(declaration, TODAY)
 
 
@@ -43,7 +45,7 @@ def _check(world, **overrides):  # noqa: F811
     (ListingKind.INVENTION, date(2020, 2, 29), date(2040, 2, 28)),
 ])
 def test_patent_expiry_follows_the_term_of_each_kind(world, kind, filed, expiry):  # noqa: F811
-    listing = make_patent(world.university, world.tto, kind=kind, filed=filed)
+    listing = factories.patent(world.university, world.tto, kind=kind, filed=filed)
     assert eligibility.patent_expiry(listing) == expiry
 
 
@@ -92,16 +94,16 @@ def test_an_ended_exclusive_licence_no_longer_blocks(world):  # noqa: F811
 
 
 def test_utility_models_need_an_evaluation_report(world):  # noqa: F811
-    world.listing = make_patent(world.university, world.tto, kind=ListingKind.UTILITY_MODEL)
+    world.listing = factories.patent(world.university, world.tto, kind=ListingKind.UTILITY_MODEL)
     _declaration, result = _check(world, term_end=date(2028, 12, 31))
     assert result.errors == [zh("Utility models and designs need a patent evaluation report: give "
                                 "its number.")]
 
 
 def test_a_listing_offering_exclusive_licences_cannot_be_declared(world):  # noqa: F811
-    listing = make_patent(world.university, world.tto,
+    listing = factories.patent(world.university, world.tto,
                           modes=(ConversionMode.OPEN_LICENCE, ConversionMode.EXCLUSIVE_LICENCE))
-    declaration = declarations.create_declaration(world.tto, listing, terms())
+    declaration = declarations.create_declaration(world.tto, listing, factories.declaration_terms())
     assert not eligibility.check(declaration, TODAY).ok
 
 
@@ -130,10 +132,10 @@ def test_royalty_rates_above_guidance_warn(world, base, rate, warns):  # noqa: F
 # --- States -------------------------------------------------------------------------------------
 
 def test_declaration_goes_draft_submitted_announced_withdrawn_audited(world):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     assert (declaration.state, declaration.announcement_number) == (DeclarationState.ANNOUNCED,
                                                                      "CN2026OL000123")
-    licence = sign(world.buyer, declaration, trial=False)
+    licence = factories.licence(world.buyer, declaration, trial=False)
     declarations.transition(world.tto, declaration, "withdraw", reason="许可策略调整")
     assert declaration.state is DeclarationState.WITHDRAWN
     db.session.refresh(licence)
@@ -143,11 +145,11 @@ def test_declaration_goes_draft_submitted_announced_withdrawn_audited(world):  #
     assert events == ["open_licence.created", "open_licence.submitted", "open_licence.announced",
                       "open_licence.withdrawn"]
     with pytest.raises(InvalidTransition):
-        sign(world.other_buyer, declaration)
+        factories.licence(world.other_buyer, declaration)
 
 
 def test_illegal_transitions_are_refused(world):  # noqa: F811
-    declaration = declarations.create_declaration(world.tto, world.listing, terms())
+    declaration = declarations.create_declaration(world.tto, world.listing, factories.declaration_terms())
     with pytest.raises(InvalidTransition):
         declarations.transition(world.tto, declaration, "announce", number="X", announced_on=TODAY)
     declarations.transition(world.tto, declaration, "submit")
@@ -158,7 +160,8 @@ def test_illegal_transitions_are_refused(world):  # noqa: F811
 
 
 def test_an_ineligible_declaration_cannot_be_submitted(world):  # noqa: F811
-    declaration = declarations.create_declaration(world.tto, world.listing, terms(fees_paid=False))
+    declaration = declarations.create_declaration(world.tto, world.listing,
+                                                  factories.declaration_terms(fees_paid=False))
     with pytest.raises(ServiceError) as refused:
         declarations.transition(world.tto, declaration, "submit")
     assert zh("Declare that the annual fees are paid.") in refused.value.message
@@ -166,8 +169,8 @@ def test_an_ineligible_declaration_cannot_be_submitted(world):  # noqa: F811
 
 
 def test_only_one_active_declaration_per_patent(world):  # noqa: F811
-    announced(world.tto, world.listing)
-    second = declarations.create_declaration(world.tto, world.listing, terms())
+    factories.declaration(world.tto, world.listing)
+    second = declarations.create_declaration(world.tto, world.listing, factories.declaration_terms())
     with pytest.raises(ServiceError):
         declarations.transition(world.tto, second, "submit")
 
@@ -206,7 +209,7 @@ def test_tto_drafts_submits_and_records_the_announcement(client, auth, world):  
 
 
 def test_drafts_are_hidden_from_other_organisations(client, auth, world, make_user):  # noqa: F811
-    declaration = declarations.create_declaration(world.tto, world.listing, terms())
+    declaration = declarations.create_declaration(world.tto, world.listing, factories.declaration_terms())
     assert client.get(f"/open-licences/{declaration.id}").status_code == 404
     login(auth, world.buyer)
     assert client.get(f"/open-licences/{declaration.id}").status_code == 404
@@ -227,7 +230,7 @@ def _agreement(kind: str, **extra) -> dict:
 
 
 def test_exclusive_licence_recorded_while_declaration_active_is_refused(client, auth, world):  # noqa: F811
-    announced(world.tto, world.listing)
+    factories.declaration(world.tto, world.listing)
     login(auth, world.tto)
     url = f"/manage/listings/{world.listing.id}/agreements"
     for kind in ("exclusive_licence", "sole_licence"):
@@ -251,7 +254,7 @@ def test_exclusive_licence_recorded_while_declaration_active_is_refused(client, 
 
 
 def test_exclusive_licence_after_withdrawal_is_recorded(client, auth, world):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     declarations.transition(world.tto, declaration, "withdraw", reason="独家谈判")
     login(auth, world.tto)
     response = post(client, f"/manage/listings/{world.listing.id}/agreements",
@@ -261,7 +264,7 @@ def test_exclusive_licence_after_withdrawal_is_recorded(client, auth, world):  #
 
 
 def test_listing_cannot_offer_exclusive_licences_while_declaration_active(client, auth, world):  # noqa: F811
-    announced(world.tto, world.listing)
+    factories.declaration(world.tto, world.listing)
     login(auth, world.tto)
     page = client.get(f"/manage/listings/{world.listing.id}/edit").get_data(as_text=True)
     assert "exclusive_licence" in page

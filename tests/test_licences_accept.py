@@ -22,8 +22,9 @@ from marketplace.licences.models import (
     PaymentMethod,
 )
 from marketplace.payments.models import Payment, PaymentState
-from tests.conftest import post, zh
-from tests.licences_support import announced, login, sign, world  # noqa: F401
+from tests import factories
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 from tests.stripe_support import signed_event
 
 
@@ -37,7 +38,7 @@ def _accept_page(client, declaration, trial=False):
 
 
 def test_company_reviews_signs_pays_by_bank_transfer_and_verifies(client, auth, world, outbox):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     login(auth, world.buyer)
     url, html, reviewed = _accept_page(client, declaration)
     assert "书面通知" in html and world.company.name in html and "CN2026OL000123" in html
@@ -104,8 +105,8 @@ def test_company_reviews_signs_pays_by_bank_transfer_and_verifies(client, auth, 
 
 def test_stripe_webhook_makes_the_licence_effective(stripe_app, stripe_boundary, client, auth,
                                                     world):  # noqa: F811
-    declaration = announced(world.tto, world.listing, fee_amount=Decimal("8800.50"))
-    licence = sign(world.buyer, declaration)
+    declaration = factories.declaration(world.tto, world.listing, fee_amount=Decimal("8800.50"))
+    licence = factories.licence(world.buyer, declaration)
     login(auth, world.buyer)
     response = post(client, f"/licences/{licence.id}/pay", {"method": "stripe"})
     payment = db.session.scalars(select(Payment)).one()
@@ -125,15 +126,15 @@ def test_stripe_webhook_makes_the_licence_effective(stripe_app, stripe_boundary,
 
 
 def test_free_licence_takes_effect_at_once(world, outbox):  # noqa: F811
-    declaration = announced(world.tto, world.listing, payment_method=PaymentMethod.FREE,
+    declaration = factories.declaration(world.tto, world.listing, payment_method=PaymentMethod.FREE,
                             fee_amount=None)
-    licence = sign(world.buyer, declaration)
+    licence = factories.licence(world.buyer, declaration)
     assert licence.state is LicenceState.EFFECTIVE and licence.effective_at == licence.signed_at
     assert licence.certificate_pdf.startswith(b"%PDF")
 
 
 def test_terms_changed_since_review_are_not_signed(client, auth, world):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     login(auth, world.buyer)
     url, _html, reviewed = _accept_page(client, declaration)
     response = post(client, url, {"signer_name": "赵敏", "signer_title": "研发总监", "consent": "y",
@@ -143,14 +144,14 @@ def test_terms_changed_since_review_are_not_signed(client, auth, world):  # noqa
 
 
 def test_a_company_holds_one_licence_per_declaration(world):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
-    sign(world.buyer, declaration)
+    declaration = factories.declaration(world.tto, world.listing)
+    factories.licence(world.buyer, declaration)
     with pytest.raises(InvalidTransition):
-        sign(world.buyer, declaration)
+        factories.licence(world.buyer, declaration)
 
 
 def test_a_signed_agreement_is_never_changed(world):  # noqa: F811
-    licence = sign(world.buyer, announced(world.tto, world.listing))
+    licence = factories.licence(world.buyer, factories.declaration(world.tto, world.listing))
     licence.document = licence.document.replace("赵敏", "赵民")
     with pytest.raises(AgreementIsFrozen):
         db.session.commit()
@@ -158,7 +159,7 @@ def test_a_signed_agreement_is_never_changed(world):  # noqa: F811
 
 
 def test_other_organisations_cannot_see_a_licence(client, auth, world, make_user):  # noqa: F811
-    licence = sign(world.buyer, announced(world.tto, world.listing))
+    licence = factories.licence(world.buyer, factories.declaration(world.tto, world.listing))
     login(auth, world.other_buyer)
     for path in ("", "/agreement.json", "/certificate.pdf"):
         assert client.get(f"/licences/{licence.id}{path}").status_code == 404
@@ -171,7 +172,7 @@ def test_other_organisations_cannot_see_a_licence(client, auth, world, make_user
 def test_two_companies_accept_at_once_and_both_get_ordinary_licences(app, world):  # noqa: F811
     if db.engine.dialect.name != "postgresql":
         pytest.skip("concurrent acceptance is tested on PostgreSQL (TEST_DATABASE_URL)")
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     buyers = [world.buyer.id, world.other_buyer.id]
     barrier, errors = threading.Barrier(2), []
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.licences import licensing, reminders, royalties
@@ -19,17 +20,18 @@ from marketplace.licences.models import (
 )
 from marketplace.payments import services as payments
 from marketplace.payments.models import Payment
-from tests.conftest import post, zh
-from tests.licences_support import announced, login, sign, world  # noqa: F401
+from tests import factories
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 
 
 def _trial(world, trigger=TrialTrigger.TRIAL_END, days=90):  # noqa: F811
-    declaration = announced(world.tto, world.listing, trial_days=days, trial_trigger=trigger)
-    return sign(world.buyer, declaration, trial=True)
+    declaration = factories.declaration(world.tto, world.listing, trial_days=days, trial_trigger=trigger)
+    return factories.licence(world.buyer, declaration, trial=True)
 
 
 def _today() -> date:
-    return licensing.local_date(licensing.utcnow())
+    return timezones.today()
 
 
 def test_trial_is_in_force_at_once_and_runs_to_its_end(world):  # noqa: F811
@@ -94,18 +96,18 @@ def test_trial_exit_ends_the_licence(client, auth, world):  # noqa: F811
 
 
 def test_no_trial_unless_the_declaration_offers_one(world):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     with pytest.raises(ServiceError):
-        sign(world.buyer, declaration, trial=True)
+        factories.licence(world.buyer, declaration, trial=True)
 
 
 # --- Royalties --------------------------------------------------------------------------------
 
 def _royalty_licence(world, **overrides):  # noqa: F811
-    declaration = announced(world.tto, world.listing, payment_method=PaymentMethod.ROYALTY,
+    declaration = factories.declaration(world.tto, world.listing, payment_method=PaymentMethod.ROYALTY,
                             fee_amount=None, royalty_base=RoyaltyBase.NET_SALES,
                             royalty_rate=Decimal("3.50"), **overrides)
-    return sign(world.buyer, declaration)
+    return factories.licence(world.buyer, declaration)
 
 
 @pytest.mark.parametrize(("base", "royalty"), [
@@ -191,7 +193,7 @@ def test_the_reminders_job_runs_through_the_job_interface(world):  # noqa: F811
 
 
 def test_refunded_fee_ends_the_licence(world):  # noqa: F811
-    licence = sign(world.buyer, announced(world.tto, world.listing))
+    licence = factories.licence(world.buyer, factories.declaration(world.tto, world.listing))
     payment = royalties.pay_fee(world.buyer, licence, "bank_transfer")
     payments.confirm_bank_transfer(payment, world.tto)
     payments.refund(payment, world.tto, "双方协商解除")

@@ -10,7 +10,9 @@ from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.licences import services as declarations
 from marketplace.listings.models import ConversionMode
-from tests.licences_support import announced, login, make_patent, terms, world  # noqa: F401
+from tests import factories
+from tests.conftest import login
+from tests.licences_support import world  # noqa: F401
 
 
 def _page(client, listing) -> str:
@@ -35,7 +37,7 @@ def _statements(app, listing) -> int:
 
 def test_everyone_sees_the_announced_declaration_and_only_its_tto_the_management_links(
         app, client, auth, world, make_user):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     declaration_link = f'href="/open-licences/{declaration.id}"'
     manage_links = (f'href="/manage/listings/{world.listing.id}/licensing"',
                     f'href="/manage/listings/{world.listing.id}/needs"')
@@ -62,7 +64,7 @@ def test_everyone_sees_the_announced_declaration_and_only_its_tto_the_management
 
 
 def test_a_declaration_not_yet_announced_is_shown_to_its_university_only(client, auth, world):  # noqa: F811
-    declaration = declarations.create_declaration(world.tto, world.listing, terms())
+    declaration = declarations.create_declaration(world.tto, world.listing, factories.declaration_terms())
     declarations.transition(world.tto, declaration, "submit")
     assert 'id="open-licence"' not in _page(client, world.listing)
     login(auth, world.tto)
@@ -71,13 +73,13 @@ def test_a_declaration_not_yet_announced_is_shown_to_its_university_only(client,
 
 
 def test_the_panel_costs_no_more_queries_than_a_page_without_declaration(app, world):  # noqa: F811
-    plain = make_patent(world.university, world.tto, title="一种海水淡化膜")
-    announced(world.tto, world.listing)
+    plain = factories.patent(world.university, world.tto, title="一种海水淡化膜")
+    factories.declaration(world.tto, world.listing)
     assert _statements(app, world.listing) <= _statements(app, plain)
 
 
 def test_announcement_adds_the_open_licence_mode_and_withdrawal_removes_it(client, world):  # noqa: F811
-    listing = make_patent(world.university, world.tto, modes=(ConversionMode.ORDINARY_LICENCE,),
+    listing = factories.patent(world.university, world.tto, modes=(ConversionMode.ORDINARY_LICENCE,),
                           title="一种钙钛矿太阳能电池封装结构")
 
     link = f'href="/listings/{listing.id}"'
@@ -89,7 +91,7 @@ def test_announcement_adds_the_open_licence_mode_and_withdrawal_removes_it(clien
         return found("/listings?mode=open_licence")
 
     assert not facet_finds()
-    declaration = declarations.create_declaration(world.tto, listing, terms())
+    declaration = declarations.create_declaration(world.tto, listing, factories.declaration_terms())
     declarations.transition(world.tto, declaration, "submit")
     assert ConversionMode.OPEN_LICENCE not in listing.mode_set and not facet_finds()
     declarations.transition(world.tto, declaration, "announce", number="CN2026OL000777",

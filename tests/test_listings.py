@@ -11,21 +11,11 @@ from marketplace.extensions import db
 from marketplace.listings import patentno
 from marketplace.listings.models import Attachment, Listing, ListingState
 from tests.conftest import post, zh
-
-GOOD = {
-    "kind": "invention", "title": "一种高镍锂离子电池正极材料及其制备方法",
-    "abstract": "本发明公开了一种高镍三元正极材料，通过表面包覆提高循环稳定性，适用于动力电池。",
-    "field": "materials", "ipc_codes": "h01m 4/525, H01M 10/0525", "keywords": "电池, 正极材料",
-    "inventors": "李振华, 王芳", "application_number": "CN 201710601862.3",
-    "application_date": "2017-07-20", "grant_date": "2019-03-01", "legal_status": "granted",
-    "grade": "A", "trl": "6", "modes": ["open_licence", "ordinary_licence"],
-    "asking_price": "200000", "terms": "入门费加销售额提成", "contact_name": "王晓梅",
-    "contact_email": "tto@example.edu.cn",
-}
+from tests.factories import LISTING_FORM
 
 
 def create(client, **overrides):
-    data = {**GOOD, **overrides}
+    data = {**LISTING_FORM, **overrides}
     return post(client, "/manage/listings/new", data)
 
 
@@ -115,9 +105,9 @@ def test_states_and_reasons(client, tto):
     assert listing.state is ListingState.PUBLISHED
     post(client, f"/manage/listings/{listing.id}/convert")
     assert listing.state is ListingState.CONVERTED
-    response = post(client, f"/manage/listings/{listing.id}/edit", {**GOOD, "title": "改名"})
+    response = post(client, f"/manage/listings/{listing.id}/edit", {**LISTING_FORM, "title": "改名"})
     assert response.status_code == 409
-    assert listing.title == GOOD["title"]
+    assert listing.title == LISTING_FORM["title"]
 
 
 def test_other_university_cannot_touch_the_listing(client, tto, app, make_user):
@@ -128,13 +118,14 @@ def test_other_university_cannot_touch_the_listing(client, tto, app, make_user):
     intruder = app.test_client()
     post(intruder, "/auth/login", {"email": other.email, "password": "Sturdy-Pass-2026"})
     before = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
-    assert post(intruder, f"/manage/listings/{listing.id}/edit", {**GOOD, "title": "改"}).status_code == 403
+    assert post(intruder, f"/manage/listings/{listing.id}/edit",
+                {**LISTING_FORM, "title": "改"}).status_code == 403
     assert post(intruder, f"/manage/listings/{listing.id}/suspend", {"reason": "x"}).status_code == 403
     upload = {"file": (io.BytesIO(b"%PDF-1.4 test"), "a.pdf")}
     assert post(intruder, f"/manage/listings/{listing.id}/files", upload,
                 content_type="multipart/form-data").status_code == 403
     db.session.refresh(listing)
-    assert listing.title == GOOD["title"] and listing.state is ListingState.PUBLISHED
+    assert listing.title == LISTING_FORM["title"] and listing.state is ListingState.PUBLISHED
     assert listing.attachments == []
     assert db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) == before
 
@@ -183,9 +174,10 @@ def test_linked_inventor_sees_the_listing_on_their_page(client, tto, make_user, 
     assert [u.id for u in listing.inventor_users] == [inventor.id]
     theirs = app.test_client()
     post(theirs, "/auth/login", {"email": inventor.email, "password": "Sturdy-Pass-2026"})
-    assert GOOD["title"] in theirs.get("/my/listings").get_data(as_text=True)
+    assert LISTING_FORM["title"] in theirs.get("/my/listings").get_data(as_text=True)
     # Someone else's inventor cannot be linked by id.
-    post(client, f"/manage/listings/{listing.id}/edit", {**GOOD, "inventor_user_ids": [str(outsider.id)]})
+    post(client, f"/manage/listings/{listing.id}/edit",
+         {**LISTING_FORM, "inventor_user_ids": [str(outsider.id)]})
     db.session.refresh(listing)
     assert [u.id for u in listing.inventor_users] == [inventor.id]
 

@@ -1,5 +1,6 @@
 """Published lists: assembling, immutable versions, exports, public pages and access."""
 
+import functools
 import inspect
 import io
 
@@ -10,41 +11,26 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings import services as listing_services
 from marketplace.listings.models import (
     ConversionMode,
-    Grade,
-    LegalStatus,
-    Listing,
-    ListingKind,
-    ListingMode,
     ListingState,
 )
 from marketplace.lists import services
-from marketplace.lists.models import ListVersion, PublishedList
+from marketplace.lists.models import ListVersion
+from tests import factories
 from tests.conftest import PASSWORD, post, zh
+from tests.lists_support import add, new_list
 
 FORMULA_TITLE = '=HYPERLINK("http://evil.example/","点此领取")'
 
 
 @pytest.fixture
 def make_listing(app):
-    def _make(org, state=ListingState.PUBLISHED, title="一种柔性压力传感器", number=None, **kwargs):
-        listing = Listing(
-            organisation=org, state=state, title=title, abstract="一种基于石墨烯的柔性压力传感器。",
-            field="it", inventors="张伟, 李娜", application_number=number,
-            kind=ListingKind.INVENTION if number else ListingKind.ACHIEVEMENT,
-            legal_status=LegalStatus.GRANTED if number else LegalStatus.NOT_APPLICABLE,
-            grade=Grade.A, trl=6, contact_name="王", contact_email="tto@example.edu.cn",
-            published_at=utcnow() if state is ListingState.PUBLISHED else None, **kwargs)
-        listing.modes = [ListingMode(mode=ConversionMode.OPEN_LICENCE),
-                         ListingMode(mode=ConversionMode.TRANSFER)]
-        db.session.add(listing)
-        db.session.commit()
-        return listing
-    return _make
+    """This module's listings (tests/factories.py): offered for open licence and for transfer."""
+    return functools.partial(factories.listing, inventors="张伟, 李娜",
+                             modes=(ConversionMode.OPEN_LICENCE, ConversionMode.TRANSFER))
 
 
 @pytest.fixture
@@ -54,18 +40,6 @@ def tto(make_user, auth):
     return user
 
 
-def new_list(client, title="2026年度高价值专利清单") -> PublishedList:
-    response = post(client, "/manage/lists/new", {"kind": "high_value_patents", "title": title,
-                                                  "description": "材料学院遴选的高价值专利。"})
-    assert response.status_code == 302
-    return db.session.scalar(select(PublishedList).order_by(PublishedList.id.desc()))
-
-
-def add(client, plist, listing):
-    return post(client, f"/manage/lists/{plist.id}/items", {"listing_id": str(listing.id)},
-                follow_redirects=True)
-
-
 def listing_ids(plist) -> list[int]:
     db.session.refresh(plist)
     return [item.listing_id for item in plist.items]
@@ -73,7 +47,7 @@ def listing_ids(plist) -> list[int]:
 
 def test_assemble_publish_and_supersede(client, tto, make_listing):
     org = tto.organisation
-    battery = make_listing(org, title="一种锂离子电池正极材料", number="201710601862.3")
+    battery = make_listing(org, title="一种锂离子电池正极材料", application_number="201710601862.3")
     sensor = make_listing(org)
     plist = new_list(client)
     add(client, plist, battery)
@@ -160,7 +134,7 @@ def test_a_published_version_never_changes(client, tto, make_listing):
 def test_exports_open_and_are_safe(client, tto, make_listing):
     org = tto.organisation
     plist = new_list(client)
-    add(client, plist, make_listing(org, title="一种锂离子电池正极材料", number="201710601862.3"))
+    add(client, plist, make_listing(org, title="一种锂离子电池正极材料", application_number="201710601862.3"))
     add(client, plist, make_listing(org, title=FORMULA_TITLE))
     post(client, f"/manage/lists/{plist.id}/publish")
 

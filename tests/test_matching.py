@@ -12,14 +12,15 @@ from marketplace.listings.models import ConversionMode, Grade, LegalStatus, List
 from marketplace.needs import explain, matching, scoring
 from marketplace.needs import services as needs
 from marketplace.needs.models import Match
-from tests.conftest import post, zh
-from tests.test_needs import BATTERY, login, make_need, publish_listing
+from tests import factories
+from tests.conftest import login, post, zh
+from tests.factories import BATTERY
 
 M = ConversionMode
 
 
 def candidate(**changes) -> scoring.Candidate:
-    values = {"id": 1, "title": BATTERY[0], "text": BATTERY[1], "field": "energy", "trl": 6,
+    values = {"id": 1, "title": BATTERY["title"], "text": BATTERY["abstract"], "field": "energy", "trl": 6,
               "modes": frozenset({M.TRANSFER}), "price": Decimal("300000")}
     values.update(changes)
     return scoring.Candidate(**values)
@@ -90,7 +91,7 @@ def test_explanations_are_chinese_sentences(app):
 
 def test_candidates_come_from_the_search_index(app, make_user):
     tto = make_user(Role.TTO)
-    listing = publish_listing(tto, *BATTERY)
+    listing = factories.published_listing(tto, **BATTERY)
     assert matching.candidate_ids(["失控", "预警"]) == [listing.id]
     # A listing missing from the index is never a candidate, even if its text would match.
     db.session.execute(sa.text("DELETE FROM listing_search"))
@@ -100,9 +101,9 @@ def test_candidates_come_from_the_search_index(app, make_user):
 
 def test_a_listing_published_later_joins_the_needs_matches(app, make_user):
     company, tto = make_user(Role.COMPANY), make_user(Role.TTO)
-    need = make_need(company)
+    need = factories.need(company)
     assert not db.session.scalars(sa.select(Match).where(Match.need_id == need.id)).all()
-    listing = publish_listing(tto, *BATTERY)
+    listing = factories.published_listing(tto, **BATTERY)
     rows = db.session.scalars(sa.select(Match).where(Match.need_id == need.id)).all()
     assert [row.listing_id for row in rows] == [listing.id]
     assert any("热失控" in term for term in rows[0].reasons["terms"])
@@ -117,11 +118,13 @@ def test_a_listing_published_later_joins_the_needs_matches(app, make_user):
 
 def test_listing_edits_rematch_through_the_job_interface(app, make_user):
     company, tto = make_user(Role.COMPANY), make_user(Role.TTO)
-    listing = publish_listing(tto, "一种小麦抗旱品种选育方法",
-                              "本发明涉及小麦抗旱品种选育，通过分子标记提高产量。", field="agriculture")
-    need = make_need(company)
+    listing = factories.published_listing(tto, **{
+        **BATTERY, "title": "一种小麦抗旱品种选育方法",
+        "abstract": "本发明涉及小麦抗旱品种选育，通过分子标记提高产量。",
+        "field": "agriculture"})
+    need = factories.need(company)
     assert not db.session.scalars(sa.select(Match).where(Match.need_id == need.id)).all()
-    listings.update_listing(tto, listing, {"title": BATTERY[0], "abstract": BATTERY[1],
+    listings.update_listing(tto, listing, {"title": BATTERY["title"], "abstract": BATTERY["abstract"],
                                            "field": "energy"})
     assert db.session.scalars(sa.select(Match.listing_id).where(Match.need_id == need.id)).all() \
         == [listing.id]
@@ -130,15 +133,15 @@ def test_listing_edits_rematch_through_the_job_interface(app, make_user):
 
 
 def test_no_job_when_there_is_nothing_to_match(app, make_user):
-    publish_listing(make_user(Role.TTO), *BATTERY)
+    factories.published_listing(make_user(Role.TTO), **BATTERY)
     assert not db.session.scalars(sa.select(Job.name).where(Job.name == "needs.match_listings")).all()
 
 
 def test_a_rolled_back_change_submits_nothing(app, make_user):
     company, tto = make_user(Role.COMPANY), make_user(Role.TTO)
-    make_need(company)
+    factories.need(company)
     listing = listings.create_listing(tto, {
-        "kind": ListingKind.ACHIEVEMENT, "title": BATTERY[0], "abstract": BATTERY[1],
+        "kind": ListingKind.ACHIEVEMENT, "title": BATTERY["title"], "abstract": BATTERY["abstract"],
         "field": "energy", "inventors": "张伟", "legal_status": LegalStatus.NOT_APPLICABLE,
         "grade": Grade.B, "trl": 5, "modes": [M.TRANSFER], "contact_name": "王",
         "contact_email": "t@example.edu.cn"})
@@ -150,18 +153,21 @@ def test_a_rolled_back_change_submits_nothing(app, make_user):
 def test_a_need_keeps_only_its_best_matches(app, make_user, monkeypatch):
     monkeypatch.setattr(matching, "KEEP", 2)
     company, tto = make_user(Role.COMPANY), make_user(Role.TTO)
-    need = make_need(company)
+    need = factories.need(company)
     for n in range(3):
-        publish_listing(tto, f"{BATTERY[0]}（第{n}代）", BATTERY[1] if n else "电池热失控预警。" * 3)
+        factories.published_listing(tto, **{
+            **BATTERY, "title": f"{BATTERY['title']}（第{n}代）",
+            "abstract": BATTERY["abstract"] if n else "电池热失控预警。" * 3})
     assert len(db.session.scalars(sa.select(Match).where(Match.need_id == need.id)).all()) == 2
 
 
 def test_recommendations_from_preferences_and_open_needs(client, auth, make_user):
     investor, company, tto = make_user(Role.INVESTOR), make_user(Role.COMPANY), make_user(Role.TTO)
-    battery = publish_listing(tto, *BATTERY)
-    rice = publish_listing(tto, "水稻抗稻瘟病基因分子标记及其应用",
-                           "本发明开发与抗稻瘟病基因紧密连锁的分子标记，用于水稻抗病品种选育。",
-                           field="agriculture", modes=(M.OPEN_LICENCE,))
+    battery = factories.published_listing(tto, **BATTERY)
+    rice = factories.published_listing(tto, **{
+        **BATTERY, "title": "水稻抗稻瘟病基因分子标记及其应用",
+        "abstract": "本发明开发与抗稻瘟病基因紧密连锁的分子标记，用于水稻抗病品种选育。",
+        "field": "agriculture", "modes": [M.OPEN_LICENCE]})
     login(auth, investor)
     page = client.get("/recommendations").get_data(as_text=True)
     assert battery.title not in page and rice.title not in page
@@ -174,7 +180,7 @@ def test_recommendations_from_preferences_and_open_needs(client, auth, make_user
     assert zh("In one of your fields: %(field)s.", field=zh("Modern agriculture")) in page
     auth.logout()
     # A company's open needs are a signal too, without any stated preference.
-    make_need(company)
+    factories.need(company)
     login(auth, company)
     page = client.get("/recommendations").get_data(as_text=True)
     assert battery.title in page and rice.title not in page

@@ -7,33 +7,17 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings import services as listings
-from marketplace.listings.models import ConversionMode, Grade, LegalStatus, ListingKind
+from marketplace.listings.models import ConversionMode
 from marketplace.needs import services as needs
-from marketplace.needs.models import Match, Need, NeedState, Proposal, ProposalStatus, shanghai_today
+from marketplace.needs.models import Match, Need, NeedState, Proposal, ProposalStatus
 from marketplace.notifications.models import Notification
 from marketplace.orgs.models import OrgStatus
-from tests.conftest import post, zh
-
-BATTERY = ("一种动力电池热失控早期预警方法",
-           "本发明公开了一种动力电池热失控早期预警方法，通过监测电池模组内的气体浓度与温升速率，"
-           "结合电化学阻抗谱特征，在热失控发生前数分钟发出预警，适用于电动汽车与储能电站。")
-NEED = {"title": "动力电池热失控预警技术", "field": "energy",
-        "description": "我司生产储能电站电池系统，需要一种电池热失控早期预警技术，能在热失控发生前发出预警，"
-                       "可集成到现有电池管理系统中。"}
-
-
-def publish_listing(tto, title, abstract, field="energy", trl=6, modes=(ConversionMode.TRANSFER,),
-                    price=None):
-    data = {"kind": ListingKind.ACHIEVEMENT, "title": title, "abstract": abstract, "field": field,
-            "inventors": "张伟", "legal_status": LegalStatus.NOT_APPLICABLE, "grade": Grade.B,
-            "trl": trl, "modes": list(modes), "asking_price": price, "contact_name": "王老师",
-            "contact_email": "tto@example.edu.cn"}
-    listing = listings.create_listing(tto, data)
-    listings.transition(tto, listing, "publish")
-    return listing
+from tests import factories
+from tests.conftest import login, post, zh
+from tests.factories import BATTERY, NEED
 
 
 def need_form(**changes) -> dict:
@@ -54,24 +38,13 @@ def tto(make_user):
     return make_user(Role.TTO)
 
 
-def login(auth, user):
-    response = auth.login(user.email)
-    assert response.status_code == 302
-    return user
-
-
-def make_need(user, publish=True, **changes) -> Need:
-    data = {"title": NEED["title"], "description": NEED["description"], "field": "energy",
-            "trl_min": 1, "trl_max": 9, "is_public": True}
-    data.update(changes)
-    return needs.create_need(user, data, publish=publish)
-
-
 def test_company_posts_a_need_and_sees_explained_matches(client, auth, company, tto):
-    listing = publish_listing(tto, *BATTERY, price=Decimal("300000"))
-    publish_listing(tto, "一种小麦抗旱品种选育方法",
-                    "本发明涉及一种小麦抗旱品种选育方法，通过分子标记辅助选择，提高了小麦在干旱条件下的产量。",
-                    field="agriculture")
+    listing = factories.published_listing(tto, **BATTERY | {"asking_price": Decimal("300000")})
+    factories.published_listing(tto, **{
+        **BATTERY, "title": "一种小麦抗旱品种选育方法",
+        "abstract": "本发明涉及一种小麦抗旱品种选育方法，通过分子标记辅助选择，"
+                    "提高了小麦在干旱条件下的产量。",
+        "field": "agriculture"})
     login(auth, company)
     response = post(client, "/manage/needs/new", need_form())
     assert response.status_code == 302
@@ -87,8 +60,8 @@ def test_company_posts_a_need_and_sees_explained_matches(client, auth, company, 
 
 
 def test_explanations_read_in_english(client, auth, company, tto):
-    publish_listing(tto, *BATTERY)
-    need = make_need(company)
+    factories.published_listing(tto, **BATTERY)
+    need = factories.need(company)
     login(auth, company)
     post(client, "/language", {"lang": "en"})
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
@@ -110,7 +83,7 @@ def test_invalid_need_form_is_refused_beside_the_fields_with_values_kept(client,
 
 def test_a_past_deadline_is_refused(client, auth, company):
     login(auth, company)
-    yesterday = (shanghai_today() - timedelta(days=1)).isoformat()
+    yesterday = (timezones.today() - timedelta(days=1)).isoformat()
     response = post(client, "/manage/needs/new", need_form(deadline=yesterday))
     assert response.status_code == 422
     assert zh("The deadline has passed; choose a later day.") in response.get_data(as_text=True)
@@ -130,7 +103,7 @@ def test_an_unverified_company_cannot_post(client, auth, make_user):
 
 
 def test_states_draft_open_closed_and_reopened(client, auth, company):
-    need = make_need(company, publish=False)
+    need = factories.need(company, publish=False)
     login(auth, company)
     assert client.get("/needs").get_data(as_text=True).count(need.title) == 0
     assert post(client, f"/manage/needs/{need.id}/publish").status_code == 302
@@ -153,9 +126,9 @@ def test_states_draft_open_closed_and_reopened(client, auth, company):
 
 
 def test_an_expired_need_takes_no_proposals_and_leaves_the_list(client, auth, company, tto):
-    listing = publish_listing(tto, *BATTERY)
-    need = make_need(company)
-    need.deadline = shanghai_today() - timedelta(days=1)
+    listing = factories.published_listing(tto, **BATTERY)
+    need = factories.need(company)
+    need.deadline = timezones.today() - timedelta(days=1)
     db.session.commit()
     assert need.status.value == "expired"
     assert need.title not in client.get("/needs").get_data(as_text=True)
@@ -166,7 +139,7 @@ def test_an_expired_need_takes_no_proposals_and_leaves_the_list(client, auth, co
 
 
 def test_drafts_are_seen_only_by_their_company(client, auth, company, make_user):
-    need = make_need(company, publish=False)
+    need = factories.need(company, publish=False)
     assert client.get(f"/needs/{need.id}").status_code == 404
     login(auth, make_user(Role.COMPANY))
     assert client.get(f"/needs/{need.id}").status_code == 404
@@ -177,10 +150,10 @@ def test_drafts_are_seen_only_by_their_company(client, auth, company, make_user)
 
 def test_private_need_visibility_rule(client, auth, company, tto, make_user):
     """Private: the company, admins, and universities matched, invited or having proposed."""
-    publish_listing(tto, *BATTERY)                       # tto's university matches the need
-    other_tto = make_user(Role.TTO)                      # another university, unmatched
-    invited_tto = make_user(Role.TTO)                    # a third, invited below
-    need = make_need(company, is_public=False)
+    factories.published_listing(tto, **BATTERY)  # tto's university matches the need
+    other_tto = make_user(Role.TTO)  # another university, unmatched
+    invited_tto = make_user(Role.TTO)  # a third, invited below
+    need = factories.need(company, is_public=False)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Match)
                              .where(Match.need_id == need.id)) == 1
     url = f"/needs/{need.id}"
@@ -201,8 +174,8 @@ def test_private_need_visibility_rule(client, auth, company, tto, make_user):
 
 
 def test_tto_proposes_and_the_company_is_told_and_answers(client, auth, company, tto, outbox):
-    listing = publish_listing(tto, *BATTERY)
-    need = make_need(company)
+    listing = factories.published_listing(tto, **BATTERY)
+    need = factories.need(company)
     login(auth, tto)
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert zh("Propose one of your listings") in page and listing.title in page
@@ -237,10 +210,11 @@ def test_tto_proposes_and_the_company_is_told_and_answers(client, auth, company,
 
 
 def test_a_tto_cannot_propose_another_universitys_listing(client, auth, company, tto, make_user):
-    foreign = publish_listing(make_user(Role.TTO), *BATTERY)
-    publish_listing(tto, "一种储能电池舱消防联动装置",
-                    "本实用新型涉及储能电池舱消防联动装置，在电池热失控时自动启动灭火。")
-    need = make_need(company)
+    foreign = factories.published_listing(make_user(Role.TTO), **BATTERY)
+    factories.published_listing(tto, **{
+        **BATTERY, "title": "一种储能电池舱消防联动装置",
+        "abstract": "本实用新型涉及储能电池舱消防联动装置，在电池热失控时自动启动灭火。"})
+    need = factories.need(company)
     login(auth, tto)
     post(client, f"/needs/{need.id}/propose", {"listing_id": foreign.id, "note": "冒用"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 0
@@ -249,8 +223,8 @@ def test_a_tto_cannot_propose_another_universitys_listing(client, auth, company,
 
 
 def test_another_company_can_neither_see_nor_answer_proposals(client, auth, company, tto, make_user):
-    listing = publish_listing(tto, *BATTERY)
-    need = make_need(company)
+    listing = factories.published_listing(tto, **BATTERY)
+    need = factories.need(company)
     proposal = needs.propose(tto, need, listing, "适用于贵司储能系统")
     login(auth, make_user(Role.COMPANY))
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
@@ -261,8 +235,8 @@ def test_another_company_can_neither_see_nor_answer_proposals(client, auth, comp
 
 
 def test_another_university_cannot_withdraw_or_see_a_proposal(client, auth, company, tto, make_user):
-    listing = publish_listing(tto, *BATTERY)
-    need = make_need(company)
+    listing = factories.published_listing(tto, **BATTERY)
+    need = factories.need(company)
     proposal = needs.propose(tto, need, listing, "适用于贵司储能系统")
     login(auth, make_user(Role.TTO))
     assert "适用于贵司储能系统" not in client.get(f"/needs/{need.id}").get_data(as_text=True)
@@ -272,7 +246,7 @@ def test_another_university_cannot_withdraw_or_see_a_proposal(client, auth, comp
 
 
 def test_another_company_cannot_edit_or_close_a_need(client, auth, company, make_user):
-    need = make_need(company)
+    need = factories.need(company)
     login(auth, make_user(Role.COMPANY))
     assert client.get(f"/manage/needs/{need.id}/edit").status_code == 404
     assert post(client, f"/manage/needs/{need.id}/close").status_code == 404
@@ -281,9 +255,10 @@ def test_another_company_cannot_edit_or_close_a_need(client, auth, company, make
 
 
 def test_public_list_searches_and_filters(client, company):
-    make_need(company, budget_max=Decimal("500000"))
-    make_need(company, title="水稻抗病育种技术", description="寻求水稻抗稻瘟病分子育种技术，用于新品种选育。",
-              field="agriculture", mode=ConversionMode.TRANSFER)
+    factories.need(company, budget_max=Decimal("500000"))
+    factories.need(company, title="水稻抗病育种技术",
+                   description="寻求水稻抗稻瘟病分子育种技术，用于新品种选育。",
+                   field="agriculture", mode=ConversionMode.TRANSFER)
     page = client.get("/needs?q=水稻").get_data(as_text=True)
     assert "水稻抗病育种技术" in page and NEED["title"] not in page
     page = client.get("/needs?field=energy").get_data(as_text=True)
@@ -296,11 +271,12 @@ def test_public_list_searches_and_filters(client, company):
 
 
 def test_editing_a_need_recomputes_its_matches(client, auth, company, tto):
-    battery = publish_listing(tto, *BATTERY)
-    rice = publish_listing(tto, "水稻抗稻瘟病基因分子标记及其应用",
-                           "本发明开发与抗稻瘟病基因紧密连锁的分子标记，用于水稻抗病品种选育。",
-                           field="agriculture")
-    need = make_need(company)
+    battery = factories.published_listing(tto, **BATTERY)
+    rice = factories.published_listing(tto, **{
+        **BATTERY, "title": "水稻抗稻瘟病基因分子标记及其应用",
+        "abstract": "本发明开发与抗稻瘟病基因紧密连锁的分子标记，用于水稻抗病品种选育。",
+        "field": "agriculture"})
+    need = factories.need(company)
     assert [m.listing_id for m in db.session.scalars(sa.select(Match).where(Match.need_id == need.id))] \
         == [battery.id]
     login(auth, company)
@@ -313,8 +289,8 @@ def test_editing_a_need_recomputes_its_matches(client, auth, company, tto):
 
 
 def test_listing_page_of_ranked_needs_for_its_tto(client, auth, company, tto, make_user):
-    listing = publish_listing(tto, *BATTERY)
-    need = make_need(company)
+    listing = factories.published_listing(tto, **BATTERY)
+    need = factories.need(company)
     login(auth, tto)
     page = client.get(f"/manage/listings/{listing.id}/needs").get_data(as_text=True)
     assert need.title in page and "热失控" in page

@@ -6,13 +6,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.interests import pipeline, services
-from marketplace.interests.models import DeclineReason, Intent, Interest, ListingViewDay, Timeline
-from tests.interests_support import cast_fixture, client_for, publish_listing  # noqa: F401
+from marketplace.interests.models import DeclineReason, Interest, ListingViewDay, Timeline
+from marketplace.listings.models import ConversionMode
+from tests import factories
+from tests.interests_support import cast_fixture, client_for  # noqa: F401
 
-DATA = {"intent": Intent.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "意向"}
+DATA = {"intent": ConversionMode.TRANSFER, "timeline": Timeline.WITHIN_6_MONTHS, "message": "意向"}
 
 
 def _views(listing) -> int:
@@ -33,7 +36,7 @@ def test_a_session_counts_once_a_day_and_owners_not_at_all(app, cast):
     assert app.test_client().get("/listings/987654").status_code == 404
     rows = db.session.scalars(select(ListingViewDay)).all()
     assert [(row.listing_id, row.day, row.views) for row in rows] == [
-        (listing.id, pipeline.today(), 3)]
+        (listing.id, timezones.today(), 3)]
 
 
 def test_a_counted_view_is_one_write_statement(app, cast):
@@ -55,7 +58,7 @@ def test_a_counted_view_is_one_write_statement(app, cast):
 
 
 def test_pipeline_page_counts_each_stage_and_the_decline_reasons(app, cast, make_user):
-    listing, other = cast.listing, publish_listing(cast.tto, title="一种海水淡化膜")
+    listing, other = cast.listing, factories.published_listing(cast.tto, title="一种海水淡化膜")
     for _ in range(4):
         app.test_client().get(f"/listings/{listing.id}")
     deal = services.express_interest(cast.company, listing, DATA)
@@ -72,7 +75,7 @@ def test_pipeline_page_counts_each_stage_and_the_decline_reasons(app, cast, make
     assert by_listing == {listing.id: (4, 2, 2, 1), other.id: (0, 1, 0, 0)}
     totals = data.totals
     assert (totals.views, totals.interests, totals.discussion, totals.deals) == (4, 3, 2, 1)
-    month = pipeline.today().strftime("%Y-%m")
+    month = timezones.today().strftime("%Y-%m")
     assert data.months[-1] == month and len(data.months) == 12
     assert data.declines["price"][-1] == 1 and data.declines["too_early"][-1] == 1
     assert sum(data.declines["other"]) == 0

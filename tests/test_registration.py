@@ -9,7 +9,8 @@ from marketplace.accounts.models import Role, User
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation, OrgStatus
-from tests.conftest import PASSWORD, post, valid_credit_code, zh
+from tests.conftest import PASSWORD, post, zh
+from tests.factories import credit_code
 
 
 def form(**overrides):
@@ -90,7 +91,7 @@ def test_taken_email_is_refused_in_english_when_chosen(client, make_user):
 
 
 def test_taken_credit_code_points_to_invitations(client, make_org):
-    code = valid_credit_code()
+    code = credit_code()
     make_org(credit_code=code)
     response = post(client, "/auth/register", form(credit_code=code))
     assert response.status_code == 422

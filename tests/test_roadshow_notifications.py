@@ -8,7 +8,7 @@ from events.models import RegistrationStatus
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
-from tests.test_roadshows import make_roadshow
+from tests import factories
 
 
 def _bell() -> list[tuple[int, str]]:
@@ -17,7 +17,7 @@ def _bell() -> list[tuple[int, str]]:
 
 def test_approval_and_rejection_reach_the_registrant_only(make_user, outbox):
     host = make_user(Role.TTO)
-    roadshow = make_roadshow(host, capacity=1, approval=True)
+    roadshow = factories.roadshow(host, capacity=1, approval=True)
     first, second, bystander = (make_user(Role.INVESTOR) for _ in range(3))
     one, two = regs.register(first, roadshow), regs.register(second, roadshow)
     regs.register(bystander, roadshow)
@@ -38,7 +38,7 @@ def test_approval_and_rejection_reach_the_registrant_only(make_user, outbox):
 
 def test_promotion_from_the_waiting_list_reaches_the_promoted(client, auth, make_user, outbox):
     host = make_user(Role.TTO)
-    roadshow = make_roadshow(host, capacity=1, title="储能材料专场路演")
+    roadshow = factories.roadshow(host, capacity=1, title="储能材料专场路演")
     first, second, third = (make_user(Role.INVESTOR) for _ in range(3))
     regs.register(first, roadshow)
     regs.register(second, roadshow)

@@ -22,61 +22,22 @@ from events.models import (
 )
 from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
-from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import (
-    ConversionMode,
-    Grade,
-    LegalStatus,
-    Listing,
-    ListingKind,
-    ListingMode,
     ListingState,
 )
+from marketplace.permissions import can
+from tests import factories
 from tests.conftest import post, zh
+from tests.factories import at
 
 SHANGHAI_OFFSET = timedelta(hours=8)
-
-
-def at(days: int, hour: int, minute: int = 0) -> datetime:
-    """A UTC time ``days`` from today at ``hour``:``minute`` UTC."""
-    base = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    return base + timedelta(days=days, hours=hour, minutes=minute)
 
 
 def local(value: datetime) -> str:
     """The datetime-local text a user in Asia/Shanghai types for ``value``."""
     return (value + SHANGHAI_OFFSET).strftime("%Y-%m-%dT%H:%M")
-
-
-def make_listing(org, title="一种柔性压力传感器", state=ListingState.PUBLISHED) -> Listing:
-    listing = Listing(
-        organisation=org, state=state, title=title, abstract="一种基于石墨烯的柔性压力传感器。",
-        field="it", inventors="张伟, 李娜", kind=ListingKind.ACHIEVEMENT,
-        legal_status=LegalStatus.NOT_APPLICABLE, grade=Grade.A, trl=6, contact_name="王",
-        contact_email="tto@example.edu.cn",
-        published_at=utcnow() if state is ListingState.PUBLISHED else None)
-    listing.modes = [ListingMode(mode=ConversionMode.TRANSFER)]
-    db.session.add(listing)
-    db.session.commit()
-    return listing
-
-
-def make_roadshow(host, *, state=RoadshowState.PUBLISHED, capacity=None, approval=False,
-                  waitlist=True, days=7, listings=None, **kwargs) -> Roadshow:
-    """A roadshow of ``host``'s university from 02:00 to 04:00 UTC, ``days`` from today."""
-    roadshow = Roadshow(organisation_id=host.organisation_id, created_by_id=host.id,
-                        title=kwargs.pop("title", "新材料专场路演"), description="高校新材料成果专场。",
-                        starts_at=at(days, 2), ends_at=at(days, 4), capacity=capacity,
-                        requires_approval=approval, waitlist_enabled=waitlist, state=state, **kwargs)
-    for number, listing in enumerate(listings or [], start=1):
-        roadshow.agenda.append(AgendaItem(listing=listing, position=number, presenter="李教授",
-                                          starts_at=at(days, 2, 30 * (number - 1)),
-                                          ends_at=at(days, 2, 30 * number)))
-    db.session.add(roadshow)
-    db.session.commit()
-    return roadshow
 
 
 @pytest.fixture
@@ -171,8 +132,9 @@ def add_slot(client, roadshow, listing, start, end, presenter="李振华 教授"
 
 def test_agenda_is_ordered_by_time_and_validated(client, host, login):
     login(host)
-    roadshow = make_roadshow(host, state=RoadshowState.DRAFT)
-    first, second, third = (make_listing(host.organisation, t) for t in ("甲成果", "乙成果", "丙成果"))
+    roadshow = factories.roadshow(host, state=RoadshowState.DRAFT)
+    first, second, third = (factories.listing(host.organisation, title=title)
+                            for title in ("甲成果", "乙成果", "丙成果"))
     assert add_slot(client, roadshow, second, at(7, 3), at(7, 3, 30)).status_code == 302
     assert add_slot(client, roadshow, first, at(7, 2), at(7, 2, 30)).status_code == 302
     db.session.expire_all()
@@ -193,9 +155,9 @@ def test_agenda_is_ordered_by_time_and_validated(client, host, login):
 
 def test_agenda_takes_only_own_published_listings(client, host, login, make_user):
     login(host)
-    roadshow = make_roadshow(host, state=RoadshowState.DRAFT)
-    draft = make_listing(host.organisation, "草稿成果", state=ListingState.DRAFT)
-    foreign = make_listing(make_user(Role.TTO).organisation, "别校成果")
+    roadshow = factories.roadshow(host, state=RoadshowState.DRAFT)
+    draft = factories.listing(host.organisation, title="草稿成果", state=ListingState.DRAFT)
+    foreign = factories.listing(make_user(Role.TTO).organisation, title="别校成果")
     html = client.get(f"/manage/roadshows/{roadshow.id}/agenda").get_data(as_text=True)
     assert "草稿成果" not in html and "别校成果" not in html
     for listing in (draft, foreign):
@@ -205,12 +167,12 @@ def test_agenda_takes_only_own_published_listings(client, host, login, make_user
 
 def test_publish_needs_an_agenda_then_the_public_sees_it(client, host, login):
     login(host)
-    roadshow = make_roadshow(host, state=RoadshowState.DRAFT)
+    roadshow = factories.roadshow(host, state=RoadshowState.DRAFT)
     assert client.get("/roadshows").get_data(as_text=True).count("新材料专场路演") == 0
     post(client, f"/manage/roadshows/{roadshow.id}/publish")
     db.session.refresh(roadshow)
     assert roadshow.state is RoadshowState.DRAFT
-    add_slot(client, roadshow, make_listing(host.organisation), at(7, 2), at(7, 3))
+    add_slot(client, roadshow, factories.listing(host.organisation), at(7, 2), at(7, 3))
     assert post(client, f"/manage/roadshows/{roadshow.id}/publish").status_code == 302
     db.session.refresh(roadshow)
     assert roadshow.state is RoadshowState.PUBLISHED
@@ -222,7 +184,7 @@ def test_publish_needs_an_agenda_then_the_public_sees_it(client, host, login):
 
 
 def test_draft_is_hidden_from_the_public_and_other_universities(client, host, login, make_user):
-    roadshow = make_roadshow(host, state=RoadshowState.DRAFT)
+    roadshow = factories.roadshow(host, state=RoadshowState.DRAFT)
     assert client.get(f"/roadshows/{roadshow.id}").status_code == 404
     login(make_user(Role.TTO))
     assert client.get(f"/roadshows/{roadshow.id}").status_code == 404
@@ -231,9 +193,9 @@ def test_draft_is_hidden_from_the_public_and_other_universities(client, host, lo
 
 
 def test_upcoming_and_past_lists(client, host):
-    make_roadshow(host, title="将来的路演", days=3)
-    make_roadshow(host, title="结束的路演", days=-3, state=RoadshowState.ENDED)
-    make_roadshow(host, title="草稿路演", state=RoadshowState.DRAFT)
+    factories.roadshow(host, title="将来的路演", days=3)
+    factories.roadshow(host, title="结束的路演", days=-3, state=RoadshowState.ENDED)
+    factories.roadshow(host, title="草稿路演", state=RoadshowState.DRAFT)
     upcoming = client.get("/roadshows").get_data(as_text=True)
     past = client.get("/roadshows?when=past").get_data(as_text=True)
     assert "将来的路演" in upcoming and "结束的路演" not in upcoming and "草稿路演" not in upcoming
@@ -243,7 +205,7 @@ def test_upcoming_and_past_lists(client, host):
 # --- stream embed -----------------------------------------------------------------------------
 
 def test_known_video_host_is_embedded_with_a_precise_csp(client, host, make_user, login):
-    roadshow = make_roadshow(host, stream_url="https://www.bilibili.com/video/BV1GJ411x7h7")
+    roadshow = factories.roadshow(host, stream_url="https://www.bilibili.com/video/BV1GJ411x7h7")
     attendee = login(make_user(Role.INVESTOR))
     regs.register(attendee, roadshow)
     response = client.get(f"/roadshows/{roadshow.id}")
@@ -255,7 +217,7 @@ def test_known_video_host_is_embedded_with_a_precise_csp(client, host, make_user
 
 
 def test_unknown_stream_host_is_a_link_and_the_csp_stays_strict(client, host, make_user, login):
-    roadshow = make_roadshow(host, stream_url="https://meeting.tencent.com/dm/AbCdEf")
+    roadshow = factories.roadshow(host, stream_url="https://meeting.tencent.com/dm/AbCdEf")
     attendee = login(make_user(Role.INVESTOR))
     regs.register(attendee, roadshow)
     response = client.get(f"/roadshows/{roadshow.id}")
@@ -265,7 +227,7 @@ def test_unknown_stream_host_is_a_link_and_the_csp_stays_strict(client, host, ma
 
 
 def test_stream_is_not_shown_before_registering(client, host, make_user, login):
-    roadshow = make_roadshow(host, stream_url="https://live.bilibili.com/21452505")
+    roadshow = factories.roadshow(host, stream_url="https://live.bilibili.com/21452505")
     login(make_user(Role.INVESTOR))
     html = client.get(f"/roadshows/{roadshow.id}").get_data(as_text=True)
     assert "<iframe" not in html and "live.bilibili.com" not in html
@@ -274,7 +236,7 @@ def test_stream_is_not_shown_before_registering(client, host, make_user, login):
 # --- registration -----------------------------------------------------------------------------
 
 def test_registration_confirms_and_mails_a_calendar_file(client, host, make_user, login, outbox):
-    roadshow = make_roadshow(host, capacity=10, listings=[make_listing(host.organisation)])
+    roadshow = factories.roadshow(host, capacity=10, listings=[factories.listing(host.organisation)])
     attendee = login(make_user(Role.INVESTOR, name="周投资"))
     response = post(client, f"/roadshows/{roadshow.id}/register")
     assert response.status_code == 302
@@ -297,14 +259,14 @@ def test_registration_confirms_and_mails_a_calendar_file(client, host, make_user
 
 
 def test_anonymous_visitor_must_log_in_to_register(client, host):
-    roadshow = make_roadshow(host)
+    roadshow = factories.roadshow(host)
     response = post(client, f"/roadshows/{roadshow.id}/register")
     assert response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
     assert db.session.scalar(select(Registration)) is None
 
 
 def test_registering_twice_is_refused(client, host, make_user, login):
-    roadshow = make_roadshow(host)
+    roadshow = factories.roadshow(host)
     login(make_user(Role.COMPANY))
     post(client, f"/roadshows/{roadshow.id}/register")
     post(client, f"/roadshows/{roadshow.id}/register")
@@ -312,7 +274,7 @@ def test_registering_twice_is_refused(client, host, make_user, login):
 
 
 def test_full_roadshow_waitlists_and_a_cancellation_promotes_the_first(host, make_user, outbox):
-    roadshow = make_roadshow(host, capacity=1)
+    roadshow = factories.roadshow(host, capacity=1)
     first, second, third = (make_user(Role.INVESTOR) for _ in range(3))
     assert regs.register(first, roadshow).status is RegistrationStatus.CONFIRMED
     assert regs.register(second, roadshow).status is RegistrationStatus.WAITLISTED
@@ -333,14 +295,14 @@ def test_full_roadshow_waitlists_and_a_cancellation_promotes_the_first(host, mak
 
 
 def test_without_a_waiting_list_a_full_roadshow_refuses(host, make_user):
-    roadshow = make_roadshow(host, capacity=1, waitlist=False)
+    roadshow = factories.roadshow(host, capacity=1, waitlist=False)
     regs.register(make_user(Role.INVESTOR), roadshow)
     with pytest.raises(ServiceError, match=zh("This roadshow is full.")):
         regs.register(make_user(Role.INVESTOR), roadshow)
 
 
 def test_approval_flow(client, host, make_user, login, outbox):
-    roadshow = make_roadshow(host, capacity=1, approval=True)
+    roadshow = factories.roadshow(host, capacity=1, approval=True)
     asker, other = make_user(Role.INVESTOR, name="投资人甲"), make_user(Role.COMPANY, name="企业乙")
     login(asker)
     post(client, f"/roadshows/{roadshow.id}/register", {"note": "关注新材料方向"})
@@ -348,7 +310,7 @@ def test_approval_flow(client, host, make_user, login, outbox):
     post(client, f"/roadshows/{roadshow.id}/register")
     first, second = db.session.scalars(select(Registration).order_by(Registration.id)).all()
     assert first.status is second.status is RegistrationStatus.PENDING
-    assert not services.can_enter_room(asker, roadshow)
+    assert not can("events.enter_room", roadshow, user=asker)
 
     login(host)
     page = client.get(f"/manage/roadshows/{roadshow.id}/registrations").get_data(as_text=True)
@@ -358,7 +320,7 @@ def test_approval_flow(client, host, make_user, login, outbox):
     db.session.expire_all()
     assert first.status is RegistrationStatus.CONFIRMED and first.decided_by_id == host.id
     assert second.status is RegistrationStatus.WAITLISTED
-    assert services.can_enter_room(asker, roadshow)
+    assert can("events.enter_room", roadshow, user=asker)
     post(client, f"/manage/roadshows/{roadshow.id}/registrations/{second.id}/reject")
     db.session.expire_all()
     assert second.status is RegistrationStatus.REJECTED
@@ -367,7 +329,7 @@ def test_approval_flow(client, host, make_user, login, outbox):
 
 
 def test_host_cancelling_a_confirmed_seat_promotes_the_waiting(client, host, make_user, login):
-    roadshow = make_roadshow(host, capacity=1)
+    roadshow = factories.roadshow(host, capacity=1)
     a, b = make_user(Role.INVESTOR), make_user(Role.INVESTOR)
     ra, rb = regs.register(a, roadshow), regs.register(b, roadshow)
     login(host)
@@ -377,7 +339,7 @@ def test_host_cancelling_a_confirmed_seat_promotes_the_waiting(client, host, mak
 
 
 def test_raising_capacity_promotes_the_waiting_list(client, host, make_user, login):
-    roadshow = make_roadshow(host, capacity=1, listings=[make_listing(host.organisation)])
+    roadshow = factories.roadshow(host, capacity=1, listings=[factories.listing(host.organisation)])
     users = [make_user(Role.INVESTOR) for _ in range(3)]
     for user in users:
         regs.register(user, roadshow)
@@ -392,7 +354,7 @@ def test_raising_capacity_promotes_the_waiting_list(client, host, make_user, log
 
 
 def test_cancelling_the_roadshow_cancels_and_mails_everyone(client, host, make_user, login, outbox):
-    roadshow = make_roadshow(host, capacity=1)
+    roadshow = factories.roadshow(host, capacity=1)
     a, b = make_user(Role.INVESTOR), make_user(Role.COMPANY)
     regs.register(a, roadshow), regs.register(b, roadshow)
     login(host)
@@ -408,14 +370,14 @@ def test_cancelling_the_roadshow_cancels_and_mails_everyone(client, host, make_u
 
 
 def test_registration_is_closed_after_the_event(host, make_user):
-    roadshow = make_roadshow(host, days=-2, state=RoadshowState.ENDED)
+    roadshow = factories.roadshow(host, days=-2, state=RoadshowState.ENDED)
     with pytest.raises(InvalidTransition, match=zh("Registration for this roadshow is closed.")):
         regs.register(make_user(Role.INVESTOR), roadshow)
 
 
 def test_my_roadshows_lists_my_registrations(client, host, make_user, login):
-    roadshow = make_roadshow(host, title="我报名的路演")
-    make_roadshow(host, title="别的路演")
+    roadshow = factories.roadshow(host, title="我报名的路演")
+    factories.roadshow(host, title="别的路演")
     attendee = login(make_user(Role.INVESTOR))
     regs.register(attendee, roadshow)
     html = client.get("/my/roadshows").get_data(as_text=True)
@@ -423,7 +385,7 @@ def test_my_roadshows_lists_my_registrations(client, host, make_user, login):
 
 
 def test_calendar_download(client, host):
-    roadshow = make_roadshow(host)
+    roadshow = factories.roadshow(host)
     response = client.get(f"/roadshows/{roadshow.id}/calendar.ics")
     assert response.mimetype == "text/calendar"
     assert response.get_data().startswith(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
@@ -432,7 +394,7 @@ def test_calendar_download(client, host):
 # --- access helpers ---------------------------------------------------------------------------
 
 def test_room_access(host, make_user):
-    roadshow = make_roadshow(host)
+    roadshow = factories.roadshow(host)
     colleague = make_user(Role.TTO, org=host.organisation, is_org_admin=False)
     inventor = make_user(Role.INVENTOR, org=host.organisation, is_org_admin=False)
     stranger_tto, attendee, waiting = (make_user(Role.TTO), make_user(Role.INVESTOR),
@@ -443,17 +405,17 @@ def test_room_access(host, make_user):
     db.session.commit()
     regs.register(attendee, roadshow)
     regs.register(waiting, roadshow)
-    enter = {u: services.can_enter_room(u, roadshow)
+    enter = {u: can("events.enter_room", roadshow, user=u)
              for u in (host, colleague, inventor, stranger_tto, attendee, waiting, moderator, admin)}
     assert enter == {host: True, colleague: True, inventor: False, stranger_tto: False,
                      attendee: True, waiting: False, moderator: True, admin: True}
-    moderate = {u: services.can_moderate(u, roadshow) for u in enter}
+    moderate = {u: can("events.moderate", roadshow, user=u) for u in enter}
     assert moderate == {host: True, colleague: True, inventor: False, stranger_tto: False,
                         attendee: False, waiting: False, moderator: True, admin: True}
 
 
 def test_go_live_and_end_are_audited_transitions(host, make_user):
-    roadshow = make_roadshow(host)
+    roadshow = factories.roadshow(host)
     with pytest.raises(NotAllowed):
         services.go_live(roadshow, make_user(Role.INVESTOR))
     services.go_live(roadshow, host)
@@ -472,8 +434,8 @@ def test_go_live_and_end_are_audited_transitions(host, make_user):
 def foreign(host, make_user):
     """University B's roadshow with one registration, and university A's tto logged in."""
     other_host = make_user(Role.TTO)
-    listing = make_listing(other_host.organisation, "乙校成果")
-    roadshow = make_roadshow(other_host, listings=[listing], title="乙校路演", capacity=5)
+    listing = factories.listing(other_host.organisation, title="乙校成果")
+    roadshow = factories.roadshow(other_host, listings=[listing], title="乙校路演", capacity=5)
     attendee = make_user(Role.INVESTOR, name="乙校报名人")
     registration = regs.register(attendee, roadshow)
     moderator = RoadshowModerator(roadshow_id=roadshow.id, user_id=attendee.id)
@@ -517,7 +479,7 @@ def test_another_universitys_tto_cannot_see_or_change_a_roadshow(client, host, l
 def test_own_ids_mixed_with_a_foreign_roadshow_are_404(client, host, login, foreign):
     """A registration or slot of university B addressed through university A's roadshow."""
     login(host)
-    mine = make_roadshow(host, listings=[make_listing(host.organisation)])
+    mine = factories.roadshow(host, listings=[factories.listing(host.organisation)])
     for url in (f"/manage/roadshows/{mine.id}/registrations/{foreign['registration'].id}/cancel",
                 f"/manage/roadshows/{mine.id}/agenda/{foreign['item'].id}/remove",
                 f"/manage/roadshows/{mine.id}/moderators/{foreign['moderator'].id}/remove"):
@@ -529,7 +491,7 @@ def test_own_ids_mixed_with_a_foreign_roadshow_are_404(client, host, login, fore
 
 def test_parse_ics_with_email_parser_keeps_crlf(host, make_user, outbox):
     """The attachment survives the trip through the outbox byte for byte (CRLF line ends)."""
-    roadshow = make_roadshow(host)
+    roadshow = factories.roadshow(host)
     regs.register(make_user(Role.INVESTOR), roadshow)
     raw = bytes(outbox()[0])
     message = BytesParser(policy=policy.default).parsebytes(raw)

@@ -17,7 +17,7 @@ from events.models import Registration, RegistrationStatus, Roadshow
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from tests.test_roadshows import make_roadshow
+from tests import factories
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def statuses(roadshow_id):
 @pytest.mark.parametrize("waitlist", [True, False])
 def test_two_people_taking_the_last_seat_at_once(app, make_user, slow_seat_check, waitlist):
     host = make_user(Role.TTO)
-    roadshow = make_roadshow(host, capacity=1, waitlist=waitlist)
+    roadshow = factories.roadshow(host, capacity=1, waitlist=waitlist)
     a, b = make_user(Role.INVESTOR), make_user(Role.COMPANY)
     outcomes = run_in_threads(app, register_call(a.id, roadshow.id), register_call(b.id, roadshow.id))
     assert sorted(str(o) for o in outcomes).count(str(RegistrationStatus.CONFIRMED)) == 1
@@ -87,7 +87,7 @@ def test_two_people_taking_the_last_seat_at_once(app, make_user, slow_seat_check
 
 def test_a_freed_seat_goes_to_the_waiting_list_not_to_a_newcomer(app, make_user, slow_seat_check):
     host = make_user(Role.TTO)
-    roadshow = make_roadshow(host, capacity=1)
+    roadshow = factories.roadshow(host, capacity=1)
     holder, waiting, newcomer = (make_user(Role.INVESTOR) for _ in range(3))
     regs.register(holder, roadshow)
     regs.register(waiting, roadshow)

@@ -21,8 +21,9 @@ from events.live.models import (
 from events.models import RoadshowModerator, RoadshowState
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
+from tests import factories
 from tests.conftest import zh
-from tests.test_roadshows import at, make_listing, make_roadshow
+from tests.factories import at
 
 FORMULA = '=HYPERLINK("http://evil.example/","点此")'
 
@@ -31,9 +32,9 @@ FORMULA = '=HYPERLINK("http://evil.example/","点此")'
 def event(make_user):
     """An ended roadshow of two listings with questions, a poll, interests and attendance."""
     host = make_user(Role.TTO, name="主持人王")
-    first = make_listing(host.organisation, "高镍正极材料")
-    second = make_listing(host.organisation, "柔性压力传感器")
-    roadshow = make_roadshow(host, days=-1, state=RoadshowState.ENDED, listings=[first, second])
+    first = factories.listing(host.organisation, title="高镍正极材料")
+    second = factories.listing(host.organisation, title="柔性压力传感器")
+    roadshow = factories.roadshow(host, days=-1, state=RoadshowState.ENDED, listings=[first, second])
     roadshow.went_live_at, roadshow.ended_at = at(-1, 2), at(-1, 3)
     asker = make_user(Role.INVESTOR, name="投资人周")
     shy = make_user(Role.COMPANY, name="企业李")
@@ -163,7 +164,8 @@ def test_ics_escapes_text_and_folds_long_lines_on_character_boundaries(app, make
     assert "".join(part[1:] if i else part for i, part in enumerate(parts)) == line
 
     host = make_user(Role.TTO)
-    roadshow = make_roadshow(host, title="路演, 第一场; 专场", listings=[make_listing(host.organisation)])
+    roadshow = factories.roadshow(host, title="路演, 第一场; 专场",
+                                  listings=[factories.listing(host.organisation)])
     text = roadshow_calendar(roadshow, page_url="https://bxqx.example/roadshows/1",
                              host="bxqx.example", now=at(0, 1)).decode()
     lines = text.split("\r\n")

@@ -4,7 +4,7 @@ CPython stops the whole process while it collects its oldest generation. A geven
 2,000 live-room connections tracks about half a million objects, and such a full collection
 takes 0.3–0.7 s on these machines; CPython starts one whenever enough objects have survived,
 often in the middle of a burst of questions, whose deliveries then wait for it
-(README "Live room benchmark").
+(docs/performance.md, "The live room benchmark").
 
 :func:`start` therefore
 

@@ -3,7 +3,8 @@
 python-engineio hands every outgoing packet to a queue per connection, read by a writer greenlet
 that frames the packet and writes it to the socket. Fanning one question out to 1,000 attendees
 is then 1,000 queue hand-offs, greenlet switches, timers and framings: about 80 µs of a core per
-delivery, most of one process's core at 10 questions a second (README "Live room benchmark").
+delivery, most of one process's core at 10 questions a second (docs/performance.md, "The live room
+benchmark").
 
 ``install`` changes that for one engineio server:
 

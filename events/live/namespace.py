@@ -21,6 +21,8 @@ from events.live.services import RoomError
 from events.models import Roadshow
 from marketplace.errors import ServiceError
 from marketplace.extensions import db, socketio
+from marketplace.http import me
+from marketplace.permissions import can
 from marketplace.public_urls import public_origin
 
 logger = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ class LiveNamespace(Namespace):
         roadshow = None
         if roadshow_id:  # the roadshow, access and whether its room row exists: one statement
             roadshow, access, (has_room,) = roadshows.load_room(roadshow_id, current_user, log.room_exists())
-        if roadshow is None or not (access.enter or roadshows.can_view(current_user, roadshow)):
+        if roadshow is None or not (access.enter or can("events.view", roadshow)):
             raise refusals.not_found()
         if not access.enter:
             raise refusals.no_entry(current_user, roadshow)
@@ -276,7 +278,7 @@ class LiveNamespace(Namespace):
             roadshow, access, _columns = roadshows.load_room(connection.roadshow_id, current_user)
             if roadshow is None or not (access.moderate if moderator else access.enter):
                 return RoomError("forbidden", _("You may not do this in this room.")).ack()
-            result = action(roadshow, current_user._get_current_object(), data)
+            result = action(roadshow, me(), data)
         except RoomError as error:
             db.session.rollback()
             return error.ack()

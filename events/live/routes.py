@@ -1,13 +1,12 @@
 """The live room's page: the shell that room.js fills from the ``/live`` namespace."""
 
-from flask import Blueprint, abort, current_app, render_template, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template, url_for
+from flask_login import login_required
 
-from events import services as roadshows
 from events import stream
 from events.models import Roadshow
-from marketplace.extensions import db
+from marketplace.http import load_or_404
+from marketplace.permissions import can, require
 
 bp = Blueprint("live", __name__)
 
@@ -16,15 +15,13 @@ bp = Blueprint("live", __name__)
 @login_required
 def room(roadshow_id):
     """The live room of a roadshow, for confirmed registrants and the host's staff."""
-    roadshow = db.get_or_404(Roadshow, roadshow_id)
-    if not roadshows.can_view(current_user, roadshow):
-        abort(404)
-    if not roadshows.can_enter_room(current_user, roadshow):
-        abort(403, description=_("Only confirmed registrants and the host can enter this room."))
+    roadshow = load_or_404(Roadshow, roadshow_id)
+    require("events.view", roadshow, missing=404)
+    require("events.enter_room", roadshow)
     embed = stream.embed_for(roadshow.stream_url)
     response = current_app.make_response(render_template(
         "events/room.html", roadshow=roadshow, embed=embed,
-        moderator=roadshows.can_moderate(current_user, roadshow),
+        moderator=can("events.moderate", roadshow),
         detail_url=url_for("events.detail", roadshow_id=roadshow.id)))
     if embed is not None:
         response.headers["Content-Security-Policy"] = stream.csp_allowing(embed)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts import confirmation
 from marketplace.accounts.routes import bp
 from marketplace.extensions import limiter
+from marketplace.http import me
 
 
 def _resend_key() -> str:
@@ -52,7 +53,7 @@ def confirm_email(token):
 @limiter.limit(_resend_limit, key_func=_resend_key, error_message=_resend_refused)
 def resend_confirmation():
     """Mail the confirmation link again."""
-    if not confirmation.resend_link(current_user._get_current_object()):
+    if not confirmation.resend_link(me()):
         flash(_("Your e-mail address was confirmed already."), "info")
         return redirect(url_for("main.dashboard"))
     flash(_("A new link is on its way to %(email)s.", email=current_user.email), "info")

@@ -10,11 +10,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from marketplace import mail
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
-from marketplace.mail import send_mail
 from marketplace.public_urls import public_url_for
 
 _SALT = "email-confirmation"
@@ -54,7 +54,7 @@ def send_link(user: User) -> None:
     """Mail the confirmation link to the account's address (nothing when it is confirmed)."""
     if user.email_confirmed:
         return
-    send_mail(user.email, _("Confirm your e-mail address"), "confirm_email", locale=user.locale,
+    mail.send(user.email, _("Confirm your e-mail address"), "confirm_email", locale=user.locale,
               user=user, link=link_for(user),
               days=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // (24 * 3600))
 

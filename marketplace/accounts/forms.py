@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from marketplace.accounts.services import email_taken
-from marketplace.forms import CreditCode, StrongPassword, email_validator
+from marketplace.forms import CreditCode, StrongPassword, email_validator, required
 from marketplace.orgs.claims import credit_code_taken
 from marketplace.orgs.forms import document_field
 from marketplace.orgs.models import DocumentKind, OrgKind
@@ -28,18 +28,14 @@ TIMEZONE_CHOICES = [SelectChoice("", _l("China Standard Time (Asia/Shanghai)"))]
 ]
 
 
-def _required():
-    return DataRequired(message=_l("This field is required."))
-
-
 class AccountFieldsMixin:
     """Name, e-mail and a password typed twice."""
 
-    name = StringField(_l("Your name"), validators=[_required(), Length(max=80)])
-    email = EmailField(_l("E-mail"), validators=[_required(), email_validator(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[_required(), StrongPassword()])
+    name = StringField(_l("Your name"), validators=[required(), Length(max=80)])
+    email = EmailField(_l("E-mail"), validators=[required(), email_validator(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[required(), StrongPassword()])
     confirm = PasswordField(_l("Repeat the password"), validators=[
-        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+        required(), EqualTo("password", message=_l("The two passwords differ."))])
 
     def validate_email(self, field):
         if email_taken(field.data):
@@ -51,9 +47,9 @@ class RegisterForm(AccountFieldsMixin, FlaskForm):
 
     org_kind = RadioField(_l("Organisation type"), choices=ORG_KIND_CHOICES,
                           validators=[DataRequired(message=_l("Choose the type of organisation."))])
-    org_name = StringField(_l("Organisation name"), validators=[_required(), Length(max=120)])
+    org_name = StringField(_l("Organisation name"), validators=[required(), Length(max=120)])
     credit_code = StringField(_l("Unified social credit code"),
-                              validators=[_required(), CreditCode()],
+                              validators=[required(), CreditCode()],
                               description=_l("18 characters, on the business licence or "
                                              "institution certificate."))
     province = StringField(_l("Province"), validators=[Optional(), Length(max=40)])
@@ -77,37 +73,37 @@ class RegisterForm(AccountFieldsMixin, FlaskForm):
 class JoinForm(FlaskForm):
     """Create an account from an invitation (the e-mail is the invited one)."""
 
-    name = StringField(_l("Your name"), validators=[_required(), Length(max=80)])
-    password = PasswordField(_l("Password"), validators=[_required(), StrongPassword()])
+    name = StringField(_l("Your name"), validators=[required(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[required(), StrongPassword()])
     confirm = PasswordField(_l("Repeat the password"), validators=[
-        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+        required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[_required(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[_required()])
+    email = EmailField(_l("E-mail"), validators=[required(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[required()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[_required(), email_validator()])
+    email = EmailField(_l("E-mail"), validators=[required(), email_validator()])
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[_required(), StrongPassword()])
+    password = PasswordField(_l("New password"), validators=[required(), StrongPassword()])
     confirm = PasswordField(_l("Repeat the password"), validators=[
-        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+        required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[_required()])
-    password = PasswordField(_l("New password"), validators=[_required(), StrongPassword()])
+    current = PasswordField(_l("Current password"), validators=[required()])
+    password = PasswordField(_l("New password"), validators=[required(), StrongPassword()])
     confirm = PasswordField(_l("Repeat the password"), validators=[
-        _required(), EqualTo("password", message=_l("The two passwords differ."))])
+        required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[_required(), Length(max=80)])
+    name = StringField(_l("Your name"), validators=[required(), Length(max=80)])
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=80)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, validate_choice=True)

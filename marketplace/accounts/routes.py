@@ -15,7 +15,7 @@ from marketplace.accounts.forms import (
 )
 from marketplace.errors import ServiceError
 from marketplace.extensions import limiter
-from marketplace.http import flash_service_error, render_form, safe_next
+from marketplace.http import flash_service_error, me, render_form, safe_next
 from marketplace.orgs import services as orgs
 from marketplace.orgs.models import OrgKind
 
@@ -90,7 +90,7 @@ def login():
 @login_required
 def logout():
     """Log out of this browser."""
-    accounts.end_session(current_user._get_current_object())
+    accounts.end_session(me())
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.index"))
 
@@ -99,7 +99,7 @@ def logout():
 @login_required
 def logout_everywhere():
     """Log out on every device where this account is logged in, this browser included."""
-    accounts.end_session(current_user._get_current_object(), everywhere=True)
+    accounts.end_session(me(), everywhere=True)
     flash(_("You have logged out on every device."), "info")
     return redirect(url_for("main.index"))
 
@@ -158,7 +158,7 @@ def change_password():
     form._known_email = current_user.email
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user._get_current_object(), form.current.data,
+            accounts.change_password(me(), form.current.data,
                                      form.password.data)
         except ServiceError as error:
             form.current.errors.append(error.message)

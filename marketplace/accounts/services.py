@@ -8,15 +8,16 @@ from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from marketplace import mail
 from marketplace.accounts import confirmation, lockout
 from marketplace.accounts.models import Role, User, new_session_nonce
 from marketplace.accounts.passwords import hash_password, verify_password
 from marketplace.audit import services as audit
 from marketplace.audit.models import AuditEvent
 from marketplace.db_types import utcnow
-from marketplace.errors import NotAllowed, ServiceError
+from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.mail import send_mail
+from marketplace.permissions import check
 
 _RESET_SALT = "password-reset"
 #: Compared against when the e-mail is unknown, so a miss costs as much time as a wrong password.
@@ -132,7 +133,7 @@ def request_password_reset(email: str) -> None:
     token = _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
     audit.record("auth.password_reset_requested", actor=user)
     db.session.commit()
-    send_mail(user.email, _("Reset your password"), "reset_password", locale=user.locale,
+    mail.send(user.email, _("Reset your password"), "reset_password", locale=user.locale,
               user=user, token=token)
 
 
@@ -188,8 +189,7 @@ def update_profile(user: User, *, name: str, title: str | None, phone: str | Non
 
 def change_role(admin: User, user: User, role: Role) -> None:
     """An admin changes a user's role; the role must fit the user's organisation."""
-    if not admin.is_admin:
-        raise NotAllowed(_("Only platform administrators can change roles."))
+    check("accounts.change_role", user, actor=admin)
     if user.id == admin.id:
         raise ServiceError(_("You cannot change your own role."))
     if role is Role.ADMIN:
@@ -209,8 +209,7 @@ def change_role(admin: User, user: User, role: Role) -> None:
 
 def set_active(admin: User, user: User, active: bool) -> None:
     """An admin deactivates or reactivates an account; deactivation signs it out."""
-    if not admin.is_admin:
-        raise NotAllowed(_("Only platform administrators can do this."))
+    check("accounts.set_active", user, actor=admin)
     if user.id == admin.id:
         raise ServiceError(_("You cannot deactivate your own account."))
     if user.active == active:

@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts import services as accounts
 from marketplace.action import registry, services, units
 from marketplace.action.models import Batch, PlanState, UniversityCategory
-from marketplace.action.registry import ACTION_ZONE
 from marketplace.action.reports import services as reports
 from marketplace.action.reports.models import Report, ReportState
 from marketplace.db_types import utcnow
@@ -98,7 +98,7 @@ def _units(tto) -> None:
 
 
 def _report(tto) -> None:
-    year = utcnow().astimezone(ACTION_ZONE).year
+    year = utcnow().astimezone(timezones.BEIJING).year
     report = reports.start_report(tto, year)
     if report.state is not ReportState.DRAFT:
         return
@@ -124,7 +124,7 @@ def load_demo_action() -> int:
     if admin is None or None in ttos.values():
         return 0
     services.seed_batches(admin)
-    end_of_year = date(utcnow().astimezone(ACTION_ZONE).year, 12, 31)
+    end_of_year = date(utcnow().astimezone(timezones.BEIJING).year, 12, 31)
     for batch in db.session.scalars(select(Batch)):
         if batch.ends_on < end_of_year:  # the action continues: its administrators extend it
             services.update_batch(admin, batch, {"ends_on": end_of_year})

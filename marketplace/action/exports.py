@@ -18,10 +18,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from marketplace import timezones
 from marketplace.action.dashboards.figures import Table as DataTable
 from marketplace.action.forms import PROJECTS_LABEL, SECTION_LABELS, TARGET_LABELS
 from marketplace.action.models import PLAN_TARGETS, PlanVersion
-from marketplace.action.registry import ACTION_ZONE
 from marketplace.lists.exports import EXPORT_LOCALE, PDF_FONT, XLSX_TYPE, neutralise
 
 __all__ = ["plan_pdf", "table_csv", "table_xlsx", "XLSX_TYPE"]
@@ -59,7 +59,7 @@ def plan_pdf(version: PlanVersion) -> bytes:
                   "action")
         meta = _("%(university)s | %(batch)s | version %(n)d | submitted %(at)s (China Standard Time)",
                  university=snap["university"], batch=snap["batch"]["name"], n=version.number,
-                 at=version.submitted_at.astimezone(ACTION_ZONE).strftime("%Y-%m-%d %H:%M"))
+                 at=version.submitted_at.astimezone(timezones.BEIJING).strftime("%Y-%m-%d %H:%M"))
         headings = {name: str(label) for name, (label, _hint) in SECTION_LABELS.items()}
         projects_heading = str(PROJECTS_LABEL)
         target_labels = {name: str(label) for name, label in TARGET_LABELS.items()}

@@ -6,8 +6,8 @@ Imported by ``marketplace.action.routes`` so they are registered whenever the ap
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 
+from marketplace import timezones
 from marketplace.action.registry import (
-    ACTION_ZONE,
     DealRef,
     register_deal_source,
     register_metric,
@@ -63,7 +63,7 @@ def converted_listings(org_id: int, year: int) -> list[DealRef]:
     for listing, at in rows:
         at = at if at.tzinfo else at.replace(tzinfo=start.tzinfo)
         refs.append(DealRef(key=f"listing:{listing.id}", listing_id=listing.id, mode=None,
-                            concluded_on=at.astimezone(ACTION_ZONE).date(), title=listing.title,
+                            concluded_on=timezones.local_date(at), title=listing.title,
                             extra={"note": listing.state_reason or ""}))
     return refs
 

@@ -102,6 +102,20 @@ class PlanState(enum.Enum):
     RETURNED = "returned"
     APPROVED = "approved"
 
+    @property
+    def is_submitted(self) -> bool:
+        """Waiting for the administrators' review."""
+        return self is PlanState.SUBMITTED
+
+    @property
+    def is_returned(self) -> bool:
+        """Returned to the university for revision."""
+        return self is PlanState.RETURNED
+
+    @property
+    def is_approved(self) -> bool:
+        return self is PlanState.APPROVED
+
 
 #: The narrative sections of the annex template, in order (column names of ``Plan``).
 PLAN_SECTIONS = ("basis", "goals", "organisation", "mechanisms", "measures", "expected_results")

@@ -28,10 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-#: The action's dates are Beijing time.
-ACTION_ZONE = ZoneInfo("Asia/Shanghai")
+from marketplace import timezones
 
 
 @dataclass(frozen=True)
@@ -135,8 +133,8 @@ def deals(org_id: int, year: int) -> list[DealRef]:
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """[start, end) of a calendar year in Beijing time, as aware UTC datetimes."""
-    start = datetime(year, 1, 1, tzinfo=ACTION_ZONE).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=ACTION_ZONE).astimezone(UTC)
+    start = datetime(year, 1, 1, tzinfo=timezones.BEIJING).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=timezones.BEIJING).astimezone(UTC)
     return start, end
 
 

@@ -3,8 +3,6 @@
 Plans, reports and dashboards are sub-packages whose ``routes`` add their pages to this blueprint
 (``marketplace.blueprints`` imports them)."""
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,14 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.accounts.models import Role
 from marketplace.action import metrics as _metrics  # noqa: F401  (registers the action's metrics)
 from marketplace.action import services, units
 from marketplace.action import sources as _sources  # noqa: F401  (the platform features' figures)
 from marketplace.action.forms import (
-    CATEGORY_LABELS,
-    PLAN_STATE_LABELS,
-    REPORT_STATE_LABELS,
     AssignForm,
     BatchForm,
     CategoryForm,
@@ -31,45 +25,12 @@ from marketplace.action.reports.models import Report, SecondaryUnit
 from marketplace.action.reports.services import public_cases
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
-from marketplace.permissions import admin_required, roles_required
+from marketplace.permissions import admin_required, permission_required, require_same_org
 
 bp = Blueprint("action", __name__, url_prefix="/action")
-
-
-@bp.app_context_processor
-def action_labels():
-    """State and category labels for the action's templates."""
-    return {"PLAN_STATE_LABELS": PLAN_STATE_LABELS, "REPORT_STATE_LABELS": REPORT_STATE_LABELS,
-            "CATEGORY_LABELS": CATEGORY_LABELS}
-
-
-def me():
-    return current_user._get_current_object()
-
-
-def tto_required(view):
-    """A technology-transfer officer of a verified university."""
-    @wraps(view)
-    @roles_required(Role.TTO)
-    def wrapped(*args, **kwargs):
-        if not services.is_university_tto(current_user):
-            abort(403, description=_("Your organisation must be a verified university to do this."))
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def action_user_required(view):
-    """Admins, and tto of verified universities."""
-    @wraps(view)
-    @roles_required(Role.TTO, Role.ADMIN)
-    def wrapped(*args, **kwargs):
-        if current_user.role is Role.TTO and not services.is_university_tto(current_user):
-            abort(403, description=_("Your organisation must be a verified university to do this."))
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _batches() -> list[Batch]:
@@ -78,7 +39,7 @@ def _batches() -> list[Batch]:
 
 
 @bp.route("/")
-@action_user_required
+@permission_required("action.use")
 def index():
     """The action: batches, and for a university its enrolment, plan and reports."""
     batches = _batches()
@@ -107,7 +68,7 @@ def seed_batches():
 @admin_required
 def batch(batch_id):
     """A batch's settings and the universities enrolled in it."""
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     form = BatchForm(obj=batch)
     if request.method == "GET":
         form.eligible_categories.data = list(batch.eligible_categories or [])
@@ -123,10 +84,10 @@ def batch(batch_id):
 
 
 @bp.route("/batches/<int:batch_id>/enrol", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def enrol(batch_id):
     """Enrol one's university in a batch."""
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -158,7 +119,7 @@ def universities():
 @admin_required
 def set_category(org_id):
     """Set a university's category (demonstration, pilot, other)."""
-    org = db.get_or_404(Organisation, org_id)
+    org = load_or_404(Organisation, org_id)
     form = CategoryForm()
     if not form.validate_on_submit():
         flash(_("Choose a category."), "error")
@@ -191,7 +152,7 @@ def cases():
 
 
 @bp.route("/units", methods=["GET", "POST"])
-@tto_required
+@permission_required("action.take_part")
 def unit_list():
     """The university's secondary units, and which listings belong to which."""
     org_id = current_user.organisation_id
@@ -217,12 +178,11 @@ def unit_list():
 
 
 @bp.route("/units/<int:unit_id>/remove", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def remove_unit(unit_id):
     """Remove a unit (its listings keep no unit)."""
-    unit = db.get_or_404(SecondaryUnit, unit_id)
-    if unit.organisation_id != current_user.organisation_id:
-        abort(404)
+    unit = load_or_404(SecondaryUnit, unit_id)
+    require_same_org(unit.organisation_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     units.delete_unit(me(), unit)
@@ -231,7 +191,7 @@ def remove_unit(unit_id):
 
 
 @bp.route("/units/assign", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def assign_units():
     """Give the chosen listings to a unit."""
     form = AssignForm()

@@ -2,12 +2,12 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace import mail, timezones
 from marketplace.accounts.models import Role, User
 from marketplace.action.models import (
     PLAN_SECTIONS,
@@ -26,8 +26,8 @@ from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingState
-from marketplace.mail import send_mail
 from marketplace.orgs.models import Organisation, OrgKind
+from marketplace.permissions import check
 
 #: The two batches as the notice (教育部办公厅 等, 2022-12-21) sets them; admins can change them.
 NOTICE_BATCHES = (
@@ -50,24 +50,6 @@ BATCH_FIELDS = ("name", "description", "starts_on", "plan_due_on", "ends_on", "t
                 "eligible_categories", "enrolment_open")
 
 
-# --- Who may act ---------------------------------------------------------------------------------
-
-def is_university_tto(user) -> bool:
-    org = getattr(user, "organisation", None)
-    return (user.is_authenticated and user.role is Role.TTO and org is not None
-            and org.kind is OrgKind.UNIVERSITY and org.is_verified)
-
-
-def _require_admin(actor: User) -> None:
-    if actor.role is not Role.ADMIN:
-        raise NotAllowed(_("Only the action's administrators can do this."))
-
-
-def _require_plan_editor(actor: User, plan: Plan) -> None:
-    if not is_university_tto(actor) or actor.organisation_id != plan.enrolment.organisation_id:
-        raise NotAllowed(_("Only the university's technology-transfer officers edit its plan."))
-
-
 # --- Batches and categories ----------------------------------------------------------------------
 
 def seed_batches(actor: User | None = None) -> int:
@@ -88,9 +70,9 @@ def seed_batches(actor: User | None = None) -> int:
 
 def update_batch(actor: User, batch: Batch, data: dict) -> list[str]:
     """An admin changes a batch's dates, deadline, eligibility or whether it takes enrolments."""
-    _require_admin(actor)
+    check("action.administer", actor=actor)
     try:
-        ZoneInfo(data.get("timezone", batch.timezone))
+        timezones.zone(data.get("timezone", batch.timezone))
     except (KeyError, ValueError):
         raise ServiceError(_("Unknown time zone.")) from None
     changed = [name for name in BATCH_FIELDS if name in data and getattr(batch, name) != data[name]]
@@ -112,7 +94,7 @@ def category_of(org_id: int) -> UniversityCategory:
 
 def set_category(actor: User, org: Organisation, category: UniversityCategory) -> None:
     """An admin records whether a university is a demonstration, pilot or other university."""
-    _require_admin(actor)
+    check("action.administer", actor=actor)
     if org.kind is not OrgKind.UNIVERSITY:
         raise ServiceError(_("Only universities have a category in the action."))
     profile = db.session.get(UniversityProfile, org.id)
@@ -136,9 +118,10 @@ def enrolment_of(org_id: int | None) -> Enrolment | None:
 
 def enrol_problem(user, batch: Batch) -> str | None:
     """Why the user cannot enrol their university in the batch, or None if they can."""
-    if not is_university_tto(user) or not user.is_org_admin:
-        return _("Only an administrator of a verified university's technology-transfer office "
-                 "enrols the university.")
+    try:
+        check("action.enrol", actor=user)
+    except NotAllowed as refused:
+        return refused.message
     if enrolment_of(user.organisation_id) is not None:
         return _("Your university already takes part in the action.")
     if not batch.enrolment_open:
@@ -167,7 +150,7 @@ def enrol(actor: User, batch: Batch) -> Enrolment:
 
 def update_plan(actor: User, plan: Plan, data: dict) -> list[str]:
     """Save the plan's sections and targets (only while it is a draft or returned)."""
-    _require_plan_editor(actor, plan)
+    check("action.edit_plan", plan, actor=actor)
     if not plan.editable:
         raise InvalidTransition(_("The plan cannot be edited while it is submitted or approved."))
     changed = [name for name in PLAN_SECTIONS + PLAN_TARGETS
@@ -199,7 +182,7 @@ def _own_listings(plan: Plan, listing_ids) -> list[Listing]:
 
 def save_project(actor: User, plan: Plan, data: dict, project: PlanProject | None = None) -> PlanProject:
     """Add a key project (or change one) with its patent portfolio."""
-    _require_plan_editor(actor, plan)
+    check("action.edit_plan", plan, actor=actor)
     if not plan.editable:
         raise InvalidTransition(_("The plan cannot be edited while it is submitted or approved."))
     if project is not None and project.plan_id != plan.id:
@@ -219,7 +202,7 @@ def save_project(actor: User, plan: Plan, data: dict, project: PlanProject | Non
 
 
 def remove_project(actor: User, plan: Plan, project: PlanProject) -> None:
-    _require_plan_editor(actor, plan)
+    check("action.edit_plan", plan, actor=actor)
     if not plan.editable:
         raise InvalidTransition(_("The plan cannot be edited while it is submitted or approved."))
     if project.plan_id != plan.id:
@@ -231,7 +214,7 @@ def remove_project(actor: User, plan: Plan, project: PlanProject) -> None:
 
 def is_late(batch: Batch, when: datetime) -> bool:
     """After the batch's plan deadline, the day read in the batch's own time zone."""
-    return when.astimezone(ZoneInfo(batch.timezone)).date() > batch.plan_due_on
+    return when.astimezone(timezones.zone(batch.timezone)).date() > batch.plan_due_on
 
 
 def _text(value) -> str | None:
@@ -258,7 +241,7 @@ def plan_snapshot(plan: Plan) -> dict:
 
 def submit_plan(actor: User, plan: Plan) -> PlanVersion:
     """Submit (or resubmit) the plan: its content is frozen as a new version for review."""
-    _require_plan_editor(actor, plan)
+    check("action.edit_plan", plan, actor=actor)
     if not plan.editable:
         raise InvalidTransition(_("The plan is already submitted or approved."))
     missing = [name for name in REQUIRED_SECTIONS if not (getattr(plan, name) or "").strip()]
@@ -281,7 +264,7 @@ def submit_plan(actor: User, plan: Plan) -> PlanVersion:
 
 def review_plan(actor: User, plan: Plan, decision: PlanState, comment: str | None) -> PlanVersion:
     """An admin approves the submitted plan or returns it for revision with a comment."""
-    _require_admin(actor)
+    check("action.administer", actor=actor)
     if plan.state is not PlanState.SUBMITTED:
         raise InvalidTransition(_("Only a submitted plan can be reviewed."))
     if decision not in (PlanState.APPROVED, PlanState.RETURNED):
@@ -297,7 +280,7 @@ def review_plan(actor: User, plan: Plan, decision: PlanState, comment: str | Non
     audit.record(event, actor=actor, target=plan, version=version.number, comment=comment)
     db.session.commit()
     if version.submitted_by is not None:
-        send_mail(version.submitted_by.email, _l("Your implementation plan was reviewed"),
+        mail.send(version.submitted_by.email, _l("Your implementation plan was reviewed"),
                   "action_plan_reviewed", version.submitted_by.locale, user=version.submitted_by,
                   plan=plan, version=version,
                   approved=decision is PlanState.APPROVED)

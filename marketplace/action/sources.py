@@ -12,15 +12,15 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from marketplace import timezones
 from marketplace.action.registry import (
-    ACTION_ZONE,
     DealRef,
     register_deal_source,
     register_metric,
     year_bounds,
 )
 from marketplace.extensions import db
-from marketplace.interests.models import Intent, Interest, InterestStatus
+from marketplace.interests.models import Interest, InterestStatus
 from marketplace.licences.models import (
     LicenceState,
     OpenLicence,
@@ -29,21 +29,10 @@ from marketplace.licences.models import (
     RoyaltyReport,
 )
 from marketplace.licences.royalties import FEE_PURPOSE, ROYALTY_PURPOSE
-from marketplace.listings.models import ConversionMode, Listing
+from marketplace.listings.models import LISTING_MODES, ConversionMode, Listing
 from marketplace.orgs.models import Organisation
 from marketplace.payments.models import Payment, PaymentState
 
-#: What an interest's intent means as a conversion mode; an investment in the university's
-#: spin-off is not one of the modes (作价投资 is the university's IP contributed as equity).
-INTENT_MODES = {
-    Intent.ORDINARY_LICENCE: ConversionMode.ORDINARY_LICENCE,
-    Intent.SOLE_LICENCE: ConversionMode.SOLE_LICENCE,
-    Intent.EXCLUSIVE_LICENCE: ConversionMode.EXCLUSIVE_LICENCE,
-    Intent.TRANSFER: ConversionMode.TRANSFER,
-    Intent.EQUITY: ConversionMode.EQUITY,
-    Intent.OPEN_LICENCE: ConversionMode.OPEN_LICENCE,
-    Intent.TRIAL: ConversionMode.TRY_FIRST,
-}
 #: An open licence counts as granted while it is accepted (signed, awaiting its fee) or in force;
 #: one whose fee was refunded, that was cancelled unpaid or whose trial was left does not.
 GRANTED_STATES = (LicenceState.AWAITING_PAYMENT, LicenceState.TRIAL, LicenceState.PAYMENT_OVERDUE,
@@ -58,10 +47,6 @@ def _in_year(column, year: int):
 def _dates_in_year(column, year: int):
     """For ``Date`` columns, which already hold Beijing calendar days."""
     return (column >= date(year, 1, 1)) & (column <= date(year, 12, 31))
-
-
-def _local_day(moment) -> date:
-    return moment.astimezone(ACTION_ZONE).date()
 
 
 # --- Metrics -------------------------------------------------------------------------------------
@@ -130,8 +115,10 @@ def interest_deal_refs(org_id: int, year: int) -> list[DealRef]:
         .join(Organisation, Organisation.id == Interest.organisation_id)
         .where(*_deal_interests(org_id, year)))
     return [DealRef(key=f"interest:{id_}", listing_id=listing_id,
-                    mode=INTENT_MODES[intent].value if intent in INTENT_MODES else None,
-                    concluded_on=_local_day(deal_at), title=title, counterparty=counterparty,
+                    # an investment in the project is no mode (作价投资 is the university's IP
+                    # contributed as equity: EQUITY)
+                    mode=intent.value if intent in LISTING_MODES else None,
+                    concluded_on=timezones.local_date(deal_at), title=title, counterparty=counterparty,
                     extra={"intent": intent.value})
             for id_, listing_id, intent, deal_at, title, counterparty in rows]
 
@@ -162,7 +149,7 @@ def open_licence_refs(org_id: int, year: int) -> list[DealRef]:
         .where(*_granted(org_id, year))).all()
     received = _received_by_licence([row[0] for row in rows])
     return [DealRef(key=f"licence:{id_}", listing_id=listing_id,
-                    mode=ConversionMode.OPEN_LICENCE.value, concluded_on=_local_day(signed_at),
+                    mode=ConversionMode.OPEN_LICENCE.value, concluded_on=timezones.local_date(signed_at),
                     title=title, counterparty=licensee,
                     amount=received.get(id_, Decimal("0.00")).quantize(Decimal("0.01")),
                     extra={"state": state.value, "trial": is_trial})

@@ -9,19 +9,13 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.action.reports.models import ListingUnit, SecondaryUnit
-from marketplace.action.services import is_university_tto
 from marketplace.audit import services as audit
 from marketplace.errors import NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
+from marketplace.permissions import check
 
 MAX_UNITS = 200
-
-
-def _require_tto(actor: User) -> None:
-    if not is_university_tto(actor):
-        raise NotAllowed(_("Only a verified university's technology-transfer officers manage its "
-                           "secondary units."))
 
 
 def units_of(org_id: int) -> list[SecondaryUnit]:
@@ -30,7 +24,7 @@ def units_of(org_id: int) -> list[SecondaryUnit]:
 
 
 def create_unit(actor: User, name: str) -> SecondaryUnit:
-    _require_tto(actor)
+    check("action.manage_units", actor=actor)
     name = " ".join((name or "").split())
     if not name:
         raise ServiceError(_("Give the unit a name."))
@@ -49,7 +43,7 @@ def create_unit(actor: User, name: str) -> SecondaryUnit:
 
 def delete_unit(actor: User, unit: SecondaryUnit) -> None:
     """Remove a unit; its listings have no unit afterwards."""
-    _require_tto(actor)
+    check("action.manage_units", actor=actor)
     if unit.organisation_id != actor.organisation_id:
         raise NotAllowed(_("This unit belongs to another university."))
     audit.record("action.unit_removed", actor=actor, target=unit, name=unit.name)
@@ -60,7 +54,7 @@ def delete_unit(actor: User, unit: SecondaryUnit) -> None:
 
 def assign(actor: User, unit_id: int | None, listing_ids: list[int]) -> int:
     """Give listings of the actor's university to a unit (``None``: no unit); return how many."""
-    _require_tto(actor)
+    check("action.manage_units", actor=actor)
     org_id = actor.organisation_id
     if unit_id is not None:
         unit = db.session.get(SecondaryUnit, unit_id)

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +12,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import EVENTS
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.orgs import claims
 from marketplace.orgs import services as orgs
 from marketplace.orgs.forms import DOCUMENT_LABELS
@@ -26,10 +25,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
 #: Contested credit codes compared side by side at the top of the queue (the rest: their pages).
 CONTESTED_SHOWN = 10
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.route("/")
@@ -75,7 +70,7 @@ def organisations():
 @admin_required
 def organisation(org_id):
     """One organisation with its members and the verification decision."""
-    return _organisation_page(db.get_or_404(Organisation, org_id), RejectForm())
+    return _organisation_page(load_or_404(Organisation, org_id), RejectForm())
 
 
 def _organisation_page(org: Organisation, reject_form: RejectForm):
@@ -92,9 +87,9 @@ def _organisation_page(org: Organisation, reject_form: RejectForm):
 @admin_required
 def verify(org_id):
     """Approve an organisation."""
-    org = db.get_or_404(Organisation, org_id)
+    org = load_or_404(Organisation, org_id)
     try:
-        orgs.verify(_me(), org)
+        orgs.verify(me(), org)
     except ServiceError as error:
         flash_service_error(error)
         return redirect(url_for("admin.organisation", org_id=org.id))
@@ -106,11 +101,11 @@ def verify(org_id):
 @admin_required
 def reject(org_id):
     """Reject an organisation with a reason."""
-    org = db.get_or_404(Organisation, org_id)
+    org = load_or_404(Organisation, org_id)
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            orgs.reject(_me(), org, form.reason.data)
+            orgs.reject(me(), org, form.reason.data)
         except ServiceError as error:
             flash_service_error(error)
             return redirect(url_for("admin.organisation", org_id=org.id))
@@ -130,23 +125,24 @@ def users():
         query = query.where(or_(User.email.contains(search.lower(), autoescape=True),
                                 User.name.contains(search, autoescape=True)))
     role_value = request.args.get("role", "")
-    if role_value in {r.value for r in Role}:
-        query = query.where(User.role == Role(role_value))
+    selected = Role(role_value) if role_value in {r.value for r in Role} else None
+    if selected is not None:
+        query = query.where(User.role == selected)
     page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/users.html", page=page, search=search, role=role_value,
-                           Role=Role, role_form=RoleForm())
+                           selected_role=selected, Role=Role, role_form=RoleForm())
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @admin_required
 def change_role(user_id):
     """Change a user's role."""
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400, description=_("Choose a valid role."))
     try:
-        accounts.change_role(_me(), user, Role(form.role.data))
+        accounts.change_role(me(), user, Role(form.role.data))
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -158,9 +154,9 @@ def change_role(user_id):
 @admin_required
 def set_active(user_id):
     """Deactivate or reactivate an account."""
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     try:
-        accounts.set_active(_me(), user, request.form.get("value") == "1")
+        accounts.set_active(me(), user, request.form.get("value") == "1")
     except ServiceError as error:
         flash_service_error(error)
     else:

@@ -54,6 +54,10 @@ class SavedSearch(db.Model):
 
     user: Mapped[User] = relationship()
 
+    @property
+    def is_daily(self) -> bool:
+        return self.frequency is Frequency.DAILY
+
 
 class SavedSearchHit(db.Model):
     """A listing already sent for a saved search: never sent twice."""

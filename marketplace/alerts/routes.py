@@ -14,10 +14,10 @@ from marketplace.alerts import services as alerts
 from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, safe_next
-from marketplace.listings import services as listings
+from marketplace.http import flash_service_error, load_or_404, safe_next
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
+from marketplace.permissions import require
 
 bp = Blueprint("alerts", __name__)
 
@@ -49,9 +49,8 @@ def _back(listing: Listing):
 @login_required
 def follow(listing_id):
     """Follow a listing."""
-    listing = db.get_or_404(Listing, listing_id)
-    if not listings.can_view(current_user, listing):
-        abort(404)
+    listing = load_or_404(Listing, listing_id)
+    require("listings.view", listing, missing=404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
@@ -68,7 +67,7 @@ def follow(listing_id):
 @login_required
 def unfollow(listing_id):
     """Stop following a listing."""
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
     alerts.unfollow(current_user, listing)
@@ -97,9 +96,8 @@ def save_search():
 @login_required
 def delete_search(search_id):
     """Delete one of your saved searches."""
-    saved = db.get_or_404(SavedSearch, search_id)
-    if saved.user_id != current_user.id:
-        abort(404)
+    saved = load_or_404(SavedSearch, search_id)
+    require("alerts.own_search", saved, missing=404)
     if not FlaskForm().validate_on_submit():
         abort(400)
     alerts.delete_search(current_user, saved)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace import mail
 from marketplace.accounts.models import User
 from marketplace.alerts import hooks  # noqa: F401  (listing changes reach followers at once)
 from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch, SavedSearchHit
@@ -22,8 +23,8 @@ from marketplace.jobs import services as jobs
 from marketplace.listings import search, search_sql
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
-from marketplace.mail import send_mail
 from marketplace.notifications import Kind, notify, register_kind
+from marketplace.permissions import check
 
 STATE_LABELS = {
     "draft": _l("Draft"), "published": _l("Published"), "suspended": _l("Suspended"),
@@ -94,8 +95,7 @@ def save_search(user: User, query: SearchQuery, name: str, frequency: Frequency)
 
 
 def delete_search(user: User, saved: SavedSearch) -> None:
-    if saved.user_id != user.id:
-        raise NotAllowed(_("This is not your saved search."))
+    check("alerts.own_search", saved, actor=user)
     db.session.delete(saved)
     db.session.commit()
 
@@ -132,7 +132,7 @@ def run_digests(now=None) -> int:
         if not listings:
             continue
         search_url = url_for("listings.search", **saved.query_args)
-        send_mail(user.email, _l("New listings for your saved search “%(name)s”", name=saved.name),
+        mail.send(user.email, _l("New listings for your saved search “%(name)s”", name=saved.name),
                   "alerts_digest", locale=user.locale, user=user, saved=saved, listings=listings,
                   search_url=search_url)
         notify([user], "alerts.digest", search_url, search=saved.name, count=len(listings))

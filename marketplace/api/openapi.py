@@ -8,7 +8,7 @@ database cannot drift apart.
 from flask_babel import force_locale
 
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
-from marketplace.listings.models import FIELDS, ConversionMode, Grade, LegalStatus, ListingKind
+from marketplace.listings.models import FIELDS, LISTING_MODES, Grade, LegalStatus, ListingKind
 from marketplace.listings.queries import MAX_PAGE, MAX_QUERY_LENGTH, PER_PAGE, SORTS
 from marketplace.public_urls import public_url
 
@@ -28,7 +28,7 @@ SEARCH_PARAMETERS: dict[str, dict] = {
     "grade": {"type": "string", "enum": _values(Grade)},
     "trl": {"type": "integer", "minimum": 1, "maximum": 9},
     "kind": {"type": "string", "enum": _values(ListingKind)},
-    "mode": {"type": "string", "enum": _values(ConversionMode)},
+    "mode": {"type": "string", "enum": _values(LISTING_MODES)},
     "university": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
     "legal_status": {"type": "string", "enum": _values(LegalStatus)},
     "sort": {"type": "string", "enum": list(SORTS), "default": "relevance"},
@@ -106,7 +106,7 @@ _LISTING_PROPERTIES = {
     "legal_status": {"type": "string", "enum": _values(LegalStatus)},
     "grade": {"type": "string", "enum": _values(Grade)},
     "trl": {"type": "integer", "minimum": 1, "maximum": 9},
-    "conversion_modes": {"type": "array", "items": {"type": "string", "enum": _values(ConversionMode)}},
+    "conversion_modes": {"type": "array", "items": {"type": "string", "enum": _values(LISTING_MODES)}},
     "asking_price": {"oneOf": [_ref("schemas", "Money"), {"type": "null"}],
                      "description": "Null when the price is negotiable."},
     "terms": _nullable("string"),

@@ -8,17 +8,15 @@ import re
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, MethodNotAllowed, NotFound
-from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from marketplace.api import serializers
+from marketplace.api.errors import InvalidParameter, error_response
 from marketplace.api.openapi import SEARCH_PARAMETERS, document
 from marketplace.extensions import db, limiter
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery, run_search
-from marketplace.public_urls import public_url_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -35,14 +33,6 @@ def _rate_limit() -> str:
 
 
 limiter.shared_limit(_rate_limit, scope="api")(bp)
-
-
-class InvalidParameter(BadRequest):
-    """A query parameter has a value the API does not accept."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(description=message)
-        self.parameter = parameter
 
 
 def _check_parameter(name: str, schema: dict, values: list[str]) -> None:
@@ -96,35 +86,6 @@ def openapi():
 
 def _is_api_path() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
-
-
-def _messages() -> dict[int, str]:
-    return {
-        400: _("Check the request's parameters and try again."),
-        404: _("Nothing was found at this address. The API's paths are listed in %(document)s.",
-               document=public_url_for("api.openapi")),
-        405: _("The API is read-only: use GET."),
-        429: _("Please wait a little and try again."),
-        500: _("The error has been logged. Please try again in a moment."),
-    }
-
-
-def error_response(error: HTTPException):
-    """``{"error", "message", "status"}`` (and ``parameter`` for an invalid one) as JSON."""
-    code = error.code or 500
-    messages = _messages()
-    custom = error.description if error.description != type(error).description else None
-    if isinstance(error, RateLimitExceeded):
-        custom = None  # its description is the limit, in English
-    body = {"error": HTTP_STATUS_CODES.get(code, "Error"), "status": code,
-            "message": custom or messages.get(code) or messages[400 if code < 500 else 500]}
-    if isinstance(error, InvalidParameter):
-        body["parameter"] = error.parameter
-    response = jsonify(body)
-    response.status_code = code
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -1,8 +1,6 @@
-"""A listing's NDA (versioned text) and its confidential files, and who may open them.
+"""Changes to a listing's NDA (versioned text) and its confidential files, and their acceptance.
 
-Rule: the university's tto always; an interested organisation only while its interest in the
-listing is in discussion, negotiating or a deal AND one of its members accepted the listing's
-current NDA version online. A new NDA version needs a new acceptance.
+Who may open them: ``interests.open_confidential`` in ``marketplace/permissions/interests.py``.
 """
 
 import hashlib
@@ -11,12 +9,13 @@ from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from marketplace import uploads
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.interests import files, notices
+from marketplace.interests import notices
 from marketplace.interests.models import (
     ACCEPTED_STATUSES,
     ConfidentialFile,
@@ -25,9 +24,9 @@ from marketplace.interests.models import (
     NdaAcceptance,
     NdaVersion,
 )
-from marketplace.interests.services import INTERESTED_ROLES
+from marketplace.interests.nda import acceptance, accepted_interest, current_nda
 from marketplace.listings.models import Listing
-from marketplace.listings.services import can_edit
+from marketplace.permissions import can, check
 
 MAX_NDA = 20000
 
@@ -36,42 +35,9 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def current_nda(listing: Listing) -> NdaVersion | None:
-    return db.session.scalar(select(NdaVersion).where(NdaVersion.listing_id == listing.id)
-                             .order_by(NdaVersion.number.desc()).limit(1))
-
-
-def accepted_interest(user: User, listing: Listing) -> Interest | None:
-    """The user's organisation's interest in the listing that the university accepted, if any."""
-    if not user.is_authenticated or user.role not in INTERESTED_ROLES or not user.organisation_id:
-        return None
-    return db.session.scalar(select(Interest).where(
-        Interest.listing_id == listing.id, Interest.organisation_id == user.organisation_id,
-        Interest.status.in_(ACCEPTED_STATUSES)).order_by(Interest.id.desc()).limit(1))
-
-
-def acceptance(user: User, nda: NdaVersion | None) -> NdaAcceptance | None:
-    if nda is None or not user.is_authenticated or not user.organisation_id:
-        return None
-    return db.session.scalar(select(NdaAcceptance).where(
-        NdaAcceptance.nda_version_id == nda.id,
-        NdaAcceptance.organisation_id == user.organisation_id))
-
-
-def can_access(user: User, listing: Listing) -> bool:
-    """May ``user`` see the list of confidential files and download them?"""
-    if can_edit(user, listing):
-        return True
-    if not user.is_authenticated or not user.org_verified:
-        return False
-    nda = current_nda(listing)
-    return (nda is not None and accepted_interest(user, listing) is not None
-            and acceptance(user, nda) is not None)
-
-
 def set_nda(actor: User, listing: Listing, text: str) -> NdaVersion | None:
     """The tto writes or changes the NDA; a changed text becomes a new version."""
-    if not can_edit(actor, listing):
+    if not can("listings.edit", listing, user=actor):
         raise NotAllowed(_("Only the university's technology-transfer officers edit the NDA."))
     text = (text or "").strip().replace("\r\n", "\n")
     if not text:
@@ -99,10 +65,8 @@ def set_nda(actor: User, listing: Listing, text: str) -> NdaVersion | None:
 
 def accept_nda(actor: User, listing: Listing, version_id: int, sha256: str) -> NdaAcceptance:
     """An interested organisation's member accepts the NDA version they were shown."""
+    check("interests.accept_nda", listing, actor=actor)
     interest = accepted_interest(actor, listing)
-    if interest is None or not actor.org_verified:
-        raise NotAllowed(_("The NDA can be accepted once the university has accepted your "
-                           "organisation's interest."))
     nda = current_nda(listing)
     if nda is None:
         raise InvalidTransition(_("This listing has no NDA."))
@@ -131,10 +95,10 @@ def accept_nda(actor: User, listing: Listing, version_id: int, sha256: str) -> N
 
 def add_file(actor: User, listing: Listing, upload) -> ConfidentialFile:
     """The tto adds a confidential file (checked like public attachments)."""
-    if not can_edit(actor, listing):
+    if not can("listings.edit", listing, user=actor):
         raise NotAllowed(_("Only the university's technology-transfer officers add confidential "
                            "files."))
-    stored = files.store(upload.stream, upload.filename)
+    stored = uploads.store(upload.stream, upload.filename)
     item = ConfidentialFile(listing_id=listing.id, uploaded_by_id=actor.id, **stored)
     db.session.add(item)
     db.session.flush()
@@ -145,14 +109,14 @@ def add_file(actor: User, listing: Listing, upload) -> ConfidentialFile:
 
 def remove_file(actor: User, item: ConfidentialFile) -> None:
     listing = db.session.get(Listing, item.listing_id)
-    if not can_edit(actor, listing):
+    if not can("listings.edit", listing, user=actor):
         raise NotAllowed(_("Only the university's technology-transfer officers remove confidential "
                            "files."))
     stored_name, name = item.stored_name, item.original_name
     db.session.delete(item)
     audit.record("confidential.file_removed", actor=actor, target=listing, file=name)
     db.session.commit()
-    files.discard(stored_name)
+    uploads.discard(stored_name)
 
 
 def record_download(actor: User, item: ConfidentialFile) -> None:

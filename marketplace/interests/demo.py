@@ -2,22 +2,21 @@
 state, an NDA with a confidential file, a follow, a saved search and some listing views."""
 
 import hashlib
-import secrets
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from marketplace import timezones, uploads
 from marketplace.accounts.models import User
 from marketplace.alerts.models import ListingFollow, SavedSearch
 from marketplace.alerts.services import terms_fingerprint
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
-from marketplace.interests import pipeline
 from marketplace.interests.models import (
     ConfidentialFile,
     DeclineReason,
-    Intent,
     Interest,
     InterestEvent,
     InterestStatus,
@@ -27,8 +26,7 @@ from marketplace.interests.models import (
     NdaVersion,
     Timeline,
 )
-from marketplace.listings.models import Listing, ListingState
-from marketplace.listings.services import upload_dir
+from marketplace.listings.models import ConversionMode, Listing, ListingState
 
 NDA_TEXT = """保密协议（演示）
 
@@ -40,25 +38,25 @@ NDA_TEXT = """保密协议（演示）
 #: (party e-mail, listing offset among tto@'s published listings, status, intent, budget, message,
 #:  thread [(who, text)], days ago, decline reason)
 SCENES = [
-    ("company@demo.bxqx.cn", 0, InterestStatus.NEGOTIATING, Intent.EXCLUSIVE_LICENCE,
+    ("company@demo.bxqx.cn", 0, InterestStatus.NEGOTIATING, ConversionMode.EXCLUSIVE_LICENCE,
      (Decimal("500000"), Decimal("1200000")),
      "我司计划将该技术用于新一代高镍正极材料产线，希望洽谈独占许可。",
      [("party", "您好，我们是青禾新材料研发部，想了解该成果的中试数据。"),
       ("owner", "欢迎！技术交流会可安排在下周三，我们会带上发明人团队。"),
       ("party", "好的。另外想确认独占许可的地域范围是否可限定在华东地区？"),
       ("owner", "可以讨论。我们已把工艺参数放在保密材料中，接受保密协议后即可查看。")], 20, None),
-    ("investor@demo.bxqx.cn", 1, InterestStatus.NEW, Intent.INVESTMENT,
+    ("investor@demo.bxqx.cn", 1, InterestStatus.NEW, ConversionMode.INVESTMENT,
      (Decimal("2000000"), Decimal("5000000")),
      "星河创新关注该方向的早期项目，希望了解团队组建与作价入股意向。",
      [], 2, None),
-    ("investor@demo.bxqx.cn", 2, InterestStatus.DEAL, Intent.EQUITY,
+    ("investor@demo.bxqx.cn", 2, InterestStatus.DEAL, ConversionMode.EQUITY,
      (Decimal("3000000"), None), "拟以该专利作价入股方式共同成立项目公司。",
      [("party", "投委会已通过立项，想确认作价评估机构。"),
       ("owner", "学校指定的评估机构已出具报告，条款已按约定推进。")], 60, None),
-    ("company@demo.bxqx.cn", 3, InterestStatus.DECLINED, Intent.ORDINARY_LICENCE,
+    ("company@demo.bxqx.cn", 3, InterestStatus.DECLINED, ConversionMode.ORDINARY_LICENCE,
      (Decimal("50000"), Decimal("100000")), "希望以普通许可方式使用该专利。",
      [("owner", "感谢关注。该专利的许可费用与贵司预算差距较大，暂不能接受。")], 45, DeclineReason.PRICE),
-    ("company@demo.bxqx.cn", 4, InterestStatus.WITHDRAWN, Intent.TRIAL, (None, None),
+    ("company@demo.bxqx.cn", 4, InterestStatus.WITHDRAWN, ConversionMode.TRY_FIRST, (None, None),
      "想先试用后付费，验证在我司设备上的效果。", [], 30, None),
 ]
 #: A minimal one-page PDF used as the demo confidential file.
@@ -136,12 +134,9 @@ def _confidential(tto: User, listing: Listing, company: User | None) -> None:
     nda = NdaVersion(listing_id=listing.id, number=1, text=NDA_TEXT,
                      sha256=hashlib.sha256(NDA_TEXT.encode("utf-8")).hexdigest(),
                      created_by_id=tto.id)
-    stored = secrets.token_hex(16) + ".pdf"
-    (upload_dir() / stored).write_bytes(DEMO_PDF)
-    db.session.add_all([nda, ConfidentialFile(
-        listing_id=listing.id, stored_name=stored, original_name="中试工艺参数（保密）.pdf",
-        content_type="application/pdf", size=len(DEMO_PDF),
-        sha256=hashlib.sha256(DEMO_PDF).hexdigest(), uploaded_by_id=tto.id)])
+    columns = uploads.store(io.BytesIO(DEMO_PDF), "中试工艺参数（保密）.pdf")
+    db.session.add_all([nda, ConfidentialFile(listing_id=listing.id, uploaded_by_id=tto.id,
+                                              **columns)])
     db.session.flush()
     interest = db.session.scalar(select(Interest).where(Interest.listing_id == listing.id))
     if company is not None and interest is not None:
@@ -166,7 +161,7 @@ def _alerts(company: User | None, listing: Listing) -> None:
 
 def _views(listings: list[Listing], now) -> None:
     """Thirty days of plausible page views for the pipeline chart."""
-    today = pipeline.today()
+    today = timezones.today()
     for rank, listing in enumerate(listings):
         for back in range(30):
             views = (7 * (len(listings) - rank) + (back * 13 + rank * 7) % 11) // (1 + back // 10)

@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from marketplace.forms import money_field
 from marketplace.interests.labels import INTENT_LABELS, REASON_LABELS, TIMELINE_LABELS
-from marketplace.interests.models import DeclineReason, Intent, Timeline
+from marketplace.interests.models import DeclineReason, Timeline
+from marketplace.listings.models import ConversionMode
 
 _AMOUNT = NumberRange(min=0, max=9999999999, message=_l("Give an amount in yuan."))
 
@@ -37,7 +38,7 @@ class InterestForm(FlaskForm):
             raise ValidationError(_l("The budget's upper end must not be below its lower end."))
 
     def cleaned(self) -> dict:
-        return {"intent": Intent(self.intent.data), "timeline": Timeline(self.timeline.data),
+        return {"intent": ConversionMode(self.intent.data), "timeline": Timeline(self.timeline.data),
                 "budget_min": self.budget_min.data, "budget_max": self.budget_max.data,
                 "message": self.message.data, "share_contacts": self.share_contacts.data}
 

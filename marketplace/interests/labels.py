@@ -2,17 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.interests.models import DeclineReason, Intent, InterestStatus, Timeline
+from marketplace.interests.models import DeclineReason, InterestStatus, Timeline
+from marketplace.listings.models import ConversionMode
 
 INTENT_LABELS = {
-    Intent.ORDINARY_LICENCE: _l("Ordinary licence"),
-    Intent.SOLE_LICENCE: _l("Sole licence"),
-    Intent.EXCLUSIVE_LICENCE: _l("Exclusive licence"),
-    Intent.TRANSFER: _l("Transfer"),
-    Intent.EQUITY: _l("Equity investment (patent as capital)"),
-    Intent.OPEN_LICENCE: _l("Open licence"),
-    Intent.TRIAL: _l("Try first, pay later"),
-    Intent.INVESTMENT: _l("Investment in the project"),
+    ConversionMode.ORDINARY_LICENCE: _l("Ordinary licence"),
+    ConversionMode.SOLE_LICENCE: _l("Sole licence"),
+    ConversionMode.EXCLUSIVE_LICENCE: _l("Exclusive licence"),
+    ConversionMode.TRANSFER: _l("Transfer"),
+    ConversionMode.EQUITY: _l("Equity investment (patent as capital)"),
+    ConversionMode.OPEN_LICENCE: _l("Open licence"),
+    ConversionMode.TRY_FIRST: _l("Try first, pay later"),
+    ConversionMode.INVESTMENT: _l("Investment in the project"),
 }
 TIMELINE_LABELS = {
     Timeline.WITHIN_3_MONTHS: _l("Within 3 months"),

@@ -8,26 +8,21 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 
+from marketplace import uploads
 from marketplace.accounts.models import Role
-from marketplace.alerts.services import is_following
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, is_id, render_form
-from marketplace.interests import confidential, files, pipeline
-from marketplace.interests import services as interests
+from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.interests import confidential, pipeline
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
 from marketplace.interests.models import ConfidentialFile, NdaAcceptance, NdaVersion
-from marketplace.listings import services as listings
+from marketplace.interests.nda import acceptance, accepted_interest, current_nda
 from marketplace.listings.models import Listing
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import can, require, roles_required, verified_org_required
 
 bp = Blueprint("confidential", __name__)
 log = logging.getLogger(__name__)
 PERIODS = (30, 90, 365)
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.after_app_request
@@ -48,31 +43,9 @@ def count_listing_view(response):
     return response
 
 
-@bp.app_context_processor
-def listing_panel():
-    """``interest_panel(listing)``: what the listing page shows about interests and alerts."""
-    def interest_panel(listing: Listing) -> dict:
-        me = current_user
-        nda = confidential.current_nda(listing)
-        live = (interests.live_interest(me.organisation_id, listing.id)
-                if interests.can_express(me) else None)
-        return {
-            "can_express": interests.can_express(me) and listing.state.value == "published",
-            "live": live,
-            "accepted": confidential.accepted_interest(me, listing),
-            "nda": nda,
-            "can_access": confidential.can_access(me, listing),
-            "files": confidential.files_of(listing) if confidential.can_access(me, listing) else [],
-            "is_owner": listings.can_edit(me, listing),
-            "following": me.is_authenticated and is_following(me, listing),
-        }
-    return {"interest_panel": interest_panel}
-
-
 def _public_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
-    if not listings.can_view(current_user, listing):
-        abort(404)
+    listing = load_or_404(Listing, listing_id)
+    require("listings.view", listing, missing=404)
     return listing
 
 
@@ -81,20 +54,18 @@ def _public_listing(listing_id: int) -> Listing:
 def nda(listing_id):
     """Read the listing's NDA and accept it online (once your interest is accepted)."""
     listing = _public_listing(listing_id)
-    version = confidential.current_nda(listing)
+    version = current_nda(listing)
     if version is None:
         abort(404)
-    me = _me()
-    interest = confidential.accepted_interest(me, listing)
-    if interest is None and not listings.can_edit(me, listing):
-        abort(403, description=_("The NDA can be accepted once the university has accepted your "
-                                 "organisation's interest."))
+    user = me()
+    require("interests.read_nda", listing)
+    interest = accepted_interest(user, listing)
     form = NdaAcceptForm()
     if request.method == "GET":
         form.version_id.data, form.sha256.data = version.id, version.sha256
     if form.validate_on_submit():
         try:
-            confidential.accept_nda(me, listing, int(form.version_id.data), form.sha256.data)
+            confidential.accept_nda(user, listing, int(form.version_id.data), form.sha256.data)
         except (ServiceError, ValueError) as error:
             flash(getattr(error, "message", str(error)), "error")
             return redirect(url_for("confidential.nda", listing_id=listing.id))
@@ -102,7 +73,7 @@ def nda(listing_id):
               "success")
         return redirect(url_for("interests.thread", interest_id=interest.id, _anchor="confidential"))
     return render_form("interests/nda.html", form, listing=listing, version=version,
-                       interest=interest, accepted=confidential.acceptance(me, version),
+                       interest=interest, accepted=acceptance(user, version),
                        files=confidential.files_of(listing))
 
 
@@ -111,16 +82,16 @@ def nda(listing_id):
 def download(listing_id, file_id):
     """Download a confidential file: the university, or an accepted interest under the NDA."""
     listing = _public_listing(listing_id)
-    item = db.get_or_404(ConfidentialFile, file_id)
-    if item.listing_id != listing.id or not confidential.can_access(current_user, listing):
+    item = load_or_404(ConfidentialFile, file_id)
+    if item.listing_id != listing.id or not can("interests.open_confidential", listing):
         abort(404)
-    confidential.record_download(_me(), item)
-    return files.download(item)
+    confidential.record_download(me(), item)
+    return uploads.download(item)
 
 
 def _own_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
-    if not listings.can_edit(current_user, listing):
+    listing = load_or_404(Listing, listing_id)
+    if not can("listings.edit", listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
 
@@ -131,13 +102,13 @@ def _own_listing(listing_id: int) -> Listing:
 def manage(listing_id):
     """The listing's NDA text (versioned), its confidential files and who accepted the NDA."""
     listing = _own_listing(listing_id)
-    current = confidential.current_nda(listing)
+    current = current_nda(listing)
     form = NdaForm()
     if request.method == "GET" and current is not None:
         form.text.data = current.text
     if form.validate_on_submit():
         try:
-            version = confidential.set_nda(_me(), listing, form.text.data)
+            version = confidential.set_nda(me(), listing, form.text.data)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("interests/confidential.html", form, status=error.status_code,
@@ -170,7 +141,7 @@ def upload(listing_id):
         flash(_("Choose a file to attach."), "error")
         return redirect(url_for("confidential.manage", listing_id=listing.id))
     try:
-        confidential.add_file(_me(), listing, form.file.data)
+        confidential.add_file(me(), listing, form.file.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -185,12 +156,10 @@ def upload(listing_id):
 def delete(listing_id, file_id):
     """Remove a confidential file."""
     listing = _own_listing(listing_id)
-    item = db.get_or_404(ConfidentialFile, file_id)
-    if item.listing_id != listing.id:
-        abort(404)
+    item = load_or_404(ConfidentialFile, file_id, listing_id=listing.id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    confidential.remove_file(_me(), item)
+    confidential.remove_file(me(), item)
     flash(_("The file is removed."), "info")
     return redirect(url_for("confidential.manage", listing_id=listing.id))
 
@@ -205,9 +174,7 @@ def pipeline_page():
     listing_id = request.args.get("listing", type=int)
     listing = None
     if listing_id is not None:
-        listing = db.session.get(Listing, listing_id) if is_id(listing_id) else None
-        if listing is None or listing.organisation_id != current_user.organisation_id:
-            abort(404)
+        listing = load_or_404(Listing, listing_id, organisation_id=current_user.organisation_id)
     data = pipeline.pipeline(current_user.organisation_id, days=days,
                              listing_id=listing.id if listing else None)
     return render_template("interests/pipeline.html", data=data, days=days, listing=listing,

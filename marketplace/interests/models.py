@@ -8,24 +8,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Role, User
 from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
-from marketplace.listings.models import Listing
-from marketplace.orgs.models import Organisation
-
-
-class Intent(enum.Enum):
-    """What the interested organisation wants."""
-
-    ORDINARY_LICENCE = "ordinary_licence"
-    SOLE_LICENCE = "sole_licence"
-    EXCLUSIVE_LICENCE = "exclusive_licence"
-    TRANSFER = "transfer"
-    EQUITY = "equity"
-    OPEN_LICENCE = "open_licence"
-    TRIAL = "trial"
-    INVESTMENT = "investment"
+from marketplace.listings.models import ConversionMode, Listing
+from marketplace.orgs.models import Organisation, OrgKind
 
 
 class Timeline(enum.Enum):
@@ -53,6 +40,9 @@ class InterestStatus(enum.Enum):
 LIVE_STATUSES = (InterestStatus.NEW, InterestStatus.IN_DISCUSSION, InterestStatus.NEGOTIATING)
 #: States that count as "the university accepted": contacts and confidential files may open.
 ACCEPTED_STATUSES = (InterestStatus.IN_DISCUSSION, InterestStatus.NEGOTIATING, InterestStatus.DEAL)
+#: Who expresses interest: members with these roles of organisations of these kinds.
+INTERESTED_ROLES = (Role.COMPANY, Role.INVESTOR)
+INTERESTED_KINDS = (OrgKind.COMPANY, OrgKind.INVESTOR_FIRM)
 _LIVE_SQL = sa.text("status IN ('new', 'in_discussion', 'negotiating')")
 
 
@@ -83,7 +73,8 @@ class Interest(db.Model):
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    intent: Mapped[Intent] = mapped_column(enum_column(Intent))
+    #: What the organisation wants: a mode the listing offers, or ``INVESTMENT``.
+    intent: Mapped[ConversionMode] = mapped_column(enum_column(ConversionMode))
     #: Budget range in CNY; either end may be open.
     budget_min: Mapped[Decimal | None] = mapped_column(Money())
     budget_max: Mapped[Decimal | None] = mapped_column(Money())
@@ -123,6 +114,29 @@ class Interest(db.Model):
     @property
     def is_accepted(self) -> bool:
         return self.status in ACCEPTED_STATUSES
+
+    @property
+    def is_new(self) -> bool:
+        """Not answered by the university yet."""
+        return self.status is InterestStatus.NEW
+
+    @property
+    def is_deal(self) -> bool:
+        return self.status is InterestStatus.DEAL
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status is InterestStatus.DECLINED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status is InterestStatus.WITHDRAWN
+
+    @property
+    def is_open(self) -> bool:
+        """Live or a deal: its thread takes messages. Declined and withdrawn ones are kept,
+        read-only."""
+        return self.is_live or self.is_deal
 
     @property
     def contacts_revealed(self) -> bool:

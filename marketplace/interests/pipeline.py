@@ -4,24 +4,20 @@ views → interests → in discussion → deals, and the decline reasons by mont
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import session
 from sqlalchemy import func, select
 
+from marketplace import timezones
 from marketplace.extensions import db
 from marketplace.interests.models import DeclineReason, Interest, InterestStatus, ListingViewDay
 from marketplace.listings.models import Listing, ListingState
+from marketplace.timezones import BEIJING
 from marketplace.upsert import dialect_insert
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 #: Listing ids one browser session has been counted for today (bounded so the cookie stays small).
 SESSION_KEY, SESSION_MAX = "lv", 200
-
-
-def today() -> date:
-    return datetime.now(UTC).astimezone(LOCAL).date()
 
 
 _UPSERTS: dict[str, sa.Insert] = {}
@@ -44,13 +40,13 @@ def _upsert():
 
 def count_view(listing_id: int) -> bool:
     """Count a view of a listing page, once per browser session and day. True if counted."""
-    day = today().isoformat()
+    day = timezones.today().isoformat()
     seen = session.get(SESSION_KEY)
     if not isinstance(seen, dict) or seen.get("d") != day:
         seen = {"d": day, "i": []}
     if listing_id in seen["i"]:
         return False
-    db.session.execute(_upsert(), {"listing_id": listing_id, "day": today()})
+    db.session.execute(_upsert(), {"listing_id": listing_id, "day": timezones.today()})
     db.session.commit()
     seen["i"] = (seen["i"] + [listing_id])[-SESSION_MAX:]
     session[SESSION_KEY] = seen
@@ -88,8 +84,8 @@ class Pipeline:
 def pipeline(organisation_id: int, days: int | None = None, listing_id: int | None = None,
              limit: int = 50) -> Pipeline:
     """The funnel per listing of a university (optionally one listing, optionally recent days)."""
-    since = today() - timedelta(days=days) if days else None
-    since_dt = datetime.combine(since, datetime.min.time(), LOCAL).astimezone(UTC) if since else None
+    since = timezones.today() - timedelta(days=days) if days else None
+    since_dt = datetime.combine(since, datetime.min.time(), BEIJING).astimezone(UTC) if since else None
     listing_filter = [Listing.organisation_id == organisation_id,
                       Listing.state != ListingState.DRAFT]
     if listing_id is not None:
@@ -149,14 +145,14 @@ def _totals(organisation_id, since, since_dt, listing_id) -> Row:
 def _declines(result: Pipeline, organisation_id: int, listing_id: int | None,
               months: int = 12) -> None:
     """Declined interests by month (local time) and reason, for the last ``months`` months."""
-    now = datetime.now(UTC).astimezone(LOCAL)
+    now = datetime.now(UTC).astimezone(BEIJING)
     keys = []
     year, month = now.year, now.month
     for _ in range(months):
         keys.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     keys.reverse()
-    start = datetime(int(keys[0][:4]), int(keys[0][5:]), 1, tzinfo=LOCAL).astimezone(UTC)
+    start = datetime(int(keys[0][:4]), int(keys[0][5:]), 1, tzinfo=BEIJING).astimezone(UTC)
     query = (select(Interest.closed_at, Interest.decline_reason).join(Listing)
              .where(Listing.organisation_id == organisation_id,
                     Interest.status == InterestStatus.DECLINED, Interest.closed_at >= start))
@@ -164,7 +160,7 @@ def _declines(result: Pipeline, organisation_id: int, listing_id: int | None,
         query = query.where(Interest.listing_id == listing_id)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for closed_at, reason in db.session.execute(query):
-        counts[(reason or DeclineReason.OTHER).value][closed_at.astimezone(LOCAL).strftime("%Y-%m")] += 1
+        counts[(reason or DeclineReason.OTHER).value][closed_at.astimezone(BEIJING).strftime("%Y-%m")] += 1
     result.months = keys
     result.declines = {reason.value: [counts[reason.value][key] for key in keys]
                        for reason in DeclineReason}

@@ -7,19 +7,17 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
-from marketplace.interests import confidential, files, threads
+from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.interests import nda, threads
 from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
 from marketplace.interests.labels import (
     EVENT_LABELS,
-    INTENT_LABELS,
-    REASON_LABELS,
     STATUS_LABELS,
-    TIMELINE_LABELS,
 )
 from marketplace.interests.models import (
     DeclineReason,
@@ -31,20 +29,16 @@ from marketplace.interests.models import (
 from marketplace.listings.models import Listing
 from marketplace.notifications.services import read_by_link
 from marketplace.pagination import paginate
-from marketplace.permissions import can_see_contacts, roles_required, verified_org_required
+from marketplace.permissions import (
+    can,
+    can_see_contacts,
+    require,
+    roles_required,
+    verified_org_required,
+)
+from marketplace.permissions.interests import OWNER, PARTY, side
 
 bp = Blueprint("interests", __name__)
-
-
-def _me():
-    return current_user._get_current_object()
-
-
-@bp.app_context_processor
-def labels():
-    """Interest labels for every template (the listing page's panel uses them too)."""
-    return {"INTEREST_STATUS_LABELS": STATUS_LABELS, "INTENT_LABELS": INTENT_LABELS,
-            "TIMELINE_LABELS": TIMELINE_LABELS, "REASON_LABELS": REASON_LABELS}
 
 
 @bp.route("/listings/<int:listing_id>/interest", methods=["GET", "POST"])
@@ -52,7 +46,7 @@ def labels():
 @verified_org_required
 def express(listing_id):
     """Express your organisation's interest in a published listing."""
-    listing = db.get_or_404(Listing, listing_id)
+    listing = load_or_404(Listing, listing_id)
     if not listing.is_public:
         abort(404)
     existing = interests.live_interest(current_user.organisation_id, listing.id)
@@ -62,7 +56,7 @@ def express(listing_id):
     form = InterestForm()
     if form.validate_on_submit():
         try:
-            interest = interests.express_interest(_me(), listing, form.cleaned())
+            interest = interests.express_interest(me(), listing, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("interests/express.html", form, status=error.status_code,
@@ -80,7 +74,8 @@ def index():
     query = (select(Interest).join(Listing)
              .options(selectinload(Interest.listing), selectinload(Interest.organisation))
              .order_by(Interest.updated_at.desc(), Interest.id.desc()))
-    if me.role is Role.TTO:
+    received = me.role is Role.TTO  # a university's interests are those in its listings
+    if received:
         query = query.where(Listing.organisation_id == me.organisation_id)
     else:
         query = query.where(Interest.organisation_id == me.organisation_id)
@@ -93,14 +88,13 @@ def index():
     page = paginate(query, per_page=30)
     unread = threads.unread_counts(me, [i.id for i in page.items])
     return render_template("interests/index.html", page=page, unread=unread, status=status, q=q,
-                           InterestStatus=InterestStatus)
+                           received=received, InterestStatus=InterestStatus)
 
 
 def _visible(interest_id: int) -> Interest:
     """The interest if the user is on one of its two sides; 404 otherwise (no existence leak)."""
-    interest = db.get_or_404(Interest, interest_id)
-    if not interests.can_view(current_user, interest):
-        abort(404)
+    interest = load_or_404(Interest, interest_id)
+    require("interests.view", interest, missing=404)
     return interest
 
 
@@ -109,28 +103,28 @@ def _visible(interest_id: int) -> Interest:
 def thread(interest_id):
     """An interest: its details, status, contact details, and the private thread."""
     interest = _visible(interest_id)
-    me = _me()
+    user = me()
     messages = db.session.scalars(select(Message).where(Message.interest_id == interest.id)
                                   .options(selectinload(Message.attachments),
                                            selectinload(Message.author))
                                   .order_by(Message.id)).all()
-    last_read = threads.last_read(me, interest)
-    threads.mark_read(me, interest)
-    read_by_link(me, request.path)
+    last_read = threads.last_read(user, interest)
+    threads.mark_read(user, interest)
+    read_by_link(user, request.path)
     timeline = sorted([("message", m.created_at, m) for m in messages]
                       + [("event", e.created_at, e) for e in interest.events],
                       key=lambda item: (item[1], item[0] == "message"))
-    nda = confidential.current_nda(interest.listing)
+    current = nda.current_nda(interest.listing)
     return render_template(
-        "interests/thread.html", interest=interest, side=interests.side(me, interest),
+        "interests/thread.html", interest=interest, side=side(user, interest),
+        actions=interests.available_actions(user, interest),
         timeline=timeline, last_read=last_read, message_form=MessageForm(),
-        decline_form=DeclineForm(), action_form=FlaskForm(), can_post=threads.can_post(interest),
+        decline_form=DeclineForm(), action_form=FlaskForm(),
         people=(interests.people_involved(interest)
-                if interest.contacts_revealed and can_see_contacts(me) else None),
-        nda=nda, nda_accepted=confidential.acceptance(me, nda) is not None,
-        confidential_open=confidential.can_access(me, interest.listing),
-        EVENT_LABELS=EVENT_LABELS, InterestStatus=InterestStatus, OWNER=interests.OWNER,
-        PARTY=interests.PARTY)
+                if interest.contacts_revealed and can_see_contacts(user) else None),
+        nda=current, nda_accepted=nda.acceptance(user, current) is not None,
+        confidential_open=can("interests.open_confidential", interest.listing),
+        EVENT_LABELS=EVENT_LABELS, OWNER=OWNER, PARTY=PARTY)
 
 
 @bp.route("/interests/<int:interest_id>/messages", methods=["POST"])
@@ -146,7 +140,7 @@ def post_message(interest_id):
         return redirect(url_for("interests.thread", interest_id=interest.id))
     upload = form.file.data if form.file.data and form.file.data.filename else None
     try:
-        message = threads.post_message(_me(), interest, form.body.data, upload)
+        message = threads.post_message(me(), interest, form.body.data, upload)
     except ServiceError as error:
         flash_service_error(error)
         return redirect(url_for("interests.thread", interest_id=interest.id))
@@ -159,10 +153,10 @@ def post_message(interest_id):
 def message_file(interest_id, file_id):
     """Download a file attached to a thread message (the two sides only)."""
     interest = _visible(interest_id)
-    item = db.get_or_404(MessageAttachment, file_id)
+    item = load_or_404(MessageAttachment, file_id)
     if item.message.interest_id != interest.id:
         abort(404)
-    return files.download(item)
+    return uploads.download(item)
 
 
 @bp.route("/interests/<int:interest_id>/<any(accept, negotiate, deal, withdraw):action>",
@@ -175,7 +169,7 @@ def change(interest_id, action):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        interests.transition(_me(), interest, action)
+        interests.transition(me(), interest, action)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -195,7 +189,7 @@ def decline(interest_id):
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("interests.thread", interest_id=interest.id))
     try:
-        interests.transition(_me(), interest, "decline", reason=DeclineReason(form.reason.data),
+        interests.transition(me(), interest, "decline", reason=DeclineReason(form.reason.data),
                              reason_text=form.text.data)
     except ServiceError as error:
         flash_service_error(error)
@@ -213,7 +207,7 @@ def share_contacts(interest_id):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        interests.share_contacts(_me(), interest)
+        interests.share_contacts(me(), interest)
     except ServiceError as error:
         flash_service_error(error)
     else:

@@ -27,19 +27,16 @@ from marketplace.interests import notices
 from marketplace.interests.models import (
     LIVE_STATUSES,
     DeclineReason,
-    Intent,
     Interest,
     InterestEvent,
     InterestStatus,
     Message,
     Timeline,
 )
-from marketplace.listings.models import Listing, ListingState
-from marketplace.orgs.models import OrgKind
+from marketplace.listings.models import ConversionMode, Listing, ListingState
+from marketplace.permissions import check
+from marketplace.permissions.interests import OWNER, PARTY, side
 
-INTERESTED_ROLES = (Role.COMPANY, Role.INVESTOR)
-INTERESTED_KINDS = (OrgKind.COMPANY, OrgKind.INVESTOR_FIRM)
-OWNER, PARTY = "university", "party"
 #: action -> (allowed from, new status, which side may do it, audit event)
 ACTIONS = {
     "accept": ((InterestStatus.NEW,), InterestStatus.IN_DISCUSSION, (OWNER,), "interest.accepted"),
@@ -52,38 +49,21 @@ ACTIONS = {
 }
 
 
-def side(user: User, interest: Interest) -> str | None:
-    """Which side of the interest ``user`` is on: the university's tto, the party, or neither."""
-    if not user.is_authenticated or user.organisation_id is None or not user.active:
-        return None
-    if user.role is Role.TTO and user.organisation_id == interest.listing.organisation_id:
-        return OWNER
-    if user.role in INTERESTED_ROLES and user.organisation_id == interest.organisation_id:
-        return PARTY
-    return None
-
-
-def can_view(user: User, interest: Interest) -> bool:
-    """Only the two organisations see an interest and its thread (not other members, not admins)."""
-    return side(user, interest) is not None
-
-
-def can_express(user: User) -> bool:
-    org = user.organisation if user.is_authenticated else None
-    return (org is not None and user.role in INTERESTED_ROLES and org.kind in INTERESTED_KINDS
-            and org.is_verified)
-
-
 def live_interest(organisation_id: int, listing_id: int) -> Interest | None:
     return db.session.scalar(select(Interest).where(
         Interest.organisation_id == organisation_id, Interest.listing_id == listing_id,
         Interest.status.in_(LIVE_STATUSES)))
 
 
-def _require_expresser(actor: User, listing: Listing) -> None:
-    if not can_express(actor):
-        raise NotAllowed(_("Only members of a verified company or investment firm can express "
-                           "interest."))
+def available_actions(user: User, interest: Interest) -> set[str]:
+    """The moves ``user``'s side may make on ``interest`` in its current state (its buttons)."""
+    who = side(user, interest)
+    return {action for action, (allowed_from, _status, sides, _event) in ACTIONS.items()
+            if who in sides and interest.status in allowed_from}
+
+
+def _check_expresser(actor: User, listing: Listing) -> None:
+    check("interests.express", actor=actor)
     if listing.state is not ListingState.PUBLISHED:
         raise InvalidTransition(_("Interest can only be expressed in a published listing."))
 
@@ -96,7 +76,7 @@ def _event(interest: Interest, actor: User, action: str) -> None:
 def express_interest(actor: User, listing: Listing, data: dict, *, source: str = "web",
                      source_detail: str | None = None) -> Interest:
     """A verified company or investor expresses interest in a published listing."""
-    _require_expresser(actor, listing)
+    _check_expresser(actor, listing)
     if live_interest(actor.organisation_id, listing.id) is not None:
         raise InvalidTransition(_("Your organisation already has an open interest in this listing."))
     low, high = data.get("budget_min"), data.get("budget_max")
@@ -128,11 +108,12 @@ def express_interest(actor: User, listing: Listing, data: dict, *, source: str =
 
 def express_interest_from_roadshow(user: User, listing: Listing, roadshow_title: str) -> Interest:
     """"I'm interested" in a roadshow room: the existing live interest, or a new one."""
-    _require_expresser(user, listing)
+    _check_expresser(user, listing)
     existing = live_interest(user.organisation_id, listing.id)
     if existing is not None:
         return existing
-    intent = Intent.INVESTMENT if user.role is Role.INVESTOR else Intent.ORDINARY_LICENCE
+    intent = (ConversionMode.INVESTMENT if user.role is Role.INVESTOR
+              else ConversionMode.ORDINARY_LICENCE)
     try:
         return express_interest(user, listing, {"intent": intent, "timeline": Timeline.LATER},
                                 source="roadshow", source_detail=(roadshow_title or "")[:200])
@@ -149,10 +130,8 @@ def transition(actor: User, interest: Interest, action: str, *,
     if action not in ACTIONS:
         raise InvalidTransition(_("Unknown action."))
     allowed_from, new_status, sides, event = ACTIONS[action]
-    who = side(actor, interest)
-    if who is None or not actor.org_verified:
-        raise NotAllowed(_("You are not a party to this interest."))
-    if who not in sides:
+    check("interests.act", interest, actor=actor)
+    if side(actor, interest) not in sides:
         raise NotAllowed(_("The other side makes this change."))
     if interest.status not in allowed_from:
         raise InvalidTransition(_("This interest cannot be changed that way in its current state."))
@@ -185,11 +164,10 @@ def transition(actor: User, interest: Interest, action: str, *,
 
 def share_contacts(actor: User, interest: Interest) -> None:
     """The interested organisation opts in to show its people's contact details."""
-    if side(actor, interest) != PARTY:
-        raise NotAllowed(_("Only the interested organisation gives this consent."))
+    check("interests.share_contacts", interest, actor=actor)
     if interest.contacts_shared_at is not None:
         return
-    if not interest.is_live and interest.status is not InterestStatus.DEAL:
+    if not interest.is_open:
         raise InvalidTransition(_("This interest is closed."))
     interest.contacts_shared_at = interest.updated_at = utcnow()
     _event(interest, actor, "contacts_shared")

@@ -3,41 +3,36 @@
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, select
 
+from marketplace import uploads
 from marketplace.accounts.models import Role, User
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
-from marketplace.interests import files, notices
+from marketplace.interests import notices
 from marketplace.interests.models import (
+    INTERESTED_ROLES,
     Interest,
-    InterestStatus,
     Message,
     MessageAttachment,
     ThreadRead,
 )
-from marketplace.interests.services import INTERESTED_ROLES, side
 from marketplace.listings.models import Listing
+from marketplace.permissions import can, check
 
 MAX_MESSAGE = 5000
 
 
-def can_post(interest: Interest) -> bool:
-    """Threads of declined or withdrawn interests are kept, read-only."""
-    return interest.is_live or interest.status is InterestStatus.DEAL
-
-
 def post_message(actor: User, interest: Interest, body: str, upload=None) -> Message:
     """Write to the thread (with an optional PDF or image); the other side is notified."""
-    if side(actor, interest) is None or not actor.org_verified:
-        raise NotAllowed(_("You are not a party to this interest."))
-    if not can_post(interest):
+    check("interests.act", interest, actor=actor)
+    if not interest.is_open:
         raise InvalidTransition(_("This interest is closed; its thread is read-only."))
     body = (body or "").strip()
     if not body and upload is None:
         raise ServiceError(_("Write a message or attach a file."))
     if len(body) > MAX_MESSAGE:
         raise ServiceError(_("A message may have at most %(n)d characters.", n=MAX_MESSAGE))
-    stored = files.store(upload.stream, upload.filename) if upload is not None else None
+    stored = uploads.store(upload.stream, upload.filename) if upload is not None else None
     message = Message(interest_id=interest.id, author_id=actor.id,
                       organisation_id=actor.organisation_id, body=body, created_at=utcnow())
     if stored:
@@ -52,7 +47,7 @@ def post_message(actor: User, interest: Interest, body: str, upload=None) -> Mes
     except Exception:
         db.session.rollback()
         if stored:
-            files.discard(stored["stored_name"])
+            uploads.discard(stored["stored_name"])
         raise
     excerpt = body[:80] + ("…" if len(body) > 80 else "") if body else (
         stored["original_name"] if stored else "")
@@ -74,7 +69,7 @@ def _set_read(user: User, interest: Interest, message_id: int) -> bool:
 
 def mark_read(user: User, interest: Interest) -> None:
     """The user has seen the thread up to its latest message."""
-    if side(user, interest) is None or not interest.last_message_id:
+    if not interest.last_message_id or not can("interests.view", interest, user=user):
         return
     if _set_read(user, interest, interest.last_message_id):
         db.session.commit()

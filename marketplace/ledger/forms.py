@@ -5,12 +5,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
-from marketplace.forms import percent_field
+from marketplace.forms import percent_field, required
 from marketplace.ledger import services as ledger
 
-PERCENT = [DataRequired(message=_l("This field is required.")),
+PERCENT = [required(),
            NumberRange(min=0, max=100, message=_l("A percentage from 0 to 100."))]
 
 

@@ -1,6 +1,6 @@
 """Revenue settings, inventor shares and statements for universities and inventors."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -8,42 +8,31 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.ledger import services as ledger
 from marketplace.ledger import statements
 from marketplace.ledger.forms import FinanceForm, PeriodForm, SharesForm
 from marketplace.ledger.models import InventorShare, LedgerParty
-from marketplace.listings import services as listings
 from marketplace.listings.models import Listing, ListingState
-from marketplace.orgs.models import OrgKind
 from marketplace.pagination import page_number
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import permission_required, require, roles_required, verified_org_required
 
 bp = Blueprint("ledger", __name__)
-
-
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-def _require_university() -> None:
-    if current_user.organisation.kind is not OrgKind.UNIVERSITY:
-        abort(403, description=_("Only universities have a revenue ledger."))
 
 
 @bp.route("/manage/revenue/settings", methods=["GET", "POST"])
 @roles_required(Role.TTO)
 @verified_org_required
+@permission_required("ledger.university")
 def settings():
     """Your university's revenue split (inventors, office, university) and bank account."""
-    _require_university()
     finance = ledger.finance_of(current_user.organisation_id)
     form = FinanceForm(obj=finance)
     if request.method == "GET" and finance is None:
         form.inventors_pct.data, form.tto_pct.data, form.university_pct.data = ledger.default_split()
     if form.validate_on_submit():
         try:
-            ledger.save_finance(_me(), current_user.organisation_id, form.cleaned())
+            ledger.save_finance(me(), current_user.organisation_id, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("ledger/settings.html", form, status=error.status_code,
@@ -74,9 +63,8 @@ def _listing_shares() -> dict:
 @verified_org_required
 def shares(listing_id):
     """The inventors' contribution shares of a listing."""
-    listing = db.get_or_404(Listing, listing_id)
-    if not listings.can_edit(current_user, listing):
-        abort(404)
+    listing = load_or_404(Listing, listing_id)
+    require("listings.edit", listing, missing=404)
     accounts = list(db.session.scalars(select(User).where(
         User.organisation_id == listing.organisation_id, User.role == Role.INVENTOR,
         User.active.is_(True)).order_by(User.name)))
@@ -93,7 +81,7 @@ def shares(listing_id):
             row.form.name.data, row.form.user_id.data, row.form.share_pct.data = name, user_id, share
     if form.validate_on_submit():
         try:
-            ledger.save_shares(_me(), listing, form.cleaned())
+            ledger.save_shares(me(), listing, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("ledger/shares.html", form, status=error.status_code,
@@ -120,9 +108,9 @@ def _csv(body: str, name: str) -> Response:
 @bp.route("/manage/revenue")
 @roles_required(Role.TTO)
 @verified_org_required
+@permission_required("ledger.university")
 def university_statement():
     """Your university's statement: every ledger line, with totals by party."""
-    _require_university()
     period = _period()
     lines = statements.university_lines(current_user.organisation_id, period.start.data,
                                         period.end.data)
@@ -136,9 +124,9 @@ def university_statement():
 @bp.route("/manage/revenue.csv")
 @roles_required(Role.TTO)
 @verified_org_required
+@permission_required("ledger.university")
 def university_csv():
     """The university's statement as CSV."""
-    _require_university()
     period = _period()
     lines = statements.university_lines(current_user.organisation_id, period.start.data,
                                         period.end.data)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
-from marketplace.errors import NotAllowed, ServiceError
+from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.ledger.models import (
     STATUTORY_INVENTOR_MINIMUM,
@@ -24,7 +24,7 @@ from marketplace.ledger.models import (
     UniversityFinance,
 )
 from marketplace.listings.models import Listing
-from marketplace.orgs.models import OrgKind
+from marketplace.permissions import check
 
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
@@ -78,13 +78,6 @@ def split_of(organisation_id: int) -> tuple[Decimal, Decimal, Decimal]:
     return finance.inventors_pct, finance.tto_pct, finance.university_pct
 
 
-def _require_university_tto(actor: User, organisation_id: int) -> None:
-    org = actor.organisation
-    if (actor.role is not Role.TTO or org is None or org.id != organisation_id
-            or org.kind is not OrgKind.UNIVERSITY or not org.is_verified):
-        raise NotAllowed(_("Only the university's technology-transfer officers can change this."))
-
-
 def check_split(inventors: Decimal, tto: Decimal, university: Decimal, own_rule_text: str | None,
                 own_rule_reference: str | None) -> dict[str, str]:
     """Errors by field name (empty when the split is valid)."""
@@ -107,7 +100,7 @@ def check_split(inventors: Decimal, tto: Decimal, university: Decimal, own_rule_
 
 def save_finance(actor: User, organisation_id: int, data: dict) -> UniversityFinance:
     """A university's tto sets its revenue split, own rule and bank account."""
-    _require_university_tto(actor, organisation_id)
+    check("ledger.manage", organisation_id, actor=actor)
     text = (data.get("own_rule_text") or "").strip() or None
     reference = (data.get("own_rule_reference") or "").strip() or None
     errors = check_split(data["inventors_pct"], data["tto_pct"], data["university_pct"],
@@ -144,7 +137,7 @@ def split_names(inventors: str) -> list[str]:
 
 def save_shares(actor: User, listing: Listing, rows: list[dict]) -> list[InventorShare]:
     """Replace a listing's contribution shares; named rows whose shares sum to exactly 100%."""
-    _require_university_tto(actor, listing.organisation_id)
+    check("ledger.manage", listing.organisation_id, actor=actor)
     rows = [row for row in rows if (row.get("name") or "").strip()]
     if not rows:
         raise ServiceError(_("Name at least one inventor."))

@@ -4,28 +4,26 @@ import csv
 import io
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import timezones
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerLine, LedgerParty
 from marketplace.payments.models import Payment
 
-#: Statement periods are calendar days in China.
-ZONE = ZoneInfo("Asia/Shanghai")
 #: Text a spreadsheet would read as a formula (CSV injection, OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _period(query, start: date | None, end: date | None):
     if start:
-        query = query.where(LedgerLine.created_at >= datetime.combine(start, time(), ZONE))
+        query = query.where(LedgerLine.created_at >= datetime.combine(start, time(), timezones.BEIJING))
     if end:
         query = query.where(LedgerLine.created_at < datetime.combine(end + timedelta(days=1),
-                                                                     time(), ZONE))
+                                                                     time(), timezones.BEIJING))
     return query
 
 
@@ -90,7 +88,7 @@ def to_csv(lines: list[LedgerLine]) -> str:
     for line in lines:
         payment = line.payment
         writer.writerow([
-            line.created_at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M"),
+            line.created_at.astimezone(timezones.BEIJING).strftime("%Y-%m-%d %H:%M"),
             payment.public_id,
             neutralise(payment.listing.title),
             neutralise(payment.payer_org.name),

@@ -10,9 +10,8 @@ exactly those bytes. Anyone holding the JSON can recompute the digest and check 
 import hashlib
 import json
 from datetime import date, datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from marketplace import amounts
 from marketplace.licences.eligibility import patent_expiry
 from marketplace.licences.models import OpenLicenceDeclaration, PaymentMethod, RoyaltyBase, TrialTrigger
 from marketplace.orgs.models import Organisation
@@ -24,8 +23,6 @@ METHOD_ZH = {PaymentMethod.LUMP_SUM: "一次性支付", PaymentMethod.ROYALTY: "
 BASE_ZH = {RoyaltyBase.NET_SALES: "净销售额", RoyaltyBase.PROFIT: "利润"}
 TRIGGER_ZH = {TrialTrigger.TRIAL_END: "试用期届满之日",
               TrialTrigger.FIRST_REVENUE: "被许可人首次报告实施收入后30日内（最迟为试用期届满之日）"}
-#: The zone of the agreement's and the licence's dates (signing, taking effect, the deadlines).
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def canonical(document: dict) -> str:
@@ -37,23 +34,15 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{Decimal(value).quantize(Decimal('0.01'))}"
-
-
-def yuan(value: Decimal) -> str:
-    return f"人民币{Decimal(value).quantize(Decimal('0.01')):,}元"
-
-
 def _payment_clause(declaration: OpenLicenceDeclaration) -> str:
     method = declaration.payment_method
     if method is PaymentMethod.FREE:
         return "本许可为免费许可，被许可人无需支付许可使用费。"
     parts = []
     if method is PaymentMethod.LUMP_SUM:
-        parts.append(f"被许可人一次性支付许可使用费{yuan(declaration.fee_amount)}。")
+        parts.append(f"被许可人一次性支付许可使用费{amounts.in_yuan(declaration.fee_amount)}。")
     if method is PaymentMethod.ENTRY_PLUS_ROYALTY:
-        parts.append(f"被许可人支付入门费{yuan(declaration.fee_amount)}。")
+        parts.append(f"被许可人支付入门费{amounts.in_yuan(declaration.fee_amount)}。")
     if method.has_royalty:
         parts.append(f"被许可人按实施本专利所得{BASE_ZH[declaration.royalty_base]}的"
                      f"{declaration.royalty_rate}%支付提成费，按期报告计提基数；提成费按基数乘以费率"
@@ -107,9 +96,9 @@ def terms(declaration: OpenLicenceDeclaration, licensee: Organisation, *, trial:
             "id": declaration.id, "announcement_number": declaration.announcement_number,
             "announced_on": declaration.announced_on.isoformat(),
             "payment_method": declaration.payment_method.value,
-            "fee_amount": money(declaration.fee_amount),
+            "fee_amount": amounts.canonical(declaration.fee_amount),
             "royalty_base": declaration.royalty_base.value if declaration.royalty_base else None,
-            "royalty_rate": money(declaration.royalty_rate),
+            "royalty_rate": amounts.canonical(declaration.royalty_rate),
             "payment_standard": declaration.payment_standard,
             "term_end": declaration.term_end.isoformat(),
             "trial_days": declaration.trial_days,

@@ -17,7 +17,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH, ZONE, yuan
+from marketplace import amounts, timezones
+from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH
 from marketplace.licences.models import OpenLicence, PaymentMethod, RoyaltyBase
 from marketplace.lists.exports import PDF_FONT
 from marketplace.public_urls import public_url_for
@@ -41,7 +42,7 @@ def _fee_text(document: dict) -> str:
     parts = [METHOD_ZH[method]]
     if terms["fee_amount"]:
         parts.append(("入门费" if method is PaymentMethod.ENTRY_PLUS_ROYALTY else "许可使用费")
-                     + yuan(terms["fee_amount"]))
+                     + amounts.in_yuan(terms["fee_amount"]))
     if terms["royalty_rate"]:
         parts.append(f"提成：{BASE_ZH[RoyaltyBase(terms['royalty_base'])]}的{terms['royalty_rate']}%")
     return "；".join(parts)
@@ -60,7 +61,8 @@ def render(licence: OpenLicence) -> bytes:
     def para(text, style=base) -> Paragraph:
         return Paragraph(escape(str(text)), style)
 
-    effective = licence.effective_at.astimezone(ZONE).date().isoformat()
+    effective = timezones.local_date(licence.effective_at).isoformat()
+    signed = licence.signed_at.astimezone(timezones.BEIJING)
     rows = [
         ("证书编号", number(licence)),
         ("专利名称", patent["title"]),
@@ -78,7 +80,7 @@ def render(licence: OpenLicence) -> bytes:
         rows.append(("先试用后付费", f"试用期至 {licence.trial_ends_on.isoformat()}"))
     rows.append(("备案期限", f"{licence.record_due_on.isoformat()} 前向国家知识产权局备案"))
     rows.append(("签署", f"{licence.signer_name}（{licence.signer_title}），"
-                          f"{licence.signed_at.astimezone(ZONE).strftime('%Y-%m-%d %H:%M')}（北京时间）"))
+                          f"{signed.strftime('%Y-%m-%d %H:%M')}（北京时间）"))
     table = Table([[para(k), para(v)] for k, v in rows], colWidths=[120, A4[0] - 2 * MARGIN - 120])
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d2dc")),

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts import services as accounts
 from marketplace.extensions import db
 from marketplace.licences import agreement, eligibility, licensing
@@ -36,7 +37,7 @@ def load_demo_open_licences() -> int:
     company = accounts.find_user_by_email("company@demo.bxqx.cn")
     if tto is None or company is None or not (tto.org_verified and company.org_verified):
         return 0
-    today = licensing.local_date(licensing.utcnow())
+    today = timezones.today()
     term_end = date(today.year + 5, 12, 31)
     listing = _patent(tto.organisation_id, term_end)
     if listing is None:

@@ -22,16 +22,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from marketplace.forms import money_field, percent_field
+from marketplace.forms import money_field, percent_field, required
 from marketplace.licences.eligibility import promotional_terms
 from marketplace.licences.labels import AGREEMENT_LABELS, BASE_LABELS, METHOD_LABELS, TRIGGER_LABELS
 from marketplace.licences.models import AgreementKind, PaymentMethod, RoyaltyBase, TrialTrigger
 
 MAX_MONEY = 9999999999
-
-
-def _required():
-    return DataRequired(message=_l("This field is required."))
 
 
 def _money(label, **kwargs):
@@ -48,7 +44,7 @@ class CoOwnerForm(Form):
 class DeclarationForm(FlaskForm):
     """The declaration's terms (Implementing Rules r. 85) and the facts the eligibility check needs."""
 
-    payment_method = RadioField(_l("Payment method"), validators=[_required()],
+    payment_method = RadioField(_l("Payment method"), validators=[required()],
                                 choices=[SelectChoice(m.value, label) for m, label in METHOD_LABELS.items()])
     fee_amount = _money(_l("Lump sum or entry fee (CNY)"),
                         description=_l("For a lump sum, or the entry fee of entry fee plus royalty."))
@@ -58,10 +54,10 @@ class DeclarationForm(FlaskForm):
     royalty_rate = percent_field(_l("Royalty rate (%)"), validators=[Optional(), NumberRange(
         min=0.01, max=100, message=_l("Give a percentage above 0 and at most 100."))])
     payment_standard = TextAreaField(
-        _l("Payment standard"), validators=[_required(), Length(max=2000)],
+        _l("Payment standard"), validators=[required(), Length(max=2000)],
         description=_l("When and how the fee and royalties are paid, e.g. within 30 days of the "
                        "notice; royalties quarterly within 15 days of the quarter's end."))
-    term_end = DateField(_l("Licences run until"), validators=[_required()],
+    term_end = DateField(_l("Licences run until"), validators=[required()],
                          description=_l("Not after the patent expires."))
     other_terms = TextAreaField(_l("Other matters"), validators=[Optional(), Length(max=4000)],
                                 description=_l("Factual only: no promotional wording."))
@@ -71,10 +67,10 @@ class DeclarationForm(FlaskForm):
     trial_trigger = SelectField(_l("Payment trigger of a trial"), validators=[Optional()],
                                 choices=[SelectChoice(t.value, label) for t, label in TRIGGER_LABELS.items()])
     notice_email = EmailField(_l("E-mail for written notices"), validators=[
-        _required(), Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        required(), Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
         Length(max=254)])
     notice_address = StringField(_l("Postal address for written notices"),
-                                 validators=[_required(), Length(max=300)])
+                                 validators=[required(), Length(max=300)])
     notice_phone = StringField(_l("Telephone"), validators=[Optional(), Length(max=32)])
     fees_paid = BooleanField(_l("I declare that the annual fees of this patent are paid"))
     fees_paid_on = DateField(_l("Date of this declaration"), validators=[Optional()])
@@ -150,21 +146,21 @@ class DeclarationForm(FlaskForm):
 
 class AnnounceForm(FlaskForm):
     announcement_number = StringField(_l("CNIPA announcement number"),
-                                      validators=[_required(), Length(max=64)])
-    announced_on = DateField(_l("Announcement date"), validators=[_required()])
+                                      validators=[required(), Length(max=64)])
+    announced_on = DateField(_l("Announcement date"), validators=[required()])
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[_required(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), validators=[required(), Length(max=2000)])
 
 
 class AgreementForm(FlaskForm):
     """An agreement negotiated elsewhere, recorded on the listing."""
 
-    kind = SelectField(_l("Kind"), validators=[_required()],
+    kind = SelectField(_l("Kind"), validators=[required()],
                        choices=[SelectChoice(k.value, label) for k, label in AGREEMENT_LABELS.items()])
-    counterparty = StringField(_l("Other party"), validators=[_required(), Length(max=200)])
-    signed_on = DateField(_l("Signed on"), validators=[_required()])
+    counterparty = StringField(_l("Other party"), validators=[required(), Length(max=200)])
+    signed_on = DateField(_l("Signed on"), validators=[required()])
     starts_on = DateField(_l("Term starts"), validators=[Optional()])
     ends_on = DateField(_l("Term ends"), validators=[Optional()])
     amount = _money(_l("Amount (CNY)"))
@@ -179,39 +175,39 @@ class AgreementForm(FlaskForm):
 
 
 class TerminateAgreementForm(FlaskForm):
-    day = DateField(_l("Ended on"), validators=[_required()])
-    reason = TextAreaField(_l("Reason"), validators=[_required(), Length(max=2000)])
+    day = DateField(_l("Ended on"), validators=[required()])
+    reason = TextAreaField(_l("Reason"), validators=[required(), Length(max=2000)])
 
 
 class SignForm(FlaskForm):
     """Signature of the reviewed agreement."""
 
-    signer_name = StringField(_l("Your full name"), validators=[_required(), Length(max=80)])
-    signer_title = StringField(_l("Your title"), validators=[_required(), Length(max=80)])
+    signer_name = StringField(_l("Your full name"), validators=[required(), Length(max=80)])
+    signer_title = StringField(_l("Your title"), validators=[required(), Length(max=80)])
     consent = BooleanField(_l("I have read the agreement and sign it on behalf of my company"),
                            validators=[DataRequired(message=_l("Confirm to sign."))])
-    reviewed_sha256 = HiddenField(validators=[_required()])
+    reviewed_sha256 = HiddenField(validators=[required()])
     trial = HiddenField()
 
 
 class PayForm(FlaskForm):
-    method = RadioField(_l("Pay by"), validators=[_required()], default="bank_transfer",
+    method = RadioField(_l("Pay by"), validators=[required()], default="bank_transfer",
                         choices=[SelectChoice("bank_transfer", _l("Bank transfer (对公转账)")),
                                  SelectChoice("stripe", _l("Card, Alipay or WeChat Pay"))])
 
 
 class DayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[_required()])
+    day = DateField(_l("Date"), validators=[required()])
 
 
 class RecordForm(FlaskForm):
-    record_number = StringField(_l("CNIPA record number"), validators=[_required(), Length(max=64)])
-    recorded_on = DateField(_l("Recorded on"), validators=[_required()])
+    record_number = StringField(_l("CNIPA record number"), validators=[required(), Length(max=64)])
+    recorded_on = DateField(_l("Recorded on"), validators=[required()])
 
 
 class ReportForm(FlaskForm):
-    period_start = DateField(_l("Period from"), validators=[_required()])
-    period_end = DateField(_l("Period to"), validators=[_required()])
+    period_start = DateField(_l("Period from"), validators=[required()])
+    period_end = DateField(_l("Period to"), validators=[required()])
     base_amount = money_field(_l("Base (CNY)"), validators=[
         InputRequired(message=_l("Give an amount in yuan.")),
         NumberRange(min=0, max=MAX_MONEY, message=_l("Give an amount in yuan."))],

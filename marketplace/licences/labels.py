@@ -1,4 +1,5 @@
-"""Labels of the open-licence enums, for pages and forms."""
+"""Labels of the open-licence enums, for pages and forms (templates get them from
+``marketplace.template_helpers``)."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -37,7 +38,7 @@ LICENCE_STATE_LABELS = {
     LicenceState.EXITED: _l("Trial ended without conversion"),
     LicenceState.TERMINATED: _l("Terminated"),
 }
-REPORT_STATE_LABELS = {ReportState.DUE: _l("Royalty due"), ReportState.PAID: _l("Paid"),
+ROYALTY_REPORT_STATE_LABELS = {ReportState.DUE: _l("Royalty due"), ReportState.PAID: _l("Paid"),
                        ReportState.NIL: _l("Nothing due")}
 AGREEMENT_LABELS = {
     AgreementKind.ORDINARY_LICENCE: _l("ordinary licence"),
@@ -46,11 +47,3 @@ AGREEMENT_LABELS = {
     AgreementKind.TRANSFER: _l("transfer"),
     AgreementKind.EQUITY: _l("equity investment"),
 }
-
-
-def labels() -> dict:
-    """Everything the templates need, by name."""
-    return {"DECLARATION_STATE_LABELS": DECLARATION_STATE_LABELS, "METHOD_LABELS": METHOD_LABELS,
-            "BASE_LABELS": BASE_LABELS, "TRIGGER_LABELS": TRIGGER_LABELS,
-            "LICENCE_STATE_LABELS": LICENCE_STATE_LABELS, "REPORT_STATE_LABELS": REPORT_STATE_LABELS,
-            "AGREEMENT_LABELS": AGREEMENT_LABELS}

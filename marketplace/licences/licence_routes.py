@@ -9,17 +9,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
 from marketplace.licences import agreement as documents
 from marketplace.licences import licensing, royalties
 from marketplace.licences.forms import DayForm, PayForm, ReasonForm, RecordForm, ReportForm, SignForm
 from marketplace.licences.models import OpenLicence, OpenLicenceDeclaration, RoyaltyReport
-from marketplace.licences.routes import _me, bp
+from marketplace.licences.routes import bp
 from marketplace.payments import services as payments
-from marketplace.permissions import login_required, roles_required, verified_org_required
+from marketplace.permissions import (
+    can,
+    login_required,
+    require,
+    roles_required,
+    verified_org_required,
+)
 
 
 @bp.route("/open-licences/<int:declaration_id>/accept", methods=["GET", "POST"])
@@ -27,14 +34,14 @@ from marketplace.permissions import login_required, roles_required, verified_org
 @verified_org_required
 def accept(declaration_id):
     """Review the agreement generated from the declaration, then sign it."""
-    declaration = db.get_or_404(OpenLicenceDeclaration, declaration_id)
+    declaration = load_or_404(OpenLicenceDeclaration, declaration_id)
     form = SignForm()
     trial = (request.values.get("trial") == "1")
     if request.method == "GET":
         form.signer_name.data = current_user.name
         form.signer_title.data = current_user.title
     try:
-        terms = licensing.review(_me(), declaration, trial)
+        terms = licensing.review(me(), declaration, trial)
     except ServiceError as error:
         flash_service_error(error)
         return redirect(url_for("licences.declaration", declaration_id=declaration.id))
@@ -42,7 +49,7 @@ def accept(declaration_id):
     if form.validate_on_submit():
         try:
             licence = licensing.accept(
-                _me(), declaration, signer_name=form.signer_name.data,
+                me(), declaration, signer_name=form.signer_name.data,
                 signer_title=form.signer_title.data, consent=form.consent.data, trial=trial,
                 reviewed_sha256=form.reviewed_sha256.data, ip=request.remote_addr,
                 user_agent=request.user_agent.string)
@@ -71,9 +78,8 @@ def mine():
 
 
 def _visible(licence_id: int) -> OpenLicence:
-    licence = db.get_or_404(OpenLicence, licence_id)
-    if not licensing.can_view(current_user, licence):
-        abort(404)
+    licence = load_or_404(OpenLicence, licence_id)
+    require("licences.view", licence, missing=404)
     return licence
 
 
@@ -89,14 +95,12 @@ def _licence_page(item: OpenLicence, report_form: ReportForm | None = None, stat
     report_payments = {r.id: payments.payments_for(royalties.ROYALTY_PURPOSE, r.id) for r in item.reports}
     return render_template(
         "licences/licence.html", item=item, document=json.loads(item.document),
-        doc=json.loads(item.document), licensee=licensing.is_licensee(current_user, item),
-        licensor=licensing.is_licensor(current_user, item), fee_payments=fee_payments,
-        signer_details=licensing.can_see_signer_details(current_user, item),
-        fee_open=any(p.is_open for p in fee_payments), report_payments=report_payments,
-        report_open={key: any(p.is_open for p in value) for key, value in report_payments.items()},
+        doc=json.loads(item.document), fee_payments=fee_payments,
+        fee_open=any(p.is_pending for p in fee_payments), report_payments=report_payments,
+        report_open={key: any(p.is_pending for p in value) for key, value in report_payments.items()},
         pay_form_data=PayForm(), day_form=DayForm(), reason_form=ReasonForm(),
         record_form=RecordForm(), report_form=report_form or ReportForm(),
-        today=licensing.local_date(licensing.utcnow())), status
+        today=timezones.today()), status
 
 
 @bp.route("/licences/<int:licence_id>/agreement.json")
@@ -105,7 +109,7 @@ def agreement_file(licence_id):
     """Download the signed agreement exactly as frozen (its SHA-256 is the verification key); it
     records the signer's address and browser, so only for those who may see them."""
     item = _visible(licence_id)
-    if not licensing.can_see_signer_details(current_user, item):
+    if not can("licences.see_signer_details", item):
         abort(403, description=_(
             "The agreement as signed records the signer's IP address and browser: your "
             "organisation's administrators and technology-transfer officers can download it. The "
@@ -159,7 +163,7 @@ def pay(licence_id):
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
-    return _act(item, lambda: _to_payment(royalties.pay_fee(_me(), item, form.method.data)),
+    return _act(item, lambda: _to_payment(royalties.pay_fee(me(), item, form.method.data)),
                 _("Payment started."))
 
 
@@ -170,12 +174,12 @@ def dated(licence_id, action):
     item = _visible(licence_id)
     if action == "first_revenue":
         form = DayForm()
-        run = lambda: licensing.report_first_revenue(_me(), item, form.day.data)  # noqa: E731
+        run = lambda: licensing.report_first_revenue(me(), item, form.day.data)  # noqa: E731
         done = _("The first revenue is reported; the fee is now due.")
     else:
         form = RecordForm()
         run = lambda: licensing.record_with_cnipa(  # noqa: E731
-            _me(), item, form.record_number.data, form.recorded_on.data)
+            me(), item, form.record_number.data, form.recorded_on.data)
         done = _("The CNIPA record is entered.")
     if not form.validate_on_submit():
         _form_errors(form)
@@ -193,9 +197,9 @@ def end(licence_id, action):
         _form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
     if action == "exit":
-        return _act(item, lambda: licensing.exit_trial(_me(), item, form.reason.data),
+        return _act(item, lambda: licensing.exit_trial(me(), item, form.reason.data),
                     _("You have left the trial."))
-    return _act(item, lambda: licensing.cancel_unpaid(_me(), item, form.reason.data),
+    return _act(item, lambda: licensing.cancel_unpaid(me(), item, form.reason.data),
                 _("The licence is ended."))
 
 
@@ -209,7 +213,7 @@ def report(licence_id):
     if not form.validate_on_submit():
         return _licence_page(item, form, 422)
     return _act(item, lambda: royalties.file_report(
-        _me(), item, form.period_start.data, form.period_end.data, form.base_amount.data,
+        me(), item, form.period_start.data, form.period_end.data, form.base_amount.data,
         form.note.data), _("The report is filed."))
 
 
@@ -219,12 +223,10 @@ def report(licence_id):
 def pay_report(licence_id, report_id):
     """Pay a report's royalty."""
     item = _visible(licence_id)
-    entry = db.get_or_404(RoyaltyReport, report_id)
-    if entry.licence_id != item.id:
-        abort(404)
+    entry = load_or_404(RoyaltyReport, report_id, licence_id=item.id)
     form = PayForm()
     if not form.validate_on_submit():
         _form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
-    return _act(item, lambda: _to_payment(royalties.pay_report(_me(), entry, form.method.data)),
+    return _act(item, lambda: _to_payment(royalties.pay_report(me(), entry, form.method.data)),
                 _("Payment started."))

@@ -8,14 +8,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 
-from marketplace import amounts
-from marketplace.accounts.models import Role, User
+from marketplace import amounts, timezones
+from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.licences import agreement, notices
-from marketplace.licences.agreement import ZONE
 from marketplace.licences.certificate import issue
 from marketplace.licences.models import (
     DeclarationState,
@@ -24,7 +23,8 @@ from marketplace.licences.models import (
     OpenLicenceDeclaration,
     TrialTrigger,
 )
-from marketplace.orgs.models import Organisation, OrgKind
+from marketplace.orgs.models import Organisation
+from marketplace.permissions import can, check
 
 #: Days a trial licensee has to pay after reporting the first revenue.
 FIRST_REVENUE_GRACE_DAYS = 30
@@ -50,10 +50,6 @@ def _refuse_agreement_changes(mapper, connection, licence: OpenLicence) -> None:
         raise AgreementIsFrozen(f"licence {licence.id} is signed; tried to change {changed}")
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(ZONE).date()
-
-
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, or the month's last day when it has no such day."""
     month_index = day.month - 1 + months
@@ -69,52 +65,6 @@ def add_months(day: date, months: int) -> date:
 def royalty_for(base: Decimal, rate: Decimal) -> Decimal:
     """The stated rule: base × rate %, rounded half up to the fen."""
     return (Decimal(base) * Decimal(rate) / Decimal(100)).quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-# --- Who may do what ---------------------------------------------------------------------------
-
-def is_licensee(user, licence: OpenLicence) -> bool:
-    return (user.is_authenticated and user.role is Role.COMPANY
-            and user.organisation_id == licence.licensee_id and user.org_verified)
-
-
-def is_licensor(user, licence: OpenLicence) -> bool:
-    return (user.is_authenticated and user.role is Role.TTO
-            and user.organisation_id == licence.licensor_id and user.org_verified)
-
-
-def can_view(user, licence: OpenLicence) -> bool:
-    return user.is_authenticated and (
-        user.is_admin or user.organisation_id in (licence.licensee_id, licence.licensor_id))
-
-
-def can_see_signer_details(user, licence: OpenLicence) -> bool:
-    """The address and browser recorded at signing (and so the frozen document, which holds
-    them): platform admins, and the two organisations' administrators and technology-transfer
-    officers; not inventors nor other plain members."""
-    if not can_view(user, licence):
-        return False
-    return user.is_admin or user.is_org_admin or user.role is Role.TTO
-
-
-def require_company(actor: User) -> Organisation:
-    org = actor.organisation
-    if actor.role is not Role.COMPANY or org is None or org.kind is not OrgKind.COMPANY:
-        raise NotAllowed(_("Only a company can accept an open licence."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can sign."))
-    return org
-
-
-def require_licensee(actor: User, licence: OpenLicence) -> None:
-    if not is_licensee(actor, licence):
-        raise NotAllowed(_("Only the licensee can do this."))
-
-
-def _require_licensor(actor: User, licence: OpenLicence) -> None:
-    if not is_licensor(actor, licence):
-        raise NotAllowed(_("Only the licensing university's technology-transfer officers can do "
-                           "this."))
 
 
 def lock(licence_id: int) -> OpenLicence:
@@ -133,18 +83,19 @@ def current_licence(declaration: OpenLicenceDeclaration, org_id: int) -> OpenLic
 
 def review(actor: User, declaration: OpenLicenceDeclaration, trial: bool) -> dict:
     """The agreement as the company will sign it today (nothing is stored)."""
-    org = require_company(actor)
+    check("licences.accept", declaration, actor=actor)
+    org = actor.organisation
     _check_acceptable(declaration, trial)
     if current_licence(declaration, org.id) is not None:
         raise InvalidTransition(_("Your company already holds a licence under this declaration."))
-    return agreement.terms(declaration, org, trial=trial, accepted_on=local_date(utcnow()))
+    return agreement.terms(declaration, org, trial=trial, accepted_on=timezones.today())
 
 
 def _check_acceptable(declaration: OpenLicenceDeclaration, trial: bool) -> None:
     if declaration.state is not DeclarationState.ANNOUNCED:
         raise InvalidTransition(_("This open licence is not open for acceptance (it is not "
                                   "announced, or it was withdrawn)."))
-    if declaration.term_end <= local_date(utcnow()):
+    if declaration.term_end <= timezones.today():
         raise InvalidTransition(_("The declared licence term has ended."))
     if trial and not declaration.offers_trial:
         raise ServiceError(_("This declaration offers no trial."))
@@ -155,7 +106,8 @@ def accept(actor: User, declaration: OpenLicenceDeclaration, *, signer_name: str
            consent: bool, trial: bool, reviewed_sha256: str, ip: str | None,
            user_agent: str | None) -> OpenLicence:
     """Sign the reviewed agreement: the written notice is delivered and the licence is granted."""
-    org = require_company(actor)
+    check("licences.accept", declaration, actor=actor)
+    org = actor.organisation
     signer_name, signer_title = (signer_name or "").strip(), (signer_title or "").strip()
     if not consent or not signer_name or not signer_title:
         raise ServiceError(_("Sign with your full name and title and confirm your consent."))
@@ -169,7 +121,7 @@ def accept(actor: User, declaration: OpenLicenceDeclaration, *, signer_name: str
     if current_licence(declaration, org.id) is not None:
         raise InvalidTransition(_("Your company already holds a licence under this declaration."))
     now = utcnow()
-    terms = agreement.terms(declaration, org, trial=trial, accepted_on=local_date(now))
+    terms = agreement.terms(declaration, org, trial=trial, accepted_on=timezones.local_date(now))
     if agreement.digest(agreement.canonical(terms)) != reviewed_sha256:
         raise InvalidTransition(_("The agreement changed since you reviewed it. Review it again "
                                   "before signing."))
@@ -223,7 +175,7 @@ def _take_effect(licence: OpenLicence, state: LicenceState, moment: datetime) ->
     licence.state = state
     if licence.effective_at is None:
         licence.effective_at = moment
-        licence.record_due_on = add_months(local_date(moment), RECORD_MONTHS)
+        licence.record_due_on = add_months(timezones.local_date(moment), RECORD_MONTHS)
     if licence.certificate_sha256 is None:
         issue(licence)
 
@@ -233,15 +185,14 @@ def _take_effect(licence: OpenLicence, state: LicenceState, moment: datetime) ->
 def fee_paid(licence_id: int, payment_id: int, paid_at: datetime) -> None:
     """The fee arrived: the licence takes effect, or the trial converts to a paid licence."""
     licence = lock(licence_id)
-    if licence.state in (LicenceState.AWAITING_PAYMENT, LicenceState.TRIAL,
-                         LicenceState.PAYMENT_OVERDUE):
-        converted = licence.state is not LicenceState.AWAITING_PAYMENT
+    if licence.state.fee_payable:
+        converted = not licence.state.awaits_payment
         licence.fee_paid_at, licence.fee_payment_id = paid_at, payment_id
         licence.payment_due_on = None
         _take_effect(licence, LicenceState.EFFECTIVE, paid_at)
         audit.record("open_licence.converted" if converted else "open_licence.effective",
                      target=licence, payment=payment_id)
-        notices.defer(notices.effective(licence))
+        notices.effective(licence)
     else:
         # Money for a licence that has ended: recorded, never silently revived; the tto refunds.
         audit.record("open_licence.payment_after_end", target=licence, payment=payment_id,
@@ -263,15 +214,14 @@ def _end(licence: OpenLicence, state: LicenceState, reason: str) -> None:
 
 def cancel_unpaid(actor: User, licence: OpenLicence, reason: str) -> None:
     """The licensee, or the licensor's tto, ends a licence whose fee was never paid."""
-    if not (is_licensee(actor, licence) or is_licensor(actor, licence)):
-        raise NotAllowed(_("Only the licensee or the licensing university can do this."))
+    check("licences.act_as_party", licence, actor=actor)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give a reason; it is kept with the licence."))
     licence = lock(licence.id)
-    allowed = {LicenceState.AWAITING_PAYMENT} if is_licensee(actor, licence) else {
-        LicenceState.AWAITING_PAYMENT, LicenceState.PAYMENT_OVERDUE}
-    if licence.state not in allowed:
+    # The licensor may also end a trial whose payment is overdue; the licensee exits it instead.
+    by_licensor = not can("licences.act_as_licensee", licence, user=actor)
+    if not (licence.state.awaits_payment or (licence.state.is_overdue and by_licensor)):
         raise InvalidTransition(_("Only an unpaid licence can be ended here."))
     _end(licence, LicenceState.TERMINATED, reason)
     audit.record("open_licence.terminated", actor=actor, target=licence, reason=reason[:500])
@@ -283,14 +233,14 @@ def cancel_unpaid(actor: User, licence: OpenLicence, reason: str) -> None:
 
 def report_first_revenue(actor: User, licence: OpenLicence, day: date) -> None:
     """A trial licensee reports its first revenue: payment falls due (trial end at the latest)."""
-    require_licensee(actor, licence)
+    check("licences.act_as_licensee", licence, actor=actor)
     licence = lock(licence.id)
     if licence.state is not LicenceState.TRIAL or licence.trial_trigger is not TrialTrigger.FIRST_REVENUE:
         raise InvalidTransition(_("Only a trial that is paid after the first revenue takes this "
                                   "report."))
     if licence.first_revenue_on is not None:
         raise InvalidTransition(_("The first revenue has already been reported."))
-    if day > local_date(utcnow()) or day < local_date(licence.effective_at):
+    if day > timezones.today() or day < timezones.local_date(licence.effective_at):
         raise ServiceError(_("The day must be within the trial and not in the future."))
     licence.first_revenue_on = day
     licence.payment_due_on = min(licence.trial_ends_on,
@@ -303,12 +253,12 @@ def report_first_revenue(actor: User, licence: OpenLicence, day: date) -> None:
 
 def exit_trial(actor: User, licence: OpenLicence, reason: str) -> None:
     """The licensee leaves the trial and stops using the patent."""
-    require_licensee(actor, licence)
+    check("licences.act_as_licensee", licence, actor=actor)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give a reason; it is kept with the licence."))
     licence = lock(licence.id)
-    if licence.state not in (LicenceState.TRIAL, LicenceState.PAYMENT_OVERDUE):
+    if not licence.state.trial_exitable:
         raise InvalidTransition(_("Only a trial can be exited."))
     _end(licence, LicenceState.EXITED, reason)
     audit.record("open_licence.trial_exited", actor=actor, target=licence, reason=reason[:500])
@@ -320,15 +270,15 @@ def exit_trial(actor: User, licence: OpenLicence, reason: str) -> None:
 
 def record_with_cnipa(actor: User, licence: OpenLicence, number: str, day: date) -> None:
     """Either party records CNIPA's record number and date (r. 87: within three months)."""
-    if not (is_licensee(actor, licence) or is_licensor(actor, licence)):
-        raise NotAllowed(_("Only the licensee or the licensing university can do this."))
+    check("licences.act_as_party", licence, actor=actor)
     licence = lock(licence.id)
     if licence.effective_at is None:
         raise InvalidTransition(_("The licence has not taken effect yet."))
     if licence.record_number:
         raise InvalidTransition(_("The licence is already recorded."))
     number = (number or "").strip()
-    if not number or day is None or day > local_date(utcnow()) or day < local_date(licence.effective_at):
+    if (not number or day is None or day > timezones.today()
+            or day < timezones.local_date(licence.effective_at)):
         raise ServiceError(_("Give the record number and a date between the licence taking effect "
                              "and today."))
     licence.record_number, licence.recorded_on = number[:64], day

@@ -28,6 +28,23 @@ class DeclarationState(enum.Enum):
         """While active, no exclusive or sole licence may be granted on the patent."""
         return self in (DeclarationState.SUBMITTED, DeclarationState.ANNOUNCED)
 
+    @property
+    def is_draft(self) -> bool:
+        return self is DeclarationState.DRAFT
+
+    @property
+    def is_submitted(self) -> bool:
+        return self is DeclarationState.SUBMITTED
+
+    @property
+    def is_announced(self) -> bool:
+        """Companies may accept it."""
+        return self is DeclarationState.ANNOUNCED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self is DeclarationState.WITHDRAWN
+
 
 class PaymentMethod(enum.Enum):
     LUMP_SUM = "lump_sum"                    # 一次性支付
@@ -54,6 +71,10 @@ class TrialTrigger(enum.Enum):
 
     TRIAL_END = "trial_end"            # on the last day of the trial
     FIRST_REVENUE = "first_revenue"    # after the first revenue is reported (trial end at the latest)
+
+    @property
+    def after_first_revenue(self) -> bool:
+        return self is TrialTrigger.FIRST_REVENUE
 
 
 class OpenLicenceDeclaration(db.Model):
@@ -154,6 +175,35 @@ class LicenceState(enum.Enum):
     def in_force(self) -> bool:
         return self in (LicenceState.TRIAL, LicenceState.PAYMENT_OVERDUE, LicenceState.EFFECTIVE)
 
+    @property
+    def awaits_payment(self) -> bool:
+        """Signed, the fee not paid yet (the licence has not taken effect)."""
+        return self is LicenceState.AWAITING_PAYMENT
+
+    @property
+    def is_trial(self) -> bool:
+        return self is LicenceState.TRIAL
+
+    @property
+    def is_overdue(self) -> bool:
+        """A trial whose payment trigger passed without payment."""
+        return self is LicenceState.PAYMENT_OVERDUE
+
+    @property
+    def is_effective(self) -> bool:
+        return self is LicenceState.EFFECTIVE
+
+    @property
+    def fee_payable(self) -> bool:
+        """The fee may be paid: before the licence takes effect, or to convert a trial."""
+        return self in (LicenceState.AWAITING_PAYMENT, LicenceState.TRIAL,
+                        LicenceState.PAYMENT_OVERDUE)
+
+    @property
+    def trial_exitable(self) -> bool:
+        """The licensee may still leave the trial."""
+        return self in (LicenceState.TRIAL, LicenceState.PAYMENT_OVERDUE)
+
 
 class OpenLicence(db.Model):
     """An ordinary licence a company obtained by accepting an announced declaration.
@@ -233,6 +283,10 @@ class ReportState(enum.Enum):
     DUE = "due"          # royalty computed, payment not yet received
     PAID = "paid"
     NIL = "nil"          # nothing owed for the period (base of zero)
+
+    @property
+    def is_due(self) -> bool:
+        return self is ReportState.DUE
 
 
 class RoyaltyReport(db.Model):

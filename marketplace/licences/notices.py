@@ -1,28 +1,23 @@
 """E-mails about open licences: the written notice to the patentee, and what each party must know.
 
-Builders read the database and return plain messages; ``send`` sends them now (after the calling
-service has committed), ``defer`` sends them once the current transaction commits (for payment
-hooks, which run inside the payments service's transaction) and drops them if it rolls back.
+Each function reads the database and mails the people concerned through ``marketplace.mail``:
+called after the service has committed, the mails go at once; called inside a transaction (a
+payment hook runs inside the payments service's, the reminders inside their own), they go when
+it commits and never if it rolls back.
 """
 
 import json
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
+from marketplace import amounts, mail, timezones
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.licences.models import OpenLicence, RoyaltyReport
-from marketplace.mail import send_mail
 from marketplace.notifications import Kind, notify, register_kind
 from marketplace.public_urls import public_url_for
-
-_KEY = "licence_notices"
-ZONE = ZoneInfo("Asia/Shanghai")
 
 # In-app notifications for the university's tto (the e-mails below already go out: email=False).
 register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s"),
@@ -30,43 +25,6 @@ register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s
 register_kind(Kind("licences.payment_overdue", title=_l("Payment overdue: %(title)s"),
                    text=_l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has "
                            "not been paid.")))
-
-
-def local_date(moment):
-    return moment.astimezone(ZONE).date()
-
-
-@dataclass
-class Message:
-    to: str
-    subject: object
-    template: str
-    locale: str | None
-    context: dict = field(default_factory=dict)
-
-
-def send(messages: list[Message]) -> None:
-    for message in messages:
-        send_mail(message.to, message.subject, message.template, message.locale, **message.context)
-
-
-def defer(messages: list[Message]) -> None:
-    db.session.info.setdefault(_KEY, []).extend(messages)
-
-
-@event.listens_for(Session, "after_commit")
-def _send_deferred(session) -> None:
-    messages = session.info.pop(_KEY, None)
-    if messages:
-        # The session cannot run SQL here: render in a fresh request context (anonymous, so
-        # the layout's context processors query nothing), with links based on PUBLIC_URL.
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-            send(messages)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_deferred(session) -> None:
-    session.info.pop(_KEY, None)
 
 
 def _members(org_id: int, role: Role) -> list[User]:
@@ -89,7 +47,7 @@ def _tell_licensor(licence: OpenLicence, kind: str, **params) -> None:
 
 def payment_overdue(licence: OpenLicence) -> None:
     """In the bell of the licensor's tto: a trial licence turned overdue (its e-mail: ``overdue``)."""
-    _tell_licensor(licence, "licences.payment_overdue", fee=f"{licence.fee_amount:,}",
+    _tell_licensor(licence, "licences.payment_overdue", fee=amounts.grouped(licence.fee_amount),
                    day=licence.payment_due_on.isoformat())
 
 
@@ -97,7 +55,8 @@ def _licence_url(licence: OpenLicence) -> str:
     return public_url_for("licences.licence", licence_id=licence.id)
 
 
-def _event(licence: OpenLicence, subject, message, *, to_licensor=True, to_licensee=True) -> list[Message]:
+def _event(licence: OpenLicence, subject, message, *, to_licensor=True, to_licensee=True) -> None:
+    """Mail ``message`` about ``licence`` to the licensor's tto and/or the licensee's company."""
     people = []
     if to_licensor:
         people += _members(licence.licensor_id, Role.TTO)
@@ -105,23 +64,23 @@ def _event(licence: OpenLicence, subject, message, *, to_licensor=True, to_licen
         people += _members(licence.licensee_id, Role.COMPANY)
     context = {"message": message, "title": licence.listing.title, "url": _licence_url(licence),
                "patent": licence.listing.patent_number or licence.listing.application_number}
-    return [Message(user.email, subject, "licence_event", user.locale, {"name": user.name, **context})
-            for user in people]
+    for user in people:
+        mail.send(user.email, subject, "licence_event", user.locale, name=user.name, **context)
 
 
 def accepted(licence: OpenLicence) -> None:
     """The written notice (Patent Law art. 51) to the declared notice address, then both parties."""
     declaration = licence.declaration
-    notice = Message(declaration.notice_email,
-                     _l("Written notice of acceptance of an open licence: %(title)s",
-                        title=licence.listing.title), "licence_notice", None,
-                     {"licensor": licence.licensor.name, "licensee": licence.licensee.name,
-                      "notice": _notice_text(licence), "sha256": licence.sha256,
-                      "url": _licence_url(licence),
-                      "verify_url": public_url_for("licences.verify", sha256=licence.sha256)})
+    mail.send(declaration.notice_email,
+              _l("Written notice of acceptance of an open licence: %(title)s",
+                 title=licence.listing.title), "licence_notice", None,
+              licensor=licence.licensor.name, licensee=licence.licensee.name,
+              notice=_notice_text(licence), sha256=licence.sha256, url=_licence_url(licence),
+              verify_url=public_url_for("licences.verify", sha256=licence.sha256))
     if licence.fee_amount and licence.state.value == "awaiting_payment":
         message = _l("%(company)s signed an open licence. It takes effect when the fee of "
-                     "¥%(fee)s is paid.", company=licence.licensee.name, fee=f"{licence.fee_amount:,}")
+                     "¥%(fee)s is paid.", company=licence.licensee.name,
+                     fee=amounts.grouped(licence.fee_amount))
     elif licence.is_trial:
         message = _l("%(company)s signed an open licence as a trial; it is in force until "
                      "%(day)s, when payment falls due.", company=licence.licensee.name,
@@ -129,8 +88,7 @@ def accepted(licence: OpenLicence) -> None:
     else:
         message = _l("%(company)s signed an open licence; it is in force.",
                      company=licence.licensee.name)
-    send([notice, *_event(licence, _l("Open licence signed: %(title)s", title=licence.listing.title),
-                          message)])
+    _event(licence, _l("Open licence signed: %(title)s", title=licence.listing.title), message)
     _tell_licensor(licence, "licences.accepted")
 
 
@@ -138,52 +96,52 @@ def _notice_text(licence: OpenLicence) -> str:
     return json.loads(licence.document)["notice"]
 
 
-def effective(licence: OpenLicence) -> list[Message]:
-    return _event(licence, _l("Open licence in force: %(title)s", title=licence.listing.title),
-                  _l("The fee was received; the licence is in force. Record it with CNIPA by "
-                     "%(day)s.", day=licence.record_due_on.isoformat()))
+def effective(licence: OpenLicence) -> None:
+    _event(licence, _l("Open licence in force: %(title)s", title=licence.listing.title),
+           _l("The fee was received; the licence is in force. Record it with CNIPA by %(day)s.",
+              day=licence.record_due_on.isoformat()))
 
 
 def first_revenue(licence: OpenLicence) -> None:
-    send(_event(licence, _l("Trial licence: first revenue reported"),
-                _l("%(company)s reported its first revenue on %(day)s; the fee is due by %(due)s.",
-                   company=licence.licensee.name, day=licence.first_revenue_on.isoformat(),
-                   due=licence.payment_due_on.isoformat())))
+    _event(licence, _l("Trial licence: first revenue reported"),
+           _l("%(company)s reported its first revenue on %(day)s; the fee is due by %(due)s.",
+              company=licence.licensee.name, day=licence.first_revenue_on.isoformat(),
+              due=licence.payment_due_on.isoformat()))
 
 
 def ended(licence: OpenLicence) -> None:
-    send(_event(licence, _l("Open licence ended: %(title)s", title=licence.listing.title),
-                _l("The licence ended: %(reason)s", reason=licence.end_reason or "")))
+    _event(licence, _l("Open licence ended: %(title)s", title=licence.listing.title),
+           _l("The licence ended: %(reason)s", reason=licence.end_reason or ""))
 
 
-def trial_reminder(licence: OpenLicence) -> list[Message]:
-    return _event(licence, _l("Trial licence: payment due on %(day)s",
-                              day=licence.payment_due_on.isoformat()),
-                  _l("The trial payment of ¥%(fee)s falls due on %(day)s. Pay it to convert the "
-                     "trial to a paid licence, or exit the trial.", fee=f"{licence.fee_amount:,}",
-                     day=licence.payment_due_on.isoformat()), to_licensor=False)
+def trial_reminder(licence: OpenLicence) -> None:
+    _event(licence, _l("Trial licence: payment due on %(day)s",
+                       day=licence.payment_due_on.isoformat()),
+           _l("The trial payment of ¥%(fee)s falls due on %(day)s. Pay it to convert the "
+              "trial to a paid licence, or exit the trial.", fee=amounts.grouped(licence.fee_amount),
+              day=licence.payment_due_on.isoformat()), to_licensor=False)
 
 
-def overdue(licence: OpenLicence) -> list[Message]:
-    return _event(licence, _l("Payment overdue: %(title)s", title=licence.listing.title),
-                  _l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has not "
-                     "been paid.", fee=f"{licence.fee_amount:,}", company=licence.licensee.name,
-                     day=licence.payment_due_on.isoformat()))
+def overdue(licence: OpenLicence) -> None:
+    _event(licence, _l("Payment overdue: %(title)s", title=licence.listing.title),
+           _l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has not "
+              "been paid.", fee=amounts.grouped(licence.fee_amount), company=licence.licensee.name,
+              day=licence.payment_due_on.isoformat()))
 
 
-def record_reminder(licence: OpenLicence) -> list[Message]:
-    return _event(licence, _l("Record the open licence with CNIPA by %(day)s",
-                              day=licence.record_due_on.isoformat()),
-                  _l("The licence took effect on %(start)s. Either party records it with CNIPA "
-                     "within three months, by %(day)s, and then enters the record number here.",
-                     start=local_date(licence.effective_at).isoformat(),
-                     day=licence.record_due_on.isoformat()))
+def record_reminder(licence: OpenLicence) -> None:
+    _event(licence, _l("Record the open licence with CNIPA by %(day)s",
+                       day=licence.record_due_on.isoformat()),
+           _l("The licence took effect on %(start)s. Either party records it with CNIPA "
+              "within three months, by %(day)s, and then enters the record number here.",
+              start=timezones.local_date(licence.effective_at).isoformat(),
+              day=licence.record_due_on.isoformat()))
 
 
 def report_filed(report: RoyaltyReport) -> None:
     licence = report.licence
-    send(_event(licence, _l("Royalty report filed: %(title)s", title=licence.listing.title),
-                _l("%(company)s reported a base of ¥%(base)s for %(start)s to %(end)s; the royalty "
-                   "is ¥%(royalty)s.", company=licence.licensee.name, base=f"{report.base_amount:,}",
-                   start=report.period_start.isoformat(), end=report.period_end.isoformat(),
-                   royalty=f"{report.royalty:,}"), to_licensee=False))
+    _event(licence, _l("Royalty report filed: %(title)s", title=licence.listing.title),
+           _l("%(company)s reported a base of ¥%(base)s for %(start)s to %(end)s; the royalty "
+              "is ¥%(royalty)s.", company=licence.licensee.name, base=amounts.grouped(report.base_amount),
+              start=report.period_start.isoformat(), end=report.period_end.isoformat(),
+              royalty=amounts.grouped(report.royalty)), to_licensee=False)

@@ -8,12 +8,13 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.jobs.services import register
 from marketplace.licences import notices
-from marketplace.licences.licensing import local_date, lock
+from marketplace.licences.licensing import lock
 from marketplace.licences.models import LicenceState, OpenLicence
 
 #: How many days ahead a payment or recordation deadline is announced.
@@ -22,7 +23,7 @@ REMIND_DAYS = 14
 
 def run(today: date | None = None) -> dict[str, int]:
     """Send what is due today; each reminder goes once, each licence turns overdue once."""
-    today = today or local_date(utcnow())
+    today = today or timezones.today()
     counts = {"trial_reminders": 0, "overdue": 0, "record_reminders": 0}
     soon = today + timedelta(days=REMIND_DAYS)
     trials = db.session.scalars(select(OpenLicence.id).where(
@@ -37,11 +38,11 @@ def run(today: date | None = None) -> dict[str, int]:
             licence.state, licence.overdue_at = LicenceState.PAYMENT_OVERDUE, utcnow()
             audit.record("open_licence.payment_overdue", target=licence,
                          due=licence.payment_due_on.isoformat())
-            notices.defer(notices.overdue(licence))
+            notices.overdue(licence)
             counts["overdue"] += 1
         elif licence.payment_due_on <= soon and licence.trial_reminder_sent_at is None:
             licence.trial_reminder_sent_at = utcnow()
-            notices.defer(notices.trial_reminder(licence))
+            notices.trial_reminder(licence)
             counts["trial_reminders"] += 1
         db.session.commit()
         if turned_overdue:
@@ -55,7 +56,7 @@ def run(today: date | None = None) -> dict[str, int]:
         licence = lock(licence_id)
         if licence.record_reminder_sent_at is None and licence.record_number is None:
             licence.record_reminder_sent_at = utcnow()
-            notices.defer(notices.record_reminder(licence))
+            notices.record_reminder(licence)
             counts["record_reminders"] += 1
         db.session.commit()
     return counts

@@ -4,16 +4,17 @@ recorded agreements (licences themselves: ``licence_routes``)."""
 import hashlib
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from marketplace.accounts.models import Role, User
+from marketplace import uploads
+from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
-from marketplace.licences import eligibility, labels
+from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.licences import eligibility
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
     AgreementForm,
@@ -31,21 +32,17 @@ from marketplace.licences.models import (
     OpenLicenceDeclaration,
     RecordedAgreement,
 )
-from marketplace.listings import services as listings
 from marketplace.listings.models import LegalStatus, Listing, ListingKind
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import (
+    can,
+    require,
+    require_same_org,
+    roles_required,
+    verified_org_required,
+)
 
 bp = Blueprint("licences", __name__)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-@bp.context_processor
-def _labels() -> dict:
-    return labels.labels()
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 # --- Public ------------------------------------------------------------------------------------
@@ -57,11 +54,8 @@ def index():
 
 
 def _visible_declaration(declaration_id: int) -> OpenLicenceDeclaration:
-    declaration = db.get_or_404(OpenLicenceDeclaration, declaration_id)
-    public = declaration.state in (DeclarationState.ANNOUNCED, DeclarationState.WITHDRAWN)
-    if not public and not (current_user.is_authenticated and (
-            current_user.is_admin or current_user.organisation_id == declaration.organisation_id)):
-        abort(404)
+    declaration = load_or_404(OpenLicenceDeclaration, declaration_id)
+    require("licences.view_declaration", declaration, missing=404)
     return declaration
 
 
@@ -69,14 +63,13 @@ def _visible_declaration(declaration_id: int) -> OpenLicenceDeclaration:
 def declaration(declaration_id):
     """A declaration: its terms, and for its university the eligibility check and actions."""
     item = _visible_declaration(declaration_id)
-    manager = declarations.can_manage(current_user, item.listing)
-    check = eligibility.check(item, declarations.today()) if manager or current_user.is_authenticated \
-        and current_user.is_admin else None
+    overseer = can("licences.manage_declaration", item)
+    check = eligibility.check(item, declarations.today()) if overseer else None
     held = None
     if current_user.is_authenticated and current_user.role is Role.COMPANY:
         held = current_licence(item, current_user.organisation_id)
-    licences = item.licences if manager or (current_user.is_authenticated and current_user.is_admin) else []
-    return render_template("licences/declaration.html", item=item, check=check, manager=manager,
+    licences = item.licences if overseer else []
+    return render_template("licences/declaration.html", item=item, check=check,
                            held=held, licences=licences, expiry=eligibility.patent_expiry(item.listing),
                            announce_form=AnnounceForm(), reason_form=ReasonForm())
 
@@ -149,8 +142,8 @@ def manage():
 
 
 def _managed_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
-    if not declarations.can_manage(current_user, listing):
+    listing = load_or_404(Listing, listing_id)
+    if not can("licences.manage", listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
 
@@ -187,7 +180,7 @@ def create(listing_id):
         form.payment_method.data = "lump_sum"
     if form.validate_on_submit():
         try:
-            created = declarations.create_declaration(_me(), item, form.cleaned())
+            created = declarations.create_declaration(me(), item, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("licences/declaration_form.html", form, status=error.status_code,
@@ -198,13 +191,10 @@ def create(listing_id):
 
 
 def _managed(declaration_id: int) -> OpenLicenceDeclaration:
-    item = db.get_or_404(OpenLicenceDeclaration, declaration_id)
-    if current_user.role is Role.ADMIN:
-        return item
-    if current_user.organisation_id != item.organisation_id:
-        abort(404)
-    if not declarations.can_manage(current_user, item.listing):
-        abort(403)
+    item = load_or_404(OpenLicenceDeclaration, declaration_id)
+    if not current_user.is_admin:
+        require_same_org(item.organisation_id)
+    require("licences.manage_declaration", item)
     return item
 
 
@@ -219,7 +209,7 @@ def edit(declaration_id):
         form.load(item)
     if form.validate_on_submit():
         try:
-            declarations.update_declaration(_me(), item, form.cleaned())
+            declarations.update_declaration(me(), item, form.cleaned())
         except ServiceError as error:
             db.session.rollback()
             flash_service_error(error)
@@ -244,10 +234,10 @@ def change_state(declaration_id, action):
         return back
     try:
         if action == "announce":
-            declarations.transition(_me(), item, action, number=form.announcement_number.data,
+            declarations.transition(me(), item, action, number=form.announcement_number.data,
                                     announced_on=form.announced_on.data)
         else:
-            declarations.transition(_me(), item, action,
+            declarations.transition(me(), item, action,
                                     reason=form.reason.data if action == "withdraw" else None)
     except ServiceError as error:
         flash_service_error(error)
@@ -269,7 +259,7 @@ def record_agreement(listing_id):
     if not form.validate_on_submit():
         return _listing_page(item, form, 422)
     try:
-        declarations.record_agreement(_me(), item, form.cleaned(), form.document.data or None)
+        declarations.record_agreement(me(), item, form.cleaned(), form.document.data or None)
     except ServiceError as error:
         db.session.rollback()
         flash_service_error(error)
@@ -279,9 +269,8 @@ def record_agreement(listing_id):
 
 
 def _agreement(agreement_id: int) -> RecordedAgreement:
-    agreement = db.get_or_404(RecordedAgreement, agreement_id)
-    if agreement.organisation_id != current_user.organisation_id:
-        abort(404)
+    agreement = load_or_404(RecordedAgreement, agreement_id)
+    require_same_org(agreement.organisation_id)
     return agreement
 
 
@@ -291,13 +280,8 @@ def _agreement(agreement_id: int) -> RecordedAgreement:
 def agreement_document(agreement_id):
     """Download a recorded agreement's signed document."""
     agreement = _agreement(agreement_id)
-    path = listings.upload_dir() / (agreement.stored_name or "-")
-    if not agreement.stored_name or not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=agreement.document_name)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return download_caching(response, public=False)
+    return uploads.send(agreement.stored_name, content_type="application/pdf",
+                        download_name=agreement.document_name)
 
 
 @bp.route("/manage/agreements/<int:agreement_id>/terminate", methods=["POST"])
@@ -309,7 +293,7 @@ def terminate_agreement(agreement_id):
     form = TerminateAgreementForm()
     if form.validate_on_submit():
         try:
-            declarations.terminate_agreement(_me(), agreement, form.day.data, form.reason.data)
+            declarations.terminate_agreement(me(), agreement, form.day.data, form.reason.data)
         except ServiceError as error:
             flash_service_error(error)
         else:

@@ -8,9 +8,9 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
-from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.licences import notices
@@ -18,30 +18,29 @@ from marketplace.licences.licensing import (
     FEN,
     fee_paid,
     fee_refunded,
-    local_date,
     lock,
-    require_licensee,
     royalty_for,
 )
 from marketplace.licences.models import LicenceState, OpenLicence, ReportState, RoyaltyReport
 from marketplace.payments import services as payments
 from marketplace.payments.registry import register_purpose
+from marketplace.permissions import check
 
 # --- Royalty reports -----------------------------------------------------------------------------
 
 def file_report(actor: User, licence: OpenLicence, start: date, end: date, base: Decimal,
                 note: str | None = None) -> RoyaltyReport:
     """The licensee reports a period's base; the royalty is computed and falls due."""
-    require_licensee(actor, licence)
+    check("licences.act_as_licensee", licence, actor=actor)
     licence = lock(licence.id)
     declaration = licence.declaration
     if licence.state is not LicenceState.EFFECTIVE or not declaration.payment_method.has_royalty:
         raise InvalidTransition(_("Royalty reports are filed for royalty licences in force."))
     if base is None or base < 0 or base != base.quantize(FEN):
         raise ServiceError(_("Give the base in yuan with at most two decimals."))
-    if not (start <= end <= local_date(utcnow())):
+    if not (start <= end <= timezones.today()):
         raise ServiceError(_("The period must end after it starts and not in the future."))
-    if start < local_date(licence.effective_at) or end > licence.ends_on:
+    if start < timezones.local_date(licence.effective_at) or end > licence.ends_on:
         raise ServiceError(_("The period must lie within the licence term."))
     overlap = db.session.scalar(select(RoyaltyReport.id).where(
         RoyaltyReport.licence_id == licence.id, RoyaltyReport.period_start <= end,
@@ -87,9 +86,8 @@ ROYALTY_PURPOSE = "royalty"
 
 def pay_fee(actor: User, licence: OpenLicence, method: str):
     """Start paying the fee (or converting a trial): returns the pending payment."""
-    require_licensee(actor, licence)
-    if licence.state not in (LicenceState.AWAITING_PAYMENT, LicenceState.TRIAL,
-                             LicenceState.PAYMENT_OVERDUE) or not licence.fee_amount:
+    check("licences.act_as_licensee", licence, actor=actor)
+    if not licence.state.fee_payable or not licence.fee_amount:
         raise InvalidTransition(_("Nothing is to be paid for this licence now."))
     return payments.start_payment(
         purpose=FEE_PURPOSE, subject_id=licence.id, listing=licence.listing,
@@ -100,7 +98,7 @@ def pay_fee(actor: User, licence: OpenLicence, method: str):
 def pay_report(actor: User, report: RoyaltyReport, method: str):
     """Start paying a report's royalty: returns the pending payment."""
     licence = report.licence
-    require_licensee(actor, licence)
+    check("licences.act_as_licensee", licence, actor=actor)
     if report.state is not ReportState.DUE:
         raise InvalidTransition(_("Nothing is due for this report."))
     return payments.start_payment(

@@ -1,21 +1,18 @@
 """Every state change of an open-licence declaration and of a recorded agreement goes through a
 function here (licences taken under a declaration: ``licensing``)."""
 
-import hashlib
-import secrets
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from marketplace import amounts
-from marketplace.accounts.models import Role, User
+from marketplace import amounts, uploads
+from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.licences import eligibility
 from marketplace.licences.models import (
@@ -26,9 +23,9 @@ from marketplace.licences.models import (
     RecordedAgreement,
 )
 from marketplace.listings import search
-from marketplace.listings import services as listings
 from marketplace.listings.models import ConversionMode, Listing, ListingMode, ListingState
 from marketplace.needs.hooks import listing_changed
+from marketplace.permissions import check
 
 #: (state, action) -> (new state, audit event). The one table of declaration transitions.
 TRANSITIONS = {
@@ -55,25 +52,6 @@ def exclusive_refused_message() -> str:
 
 def today() -> date:
     return utcnow().date()
-
-
-# --- Who may do what ---------------------------------------------------------------------------
-
-def can_manage(user, listing: Listing) -> bool:
-    """The owning university's verified tto manages its declarations and agreements."""
-    return listings.can_edit(user, listing)
-
-
-def _require_manager(actor: User, listing: Listing) -> None:
-    if not can_manage(actor, listing):
-        raise NotAllowed(_("Only the owning university's technology-transfer officers can do this."))
-
-
-def _require_announcer(actor: User, declaration: OpenLicenceDeclaration) -> None:
-    """The announcement is recorded by the university's tto or by a platform admin."""
-    if actor.role is Role.ADMIN:
-        return
-    _require_manager(actor, declaration.listing)
 
 
 # --- Declarations ------------------------------------------------------------------------------
@@ -124,7 +102,7 @@ def _check_terms(declaration: OpenLicenceDeclaration) -> None:
 def create_declaration(actor: User, listing: Listing, data: dict, *, commit: bool = True,
                        is_demo: bool = False) -> OpenLicenceDeclaration:
     """A tto drafts an open-licence declaration for one of the university's patents."""
-    _require_manager(actor, listing)
+    check("licences.manage", listing, actor=actor)
     if not listing.kind.is_patent:
         raise ServiceError(_("Only a patent can be declared open; this listing is not a patent."))
     declaration = OpenLicenceDeclaration(listing=listing, organisation_id=listing.organisation_id,
@@ -144,7 +122,7 @@ def create_declaration(actor: User, listing: Listing, data: dict, *, commit: boo
 
 def update_declaration(actor: User, declaration: OpenLicenceDeclaration, data: dict) -> None:
     """Edit a draft; a submitted declaration is what CNIPA has and is no longer edited here."""
-    _require_manager(actor, declaration.listing)
+    check("licences.manage", declaration.listing, actor=actor)
     if declaration.state is not DeclarationState.DRAFT:
         raise InvalidTransition(_("Only a draft declaration can be edited."))
     before = declaration.fees_paid_declared_on
@@ -173,9 +151,9 @@ def transition(actor: User, declaration: OpenLicenceDeclaration, action: str, *,
                reason: str | None = None, commit: bool = True) -> OpenLicenceDeclaration:
     """Submit, announce or withdraw a declaration: the one place its state changes."""
     if action == "announce":
-        _require_announcer(actor, declaration)
+        check("licences.manage_declaration", declaration, actor=actor)
     else:
-        _require_manager(actor, declaration.listing)
+        check("licences.manage", declaration.listing, actor=actor)
     listing = _lock_listing(declaration.listing_id)  # one active declaration per patent, no racing
     declaration = _lock(declaration)
     try:
@@ -248,7 +226,7 @@ def public_declarations() -> list[OpenLicenceDeclaration]:
 
 def record_agreement(actor: User, listing: Listing, data: dict, upload=None) -> RecordedAgreement:
     """Record an ordinary/sole/exclusive licence, transfer or equity deal made off the platform."""
-    _require_manager(actor, listing)
+    check("licences.manage", listing, actor=actor)
     _lock_listing(listing.id)
     kind: AgreementKind = data["kind"]
     if kind.is_exclusive and eligibility.active_declaration(listing.id) is not None:
@@ -269,23 +247,15 @@ def record_agreement(actor: User, listing: Listing, data: dict, upload=None) -> 
 
 
 def _store_document(agreement: RecordedAgreement, upload) -> None:
-    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
-    content = upload.stream.read(limit + 1)
-    if not content:
-        raise ServiceError(_("The file is empty."))
-    if len(content) > limit:
-        raise ServiceError(_("Files may be at most %(mb)d MB.", mb=limit // (1024 * 1024)))
-    if not content.startswith(b"%PDF-"):
-        raise ServiceError(_("The signed agreement must be a PDF file."))
-    agreement.stored_name = secrets.token_hex(16) + ".pdf"
+    columns = uploads.store(upload.stream, upload.filename, types=uploads.PDF_ONLY,
+                            refused=_("The signed agreement must be a PDF file."))
+    agreement.stored_name, agreement.document_sha256 = columns["stored_name"], columns["sha256"]
     agreement.document_name = Path(upload.filename or "").name[:200] or "agreement.pdf"
-    agreement.document_sha256 = hashlib.sha256(content).hexdigest()
-    (listings.upload_dir() / agreement.stored_name).write_bytes(content)
 
 
 def terminate_agreement(actor: User, agreement: RecordedAgreement, day: date, reason: str) -> None:
     """Record that an agreement ended early (never deleted; the record stays)."""
-    _require_manager(actor, agreement.listing)
+    check("licences.manage", agreement.listing, actor=actor)
     if agreement.terminated_on is not None:
         raise InvalidTransition(_("This agreement is already recorded as ended."))
     reason = (reason or "").strip()

@@ -30,15 +30,14 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
+from marketplace.jobs import after_commit
 from marketplace.main.nav import viewer_key
 
 DEFAULT_SECONDS = 30
 DEFAULT_SIZE = 512
-_DIRTY = "search_cache_dirty"
 
 #: How long a request waits for another one computing the same entry before computing it itself.
 FLIGHT_WAIT_SECONDS = 10
@@ -173,7 +172,8 @@ def invalidate(session: Session | None = None) -> None:
         _state["generation"] += 1
         _entries.clear()
     if session is not None:
-        session.info[_DIRTY] = True
+        after_commit.call(invalidate, what="drop cached search results", key=invalidate,
+                          session=session)
 
 
 def stats() -> dict:
@@ -181,13 +181,3 @@ def stats() -> dict:
     with _lock:
         return {"hits": _state["hits"], "misses": _state["misses"], "entries": len(_entries)}
 
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:
-    if session.info.pop(_DIRTY, False):
-        invalidate()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session, previous_transaction) -> None:
-    session.info.pop(_DIRTY, None)

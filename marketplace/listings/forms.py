@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.forms import money_field
+from marketplace.forms import money_field, required
 from marketplace.listings import patentno
 from marketplace.listings.models import (
     FIELDS,
@@ -60,10 +60,6 @@ PATENT_NUMBER_MESSAGES = {
 _IPC = re.compile(r"^[A-H]\d{2}[A-Z]\s?\d{1,4}/\d{1,6}$")
 
 
-def _required():
-    return DataRequired(message=_l("This field is required."))
-
-
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -73,17 +69,17 @@ class ListingForm(FlaskForm):
     """Every field of a listing; ``validate`` applies the patent rules across fields."""
 
     kind = SelectField(_l("Type"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
-                       validators=[_required()])
-    title = StringField(_l("Title"), validators=[_required(), Length(max=200)])
-    abstract = TextAreaField(_l("Abstract"), validators=[_required(), Length(min=20, max=5000)],
+                       validators=[required()])
+    title = StringField(_l("Title"), validators=[required(), Length(max=200)])
+    abstract = TextAreaField(_l("Abstract"), validators=[required(), Length(min=20, max=5000)],
                              description=_l("What it does, what it improves, where it is used."))
     field = SelectField(_l("Field"), choices=[SelectChoice(k, v) for k, v in FIELDS.items()],
-                        validators=[_required()])
+                        validators=[required()])
     ipc_codes = StringField(_l("IPC codes"), validators=[Optional(), Length(max=200)],
                             description=_l("Separated by commas, e.g. H01M 4/525, H01M 10/0525"))
     keywords = StringField(_l("Keywords"), validators=[Optional(), Length(max=300)],
                            description=_l("Separated by commas."))
-    inventors = StringField(_l("Inventors"), validators=[_required(), Length(max=300)],
+    inventors = StringField(_l("Inventors"), validators=[required(), Length(max=300)],
                             description=_l("Names as on the patent, separated by commas."))
     application_number = StringField(_l("Application number"), validators=[Optional()],
                                      description=_l("For patents, e.g. 201710601862.3"))
@@ -91,9 +87,9 @@ class ListingForm(FlaskForm):
     grant_date = DateField(_l("Grant date"), validators=[Optional()])
     legal_status = SelectField(_l("Legal status"),
                                choices=[SelectChoice(k.value, v) for k, v in LEGAL_LABELS.items()],
-                               validators=[_required()])
+                               validators=[required()])
     grade = SelectField(_l("Grade"), choices=[SelectChoice(k.value, v) for k, v in GRADE_LABELS.items()],
-                        validators=[_required()])
+                        validators=[required()])
     trl = IntegerField(_l("Technology readiness level (1–9)"), validators=[
         DataRequired(message=_l("Give a whole number from 1 to 9.")),
         NumberRange(min=1, max=9, message=_l("Give a whole number from 1 to 9."))])
@@ -104,9 +100,9 @@ class ListingForm(FlaskForm):
         Optional(), NumberRange(min=0, max=9999999999, message=_l("Give an amount in yuan."))],
         description=_l("Leave empty if negotiable."))
     terms = TextAreaField(_l("Terms"), validators=[Optional(), Length(max=4000)])
-    contact_name = StringField(_l("Contact person"), validators=[_required(), Length(max=80)])
+    contact_name = StringField(_l("Contact person"), validators=[required(), Length(max=80)])
     contact_email = EmailField(_l("Contact e-mail"), validators=[
-        _required(), Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        required(), Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
         Length(max=254)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=32)])
     inventor_user_ids = MultiCheckboxField(
@@ -188,4 +184,4 @@ class TransitionForm(FlaskForm):
 
 
 class AttachmentForm(FlaskForm):
-    file = FileField(_l("File (PDF, PNG or JPEG)"), validators=[_required()])
+    file = FileField(_l("File (PDF, PNG or JPEG)"), validators=[required()])

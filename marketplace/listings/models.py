@@ -35,6 +35,10 @@ class ListingState(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+#: The states in which a listing can still be edited (not converted or withdrawn).
+EDITABLE_STATES = (ListingState.DRAFT, ListingState.PUBLISHED, ListingState.SUSPENDED)
+
+
 class LegalStatus(enum.Enum):
     """Legal status of the patent right (non-patent achievements have NOT_APPLICABLE)."""
 
@@ -53,6 +57,9 @@ class Grade(enum.Enum):
 
 
 class ConversionMode(enum.Enum):
+    """How a result changes hands: the modes a listing offers (``LISTING_MODES``), and what an
+    interest asks for (one of those, or ``INVESTMENT``)."""
+
     ORDINARY_LICENCE = "ordinary_licence"    # 普通许可
     SOLE_LICENCE = "sole_licence"            # 排他许可
     EXCLUSIVE_LICENCE = "exclusive_licence"  # 独占许可
@@ -60,7 +67,17 @@ class ConversionMode(enum.Enum):
     EQUITY = "equity"                        # 作价投资
     OPEN_LICENCE = "open_licence"            # 开放许可
     TRY_FIRST = "try_first"                  # 先试用、后付费
+    #: An investor finances the project (an interest's intent only: no listing offers it, and a
+    #: deal reached this way has no conversion mode in the action's figures).
+    INVESTMENT = "investment"
 
+    @property
+    def is_open_licence(self) -> bool:
+        return self is ConversionMode.OPEN_LICENCE
+
+
+#: The modes a listing can offer, in display order (every mode but ``INVESTMENT``).
+LISTING_MODES = tuple(mode for mode in ConversionMode if mode is not ConversionMode.INVESTMENT)
 
 #: Industry fields: the strategic emerging industries plus the traditional ones universities use.
 FIELDS = {
@@ -169,6 +186,32 @@ class Listing(db.Model):
     @property
     def is_public(self) -> bool:
         return self.state in (ListingState.PUBLISHED, ListingState.CONVERTED)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state is ListingState.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.state is ListingState.PUBLISHED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.state is ListingState.SUSPENDED
+
+    @property
+    def is_converted(self) -> bool:
+        return self.state is ListingState.CONVERTED
+
+    @property
+    def is_editable(self) -> bool:
+        """Not closed: a converted or withdrawn listing can no longer be edited."""
+        return self.state in EDITABLE_STATES
+
+    @property
+    def shown_reason(self) -> str | None:
+        """Why the listing is suspended, converted or withdrawn (its page shows it); None else."""
+        return None if self.state in (ListingState.DRAFT, ListingState.PUBLISHED) else self.state_reason
 
 
 class Attachment(db.Model):

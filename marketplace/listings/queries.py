@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.listings import cache, facet_counts, search, search_sql
 from marketplace.listings.models import (
     FIELDS,
+    LISTING_MODES,
     ConversionMode,
     Grade,
     LegalStatus,
@@ -45,9 +46,9 @@ class SearchQuery:
 
     @classmethod
     def from_args(cls, args) -> "SearchQuery":
-        def enum_arg(name, enum_cls):
+        def enum_arg(name, members):
             value = args.get(name)
-            return enum_cls(value) if value in {e.value for e in enum_cls} else None
+            return next((member for member in members if member.value == value), None)
 
         def int_arg(name, low, high):
             value = args.get(name, "")
@@ -58,7 +59,7 @@ class SearchQuery:
             q=" ".join(args.get("q", "").split())[:MAX_QUERY_LENGTH],
             field=args.get("field") if args.get("field") in FIELDS else None,
             grade=enum_arg("grade", Grade), trl=int_arg("trl", 1, 9),
-            kind=enum_arg("kind", ListingKind), mode=enum_arg("mode", ConversionMode),
+            kind=enum_arg("kind", ListingKind), mode=enum_arg("mode", LISTING_MODES),
             university=int_arg("university", 1, 2**31 - 1),
             legal_status=enum_arg("legal_status", LegalStatus),
             sort=sort if sort in SORTS else "relevance",

@@ -1,18 +1,19 @@
 """Public search and listing pages, and the university's management of its listings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import uploads
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.licences.eligibility import active_declaration
-from marketplace.licences.labels import METHOD_LABELS
+from marketplace.licences.models import DeclarationState
 from marketplace.listings import cache, cards
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
@@ -25,14 +26,10 @@ from marketplace.listings.models import (
 )
 from marketplace.listings.queries import SearchQuery, highlight, related, run_search
 from marketplace.pagination import paginate
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import can, require, roles_required, verified_org_required
 
 bp = Blueprint("listings", __name__)
 ACTIONS = ("publish", "suspend", "convert", "withdraw")
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.route("/listings")
@@ -64,9 +61,8 @@ def _results_block(query: SearchQuery) -> str:
 
 
 def _visible_listing(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
-    if not listings.can_view(current_user, listing):
-        abort(404)
+    listing = load_or_404(Listing, listing_id)
+    require("listings.view", listing, missing=404)
     return listing
 
 
@@ -74,29 +70,20 @@ def _visible_listing(listing_id: int) -> Listing:
 def detail(listing_id):
     """A listing's public page."""
     listing = _visible_listing(listing_id)
-    can_edit = listings.can_edit(current_user, listing)
     declaration = active_declaration(listing.id) if listing.kind.is_patent else None
-    if declaration is not None and declaration.state.value != "announced" and not can_edit:
+    announced = declaration is not None and declaration.state is DeclarationState.ANNOUNCED
+    if declaration is not None and not announced and not can("listings.edit", listing):
         declaration = None  # submitted to CNIPA: not public until it is announced
     return render_template("listings/detail.html", listing=listing, related=related(listing),
-                           can_edit=can_edit, open_declaration=declaration,
-                           METHOD_LABELS=METHOD_LABELS)
+                           open_declaration=declaration, declaration_announced=announced)
 
 
 @bp.route("/listings/<int:listing_id>/files/<int:attachment_id>")
 def attachment(listing_id, attachment_id):
     """Download an attachment (always as a file, never rendered as a page)."""
     listing = _visible_listing(listing_id)
-    item = db.get_or_404(Attachment, attachment_id)
-    if item.listing_id != listing.id:
-        abort(404)
-    path = listings.upload_dir() / item.stored_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=listings.typed_name(item.original_name, item.content_type))
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return download_caching(response, public=listing.is_public)
+    item = load_or_404(Attachment, attachment_id, listing_id=listing.id)
+    return uploads.download(item, public=listing.is_public)
 
 
 @bp.route("/manage/listings")
@@ -147,7 +134,7 @@ def create():
         form.trl.data = form.trl.data or 4
     if form.validate_on_submit():
         try:
-            listing = listings.create_listing(_me(), form.cleaned())
+            listing = listings.create_listing(me(), form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("listings/edit.html", form, status=error.status_code, listing=None)
@@ -157,8 +144,8 @@ def create():
 
 
 def _editable(listing_id: int) -> Listing:
-    listing = db.get_or_404(Listing, listing_id)
-    if not listings.can_edit(current_user, listing):
+    listing = load_or_404(Listing, listing_id)
+    if not can("listings.edit", listing):
         abort(403, description=_("This listing belongs to another university."))
     return listing
 
@@ -177,7 +164,7 @@ def edit(listing_id):
         form.modes.data = [m.mode.value for m in listing.modes]
     if form.validate_on_submit():
         try:
-            changed = listings.update_listing(_me(), listing, form.cleaned())
+            changed = listings.update_listing(me(), listing, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("listings/edit.html", form, status=error.status_code,
@@ -198,7 +185,7 @@ def change_state(listing_id, action):
     if not form.validate_on_submit():
         abort(400)
     try:
-        listings.transition(_me(), listing, action, form.reason.data)
+        listings.transition(me(), listing, action, form.reason.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -219,7 +206,7 @@ def upload(listing_id):
         flash(_("Choose a file to attach."), "error")
         return redirect(url_for("listings.detail", listing_id=listing.id))
     try:
-        listings.add_attachment(_me(), listing, form.file.data.stream, form.file.data.filename)
+        listings.add_attachment(me(), listing, form.file.data.stream, form.file.data.filename)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -233,11 +220,9 @@ def upload(listing_id):
 def delete_attachment(listing_id, attachment_id):
     """Remove an attachment."""
     listing = _editable(listing_id)
-    item = db.get_or_404(Attachment, attachment_id)
-    if item.listing_id != listing.id:
-        abort(404)
+    item = load_or_404(Attachment, attachment_id, listing_id=listing.id)
     try:
-        listings.remove_attachment(_me(), item)
+        listings.remove_attachment(me(), item)
     except ServiceError as error:
         flash_service_error(error)
     else:

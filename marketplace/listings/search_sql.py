@@ -1,6 +1,7 @@
 """The SQL behind ``queries.run_search``: matching, the page of ids and the total.
 
-Two rules keep every query shape bounded at 100,000 listings (see README, "Performance"):
+Two rules keep every query shape bounded at 100,000 listings (docs/performance.md, "Search at
+100,000 listings"):
 
 - The full-text index drives the join. On SQLite the join condition reads the FTS5 rowid through
   a unary ``+``, which stops the planner from probing FTS5 once per listing (a full MATCH each

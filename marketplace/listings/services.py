@@ -1,17 +1,13 @@
 """Every state change of a listing and its attachments goes through a function here."""
 
-import hashlib
-import secrets
-from pathlib import Path, PurePosixPath
-
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from marketplace import uploads
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.listings import search  # noqa: F401  (its flush hook keeps the index in step)
 from marketplace.listings.models import (
@@ -22,7 +18,7 @@ from marketplace.listings.models import (
     ListingState,
 )
 from marketplace.needs.hooks import listing_changed
-from marketplace.orgs.models import OrgKind
+from marketplace.permissions import check
 
 #: (state, action) -> (new state, audit event).
 TRANSITIONS = {
@@ -34,48 +30,10 @@ TRANSITIONS = {
     (ListingState.PUBLISHED, "withdraw"): (ListingState.WITHDRAWN, "listing.withdrawn"),
     (ListingState.SUSPENDED, "withdraw"): (ListingState.WITHDRAWN, "listing.withdrawn"),
 }
-EDITABLE_STATES = (ListingState.DRAFT, ListingState.PUBLISHED, ListingState.SUSPENDED)
 #: Fields a listing form or import row carries (besides ``modes``).
 FIELDS = ("kind", "title", "abstract", "field", "ipc_codes", "keywords", "inventors",
           "application_number", "application_date", "grant_date", "legal_status", "grade", "trl",
           "asking_price", "terms", "contact_name", "contact_email", "contact_phone")
-#: Magic bytes of the attachment types we accept, and the extension we store them under.
-FILE_TYPES = ((b"%PDF-", "application/pdf", ".pdf"),
-              (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-              (b"\xff\xd8\xff", "image/jpeg", ".jpg"))
-#: Extensions a file of each accepted type may keep (any other is replaced by the first).
-EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",),
-              "image/jpeg": (".jpg", ".jpeg", ".jpe")}
-
-
-def can_edit(user: User, listing: Listing) -> bool:
-    """Only a tto of the owning university, once it is verified, edits its listings."""
-    return (user.is_authenticated and user.role is Role.TTO
-            and user.organisation_id == listing.organisation_id and user.org_verified)
-
-
-def can_view(user: User, listing: Listing) -> bool:
-    """Public listings are visible to everyone; others to their university and admins."""
-    if listing.is_public:
-        return True
-    if not user.is_authenticated:
-        return False
-    return user.is_admin or user.organisation_id == listing.organisation_id
-
-
-def require_publisher(actor: User) -> None:
-    """Refuse anyone but a tto of a verified university (listings and their imports)."""
-    org = actor.organisation
-    if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
-        raise NotAllowed(_("Only a university's technology-transfer officers manage listings."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can publish."))
-
-
-def _require_editor(actor: User, listing: Listing) -> None:
-    require_publisher(actor)
-    if actor.organisation_id != listing.organisation_id:
-        raise NotAllowed(_("This listing belongs to another university."))
 
 
 def application_number_taken(number: str | None, exclude_id: int | None = None) -> bool:
@@ -119,7 +77,7 @@ def _check_unique(listing: Listing) -> None:
 
 def create_listing(actor: User, data: dict, *, commit: bool = True, is_demo: bool = False) -> Listing:
     """A tto creates a draft listing for their university."""
-    require_publisher(actor)
+    check("listings.publish", actor=actor)
     listing = Listing(organisation_id=actor.organisation_id, created_by_id=actor.id,
                       state=ListingState.DRAFT, is_demo=is_demo)
     listing.organisation = actor.organisation
@@ -135,8 +93,8 @@ def create_listing(actor: User, data: dict, *, commit: bool = True, is_demo: boo
 
 def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
     """A tto edits a listing that is not closed; a published one is re-indexed at once."""
-    _require_editor(actor, listing)
-    if listing.state not in EDITABLE_STATES:
+    check("listings.edit", listing, actor=actor)
+    if not listing.is_editable:
         raise InvalidTransition(_("A converted or withdrawn listing can no longer be edited."))
     try:
         changed = _apply(listing, data)
@@ -158,7 +116,7 @@ def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
 def transition(actor: User, listing: Listing, action: str, reason: str | None = None, *,
                commit: bool = True) -> None:
     """Move a listing through its states (publish, suspend, convert, withdraw)."""
-    _require_editor(actor, listing)
+    check("listings.edit", listing, actor=actor)
     try:
         new_state, event = TRANSITIONS[(listing.state, action)]
     except KeyError:
@@ -177,63 +135,15 @@ def transition(actor: User, listing: Listing, action: str, reason: str | None = 
         db.session.commit()
 
 
-def detect_type(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from a file's first bytes, or None if not accepted."""
-    for magic, content_type, extension in FILE_TYPES:
-        if head.startswith(magic):
-            return content_type, extension
-    return None
-
-
-def typed_name(name: str | None, content_type: str) -> str:
-    """The uploader's file name, without any folder, ending in an extension of the detected type.
-
-    ``x.png.html`` holding a PNG becomes ``x.png``, ``report.svg`` holding a PDF ``report.pdf``:
-    the name a browser saves a download under never claims a type the content is not. Used when
-    a file is stored and again when it is served (names stored before this rule included).
-    """
-    allowed = EXTENSIONS.get(content_type, ("",))
-    base = PurePosixPath((name or "").replace("\\", "/")).name.strip()
-    for _attempt in range(2):  # "x.png.html": drop ".html", keep ".png"
-        stem, dot, suffix = base.rpartition(".")
-        if dot and "." + suffix.lower() in allowed:
-            break
-        base = stem if dot else base
-    else:
-        stem, suffix = base, allowed[0].lstrip(".")
-    if not stem.strip(". "):
-        stem = "attachment"
-    return f"{stem[:195]}.{suffix}"
-
-
-def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def add_attachment(actor: User, listing: Listing, stream, filename: str) -> Attachment:
     """Store an uploaded PDF or image under a name the server makes."""
-    _require_editor(actor, listing)
-    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
-    content = stream.read(limit + 1)
-    if not content:
-        raise ServiceError(_("The file is empty."))
-    if len(content) > limit:
-        raise ServiceError(_("Files may be at most %(mb)d MB.", mb=limit // (1024 * 1024)))
-    detected = detect_type(content[:16])
-    if detected is None:
-        raise ServiceError(_("Only PDF, PNG and JPEG files can be attached."))
-    content_type, extension = detected
-    stored_name = secrets.token_hex(16) + extension
-    (upload_dir() / stored_name).write_bytes(content)
-    original = typed_name(filename, content_type)
-    attachment = Attachment(listing=listing, stored_name=stored_name, original_name=original,
-                            content_type=content_type, size=len(content),
-                            sha256=hashlib.sha256(content).hexdigest(), uploaded_by_id=actor.id)
+    check("listings.edit", listing, actor=actor)
+    columns = uploads.store(stream, filename)
+    attachment = Attachment(listing=listing, uploaded_by_id=actor.id, **columns)
     db.session.add(attachment)
     db.session.flush()
-    audit.record("listing.attachment_added", actor=actor, target=listing, file=original)
+    audit.record("listing.attachment_added", actor=actor, target=listing,
+                 file=attachment.original_name)
     db.session.commit()
     return attachment
 
@@ -241,11 +151,10 @@ def add_attachment(actor: User, listing: Listing, stream, filename: str) -> Atta
 def remove_attachment(actor: User, attachment: Attachment) -> None:
     """Delete an attachment and its file."""
     listing = attachment.listing
-    _require_editor(actor, listing)
-    path = upload_dir() / attachment.stored_name
-    name = attachment.original_name
+    check("listings.edit", listing, actor=actor)
+    stored_name, name = attachment.stored_name, attachment.original_name
     db.session.delete(attachment)
     audit.record("listing.attachment_removed", actor=actor, target=listing, file=name)
     db.session.commit()
-    path.unlink(missing_ok=True)
+    uploads.discard(stored_name)
 

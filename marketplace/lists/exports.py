@@ -6,7 +6,6 @@ China Standard Time, whatever language the person downloading them reads the sit
 
 import io
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -20,12 +19,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from marketplace import timezones
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
 from marketplace.listings.models import FIELDS, ConversionMode, Grade, LegalStatus, ListingKind
 from marketplace.lists.models import ListVersion
 
 EXPORT_LOCALE = "zh_CN"
-EXPORT_ZONE = ZoneInfo("Asia/Shanghai")
 #: Adobe's built-in Song typeface: every PDF viewer has it, so no font file is embedded.
 PDF_FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
@@ -55,7 +54,7 @@ def display_row(item: dict) -> dict:
 
 
 def published_local(version: ListVersion) -> str:
-    return version.published_at.astimezone(EXPORT_ZONE).strftime("%Y-%m-%d %H:%M")
+    return version.published_at.astimezone(timezones.BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def owner_name(version: ListVersion) -> str:

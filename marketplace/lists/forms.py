@@ -6,6 +6,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
+from marketplace.forms import required
 from marketplace.lists.models import ListKind
 
 LIST_KIND_LABELS = {
@@ -19,9 +20,9 @@ class ListForm(FlaskForm):
 
     kind = SelectField(_l("Kind of list"),
                        choices=[SelectChoice(k.value, v) for k, v in LIST_KIND_LABELS.items()],
-                       validators=[DataRequired(message=_l("This field is required."))])
+                       validators=[required()])
     title = StringField(_l("Title"), validators=[
-        DataRequired(message=_l("This field is required.")), Length(max=200)],
+        required(), Length(max=200)],
         description=_l("e.g. 2026 high-value patent list of the School of Materials"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)],
                                 description=_l("What the list selects and why; shown on its page."))

@@ -2,7 +2,6 @@
 
 import io
 import re
-from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -10,15 +9,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, render_form
+from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing
 from marketplace.lists import exports
 from marketplace.lists import services as lists
 from marketplace.lists.forms import (
-    LIST_KIND_LABELS,
     AddListingForm,
     EmptyForm,
     ListForm,
@@ -26,7 +23,7 @@ from marketplace.lists.forms import (
     PublishForm,
 )
 from marketplace.lists.models import ListItem, ListVersion, PublishedList
-from marketplace.permissions import roles_required
+from marketplace.permissions import permission_required, require
 from marketplace.public_urls import public_url
 
 bp = Blueprint("lists", __name__)
@@ -34,28 +31,14 @@ bp = Blueprint("lists", __name__)
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-@bp.app_context_processor
-def list_labels():
-    """The list kinds' labels, for the list pages and the university page."""
-    return {"LIST_KIND_LABELS": LIST_KIND_LABELS}
-
-
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 # --- Public pages --------------------------------------------------------------------------------
 
 def _visible(list_id: int) -> PublishedList:
     """A list with a published version whose university is verified (its own people see it anyway)."""
-    plist = db.get_or_404(PublishedList, list_id)
+    plist = load_or_404(PublishedList, list_id)
     if not plist.versions:
         abort(404)
-    org = plist.organisation
-    insider = current_user.is_authenticated and (
-        current_user.is_admin or current_user.organisation_id == plist.organisation_id)
-    if org is not None and not org.is_verified and not insider:
-        abort(404)
+    require("lists.view", plist, missing=404)
     return plist
 
 
@@ -69,7 +52,7 @@ def _version_of(plist: PublishedList, number: int) -> ListVersion:
 def _render_version(plist: PublishedList, version: ListVersion):
     rows = [exports.display_row(item) for item in version.snapshot or []]
     return render_template("lists/detail.html", plist=plist, version=version, rows=rows,
-                           current=plist.latest, can_manage=lists.can_manage(current_user, plist))
+                           current=plist.latest)
 
 
 @bp.route("/lists")
@@ -117,27 +100,15 @@ def pdf(list_id, number):
 
 # --- Management ----------------------------------------------------------------------------------
 
-def manager_required(view):
-    """Tto of a verified university, or platform admin (who has no organisation to verify)."""
-    @wraps(view)
-    @roles_required(Role.TTO, Role.ADMIN)
-    def wrapped(*args, **kwargs):
-        if current_user.role is Role.TTO and not current_user.org_verified:
-            abort(403, description=_(
-                "Your organisation has not been verified yet. You can act once an administrator "
-                "has verified it."))
-        return view(*args, **kwargs)
-    return wrapped
+#: The management pages: a tto of a verified university, or a platform admin.
+manager_required = permission_required("lists.open_management")
 
 
 def _managed(list_id: int) -> PublishedList:
     plist = db.first_or_404(select(PublishedList).where(PublishedList.id == list_id).options(
         selectinload(PublishedList.items).selectinload(ListItem.listing)
         .selectinload(Listing.organisation)))
-    if not lists.can_manage(current_user, plist):
-        if plist.organisation_id is None:
-            abort(403, description=_("Only the action's administrators manage this list."))
-        abort(403, description=_("This list belongs to another university."))
+    require("lists.manage", plist)
     return plist
 
 
@@ -165,7 +136,7 @@ def create():
     if form.validate_on_submit():
         data = form.cleaned()
         try:
-            plist = lists.create_list(_me(), data["kind"], data["title"], data["description"])
+            plist = lists.create_list(me(), data["kind"], data["title"], data["description"])
         except ServiceError as error:
             flash_service_error(error)
             return render_form("lists/new.html", form, status=error.status_code)
@@ -184,7 +155,7 @@ def edit(list_id):
         form.kind.data = plist.kind.value
     if form.validate_on_submit():
         try:
-            changed = lists.update_list(_me(), plist, **form.cleaned())
+            changed = lists.update_list(me(), plist, **form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
         else:
@@ -206,7 +177,7 @@ def add_item(list_id):
         flash(_("Choose a listing to add."), "error")
         return _to_edit(plist)
     try:
-        lists.add_listing(_me(), plist, listing)
+        lists.add_listing(me(), plist, listing)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -222,7 +193,7 @@ def remove_item(list_id, listing_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        lists.remove_listing(_me(), plist, listing_id)
+        lists.remove_listing(me(), plist, listing_id)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -239,7 +210,7 @@ def move_item(list_id, listing_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        lists.move(_me(), plist, listing_id, -1 if form.direction.data == "up" else 1)
+        lists.move(me(), plist, listing_id, -1 if form.direction.data == "up" else 1)
     except ServiceError as error:
         flash_service_error(error)
     return _to_edit(plist)
@@ -255,7 +226,7 @@ def publish(list_id):
         flash(_("The note may be at most 2,000 characters."), "error")
         return _to_edit(plist)
     try:
-        version = lists.publish_version(_me(), plist, form.note.data)
+        version = lists.publish_version(me(), plist, form.note.data)
     except ServiceError as error:
         flash_service_error(error)
         return _to_edit(plist)

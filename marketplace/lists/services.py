@@ -19,7 +19,7 @@ from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingState
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
-from marketplace.orgs.models import OrgKind
+from marketplace.permissions import check
 
 #: A list is a selection, not a catalogue: keep it small enough to read and print.
 MAX_ITEMS = 300
@@ -40,29 +40,9 @@ def _refuse_version_changes(mapper, connection, version: ListVersion) -> None:
         raise VersionIsFrozen(f"list version {version.id} is frozen; tried to change {changed}")
 
 
-# --- Who may do what -----------------------------------------------------------------------------
+# --- What a list may hold -----------------------------------------------------------------------
 
-def _university_tto(user: User) -> bool:
-    org = user.organisation
-    return (user.role is Role.TTO and org is not None and org.kind is OrgKind.UNIVERSITY
-            and org.is_verified)
-
-
-def can_manage(user, plist: PublishedList) -> bool:
-    """A university's lists: its verified tto. The action's lists: the platform admins."""
-    if not user.is_authenticated:
-        return False
-    if plist.organisation_id is None:
-        return user.role is Role.ADMIN
-    return _university_tto(user) and user.organisation_id == plist.organisation_id
-
-
-def _require_manager(actor: User, plist: PublishedList) -> None:
-    if not can_manage(actor, plist):
-        raise NotAllowed(_("This list belongs to another university."))
-
-
-def _require_item_allowed(plist: PublishedList, listing: Listing) -> None:
+def _check_item_allowed(plist: PublishedList, listing: Listing) -> None:
     if listing.state is not ListingState.PUBLISHED:
         raise InvalidTransition(_("Only published listings can be put on a list."))
     if plist.organisation_id is not None and listing.organisation_id != plist.organisation_id:
@@ -106,13 +86,8 @@ def candidates(plist: PublishedList, text: str = "", limit: int = 50) -> list[Li
 
 def create_list(actor: User, kind: ListKind, title: str, description: str | None = None) -> PublishedList:
     """A university's tto creates a list of their university; an admin, a list of the action."""
-    if actor.role is Role.ADMIN:
-        organisation_id = None
-    elif _university_tto(actor):
-        organisation_id = actor.organisation_id
-    else:
-        raise NotAllowed(_("Only a verified university's technology-transfer officers and the "
-                           "action's administrators manage lists."))
+    check("lists.create", actor=actor)
+    organisation_id = None if actor.role is Role.ADMIN else actor.organisation_id
     title = (title or "").strip()
     if not title:
         raise ServiceError(_("Give the list a title."))
@@ -128,7 +103,7 @@ def create_list(actor: User, kind: ListKind, title: str, description: str | None
 def update_list(actor: User, plist: PublishedList, *, title: str, description: str | None,
                 kind: ListKind | None = None) -> bool:
     """Change the working title, description or kind; published versions keep theirs."""
-    _require_manager(actor, plist)
+    check("lists.manage", plist, actor=actor)
     title = (title or "").strip()
     if not title:
         raise ServiceError(_("Give the list a title."))
@@ -145,8 +120,8 @@ def update_list(actor: User, plist: PublishedList, *, title: str, description: s
 
 def add_listing(actor: User, plist: PublishedList, listing: Listing) -> ListItem:
     """Put a published listing at the end of the working selection."""
-    _require_manager(actor, plist)
-    _require_item_allowed(plist, listing)
+    check("lists.manage", plist, actor=actor)
+    _check_item_allowed(plist, listing)
     if any(item.listing_id == listing.id for item in plist.items):
         raise ServiceError(_("This listing is already on the list."))
     if len(plist.items) >= MAX_ITEMS:
@@ -164,7 +139,7 @@ def add_listing(actor: User, plist: PublishedList, listing: Listing) -> ListItem
 
 def remove_listing(actor: User, plist: PublishedList, listing_id: int) -> None:
     """Take a listing off the working selection (published versions keep it)."""
-    _require_manager(actor, plist)
+    check("lists.manage", plist, actor=actor)
     item = next((item for item in plist.items if item.listing_id == listing_id), None)
     if item is None:
         raise ServiceError(_("This listing is not on the list."))
@@ -176,7 +151,7 @@ def remove_listing(actor: User, plist: PublishedList, listing_id: int) -> None:
 
 def reorder(actor: User, plist: PublishedList, listing_ids: list[int]) -> None:
     """Put the selection in the given order (every listing on the list, each once)."""
-    _require_manager(actor, plist)
+    check("lists.manage", plist, actor=actor)
     by_id = {item.listing_id: item for item in plist.items}
     if sorted(listing_ids) != sorted(by_id):
         raise ServiceError(_("The list was changed in the meantime; reload the page and try again."))
@@ -186,7 +161,7 @@ def reorder(actor: User, plist: PublishedList, listing_ids: list[int]) -> None:
 
 def move(actor: User, plist: PublishedList, listing_id: int, step: int) -> None:
     """Move one listing up (step -1) or down (step 1); at either end nothing changes."""
-    _require_manager(actor, plist)
+    check("lists.manage", plist, actor=actor)
     order = [item.listing_id for item in plist.items]
     if listing_id not in order:
         raise ServiceError(_("This listing is not on the list."))
@@ -235,7 +210,7 @@ def digest(items: list[dict]) -> str:
 
 def publish_version(actor: User, plist: PublishedList, note: str | None = None) -> ListVersion:
     """Freeze the selection as the next numbered version; the previous one is superseded."""
-    _require_manager(actor, plist)
+    check("lists.manage", plist, actor=actor)
     # Serialise publishers of the same list (PostgreSQL locks the row; SQLite locks the file).
     db.session.execute(select(PublishedList.id).where(PublishedList.id == plist.id).with_for_update())
     db.session.refresh(plist, ["items"])

@@ -1,6 +1,7 @@
 """Home page, dashboard, language switch and health check."""
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 
@@ -10,6 +11,17 @@ from marketplace.http import safe_next
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 
 bp = Blueprint("main", __name__)
+#: What each member role does on the platform (the dashboard says it).
+ROLE_DUTIES = {
+    Role.TTO: _l("You manage your university's presence: its members, its patent and achievement "
+                 "lists, interests from industry, roadshows and open licences."),
+    Role.INVENTOR: _l("You see your own patents and achievements, the interest they draw, the "
+                      "licences granted and your share of the income."),
+    Role.INVESTOR: _l("You browse and follow university projects, express interest, and attend "
+                      "roadshows to question inventors."),
+    Role.COMPANY: _l("You post your technology needs, review matched patents, and accept open "
+                     "licences, sign and pay online."),
+}
 
 
 @bp.route("/")
@@ -27,7 +39,8 @@ def dashboard():
     """Your workbench: organisation status and what your role can do next."""
     if current_user.role is Role.ADMIN:
         return redirect(url_for("admin.dashboard"))
-    return render_template("main/dashboard.html", org=current_user.organisation, Role=Role)
+    return render_template("main/dashboard.html", org=current_user.organisation,
+                           ROLE_DUTIES=ROLE_DUTIES)
 
 
 @bp.route("/language", methods=["POST"])

@@ -5,18 +5,12 @@ Chinese); the parts are rendered when shown, so the same stored match reads in C
 English.
 """
 
-from decimal import Decimal
-
 from flask_babel import gettext as _
 from flask_babel import pgettext
 
+from marketplace import amounts
 from marketplace.listings.forms import MODE_LABELS
 from marketplace.listings.models import FIELDS, ConversionMode
-
-
-def money(value) -> str:
-    """¥1,234.50 (amounts are CNY)."""
-    return f"¥{Decimal(str(value)):,.2f}"
 
 
 def _join(items) -> str:
@@ -75,10 +69,10 @@ def sentences(reasons: dict, *, profile: bool = False) -> list[str]:
             out.append(_("The price is negotiable."))
         elif budget["fit"] == "within":
             out.append(_("The asking price of %(price)s is within the budget.",
-                         price=money(budget["price"])))
+                         price=amounts.display(budget["price"])))
         else:
             out.append(_("The asking price of %(price)s is above the budget of %(budget)s.",
-                         price=money(budget["price"]), budget=money(budget["max"])))
+                         price=amounts.display(budget["price"]), budget=amounts.display(budget["max"])))
     return out
 
 

@@ -13,16 +13,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from marketplace.forms import money_field
+from marketplace import timezones
+from marketplace.forms import money_field, required
 from marketplace.listings.forms import MODE_LABELS, MultiCheckboxField
 from marketplace.listings.models import FIELDS, ConversionMode
-from marketplace.needs.models import shanghai_today
 
 MAX_AMOUNT = 9999999999
-
-
-def _required():
-    return DataRequired(message=_l("This field is required."))
 
 
 def _amount(label, description=None):
@@ -44,13 +40,13 @@ def _keywords(field):
 class NeedForm(FlaskForm):
     """A technology need; ``publish`` (a second submit button) opens it at once."""
 
-    title = StringField(_l("Title"), validators=[_required(), Length(max=200)],
+    title = StringField(_l("Title"), validators=[required(), Length(max=200)],
                         description=_l("What you are looking for, e.g. 动力电池热失控早期预警技术"))
-    description = TextAreaField(_l("Description"), validators=[_required(), Length(min=20, max=5000)],
+    description = TextAreaField(_l("Description"), validators=[required(), Length(min=20, max=5000)],
                                 description=_l("The problem, the product it is for, what a solution "
                                                "must achieve, and what you have already tried."))
     field = SelectField(_l("Field"), choices=[SelectChoice(k, v) for k, v in FIELDS.items()],
-                        validators=[_required()])
+                        validators=[required()])
     keywords = StringField(_l("Keywords"), validators=[Optional(), Length(max=300)],
                            description=_l("Separated by commas; they help us find matching listings."))
     budget_min = _amount(_l("Budget from (CNY)"))
@@ -71,7 +67,7 @@ class NeedForm(FlaskForm):
         _keywords(field)
 
     def validate_deadline(self, field):
-        if field.data and field.data < shanghai_today():
+        if field.data and field.data < timezones.today():
             raise ValidationError(_l("The deadline has passed; choose a later day."))
 
     def validate(self, extra_validators=None) -> bool:
@@ -99,8 +95,8 @@ class NeedForm(FlaskForm):
 
 
 class ProposalForm(FlaskForm):
-    listing_id = SelectField(_l("Your listing"), coerce=int, validators=[_required()])
-    note = TextAreaField(_l("Note for the company"), validators=[_required(), Length(max=2000)],
+    listing_id = SelectField(_l("Your listing"), coerce=int, validators=[required()])
+    note = TextAreaField(_l("Note for the company"), validators=[required(), Length(max=2000)],
                          description=_l("Why this listing fits the need, and what you can offer."))
 
     def __init__(self, *args, listings=(), **kwargs):
@@ -113,7 +109,7 @@ class DecisionForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    organisation_id = SelectField(_l("University"), coerce=int, validators=[_required()])
+    organisation_id = SelectField(_l("University"), coerce=int, validators=[required()])
 
     def __init__(self, *args, universities=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,12 +20,13 @@ import time
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace import timezones
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.listings import search
 from marketplace.listings.models import ConversionMode, Listing, ListingMode, ListingState
 from marketplace.needs import scoring
-from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile, shanghai_today
+from marketplace.needs.models import Match, Need, NeedState, PreferenceProfile
 
 #: Terms of a demand put into the candidate query (the heaviest by weight × idf).
 QUERY_TERMS = 12
@@ -299,7 +300,7 @@ def recompute_profile(profile: PreferenceProfile) -> int:
 
 def active_needs() -> list[Need]:
     """Needs whose matches follow listing changes: drafts and open needs not past their deadline."""
-    today = shanghai_today()
+    today = timezones.today()
     return list(db.session.scalars(sa.select(Need).where(
         Need.state.in_([NeedState.DRAFT, NeedState.OPEN]),
         sa.or_(Need.deadline.is_(None), Need.deadline >= today))))

@@ -3,11 +3,11 @@
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace import timezones
 from marketplace.accounts.models import User
 from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
 from marketplace.extensions import db
@@ -39,11 +39,6 @@ class ProposalStatus(enum.Enum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
-
-
-def shanghai_today() -> date:
-    """Deadlines are calendar days in China: a need expires after its deadline day there."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 class Need(db.Model):
@@ -80,7 +75,7 @@ class Need(db.Model):
     trl_max: Mapped[int] = mapped_column(sa.SmallInteger, default=9)
     #: Last day (Asia/Shanghai) proposals are taken; null: no deadline.
     deadline: Mapped[date | None] = mapped_column(sa.Date)
-    #: Public needs are listed for everyone; private ones see ``services.can_view``.
+    #: Public needs are listed for everyone; who sees private ones: ``needs.view`` (permissions).
     is_public: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -99,7 +94,7 @@ class Need(db.Model):
 
     @property
     def is_expired(self) -> bool:
-        return self.deadline is not None and self.deadline < shanghai_today()
+        return self.deadline is not None and self.deadline < timezones.today()
 
     @property
     def status(self) -> NeedStatus:
@@ -110,6 +105,19 @@ class Need(db.Model):
     @property
     def takes_proposals(self) -> bool:
         return self.status is NeedStatus.OPEN
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state is NeedState.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        """Published and not closed (possibly past its deadline: see ``status``)."""
+        return self.state is NeedState.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state is NeedState.CLOSED
 
 
 class NeedInvitation(db.Model):
@@ -156,6 +164,19 @@ class Proposal(db.Model):
     listing: Mapped[Listing] = relationship()
     organisation: Mapped[Organisation] = relationship()
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+
+    @property
+    def is_proposed(self) -> bool:
+        """Not answered yet."""
+        return self.status is ProposalStatus.PROPOSED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status is ProposalStatus.ACCEPTED
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status is ProposalStatus.DECLINED
 
 
 class PreferenceProfile(db.Model):

@@ -6,9 +6,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marketplace import amounts
+from marketplace import amounts, timezones
 from marketplace.extensions import db
-from marketplace.listings.models import FIELDS, ConversionMode, Listing, ListingState
+from marketplace.listings.models import FIELDS, LISTING_MODES, ConversionMode, Listing, ListingState
 from marketplace.needs import services
 from marketplace.needs.models import (
     Match,
@@ -16,9 +16,9 @@ from marketplace.needs.models import (
     NeedState,
     PreferenceProfile,
     Proposal,
-    shanghai_today,
 )
 from marketplace.pagination import paginate, parse_page
+from marketplace.permissions.needs import university_has_access, visible_private_needs
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -55,7 +55,7 @@ class NeedQuery:
         sort = args.get("sort", "newest")
         return cls(q=" ".join(args.get("q", "").split())[:100],
                    field=args.get("field") if args.get("field") in FIELDS else None,
-                   mode=ConversionMode(mode) if mode in {m.value for m in ConversionMode} else None,
+                   mode=ConversionMode(mode) if mode in {m.value for m in LISTING_MODES} else None,
                    trl=number("trl", 1, 9), budget=budget,
                    sort=sort if sort in SORTS else "newest",
                    page=parse_page(args.get("page"), MAX_PAGE))
@@ -71,7 +71,7 @@ class NeedQuery:
 def open_condition():
     """Published needs that take proposals: open and not past their deadline."""
     return sa.and_(Need.state == NeedState.OPEN,
-                   sa.or_(Need.deadline.is_(None), Need.deadline >= shanghai_today()))
+                   sa.or_(Need.deadline.is_(None), Need.deadline >= timezones.today()))
 
 
 def public_needs(query: NeedQuery):
@@ -115,7 +115,7 @@ def listing_needs(listing: Listing, organisation_id: int) -> list[Match]:
         .order_by(Match.score.desc(), Match.need_id.desc())
         .options(selectinload(Match.need).selectinload(Need.organisation))).all()
     return [row for row in rows if row.need.is_public
-            or services.university_has_access(organisation_id, row.need)]
+            or university_has_access(organisation_id, row.need)]
 
 
 def university_matches(organisation_id: int, limit: int = 100) -> list[Match]:
@@ -132,7 +132,7 @@ def university_matches(organisation_id: int, limit: int = 100) -> list[Match]:
 
 def shared_private_needs(organisation_id: int) -> list[Need]:
     """Open private needs shared with a university."""
-    return list(db.session.scalars(services.visible_private_needs(organisation_id)
+    return list(db.session.scalars(visible_private_needs(organisation_id)
                                    .where(open_condition()).order_by(Need.opened_at.desc())
                                    .options(selectinload(Need.organisation))))
 

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
-from marketplace.needs import explain, queries, services
+from marketplace.needs import queries, services
 from marketplace.needs.forms import (
     DecisionForm,
     InviteForm,
@@ -21,20 +21,11 @@ from marketplace.needs.forms import (
     ProposalForm,
     StateForm,
 )
-from marketplace.needs.models import Need, NeedState, Proposal, ProposalStatus
+from marketplace.needs.models import Need, NeedState, Proposal
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
-from marketplace.permissions import login_required, roles_required, verified_org_required
+from marketplace.permissions import can, login_required, require, roles_required, verified_org_required
 
 bp = Blueprint("needs", __name__)
-
-
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-@bp.app_context_processor
-def _helpers():
-    return {"explain": explain.sentences, "money": explain.money}
 
 
 @bp.route("/needs")
@@ -45,9 +36,8 @@ def index():
 
 
 def _visible(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
-    if not services.can_view(current_user, need):
-        abort(404)
+    need = load_or_404(Need, need_id)
+    require("needs.view", need, missing=404)
     return need
 
 
@@ -59,8 +49,7 @@ def _own_published_listings() -> list[Listing]:
 
 def _proposal_form(need: Need, matches) -> ProposalForm | None:
     """The tto's form, its own listings best-matching first; None for everyone else."""
-    if not (current_user.is_authenticated and current_user.role is Role.TTO
-            and current_user.org_verified and need.takes_proposals):
+    if not (need.takes_proposals and can("needs.propose")):
         return None
     own = _own_published_listings()
     scores = {m.listing_id: m.score for m in matches}
@@ -73,9 +62,8 @@ def _proposal_form(need: Need, matches) -> ProposalForm | None:
 def detail(need_id):
     """A need: its terms; for the company its matches and proposals; for a tto the proposal form."""
     need = _visible(need_id)
-    manage = services.can_manage(current_user, need)
-    is_company = services.is_author_org(current_user, need) or (
-        current_user.is_authenticated and current_user.is_admin)
+    manage = can("needs.manage", need)
+    is_company = can("needs.see_proposals", need)
     matches = queries.need_matches(need) if is_company else []
     if current_user.is_authenticated and current_user.role is Role.TTO:
         own_matches = [m for m in queries.need_matches(need, limit=200)
@@ -98,8 +86,7 @@ def detail(need_id):
     return render_template(
         "needs/detail.html", need=need, manage=manage, is_company=is_company, matches=matches,
         own_matches=own_matches, proposals=proposals, proposal_form=_proposal_form(need, own_matches),
-        invite_form=invite_form, decision_form=DecisionForm(), state_form=StateForm(),
-        ProposalStatus=ProposalStatus)
+        invite_form=invite_form, decision_form=DecisionForm(), state_form=StateForm())
 
 
 @bp.route("/manage/needs")
@@ -121,7 +108,7 @@ def create():
     form = NeedForm()
     if form.validate_on_submit():
         try:
-            need = services.create_need(_me(), form.cleaned(), publish="publish" in request.form)
+            need = services.create_need(me(), form.cleaned(), publish="publish" in request.form)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("needs/edit.html", form, status=error.status_code, need=None)
@@ -132,9 +119,8 @@ def create():
 
 
 def _managed(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
-    if not services.is_author_org(current_user, need):
-        abort(404)
+    need = load_or_404(Need, need_id)
+    require("needs.manage", need, missing=404)
     return need
 
 
@@ -149,7 +135,7 @@ def edit(need_id):
         form.fill(need)
     if form.validate_on_submit():
         try:
-            changed = services.update_need(_me(), need, form.cleaned())
+            changed = services.update_need(me(), need, form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("needs/edit.html", form, status=error.status_code, need=need)
@@ -168,7 +154,7 @@ def change_state(need_id, action):
     if not StateForm().validate_on_submit():
         abort(400)
     try:
-        services.transition(_me(), need, action)
+        services.transition(me(), need, action)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -189,7 +175,7 @@ def invite(need_id):
         flash(_("Choose a university to invite."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     try:
-        services.invite(_me(), need, db.session.get(Organisation, form.organisation_id.data))
+        services.invite(me(), need, db.session.get(Organisation, form.organisation_id.data))
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -211,7 +197,7 @@ def propose(need_id):
         return redirect(url_for("needs.detail", need_id=need.id))
     listing = db.session.get(Listing, form.listing_id.data)
     try:
-        services.propose(_me(), need, listing, form.note.data)
+        services.propose(me(), need, listing, form.note.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -220,9 +206,8 @@ def propose(need_id):
 
 
 def _proposal(proposal_id: int) -> Proposal:
-    proposal = db.get_or_404(Proposal, proposal_id)
-    if current_user.organisation_id not in (proposal.need.organisation_id, proposal.organisation_id):
-        abort(404)
+    proposal = load_or_404(Proposal, proposal_id)
+    require("needs.view_proposal", proposal, missing=404)
     return proposal
 
 
@@ -236,7 +221,7 @@ def decide(proposal_id, action):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.decide(_me(), proposal, action, form.note.data)
+        services.decide(me(), proposal, action, form.note.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -254,7 +239,7 @@ def withdraw(proposal_id):
     if not StateForm().validate_on_submit():
         abort(400)
     try:
-        services.withdraw_proposal(_me(), proposal)
+        services.withdraw_proposal(me(), proposal)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -278,9 +263,8 @@ def matched():
 @verified_org_required
 def listing_needs(listing_id):
     """Technology needs ranked for one of your listings, with the reasons."""
-    listing = db.get_or_404(Listing, listing_id)
-    if listing.organisation_id != current_user.organisation_id:
-        abort(404)
+    listing = load_or_404(Listing, listing_id)
+    require("listings.edit", listing, missing=404)
     return render_template("needs/listing_needs.html", listing=listing,
                            matches=queries.listing_needs(listing, current_user.organisation_id))
 
@@ -290,8 +274,8 @@ def listing_needs(listing_id):
 def recommendations():
     """"为您推荐": listings ranked from your preferences and your open needs."""
     return render_template("needs/recommendations.html",
-                           items=queries.recommendations(_me()),
-                           has_profile=queries.has_profile(_me()))
+                           items=queries.recommendations(me()),
+                           has_profile=queries.has_profile(me()))
 
 
 @bp.route("/recommendations/preferences", methods=["GET", "POST"])
@@ -299,11 +283,11 @@ def recommendations():
 @login_required
 def preferences():
     """Edit the interests your recommendations come from."""
-    profile = services.profile_of(_me())
+    profile = services.profile_of(me())
     form = PreferenceForm(obj=profile)
     if form.validate_on_submit():
         try:
-            services.save_profile(_me(), form.cleaned())
+            services.save_profile(me(), form.cleaned())
         except ServiceError as error:
             flash_service_error(error)
             return render_form("needs/preferences.html", form, status=error.status_code)

@@ -1,14 +1,7 @@
 """Every state change of needs, invitations, proposals and preference profiles goes through here.
 
-Who sees a need (``can_view``):
-- a draft: only the members of the company that wrote it (and platform admins);
-- a public need, once published: everyone, logged in or not;
-- a private need, once published: the company's members, platform admins, and the tto users of
-  a university that the company invited, that has a published listing among the need's stored
-  matches, or that has already proposed a listing to it (not its inventors).
-Only a verified company's ``company`` users write needs; only a verified university's tto users
-propose their own published listings, to needs they can see that take proposals (open and not
-past the deadline).
+Who may see, write and answer needs is decided in ``marketplace/permissions/needs.py``; a need
+takes proposals while it is open and not past its deadline.
 """
 
 import sqlalchemy as sa
@@ -16,6 +9,7 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from marketplace import timezones
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
@@ -25,17 +19,16 @@ from marketplace.jobs import services as jobs
 from marketplace.listings.models import Listing, ListingState
 from marketplace.needs import jobs as needs_jobs
 from marketplace.needs.models import (
-    Match,
     Need,
     NeedInvitation,
     NeedState,
     PreferenceProfile,
     Proposal,
     ProposalStatus,
-    shanghai_today,
 )
 from marketplace.notifications import Kind, members_of, notify, register_kind
 from marketplace.orgs.models import Organisation, OrgKind
+from marketplace.permissions import can, check
 
 #: Fields a need form carries.
 FIELDS = ("title", "description", "field", "keywords", "budget_min", "budget_max", "mode",
@@ -59,77 +52,6 @@ register_kind(Kind("needs.proposal_declined", title=_l("Your proposal was declin
                    text=_l("%(org)s declined “%(listing)s” for its need “%(need)s”.")))
 register_kind(Kind("needs.invited", title=_l("You are invited to a technology need"),
                    text=_l("%(org)s invites your university to propose listings for “%(need)s”.")))
-
-
-# -- who may do what -------------------------------------------------------------------------------
-
-def is_author_org(user: User, need: Need) -> bool:
-    return bool(user.is_authenticated and user.organisation_id == need.organisation_id)
-
-
-def can_manage(user: User, need: Need) -> bool:
-    """A company user of the verified organisation that wrote the need."""
-    return bool(is_author_org(user, need) and user.role is Role.COMPANY and user.org_verified)
-
-
-def university_has_access(organisation_id: int, need: Need) -> bool:
-    """The private-need rule for a university: invited, matched, or already proposed."""
-    invited = sa.exists().where(NeedInvitation.need_id == need.id,
-                                NeedInvitation.organisation_id == organisation_id)
-    matched = sa.exists().where(Match.need_id == need.id, Match.listing_id == Listing.id,
-                                Listing.organisation_id == organisation_id,
-                                Listing.state == ListingState.PUBLISHED)
-    proposed = sa.exists().where(Proposal.need_id == need.id,
-                                 Proposal.organisation_id == organisation_id)
-    return bool(db.session.scalar(sa.select(sa.or_(invited, matched, proposed))))
-
-
-def can_view(user: User, need: Need) -> bool:
-    if is_author_org(user, need) or (user.is_authenticated and user.is_admin):
-        return True
-    if need.state is NeedState.DRAFT:
-        return False
-    if need.is_public:
-        return True
-    if not user.is_authenticated or user.organisation_id is None:
-        return False
-    if user.role is not Role.TTO:
-        return False
-    return university_has_access(user.organisation_id, need)
-
-
-def visible_private_needs(organisation_id: int) -> sa.Select:
-    """Published private needs a university may see (the rule of ``can_view``)."""
-    invited = sa.select(NeedInvitation.need_id).where(
-        NeedInvitation.organisation_id == organisation_id)
-    matched = sa.select(Match.need_id).join(Listing, Listing.id == Match.listing_id).where(
-        Match.need_id.isnot(None), Listing.organisation_id == organisation_id,
-        Listing.state == ListingState.PUBLISHED)
-    proposed = sa.select(Proposal.need_id).where(Proposal.organisation_id == organisation_id)
-    return sa.select(Need).where(Need.is_public.is_(False), Need.state != NeedState.DRAFT,
-                                 Need.id.in_(sa.union(invited, matched, proposed)))
-
-
-def require_company(actor: User) -> None:
-    org = actor.organisation
-    if actor.role is not Role.COMPANY or org is None or org.kind is not OrgKind.COMPANY:
-        raise NotAllowed(_("Only a company's users post technology needs."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can post needs."))
-
-
-def _require_manager(actor: User, need: Need) -> None:
-    require_company(actor)
-    if actor.organisation_id != need.organisation_id:
-        raise NotAllowed(_("This need belongs to another company."))
-
-
-def require_proposer(actor: User) -> None:
-    org = actor.organisation
-    if actor.role is not Role.TTO or org is None or org.kind is not OrgKind.UNIVERSITY:
-        raise NotAllowed(_("Only a university's technology-transfer officers propose listings."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can propose listings."))
 
 
 def _link(need: Need) -> str:
@@ -156,9 +78,9 @@ def _match_later(need: Need) -> None:
 
 def create_need(actor: User, data: dict, *, publish: bool = False, is_demo: bool = False) -> Need:
     """A company user writes a need, kept as a draft or published at once."""
-    require_company(actor)
+    check("needs.create", actor=actor)
     _check(data)
-    if publish and data.get("deadline") and data["deadline"] < shanghai_today():
+    if publish and data.get("deadline") and data["deadline"] < timezones.today():
         raise ServiceError(_("The deadline has passed; choose a later day."))
     need = Need(organisation_id=actor.organisation_id, created_by_id=actor.id, is_demo=is_demo,
                 state=NeedState.DRAFT)
@@ -178,7 +100,7 @@ def create_need(actor: User, data: dict, *, publish: bool = False, is_demo: bool
 
 def update_need(actor: User, need: Need, data: dict) -> list[str]:
     """Edit a draft or open need; its matches are recomputed."""
-    _require_manager(actor, need)
+    check("needs.manage", need, actor=actor)
     if need.state is NeedState.CLOSED:
         raise InvalidTransition(_("A closed need can no longer be edited; reopen it first."))
     _check(data)
@@ -196,7 +118,7 @@ def update_need(actor: User, need: Need, data: dict) -> list[str]:
 
 def transition(actor: User, need: Need, action: str) -> None:
     """Publish, close or reopen a need."""
-    _require_manager(actor, need)
+    check("needs.manage", need, actor=actor)
     try:
         new_state, event = TRANSITIONS[(need.state, action)]
     except KeyError:
@@ -216,7 +138,7 @@ def transition(actor: User, need: Need, action: str) -> None:
 
 def invite(actor: User, need: Need, organisation: Organisation) -> NeedInvitation:
     """The company invites a verified university to see the need and propose listings."""
-    _require_manager(actor, need)
+    check("needs.manage", need, actor=actor)
     if organisation.kind is not OrgKind.UNIVERSITY or not organisation.is_verified:
         raise ServiceError(_("Only verified universities can be invited."))
     if need.state is NeedState.CLOSED:
@@ -241,10 +163,8 @@ def invite(actor: User, need: Need, organisation: Organisation) -> NeedInvitatio
 
 def propose(actor: User, need: Need, listing: Listing, note: str) -> Proposal:
     """A tto proposes one of its university's published listings to a need."""
-    require_proposer(actor)
-    if listing.organisation_id != actor.organisation_id:
-        raise NotAllowed(_("You can only propose your own university's listings."))
-    if not can_view(actor, need):
+    check("needs.propose", listing, actor=actor)
+    if not can("needs.view", need, user=actor):
         raise NotAllowed(_("This need is not shared with your university."))
     if not need.takes_proposals:
         raise InvalidTransition(_("This need no longer takes proposals."))
@@ -271,7 +191,7 @@ def propose(actor: User, need: Need, listing: Listing, note: str) -> Proposal:
 def decide(actor: User, proposal: Proposal, action: str, note: str | None = None) -> None:
     """The company accepts a proposal for discussion or declines it."""
     need = proposal.need
-    _require_manager(actor, need)
+    check("needs.manage", need, actor=actor)
     if proposal.status is not ProposalStatus.PROPOSED:
         raise InvalidTransition(_("This proposal has already been answered."))
     status, event = DECISIONS[action]
@@ -287,9 +207,7 @@ def decide(actor: User, proposal: Proposal, action: str, note: str | None = None
 
 def withdraw_proposal(actor: User, proposal: Proposal) -> None:
     """The proposing university takes back an unanswered proposal."""
-    require_proposer(actor)
-    if proposal.organisation_id != actor.organisation_id:
-        raise NotAllowed(_("This proposal belongs to another university."))
+    check("needs.withdraw_proposal", proposal, actor=actor)
     if proposal.status is not ProposalStatus.PROPOSED:
         raise InvalidTransition(_("This proposal has already been answered."))
     proposal.status, proposal.decided_at = ProposalStatus.WITHDRAWN, utcnow()
@@ -306,8 +224,7 @@ def profile_of(user: User) -> PreferenceProfile | None:
 
 def save_profile(actor: User, data: dict) -> PreferenceProfile:
     """An investor or company user states their interests; recommendations are recomputed."""
-    if actor.role not in (Role.INVESTOR, Role.COMPANY):
-        raise NotAllowed(_("Recommendations are for investors and companies."))
+    check("needs.recommendations", actor=actor)
     if data.get("trl_min", 1) > data.get("trl_max", 9):
         raise ServiceError(_("The lowest readiness level is above the highest."))
     profile = profile_of(actor)

@@ -19,11 +19,11 @@ Use it from a service, **after** the service has committed the change it reports
 ``notify(users, kind, link, *, email=True, **params)``
     Stores one ``Notification`` per distinct active recipient (commits) and, when ``email`` is true
     and the kind allows e-mail, sends each recipient one e-mail in that recipient's language
-    (``User.locale``, else the platform default) through a background job (``notifications.email``;
-    inline in tests, so the ``outbox`` fixture sees it). ``params`` must be JSON values (strings,
-    numbers); they are stored, and the title and text are rendered from the kind's msgids when
-    shown, always in the reader's language. ``link`` is a path on this site (``/interests/3``); the
-    e-mail makes it absolute. Returns the stored notifications.
+    (``User.locale``, else the platform default) through ``marketplace.mail`` (a background job
+    once the notifications are committed; inline in tests, so the ``outbox`` fixture sees it).
+    ``params`` must be JSON values (strings, numbers); they are stored, and the title and text are
+    rendered from the kind's msgids when shown, always in the reader's language. ``link`` is a
+    path on this site (``/interests/3``); the e-mail makes it absolute. Returns the stored notifications.
 
 ``register_kind(Kind(...))``
     Declares a kind. ``title`` and ``text`` are ``lazy_gettext`` msgids with ``%(name)s``

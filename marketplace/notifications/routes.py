@@ -6,23 +6,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from marketplace.extensions import db
-from marketplace.http import safe_next
+from marketplace.http import load_or_404, safe_next
 from marketplace.notifications import services
 from marketplace.notifications.models import Notification
 from marketplace.pagination import paginate
 
 bp = Blueprint("notifications", __name__)
-
-
-@bp.app_context_processor
-def bell():
-    """``notification_unread()`` for the header; only queried when the header is drawn."""
-    def notification_unread() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return services.unread_count(current_user)
-    return {"notification_unread": notification_unread}
 
 
 @bp.route("/notifications")
@@ -37,9 +26,7 @@ def index():
 
 
 def _own(notification_id: int) -> Notification:
-    notification = db.get_or_404(Notification, notification_id)
-    if notification.user_id != current_user.id:
-        abort(404)
+    notification = load_or_404(Notification, notification_id, user_id=current_user.id)
     return notification
 
 

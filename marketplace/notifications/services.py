@@ -9,12 +9,11 @@ from flask import g, has_app_context
 from flask_babel import LazyString
 from sqlalchemy import func, select, update
 
+from marketplace import mail
 from marketplace.accounts.models import User
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.http import safe_next
-from marketplace.jobs import services as jobs
-from marketplace.mail import send_mail
 from marketplace.notifications.kinds import KINDS, render_text, render_title
 from marketplace.notifications.models import Notification
 
@@ -31,45 +30,37 @@ def members_of(organisation) -> list[User]:
 
 def notify(users: Iterable[User], kind: str, link: str, *, email: bool = True,
            **params) -> list[Notification]:
-    """Store a notification for each active recipient, commit, and e-mail them (a job)."""
+    """Store a notification for each active recipient, e-mail them, and commit (the e-mails are
+    delivered by a background job once the notifications are committed)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     if safe_next(link) is None:
         raise ValueError(f"notification links are paths on this site, not {link!r}")
-    seen, rows = set(), []
+    seen, rows, recipients = set(), [], []
     for user in users:
         if user is None or user.id in seen or not user.active:
             continue
         seen.add(user.id)
         rows.append(Notification(user_id=user.id, kind=kind, params=dict(params), link=link))
+        recipients.append(user)
     if not rows:
         return []
     db.session.add_all(rows)
+    if email and KINDS[kind].email:
+        for user, row in zip(recipients, rows, strict=True):
+            _email(user, row)
     db.session.commit()
     _forget_loaded(seen)
-    if email and KINDS[kind].email:
-        jobs.submit("notifications.email", {"ids": [row.id for row in rows]})
     return rows
 
 
-@jobs.register("notifications.email")
-def send_emails(job, ids: list[int]) -> dict:
-    """Send each notification's e-mail in its recipient's language; never twice."""
-    sent = 0
-    for notification in db.session.scalars(
-            select(Notification).where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
-            .order_by(Notification.id)):
-        user = notification.user
-        if not user.active:
-            continue
-        kind, params = notification.kind, notification.params
-        send_mail(user.email, LazyString(lambda k=kind, p=params: render_title(k, p)),
-                  "notification", locale=user.locale, user=user, notification=notification,
-                  text=LazyString(lambda k=kind, p=params: render_text(k, p)))
-        notification.emailed_at = utcnow()
-        db.session.commit()
-        sent += 1
-    return {"sent": sent}
+def _email(user: User, notification: Notification) -> None:
+    """Mail a notification to its recipient, in their language."""
+    kind, params = notification.kind, notification.params
+    mail.send(user.email, LazyString(lambda: render_title(kind, params)), "notification",
+              locale=user.locale, user=user, notification=notification,
+              text=LazyString(lambda: render_text(kind, params)))
+    notification.emailed_at = utcnow()
 
 
 #: ``g`` attribute: {user id: unread count} read in the same query as the user, used once.

@@ -1,13 +1,13 @@
 """Claims to a credit code: only a verified organisation owns one; pending and rejected claims may
 compete for it. Each claim carries its documents (business licence, letter of authorisation),
-checked and stored like every upload of the platform (``interests.files``)."""
+checked and stored like every upload of the platform (``marketplace.uploads``)."""
 
 from sqlalchemy import func, select
 
+from marketplace import uploads
 from marketplace.accounts.models import User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.interests import files
 from marketplace.orgs import creditcode
 from marketplace.orgs.models import DocumentKind, Organisation, OrganisationDocument, OrgStatus
 
@@ -55,19 +55,19 @@ def competing_codes(codes) -> set[str]:
 def store_documents(org: Organisation, actor: User | None, documents) -> list[str]:
     """Check and store ``(kind, upload)`` pairs as the claim's documents; return the stored names.
 
-    The check is the one every upload of the platform goes through (``interests.files.store``).
+    The check is the one every upload of the platform goes through (``marketplace.uploads.store``).
     """
     stored: list[str] = []
     try:
         for kind, upload in documents:
             try:
-                columns = files.store(upload.stream, upload.filename)
+                columns = uploads.store(upload.stream, upload.filename)
             except ServiceError as error:
                 raise DocumentRefused(kind, error.message) from None
             stored.append(columns["stored_name"])
             org.documents.append(OrganisationDocument(kind=kind, uploaded_by=actor, **columns))
     except ServiceError:
         for name in stored:
-            files.discard(name)
+            uploads.discard(name)
         raise
     return stored

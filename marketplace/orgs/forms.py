@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from marketplace.accounts.models import Role
-from marketplace.forms import CreditCode, email_validator
+from marketplace.forms import CreditCode, email_validator, required
 from marketplace.orgs.models import DocumentKind
 
 ROLE_LABELS = {
@@ -20,7 +20,7 @@ ROLE_LABELS = {
 }
 
 
-#: What the file inputs of claim documents accept (the server checks the bytes: interests.files).
+#: What the file inputs of claim documents accept (the server checks the bytes: marketplace.uploads).
 DOCUMENT_ACCEPT = {"accept": "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"}
 DOCUMENT_LABELS = {
     DocumentKind.BUSINESS_LICENCE: _l("Business licence or institution certificate"),
@@ -41,9 +41,9 @@ def document_field(kind: DocumentKind) -> FileField:
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Organisation name"), validators=[
-        DataRequired(message=_l("This field is required.")), Length(max=120)])
+        required(), Length(max=120)])
     credit_code = StringField(_l("Unified social credit code"), validators=[
-        DataRequired(message=_l("This field is required.")), CreditCode()])
+        required(), CreditCode()])
     province = StringField(_l("Province"), validators=[Optional(), Length(max=40)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=40)])
     website = StringField(_l("Website"), validators=[
@@ -55,7 +55,7 @@ class OrganisationForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[
-        DataRequired(message=_l("This field is required.")), email_validator()])
+        required(), email_validator()])
     role = SelectField(_l("Role"), validators=[DataRequired()])
 
     def __init__(self, organisation, *args, **kwargs):

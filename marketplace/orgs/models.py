@@ -18,6 +18,14 @@ class OrgKind(enum.Enum):
     COMPANY = "company"
     INVESTOR_FIRM = "investor_firm"
 
+    @property
+    def is_university(self) -> bool:
+        return self is OrgKind.UNIVERSITY
+
+    @property
+    def is_company(self) -> bool:
+        return self is OrgKind.COMPANY
+
 
 #: Which roles a member of each kind of organisation may hold; the first is the founder's role.
 ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
@@ -88,6 +96,16 @@ class Organisation(db.Model):
         return self.status is OrgStatus.VERIFIED
 
     @property
+    def is_pending(self) -> bool:
+        """Awaiting an administrator's decision."""
+        return self.status is OrgStatus.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        """Sent back for changes (with ``rejection_reason``)."""
+        return self.status is OrgStatus.REJECTED
+
+    @property
     def allowed_roles(self) -> tuple[Role, ...]:
         return ROLES_BY_KIND[self.kind]
 
@@ -113,7 +131,7 @@ class OrganisationDocument(db.Model):
     organisation_id: Mapped[int] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
-    #: Random name the server gave the file in UPLOAD_DIR (interests.files.store).
+    #: Random name the server gave the file in UPLOAD_DIR (marketplace.uploads.store).
     stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     original_name: Mapped[str] = mapped_column(sa.String(200))
     content_type: Mapped[str] = mapped_column(sa.String(64))

@@ -1,18 +1,18 @@
 """Views of one's own organisation, public organisation pages and invitations."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import uploads
 from marketplace.accounts.forms import JoinForm
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import find_user_by_email, start_session
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
-from marketplace.interests import files
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.lists.services import public_lists
 from marketplace.orgs import services as orgs
@@ -25,13 +25,9 @@ from marketplace.orgs.models import (
     OrganisationDocument,
     OrgKind,
 )
-from marketplace.permissions import org_admin_required, require_same_org, verified_org_required
+from marketplace.permissions import org_admin_required, require, verified_org_required
 
 bp = Blueprint("orgs", __name__)
-
-
-def _me() -> User:
-    return current_user._get_current_object()
 
 
 @bp.route("/org")
@@ -60,7 +56,7 @@ def edit():
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
         try:
-            orgs.update_organisation(_me(), org, **{
+            orgs.update_organisation(me(), org, **{
                 key: getattr(form, key).data
                 for key in ("name", "credit_code", "province", "city", "website", "description")})
         except ServiceError as error:
@@ -80,7 +76,7 @@ def invite():
     form = InviteForm(org)
     if form.validate_on_submit():
         try:
-            invitation = orgs.invite(_me(), form.email.data, Role(form.role.data))
+            invitation = orgs.invite(me(), form.email.data, Role(form.role.data))
         except ServiceError as error:
             form.email.errors.append(error.message)
         else:
@@ -101,7 +97,7 @@ def upload_document():
     form = DocumentForm()
     if form.validate_on_submit():
         try:
-            orgs.add_document(_me(), DocumentKind(form.kind.data), form.file.data)
+            orgs.add_document(me(), DocumentKind(form.kind.data), form.file.data)
         except orgs.DocumentRefused as error:
             form.file.errors.append(error.message)
         except ServiceError as error:
@@ -123,20 +119,19 @@ def upload_document():
 @login_required
 def document(document_id):
     """Download a verification document: platform admins and the organisation's members only."""
-    item = db.get_or_404(OrganisationDocument, document_id)
-    if not current_user.is_admin:
-        require_same_org(item.organisation_id)
-    return files.download(item)
+    item = load_or_404(OrganisationDocument, document_id)
+    require("orgs.view_document", item, missing=404)
+    return uploads.download(item)
 
 
 @bp.route("/org/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @org_admin_required
 def revoke(invitation_id):
     """Withdraw an open invitation."""
-    invitation = db.get_or_404(Invitation, invitation_id)
-    require_same_org(invitation.organisation_id)
+    invitation = load_or_404(Invitation, invitation_id)
+    require("orgs.administer", invitation.organisation, missing=404)
     try:
-        orgs.revoke_invitation(_me(), invitation)
+        orgs.revoke_invitation(me(), invitation)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -148,10 +143,10 @@ def revoke(invitation_id):
 @org_admin_required
 def remove_member(user_id):
     """Remove a member from your organisation."""
-    member = db.get_or_404(User, user_id)
-    require_same_org(member.organisation_id)
+    member = load_or_404(User, user_id)
+    require("orgs.administer", member.organisation, missing=404)
     try:
-        orgs.remove_member(_me(), member)
+        orgs.remove_member(me(), member)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -163,10 +158,10 @@ def remove_member(user_id):
 @org_admin_required
 def toggle_admin(user_id):
     """Grant or withdraw a member's right to administer the organisation."""
-    member = db.get_or_404(User, user_id)
-    require_same_org(member.organisation_id)
+    member = load_or_404(User, user_id)
+    require("orgs.administer", member.organisation, missing=404)
     try:
-        orgs.set_org_admin(_me(), member, request.form.get("value") == "1")
+        orgs.set_org_admin(me(), member, request.form.get("value") == "1")
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -177,11 +172,8 @@ def toggle_admin(user_id):
 @bp.route("/orgs/<int:org_id>")
 def public(org_id):
     """An organisation's public profile (verified organisations only)."""
-    org = db.get_or_404(Organisation, org_id)
-    visible = org.is_verified or (current_user.is_authenticated and (
-        current_user.is_admin or current_user.organisation_id == org.id))
-    if not visible:
-        abort(404)
+    org = load_or_404(Organisation, org_id)
+    require("orgs.view", org, missing=404)
     listings, listing_count, lists = [], 0, []
     if org.kind is OrgKind.UNIVERSITY:
         published = (Listing.organisation_id == org.id, Listing.state == ListingState.PUBLISHED)
@@ -206,7 +198,7 @@ def accept(token):
     if current_user.is_authenticated:
         if request.method == "POST":
             try:
-                orgs.accept_invitation(invitation, _me())
+                orgs.accept_invitation(invitation, me())
             except ServiceError as error:
                 flash_service_error(error)
                 return render_template("orgs/accept.html", invitation=invitation, form=None,

@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import mail, uploads
 from marketplace.accounts import confirmation
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User, new_session_nonce
@@ -15,8 +16,6 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.interests import files
-from marketplace.mail import send_mail
 from marketplace.orgs import creditcode
 from marketplace.orgs.claims import (  # noqa: F401  (DocumentRefused: for the views)
     DocumentRefused,
@@ -34,6 +33,7 @@ from marketplace.orgs.models import (
     OrgKind,
     OrgStatus,
 )
+from marketplace.permissions import check
 
 _INVITE_SALT = "org-invitation"
 
@@ -88,7 +88,7 @@ def register_with_organisation(*, email: str, password: str, name: str, org_kind
     except Exception:
         db.session.rollback()
         for stored_name in stored:
-            files.discard(stored_name)
+            uploads.discard(stored_name)
         raise
     confirmation.send_link(user)
     return user
@@ -98,8 +98,7 @@ def add_document(actor: User, kind: DocumentKind, upload) -> OrganisationDocumen
     """An organisation admin adds a document to the claim before it is verified; a rejected
     claim goes back to the queue with it."""
     org = actor.organisation
-    if org is None or not actor.is_org_admin:
-        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    check("orgs.administer", org, actor=actor)
     if org.is_verified:
         raise InvalidTransition(_("Your organisation is verified: its documents are kept as they "
                                   "were checked."))
@@ -114,15 +113,14 @@ def add_document(actor: User, kind: DocumentKind, upload) -> OrganisationDocumen
         db.session.commit()
     except Exception:
         db.session.rollback()
-        files.discard(stored_name)
+        uploads.discard(stored_name)
         raise
     return org.documents[0]
 
 
 def update_organisation(actor: User, org: Organisation, **fields) -> None:
     """An organisation admin edits the profile; a rejected organisation goes back to the queue."""
-    if not (actor.is_org_admin and actor.organisation_id == org.id):
-        raise NotAllowed(_("Only your organisation's administrators can edit it."))
+    check("orgs.edit", org, actor=actor)
     code = creditcode.normalise(fields.pop("credit_code", org.credit_code))
     if code != org.credit_code:
         if org.is_verified:
@@ -148,7 +146,7 @@ def update_organisation(actor: User, org: Organisation, **fields) -> None:
 def verify(admin: User, org: Organisation) -> None:
     """An admin approves an organisation, which then owns its credit code; its members can then
     publish and sign. Refused while another verified organisation owns the code."""
-    _require_admin(admin)
+    check("orgs.decide", org, actor=admin)
     holder = verified_holder(org.credit_code, exclude_id=org.id)
     if holder is not None:
         raise _code_owned(org.credit_code, holder.name)
@@ -169,7 +167,7 @@ def verify(admin: User, org: Organisation) -> None:
 
 def reject(admin: User, org: Organisation, reason: str) -> None:
     """An admin rejects an organisation, with a reason its members will read."""
-    _require_admin(admin)
+    check("orgs.decide", org, actor=admin)
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ServiceError(_("Give the organisation a reason it can act on."))
@@ -187,15 +185,10 @@ def _code_owned(code: str, name: str) -> InvalidTransition:
         "this claim with a reason its applicant can act on.", code=code, name=name))
 
 
-def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotAllowed(_("Only platform administrators can do this."))
-
-
 def _notify_members(org: Organisation, subject, template: str) -> None:
     for member in org.members:
         if member.is_org_admin and member.active:
-            send_mail(member.email, subject, template, locale=member.locale, org=org, user=member)
+            mail.send(member.email, subject, template, locale=member.locale, org=org, user=member)
 
 
 def _invite_serializer() -> URLSafeTimedSerializer:
@@ -204,11 +197,8 @@ def _invite_serializer() -> URLSafeTimedSerializer:
 
 def invite(actor: User, email: str, role: Role) -> Invitation:
     """An organisation admin of a verified organisation invites someone by e-mail."""
+    check("orgs.invite", actor=actor)
     org = actor.organisation
-    if org is None or not actor.is_org_admin:
-        raise NotAllowed(_("Only your organisation's administrators can invite members."))
-    if not org.is_verified:
-        raise NotAllowed(_("Your organisation must be verified before it can invite members."))
     if role not in org.allowed_roles:
         raise ServiceError(_("This role does not fit your organisation."))
     email = accounts.normalise_email(email)
@@ -230,7 +220,7 @@ def invite(actor: User, email: str, role: Role) -> Invitation:
     db.session.flush()
     audit.record("org.invitation_sent", actor=actor, target=org, email=email, role=role.value)
     db.session.commit()
-    send_mail(email, _("You are invited to join %(org)s", org=org.name), "invitation",
+    mail.send(email, _("You are invited to join %(org)s", org=org.name), "invitation",
               locale=existing.locale if existing else None, invitation=invitation,
               token=invitation_token(invitation))
     return invitation
@@ -253,8 +243,7 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
     """An organisation admin withdraws an invitation that has not been used."""
-    if not (actor.is_org_admin and actor.organisation_id == invitation.organisation_id):
-        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    check("orgs.administer", invitation.organisation, actor=actor)
     if invitation.status is not InvitationStatus.PENDING:
         raise InvalidTransition(_("This invitation is no longer open."))
     invitation.status = InvitationStatus.REVOKED
@@ -296,8 +285,7 @@ def accept_invitation(invitation: Invitation, user: User | None = None, *, email
 
 def remove_member(actor: User, member: User) -> None:
     """An organisation admin removes a member, who is signed out and left without one."""
-    if not (actor.is_org_admin and member.organisation_id == actor.organisation_id):
-        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    check("orgs.administer", member.organisation, actor=actor)
     if member.id == actor.id:
         raise ServiceError(_("You cannot remove yourself."))
     org = member.organisation
@@ -310,8 +298,7 @@ def remove_member(actor: User, member: User) -> None:
 
 def set_org_admin(actor: User, member: User, value: bool) -> None:
     """An organisation admin grants or withdraws another member's admin right."""
-    if not (actor.is_org_admin and member.organisation_id == actor.organisation_id):
-        raise NotAllowed(_("Only your organisation's administrators can do this."))
+    check("orgs.administer", member.organisation, actor=actor)
     if member.id == actor.id:
         raise ServiceError(_("You cannot change your own administrator right."))
     member.is_org_admin = value

@@ -103,8 +103,37 @@ class Payment(db.Model):
         return int(self.amount * 100)
 
     @property
-    def is_open(self) -> bool:
+    def is_pending(self) -> bool:
+        """Waiting for the money (the only state in which it may still be paid or cancelled)."""
         return self.state is PaymentState.PENDING
+
+    @property
+    def is_succeeded(self) -> bool:
+        """The money was received (and not refunded)."""
+        return self.state is PaymentState.SUCCEEDED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state is PaymentState.FAILED
+
+    @property
+    def is_refunded(self) -> bool:
+        return self.state is PaymentState.REFUNDED
+
+    @property
+    def ended_unpaid(self) -> bool:
+        """Failed or cancelled: nothing was received."""
+        return self.state in (PaymentState.FAILED, PaymentState.CANCELLED)
+
+    @property
+    def by_stripe(self) -> bool:
+        """Paid by card, Alipay or WeChat Pay through Stripe Checkout."""
+        return self.method is PaymentMethod.STRIPE
+
+    @property
+    def by_bank_transfer(self) -> bool:
+        """Paid by bank transfer, confirmed by hand by the payee's tto."""
+        return self.method is PaymentMethod.BANK_TRANSFER
 
     def __repr__(self) -> str:
         return f"<Payment {self.public_id} {self.amount} {self.state.value}>"

@@ -1,13 +1,12 @@
-"""E-mails about payments, sent only after the transaction that changed the payment commits."""
+"""E-mails about payments, delivered only once the transaction that changed the payment commits."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace import mail
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
-from marketplace.mail import send_mail
 from marketplace.payments import registry
-from marketplace.payments.models import Payment
 
 SUBJECTS = {
     "succeeded": _l("Payment received"),
@@ -18,24 +17,12 @@ SUBJECTS = {
 
 
 def state_changed(payment) -> None:
-    """Remember that ``payment`` changed; ``flush`` mails the people concerned after commit."""
-    db.session.info.setdefault("payment_mail", []).append((payment.id, payment.state.value))
-
-
-def discard() -> None:
-    db.session.info.pop("payment_mail", None)
-
-
-def flush() -> None:
-    """Send the remembered notices (call right after a successful commit)."""
-    for payment_id, state in db.session.info.pop("payment_mail", []):
-        payment = db.session.get(Payment, payment_id)
-        if payment is None:
-            continue
-        title, _url = registry.describe(payment)
-        for user in recipients(payment):
-            send_mail(user.email, SUBJECTS[state], "payment_state", user.locale, user=user,
-                      payment=payment, state=state, title=title)
+    """Mail the people concerned by ``payment``'s new state (sent when the transaction commits)."""
+    state = payment.state.value
+    title, _url = registry.describe(payment)
+    for user in recipients(payment):
+        mail.send(user.email, SUBJECTS[state], "payment_state", user.locale, user=user,
+                  payment=payment, state=state, title=title)
 
 
 def recipients(payment) -> list[User]:

@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import csrf, db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, me, render_form
 from marketplace.ledger import services as ledger
 from marketplace.orgs.models import Organisation
 from marketplace.pagination import paginate
@@ -23,40 +23,19 @@ from marketplace.payments import services as payments
 from marketplace.payments.forms import EmptyForm, ReasonForm
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState
 from marketplace.payments.providers import ProviderError
-from marketplace.permissions import admin_required, roles_required, verified_org_required
+from marketplace.permissions import admin_required, require, roles_required, verified_org_required
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
 PER_PAGE = 50
 
 
-@bp.app_template_filter("money")
-def money_filter(amount: Decimal | None, currency: str = "CNY") -> str:
-    """``¥1,234.50`` (a minus sign before the symbol for reversals)."""
-    if amount is None:
-        return "—"
-    symbol = "¥" if currency == "CNY" else currency + " "
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{abs(amount):,.2f}"
-
-
-def _me() -> User:
-    return current_user._get_current_object()
-
-
-def _can_view(user: User, payment: Payment) -> bool:
-    if user.is_admin:
-        return True
-    if user.organisation_id == payment.payer_org_id:
-        return True
-    return user.role is Role.TTO and user.organisation_id == payment.payee_org_id
-
-
 def _payment(public_id: str) -> Payment:
     """The payment, if the current user may see it; otherwise 404 (no existence leak)."""
     payment = db.session.scalar(select(Payment).where(Payment.public_id == public_id))
-    if payment is None or not _can_view(current_user, payment):
+    if payment is None:
         abort(404)
+    require("payments.view", payment, missing=404)
     return payment
 
 
@@ -68,12 +47,8 @@ def status(public_id):
 
     title, link = registry.describe(payment)
     finance = ledger.finance_of(payment.payee_org_id)
-    me = _me()
-    is_payee_tto = me.role is Role.TTO and me.organisation_id == payment.payee_org_id
     return render_template(
         "payments/status.html", payment=payment, title=title, link=link, finance=finance,
-        is_payer=me.organisation_id == payment.payer_org_id, is_payee_tto=is_payee_tto,
-        can_refund=payment.state is PaymentState.SUCCEEDED and (is_payee_tto or me.is_admin),
         form=EmptyForm(), reason_form=ReasonForm())
 
 
@@ -130,7 +105,7 @@ def confirm(public_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        payments.confirm_bank_transfer(payment, _me())
+        payments.confirm_bank_transfer(payment, me())
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -148,7 +123,7 @@ def cancel(public_id):
         flash(_("Give a reason."), "error")
         return redirect(url_for("payments.status", public_id=public_id))
     try:
-        payments.cancel_payment(payment, _me(), form.reason.data)
+        payments.cancel_payment(payment, me(), form.reason.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -161,13 +136,11 @@ def cancel(public_id):
 def refund(public_id):
     """Refund a received payment, with a reason (the receiving university's tto or an admin)."""
     payment = _payment(public_id)
-    me = _me()
-    if not me.is_admin and not me.org_verified:
-        abort(403)
+    require("payments.refund", payment)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            payments.refund(payment, me, form.reason.data)
+            payments.refund(payment, me(), form.reason.data)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("payments/refund.html", form, status=error.status_code,

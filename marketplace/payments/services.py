@@ -49,10 +49,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import amounts
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.listings.models import Listing
@@ -61,6 +61,7 @@ from marketplace.payments import notify, registry
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState, WebhookEvent
 from marketplace.payments.providers import BankTransferProvider, ProviderError
 from marketplace.payments.stripe_provider import StripeProvider
+from marketplace.permissions import check
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +139,7 @@ def start_payment(*, purpose: str, subject_id: int, listing: Listing, payer_org:
     registry.get_purpose(purpose)
     method = _method(method)
     amount = _money(amount)
-    if actor.organisation_id != payer_org.id or not payer_org.is_verified:
-        raise NotAllowed(_("Only members of a verified organisation can pay for it."))
+    check("payments.start", payer_org, actor=actor)
     payee = listing.organisation
     if payee.kind is not OrgKind.UNIVERSITY or payee.id == payer_org.id:
         raise ServiceError(_("Payments go from another organisation to the listing's university."))
@@ -164,12 +164,6 @@ def start_payment(*, purpose: str, subject_id: int, listing: Listing, payer_org:
     if commit:
         db.session.commit()
     return payment
-
-
-def _commit() -> None:
-    """Commit the transition, then send its e-mails."""
-    db.session.commit()
-    notify.flush()
 
 
 def _lock(payment_id: int) -> Payment:
@@ -205,16 +199,9 @@ def _transition(payment: Payment, new: PaymentState, actor: User | None = None, 
     notify.state_changed(payment)
 
 
-def _require_payee_tto(payment: Payment, actor: User) -> None:
-    if not (actor.role is Role.TTO and actor.organisation_id == payment.payee_org_id
-            and actor.org_verified):
-        raise NotAllowed(_("Only the receiving university's technology-transfer officers can "
-                           "do this."))
-
-
 def confirm_bank_transfer(payment: Payment, actor: User) -> Payment:
     """The payee university's tto confirms a bank transfer arrived: pending -> succeeded."""
-    _require_payee_tto(payment, actor)
+    check("payments.confirm", payment, actor=actor)
     if payment.method is not PaymentMethod.BANK_TRANSFER:
         raise InvalidTransition(_("Only bank transfers are confirmed by hand."))
     payment = _lock(payment.id)
@@ -222,16 +209,13 @@ def confirm_bank_transfer(payment: Payment, actor: User) -> Payment:
         raise InvalidTransition(_("This payment is no longer waiting for a transfer."))
     payment.confirmed_by_id = actor.id
     _transition(payment, PaymentState.SUCCEEDED, actor, reference=payment.bank_reference)
-    _commit()
+    db.session.commit()
     return payment
 
 
 def cancel_payment(payment: Payment, actor: User, reason: str) -> Payment:
     """Cancel a pending bank transfer (payer, payee tto or admin); nothing was received."""
-    allowed = (actor.is_admin or actor.organisation_id == payment.payer_org_id
-               or (actor.role is Role.TTO and actor.organisation_id == payment.payee_org_id))
-    if not allowed:
-        raise NotAllowed(_("You cannot cancel this payment."))
+    check("payments.cancel", payment, actor=actor)
     if payment.method is not PaymentMethod.BANK_TRANSFER:
         raise InvalidTransition(_("A card or wallet payment ends on Stripe's page; it cannot be "
                                   "cancelled here."))
@@ -243,14 +227,13 @@ def cancel_payment(payment: Payment, actor: User, reason: str) -> Payment:
         raise InvalidTransition(_("Only a pending payment can be cancelled."))
     payment.failure_reason = reason[:2000]
     _transition(payment, PaymentState.CANCELLED, actor, reason=reason[:500])
-    _commit()
+    db.session.commit()
     return payment
 
 
 def refund(payment: Payment, actor: User, reason: str) -> Payment:
     """A payee tto or an admin refunds a succeeded payment, with a reason (money goes back)."""
-    if not actor.is_admin:
-        _require_payee_tto(payment, actor)
+    check("payments.refund", payment, actor=actor)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give a reason for the refund."))
@@ -268,7 +251,7 @@ def refund(payment: Payment, actor: User, reason: str) -> Payment:
     payment.refunded_by_id = actor.id
     _transition(payment, PaymentState.REFUNDED, actor, reason=reason[:500],
                 provider_refund=payment.provider_refund_id)
-    _commit()
+    db.session.commit()
     return payment
 
 
@@ -348,7 +331,7 @@ def fulfil_from_stripe(public_id: str, payment_intent_id: str | None, *, source:
         event.payment_id = payment.id if payment else None
         event.outcome = outcome[:80]
     log.info("stripe fulfilment of %s from %s: %s", public_id, source, outcome)
-    _commit()
+    db.session.commit()
     return payment, outcome
 
 
@@ -368,7 +351,7 @@ def expire_checkout(public_id: str, checkout_session_id: str, *, event: WebhookE
         else:
             outcome = "no change"
     event.outcome = outcome
-    _commit()
+    db.session.commit()
     return outcome
 
 

@@ -12,3 +12,17 @@
 
 from marketplace.permissions.core import *  # noqa: F403 - the package's public interface
 from marketplace.permissions.core import __all__  # noqa: F401
+
+# isort: split
+# Each area's rules register themselves when their module is imported (one line per area).
+from marketplace.permissions import accounts as _accounts  # noqa: E402,F401
+from marketplace.permissions import action as _action  # noqa: E402,F401
+from marketplace.permissions import alerts as _alerts  # noqa: E402,F401
+from marketplace.permissions import interests as _interests  # noqa: E402,F401
+from marketplace.permissions import ledger as _ledger  # noqa: E402,F401
+from marketplace.permissions import licences as _licences  # noqa: E402,F401
+from marketplace.permissions import listings as _listings  # noqa: E402,F401
+from marketplace.permissions import lists as _lists  # noqa: E402,F401
+from marketplace.permissions import needs as _needs  # noqa: E402,F401
+from marketplace.permissions import orgs as _orgs  # noqa: E402,F401
+from marketplace.permissions import payments as _payments  # noqa: E402,F401

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import Forbidden
 
 from marketplace.accounts.models import Role
-from marketplace.api.routes import error_response  # the API's own JSON errors
+from marketplace.api.errors import error_response  # the API's own JSON errors
 from marketplace.errors import NotAllowed
 
 __all__ = ["login_required", "roles_required", "admin_required", "verified_org_required",

@@ -22,9 +22,9 @@ from marketplace.extensions import db
 from marketplace.licences.models import PaymentMethod, RoyaltyBase
 from marketplace.lists import services as lists
 from marketplace.lists.models import ListKind
+from tests import factories
 from tests.conftest import PASSWORD, csrf_token
 from tests.interests_support import INTEREST_FORM
-from tests.licences_support import announced, make_patent, sign
 
 NUMERIC_FIELDS = (IntegerField, DecimalField, FloatField)
 
@@ -142,11 +142,11 @@ def numbers(app, make_user, make_org) -> Numbers:
     university = tto.organisation
     users = {Role.ADMIN: admin, Role.TTO: tto, Role.COMPANY: make_user(Role.COMPANY, name="赵敏"),
              Role.INVESTOR: make_user(Role.INVESTOR), Role.INVENTOR: make_user(Role.INVENTOR, org=university)}
-    listing = make_patent(university, tto)
-    royalty = announced(tto, make_patent(university, tto, title="一种固态电解质膜"),
+    listing = factories.patent(university, tto)
+    royalty = factories.declaration(tto, factories.patent(university, tto, title="一种固态电解质膜"),
                         payment_method=PaymentMethod.ROYALTY, fee_amount=None,
                         royalty_base=RoyaltyBase.NET_SALES, royalty_rate=Decimal("3.50"))
-    licence = sign(users[Role.COMPANY], royalty)
+    licence = factories.licence(users[Role.COMPANY], royalty)
     plist = lists.create_list(tto, ListKind.HIGH_VALUE_PATENTS, "2026年高价值专利清单")
     action.seed_batches(admin)
     batch = db.session.scalars(db.select(Batch).where(Batch.number == 2)).one()

@@ -9,12 +9,12 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import select
 
+from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings import services as listings
 from marketplace.listings.models import Attachment, Listing, ListingState
 from tests.conftest import post
-from tests.test_listings import GOOD
+from tests.factories import LISTING_FORM
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.4\n%test document\n"
@@ -28,7 +28,7 @@ def tto(make_user, auth):
 
 
 def draft_listing(client) -> Listing:
-    assert post(client, "/manage/listings/new", GOOD).status_code == 302
+    assert post(client, "/manage/listings/new", LISTING_FORM).status_code == 302
     return db.session.scalar(select(Listing).order_by(Listing.id.desc()))
 
 
@@ -98,7 +98,7 @@ def test_an_attachment_is_stored_and_served_under_its_detected_types_extension(
 def test_an_attachment_stored_before_the_fix_is_served_under_its_real_extension(client, tto, app):
     listing = draft_listing(client)
     stored = secrets.token_hex(16) + ".png"
-    (listings.upload_dir() / stored).write_bytes(PNG)
+    (uploads.upload_dir() / stored).write_bytes(PNG)
     legacy = Attachment(listing=listing, stored_name=stored, original_name="x.png.html",
                         content_type="image/png", size=len(PNG), sha256="0" * 64,
                         uploaded_by_id=tto.id)
@@ -111,7 +111,7 @@ def test_an_attachment_stored_before_the_fix_is_served_under_its_real_extension(
 
 def test_a_list_download_is_cached_only_while_anyone_may_see_it(client, tto, make_user):
     from marketplace.orgs.models import OrgStatus
-    from tests.test_lists import add, new_list
+    from tests.lists_support import add, new_list
 
     listing = draft_listing(client)
     assert post(client, f"/manage/listings/{listing.id}/publish").status_code == 302

@@ -7,17 +7,9 @@ from flask_login import AnonymousUserMixin
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings.models import (
-    ConversionMode,
-    Grade,
-    LegalStatus,
-    Listing,
-    ListingKind,
-    ListingMode,
-    ListingState,
-)
+from marketplace.listings.models import ConversionMode, ListingState
 from marketplace.orgs.models import OrgKind, OrgStatus
-from tests.licences_support import announced, make_patent
+from tests import factories
 
 CONTACT_NAME = "联系人钱多多"
 CONTACT_EMAIL = "qian.duoduo@tto.example.edu.cn"
@@ -27,15 +19,11 @@ CONTACT_PHONE = "021-6543 2109"
 @pytest.fixture
 def listing(make_user):
     tto = make_user(Role.TTO)
-    item = Listing(
-        organisation=tto.organisation, created_by_id=tto.id, state=ListingState.DRAFT,
+    item = factories.listing(
+        tto.organisation, created_by=tto, state=ListingState.DRAFT,
         title="一种固态电解质薄膜的制备方法", abstract="提高离子电导率的固态电解质。", field="energy",
-        inventors="钱教授", kind=ListingKind.ACHIEVEMENT, legal_status=LegalStatus.NOT_APPLICABLE,
-        grade=Grade.A, trl=5, contact_name=CONTACT_NAME, contact_email=CONTACT_EMAIL,
+        inventors="钱教授", trl=5, contact_name=CONTACT_NAME, contact_email=CONTACT_EMAIL,
         contact_phone=CONTACT_PHONE)
-    item.modes = [ListingMode(mode=ConversionMode.TRANSFER)]
-    db.session.add(item)
-    db.session.commit()
     from marketplace.listings import services as listings
 
     listings.transition(tto, item, "publish")
@@ -91,7 +79,7 @@ def test_an_open_licence_declaration_shows_its_notice_contact_to_verified_accoun
         client, auth, make_user, make_org):
     university = make_org(OrgKind.UNIVERSITY)
     tto = make_user(Role.TTO, org=university)
-    declaration = announced(tto, make_patent(university, tto),
+    declaration = factories.declaration(tto, factories.patent(university, tto),
                             notice_email="notices@tto.example.edu.cn", notice_phone="021-11112222")
     url = f"/open-licences/{declaration.id}"
     hidden = ("notices@tto.example.edu.cn", "021-11112222", "梅陇路130号")
@@ -109,14 +97,14 @@ def test_an_open_licence_declaration_shows_its_notice_contact_to_verified_accoun
 def test_an_interest_thread_hides_revealed_contacts_from_an_unverified_side(app, make_user):
     """Contacts revealed by double opt-in are still shown only while the viewer is verified."""
     from marketplace.interests import services as interests
-    from marketplace.interests.models import Intent, Timeline
-    from tests.interests_support import client_for, publish_listing
+    from marketplace.interests.models import Timeline
+    from tests.interests_support import client_for
 
     tto = make_user(Role.TTO, name="王晓梅", phone="021-55550001", email="wang@uni.example.edu.cn")
     company = make_user(Role.COMPANY, name="赵敏", phone="0512-66660002",
                         email="zhao@qinghe.example.com")
-    interest = interests.express_interest(company, publish_listing(tto), {
-        "intent": Intent.ORDINARY_LICENCE, "timeline": Timeline.WITHIN_6_MONTHS,
+    interest = interests.express_interest(company, factories.published_listing(tto), {
+        "intent": ConversionMode.ORDINARY_LICENCE, "timeline": Timeline.WITHIN_6_MONTHS,
         "message": "想了解许可条件", "share_contacts": True})
     interests.transition(tto, interest, "accept")
     url = f"/interests/{interest.id}"
@@ -131,15 +119,15 @@ def test_an_interest_thread_hides_revealed_contacts_from_an_unverified_side(app,
 
 def test_an_accepted_proposal_shows_contacts_to_verified_accounts_only(app, make_user):
     from marketplace.needs import services as needs
-    from tests.interests_support import client_for, publish_listing
+    from tests.interests_support import client_for
 
     tto = make_user(Role.TTO)
     company = make_user(Role.COMPANY)
     need = needs.create_need(company, {
         "title": "动力电池热失控预警技术", "description": "需要一种电池热失控早期预警技术。",
         "field": "energy", "trl_min": 1, "trl_max": 9, "is_public": True}, publish=True)
-    listing = publish_listing(tto, contact_name=CONTACT_NAME, contact_email=CONTACT_EMAIL,
-                              contact_phone=CONTACT_PHONE)
+    listing = factories.published_listing(tto, contact_name=CONTACT_NAME, contact_email=CONTACT_EMAIL,
+                                          contact_phone=CONTACT_PHONE)
     proposal = needs.propose(tto, need, listing, "本成果可用于热失控预警。")
     needs.decide(company, proposal, "accept")
     url = f"/needs/{need.id}"

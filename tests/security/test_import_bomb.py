@@ -20,8 +20,8 @@ from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.listings.imports.models import ImportBatch
 from tests.conftest import PASSWORD, zh
+from tests.imports_support import HEADERS, NAMES, csv_text, good_rows, upload
 from tests.live_server import ServerProcess, login_session
-from tests.test_import import HEADERS, NAMES, csv_text, good_rows, upload
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -13,8 +13,9 @@ from marketplace.extensions import db
 from marketplace.licences import services as declarations
 from marketplace.licences.models import LicenceState, OpenLicence, OpenLicenceDeclaration
 from marketplace.listings.models import Listing
-from tests.conftest import post, zh
-from tests.licences_support import announced, login, sign, terms, world  # noqa: F401
+from tests import factories
+from tests.conftest import login, post, zh
+from tests.licences_support import world  # noqa: F401
 from tests.security.numeric_inputs import numbers  # noqa: F401
 
 BELOW_THE_FEN = "An amount has at most two decimals (fen)."
@@ -86,27 +87,29 @@ def test_a_lump_sum_of_a_tenth_of_a_fen_is_refused(client, auth, world):  # noqa
     assert zh(BELOW_THE_FEN) in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OpenLicenceDeclaration)) == 0
     with pytest.raises(ServiceError) as refused:
-        declarations.create_declaration(world.tto, world.listing, terms(fee_amount=Decimal("0.001")))
+        declarations.create_declaration(world.tto, world.listing,
+                                        factories.declaration_terms(fee_amount=Decimal("0.001")))
     assert refused.value.message == zh(BELOW_THE_FEN)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OpenLicenceDeclaration)) == 0
 
 
 def test_a_positive_fee_never_takes_effect_without_payment(world):  # noqa: F811
-    one_fen = sign(world.buyer, announced(world.tto, world.listing, fee_amount=Decimal("0.01")))
+    declared = factories.declaration(world.tto, world.listing, fee_amount=Decimal("0.01"))
+    one_fen = factories.licence(world.buyer, declared)
     assert one_fen.state is LicenceState.AWAITING_PAYMENT and one_fen.effective_at is None
 
 
 def test_a_stored_fee_below_the_fen_is_not_accepted_as_free(world):  # noqa: F811
     """A declaration written before amounts were checked (SQLite kept 0.001 as it was typed)."""
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     db.session.execute(sa.update(OpenLicenceDeclaration.__table__)
                        .where(OpenLicenceDeclaration.id == declaration.id)
                        .values(fee_amount=sa.literal_column("0.001")))
     db.session.commit()
     db.session.expire_all()
     with pytest.raises(ServiceError):
-        sign(world.buyer, declaration)
+        factories.licence(world.buyer, declaration)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OpenLicence)) == 0
 

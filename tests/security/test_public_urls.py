@@ -13,16 +13,8 @@ from sqlalchemy import select
 from marketplace.accounts.models import Role
 from marketplace.config import ProductionConfig, TestConfig
 from marketplace.extensions import db
-from marketplace.listings.models import (
-    ConversionMode,
-    Grade,
-    LegalStatus,
-    Listing,
-    ListingKind,
-    ListingMode,
-    ListingState,
-)
 from marketplace.lists.models import PublishedList
+from tests import factories
 from tests.conftest import PASSWORD, post
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,24 +147,10 @@ def test_notification_mail_links_to_public_url(app, make_user, outbox):
 
 # --- Files, API, Stripe, pages ---------------------------------------------------------------------
 
-def _published_listing(org, title="一种柔性压力传感器") -> Listing:
-    from marketplace.db_types import utcnow
-
-    listing = Listing(
-        organisation=org, state=ListingState.PUBLISHED, title=title, abstract="石墨烯压力传感器。",
-        field="it", inventors="张伟", kind=ListingKind.ACHIEVEMENT,
-        legal_status=LegalStatus.NOT_APPLICABLE, grade=Grade.A, trl=6, contact_name="王",
-        contact_email="tto@example.edu.cn", published_at=utcnow())
-    listing.modes = [ListingMode(mode=ConversionMode.TRANSFER)]
-    db.session.add(listing)
-    db.session.commit()
-    return listing
-
-
 def test_list_exports_link_to_public_url(app, client, auth, make_user):
     tto = make_user(Role.TTO)
     auth.login(tto.email)
-    listing = _published_listing(tto.organisation)
+    listing = factories.listing(tto.organisation, abstract="石墨烯压力传感器。")
     assert post(client, "/manage/lists/new", {"kind": "high_value_patents", "title": "清单",
                                               "description": "遴选"}).status_code == 302
     plist = db.session.scalar(select(PublishedList))
@@ -188,7 +166,7 @@ def test_list_exports_link_to_public_url(app, client, auth, make_user):
 
 
 def test_api_links_and_openapi_servers_use_public_url(app, client, make_user):
-    listing = _published_listing(make_user(Role.TTO).organisation)
+    listing = factories.listing(make_user(Role.TTO).organisation, abstract="石墨烯压力传感器。")
     public = app.config["PUBLIC_URL"]
     body = client.get("/api/v1/listings", headers=EVIL).get_data(as_text=True)
     assert f"{public}/listings/{listing.id}" in only_public(body, public)
@@ -201,7 +179,7 @@ def test_api_links_and_openapi_servers_use_public_url(app, client, make_user):
 
 
 def test_canonical_links_of_public_pages_use_public_url(app, client, make_user):
-    listing = _published_listing(make_user(Role.TTO).organisation)
+    listing = factories.listing(make_user(Role.TTO).organisation, abstract="石墨烯压力传感器。")
     public = app.config["PUBLIC_URL"]
     for path in (f"/listings/{listing.id}", f"/orgs/{listing.organisation_id}", "/lists"):
         html = client.get(path, headers=EVIL).get_data(as_text=True)

@@ -6,8 +6,10 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.licences import agreement, licensing
+from marketplace.permissions import can
+from tests import factories
 from tests.conftest import PASSWORD, post
-from tests.licences_support import announced, world  # noqa: F401  (fixture)
+from tests.licences_support import world  # noqa: F401  (fixture)
 
 SIGNER_IP = "198.51.100.23"
 SIGNER_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) SignerBrowser/117.0"
@@ -15,7 +17,7 @@ SIGNER_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) SignerBrowser/117.0"
 
 @pytest.fixture
 def licence(world):  # noqa: F811
-    declaration = announced(world.tto, world.listing)
+    declaration = factories.declaration(world.tto, world.listing)
     reviewed = licensing.review(world.buyer, declaration, False)
     return licensing.accept(world.buyer, declaration, signer_name="赵敏", signer_title="研发总监",
                             consent=True, trial=False,
@@ -62,11 +64,11 @@ def test_signer_address_and_browser(client, world, licence, make_user, who, sees
 
 
 def test_the_predicate(world, licence, make_user):  # noqa: F811
-    assert licensing.can_see_signer_details(world.tto, licence)
-    assert licensing.can_see_signer_details(world.buyer, licence)
-    assert licensing.can_see_signer_details(world.admin, licence)
+    assert can("licences.see_signer_details", licence, user=world.tto)
+    assert can("licences.see_signer_details", licence, user=world.buyer)
+    assert can("licences.see_signer_details", licence, user=world.admin)
     inventor = make_user(Role.INVENTOR, org=world.university, is_org_admin=False)
-    assert not licensing.can_see_signer_details(inventor, licence)
-    assert not licensing.can_see_signer_details(world.other_buyer, licence)
+    assert not can("licences.see_signer_details", licence, user=inventor)
+    assert not can("licences.see_signer_details", licence, user=world.other_buyer)
     # An org admin of a third organisation is no party at all.
-    assert not licensing.can_see_signer_details(make_user(Role.TTO), licence)
+    assert not can("licences.see_signer_details", licence, user=make_user(Role.TTO))

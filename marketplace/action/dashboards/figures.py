@@ -12,15 +12,16 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace import timezones
 from marketplace.action import registry
 from marketplace.action.forms import CATEGORY_LABELS, PLAN_STATE_LABELS, REPORT_STATE_LABELS
 from marketplace.action.models import Enrolment, UniversityProfile
-from marketplace.action.registry import ACTION_ZONE, DealRef, year_bounds
+from marketplace.action.registry import DealRef, year_bounds
 from marketplace.action.reports.models import Report
 from marketplace.action.units import unit_by_listing
 from marketplace.extensions import db
 from marketplace.listings.forms import MODE_LABELS
-from marketplace.listings.models import FIELDS, ConversionMode, Grade, Listing, ListingMode
+from marketplace.listings.models import FIELDS, LISTING_MODES, ConversionMode, Grade, Listing, ListingMode
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 
 REACH_KEYS = ("roadshows", "roadshow_attendees")
@@ -87,7 +88,7 @@ def build(year: int, org_id: int | None = None) -> dict:
 
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     by_month_deals = Counter(deal.concluded_on.month for deal in all_deals)
-    by_month_listings = Counter(li.published_at.astimezone(ACTION_ZONE).month for li in listings)
+    by_month_listings = Counter(li.published_at.astimezone(timezones.BEIJING).month for li in listings)
     over_time = _chart("line", months, [
         (_("Conversions"), [by_month_deals[m] for m in range(1, 13)]),
         (_("Listings published"), [by_month_listings[m] for m in range(1, 13)])])
@@ -95,7 +96,7 @@ def build(year: int, org_id: int | None = None) -> dict:
     offered = Counter(mode.value for mode in db.session.scalars(
         select(ListingMode.mode).where(ListingMode.listing_id.in_([li.id for li in listings]))))
     concluded = Counter(deal.mode for deal in all_deals)
-    mode_keys = [mode.value for mode in ConversionMode] + ([None] if concluded[None] else [])
+    mode_keys = [mode.value for mode in LISTING_MODES] + ([None] if concluded[None] else [])
     by_mode = _chart("bar", [_mode_label(key) for key in mode_keys], [
         (_("Conversions"), [concluded[key] for key in mode_keys]),
         (_("Listings offering the mode"), [offered[key] for key in mode_keys])])

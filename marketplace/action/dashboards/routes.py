@@ -7,20 +7,20 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from marketplace import timezones
 from marketplace.action import exports
 from marketplace.action.dashboards import figures as dashboards
-from marketplace.action.registry import ACTION_ZONE
-from marketplace.action.routes import bp, tto_required
+from marketplace.action.routes import bp
 from marketplace.db_types import utcnow
 from marketplace.http import download_caching
-from marketplace.permissions import admin_required
+from marketplace.permissions import admin_required, permission_required
 
 FIRST_YEAR = 2022
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": exports.XLSX_TYPE}
 
 
 def _years() -> list[int]:
-    return list(range(utcnow().astimezone(ACTION_ZONE).year, FIRST_YEAR - 1, -1))
+    return list(range(utcnow().astimezone(timezones.BEIJING).year, FIRST_YEAR - 1, -1))
 
 
 def _year() -> int:
@@ -67,14 +67,14 @@ def national_export(table_key, fmt):
 
 
 @bp.route("/our-dashboard")
-@tto_required
+@permission_required("action.take_part")
 def university_dashboard():
     """The university's own dashboard."""
     return _page(current_user.organisation_id, _("Our dashboard"), "action.university_export")
 
 
 @bp.route("/our-dashboard/<table_key>.<fmt>")
-@tto_required
+@permission_required("action.take_part")
 def university_export(table_key, fmt):
     """A table of the university's dashboard as CSV or XLSX."""
     return _export(current_user.organisation_id, table_key, fmt)

@@ -4,7 +4,6 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.action import exports, services
@@ -18,19 +17,17 @@ from marketplace.action.forms import (
     ReviewForm,
 )
 from marketplace.action.models import PLAN_SECTIONS, PLAN_TARGETS, Plan, PlanProject, PlanState
-from marketplace.action.routes import action_user_required, bp, me, tto_required
+from marketplace.action.routes import bp
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
-from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error
-from marketplace.permissions import admin_required
+from marketplace.http import download_caching, flash_service_error, load_or_404, me
+from marketplace.permissions import admin_required, can, permission_required, require
 
 
 def _plan(plan_id: int) -> Plan:
     """The plan, if the user is an admin or a tto of its university (others: 404)."""
-    plan = db.get_or_404(Plan, plan_id)
-    if not current_user.is_admin and current_user.organisation_id != plan.enrolment.organisation_id:
-        abort(404)
+    plan = load_or_404(Plan, plan_id)
+    require("action.view_plan", plan, missing=404)
     return plan
 
 
@@ -45,7 +42,7 @@ def _project_form(plan: Plan, project: PlanProject | None = None) -> ProjectForm
 
 def _render(plan: Plan, form: PlanForm | None = None, project_form: ProjectForm | None = None,
             review_form: ReviewForm | None = None, status: int = 200):
-    editing = plan.editable and not current_user.is_admin
+    editing = plan.editable and can("action.edit_plan", plan)
     if project_form is None and editing:
         project_form = _project_form(plan)
     return render_template(
@@ -57,14 +54,13 @@ def _render(plan: Plan, form: PlanForm | None = None, project_form: ProjectForm 
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
-@action_user_required
+@permission_required("action.use")
 def plan(plan_id):
     """The plan: its sections, projects and versions; the university edits it, admins review it."""
     plan = _plan(plan_id)
     if request.method == "GET":
         return _render(plan)
-    if current_user.is_admin:
-        abort(403)
+    require("action.edit_plan", plan)
     form = PlanForm()
     if not form.validate_on_submit():
         return _render(plan, form, status=422)
@@ -78,7 +74,7 @@ def plan(plan_id):
 
 
 @bp.route("/plans/<int:plan_id>/projects", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def add_project(plan_id):
     """Add a key project with its patent portfolio."""
     plan = _plan(plan_id)
@@ -95,14 +91,12 @@ def add_project(plan_id):
 
 
 def _project(plan: Plan, project_id: int) -> PlanProject:
-    project = db.get_or_404(PlanProject, project_id)
-    if project.plan_id != plan.id:
-        abort(404)
+    project = load_or_404(PlanProject, project_id, plan_id=plan.id)
     return project
 
 
 @bp.route("/plans/<int:plan_id>/projects/<int:project_id>", methods=["GET", "POST"])
-@tto_required
+@permission_required("action.take_part")
 def edit_project(plan_id, project_id):
     """Change a key project and its portfolio."""
     plan = _plan(plan_id)
@@ -121,7 +115,7 @@ def edit_project(plan_id, project_id):
 
 
 @bp.route("/plans/<int:plan_id>/projects/<int:project_id>/remove", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def remove_project(plan_id, project_id):
     """Remove a key project."""
     plan = _plan(plan_id)
@@ -138,7 +132,7 @@ def remove_project(plan_id, project_id):
 
 
 @bp.route("/plans/<int:plan_id>/submit", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def submit_plan(plan_id):
     """Submit (or resubmit) the plan for review."""
     plan = _plan(plan_id)
@@ -183,7 +177,7 @@ def _version(plan: Plan, number: int):
 
 
 @bp.route("/plans/<int:plan_id>/versions/<int:number>")
-@action_user_required
+@permission_required("action.use")
 def plan_version(plan_id, number):
     """One submitted version of the plan, as it was submitted."""
     plan = _plan(plan_id)
@@ -193,7 +187,7 @@ def plan_version(plan_id, number):
 
 
 @bp.route("/plans/<int:plan_id>/versions/<int:number>.pdf")
-@action_user_required
+@permission_required("action.use")
 def plan_pdf(plan_id, number):
     """Download a submitted version as a PDF."""
     plan = _plan(plan_id)

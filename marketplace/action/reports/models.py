@@ -21,6 +21,20 @@ class ReportState(enum.Enum):
     RETURNED = "returned"
     APPROVED = "approved"
 
+    @property
+    def is_submitted(self) -> bool:
+        """Waiting for the administrators' review."""
+        return self is ReportState.SUBMITTED
+
+    @property
+    def is_returned(self) -> bool:
+        """Returned to the university for revision."""
+        return self is ReportState.RETURNED
+
+    @property
+    def is_approved(self) -> bool:
+        return self is ReportState.APPROVED
+
 
 class Report(db.Model):
     """A university's annual report of results for one year of the action."""

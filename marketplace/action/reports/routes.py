@@ -2,26 +2,23 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.action import registry
 from marketplace.action.forms import CaseForm, EmptyForm, ReportForm, ReviewForm
 from marketplace.action.reports import services as reports
 from marketplace.action.reports.models import Report, ReportState, TypicalCase
-from marketplace.action.routes import action_user_required, bp, me, tto_required
+from marketplace.action.routes import bp
 from marketplace.action.services import selectable_listings
 from marketplace.errors import ServiceError
-from marketplace.extensions import db
-from marketplace.http import flash_service_error
-from marketplace.permissions import admin_required
+from marketplace.http import flash_service_error, load_or_404, me
+from marketplace.permissions import admin_required, can, permission_required, require
 
 
 def _report(report_id: int) -> Report:
     """The report, if the user is an admin or a tto of its university (others: 404)."""
-    report = db.get_or_404(Report, report_id)
-    if not current_user.is_admin and current_user.organisation_id != report.organisation_id:
-        abort(404)
+    report = load_or_404(Report, report_id)
+    require("action.view_report", report, missing=404)
     return report
 
 
@@ -38,7 +35,7 @@ def _case_form(report: Report, form: CaseForm | None = None) -> CaseForm:
 
 def _render(report: Report, form: ReportForm | None = None, case_form: CaseForm | None = None,
             review_form: ReviewForm | None = None, status: int = 200):
-    editing = report.editable and not current_user.is_admin
+    editing = report.editable and can("action.edit_report", report)
     return render_template(
         "action/report.html", report=report, figures=reports.report_figures(report), editing=editing,
         form=form or ReportForm(obj=report),
@@ -47,7 +44,7 @@ def _render(report: Report, form: ReportForm | None = None, case_form: CaseForm 
 
 
 @bp.route("/reports/start", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def start_report():
     """Open the university's report of a year (or the one already started)."""
     if not EmptyForm().validate_on_submit():
@@ -61,14 +58,13 @@ def start_report():
 
 
 @bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
-@action_user_required
+@permission_required("action.use")
 def report(report_id):
     """The annual report: pre-filled figures, narrative and typical cases."""
     report = _report(report_id)
     if request.method == "GET":
         return _render(report)
-    if current_user.is_admin:
-        abort(403)
+    require("action.edit_report", report)
     form = ReportForm()
     if not form.validate_on_submit():
         return _render(report, form, status=422)
@@ -83,7 +79,7 @@ def report(report_id):
 
 
 @bp.route("/reports/<int:report_id>/submit", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def submit_report(report_id):
     """Submit the report; its figures are frozen."""
     report = _report(report_id)
@@ -119,7 +115,7 @@ def review_report(report_id):
 
 
 @bp.route("/reports/<int:report_id>/cases", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def add_case(report_id):
     """Add a typical case from a recorded deal, or described by hand with its listing."""
     report = _report(report_id)
@@ -138,13 +134,11 @@ def add_case(report_id):
 
 
 @bp.route("/reports/<int:report_id>/cases/<int:case_id>/remove", methods=["POST"])
-@tto_required
+@permission_required("action.take_part")
 def remove_case(report_id, case_id):
     """Remove a typical case from the report."""
     report = _report(report_id)
-    case = db.get_or_404(TypicalCase, case_id)
-    if case.report_id != report.id:
-        abort(404)
+    case = load_or_404(TypicalCase, case_id, report_id=report.id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

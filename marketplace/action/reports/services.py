@@ -7,26 +7,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import mail, timezones
 from marketplace.accounts.models import User
 from marketplace.action import registry
-from marketplace.action.registry import ACTION_ZONE
 from marketplace.action.reports.models import Report, ReportState, TypicalCase
-from marketplace.action.services import (
-    _require_admin,
-    enrolment_of,
-    is_university_tto,
-    selectable_listings,
-)
+from marketplace.action.services import enrolment_of, selectable_listings
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
-from marketplace.mail import send_mail
-
-
-def _require_editor(actor: User, report: Report) -> None:
-    if not is_university_tto(actor) or actor.organisation_id != report.organisation_id:
-        raise NotAllowed(_("Only the university's technology-transfer officers edit its report."))
+from marketplace.permissions import can, check
 
 
 def _require_editable(report: Report) -> None:
@@ -36,7 +26,7 @@ def _require_editable(report: Report) -> None:
 
 def start_report(actor: User, year: int) -> Report:
     """Open the university's report for a year of its batch (or return the one already open)."""
-    enrolment = enrolment_of(actor.organisation_id) if is_university_tto(actor) else None
+    enrolment = enrolment_of(actor.organisation_id) if can("action.take_part", user=actor) else None
     if enrolment is None:
         raise NotAllowed(_("Only a university taking part in the action reports its results."))
     if year not in enrolment.batch.report_years:
@@ -81,7 +71,7 @@ def parse_number(text: str) -> Decimal:
 
 def save_report(actor: User, report: Report, narrative: str | None, declared: dict[str, str]) -> None:
     """Save the narrative and the figures the university declares (the platform's by default)."""
-    _require_editor(actor, report)
+    check("action.edit_report", report, actor=actor)
     _require_editable(report)
     keys = {m.key for m in registry.metrics()}
     cleaned = {key: str(parse_number(value)) for key, value in declared.items()
@@ -94,14 +84,14 @@ def save_report(actor: User, report: Report, narrative: str | None, declared: di
 
 def submit_report(actor: User, report: Report) -> None:
     """Submit the report: its figures are frozen as they are now."""
-    _require_editor(actor, report)
+    check("action.edit_report", report, actor=actor)
     _require_editable(report)
     if not (report.narrative or "").strip():
         raise ServiceError(_("Write the narrative before submitting."))
     now = utcnow()
     report.figures = report_figures(report)
     report.state, report.submitted_at, report.submitted_by_id = ReportState.SUBMITTED, now, actor.id
-    report.late = now.astimezone(ACTION_ZONE).year > report.year
+    report.late = now.astimezone(timezones.BEIJING).year > report.year
     report.review_comment = None
     audit.record("action.report_submitted", actor=actor, target=report, year=report.year,
                  late=report.late or None)
@@ -110,7 +100,7 @@ def submit_report(actor: User, report: Report) -> None:
 
 def review_report(actor: User, report: Report, decision: ReportState, comment: str | None) -> None:
     """An admin approves a submitted report (its typical cases go public) or returns it."""
-    _require_admin(actor)
+    check("action.administer", actor=actor)
     if report.state is not ReportState.SUBMITTED:
         raise InvalidTransition(_("Only a submitted report can be reviewed."))
     comment = (comment or "").strip() or None
@@ -128,7 +118,7 @@ def review_report(actor: User, report: Report, decision: ReportState, comment: s
     audit.record(event, actor=actor, target=report, comment=comment)
     db.session.commit()
     if report.submitted_by is not None:
-        send_mail(report.submitted_by.email, _l("Your annual report was reviewed"),
+        mail.send(report.submitted_by.email, _l("Your annual report was reviewed"),
                   "action_report_reviewed", report.submitted_by.locale, user=report.submitted_by,
                   report=report, approved=decision is ReportState.APPROVED)
 
@@ -136,7 +126,7 @@ def review_report(actor: User, report: Report, decision: ReportState, comment: s
 def add_case(actor: User, report: Report, title: str, narrative: str, *, deal_key: str | None = None,
              listing_id: int | None = None) -> TypicalCase:
     """Add a typical case: a recorded deal of the year, or (without one) a listing described by hand."""
-    _require_editor(actor, report)
+    check("action.edit_report", report, actor=actor)
     _require_editable(report)
     title, narrative = (title or "").strip(), (narrative or "").strip()
     if not title or not narrative:
@@ -163,7 +153,7 @@ def add_case(actor: User, report: Report, title: str, narrative: str, *, deal_ke
 
 
 def remove_case(actor: User, report: Report, case: TypicalCase) -> None:
-    _require_editor(actor, report)
+    check("action.edit_report", report, actor=actor)
     _require_editable(report)
     if case.report_id != report.id:
         raise NotAllowed(_("This case belongs to another report."))

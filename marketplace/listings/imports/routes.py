@@ -7,17 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
-from marketplace.extensions import db
-from marketplace.http import flash_service_error, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form
 from marketplace.listings.imports import jobs as _jobs  # noqa: F401  (registers the import's job functions)
 from marketplace.listings.imports import services as importer
 from marketplace.listings.imports import template as import_template
 from marketplace.listings.imports.forms import ImportRunForm, ImportUploadForm
 from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.pagination import paginate
-from marketplace.permissions import roles_required, verified_org_required
+from marketplace.permissions import can, roles_required, verified_org_required
 
 bp = Blueprint("imports", __name__, url_prefix="/manage/imports")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,13 +24,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROBLEMS_SHOWN = 1000
 
 
-def _me() -> User:
-    return current_user._get_current_object()
-
-
 def _batch(batch_id: int) -> ImportBatch:
-    batch = db.get_or_404(ImportBatch, batch_id)
-    if not importer.can_manage(current_user, batch):
+    batch = load_or_404(ImportBatch, batch_id)
+    if not can("listings.manage_import", batch):
         abort(403, description=_("This import belongs to another university."))
     return batch
 
@@ -56,7 +51,7 @@ def upload():
     if form.validate_on_submit():
         upload_file = form.file.data
         try:
-            batch = importer.upload(_me(), upload_file.stream, upload_file.filename)
+            batch = importer.upload(me(), upload_file.stream, upload_file.filename)
         except ServiceError as error:
             flash_service_error(error)
             return render_form("imports/upload.html", form, status=error.status_code)
@@ -117,7 +112,7 @@ def run_import(batch_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        done = importer.import_valid_rows(_me(), batch, publish=form.publish.data)
+        done = importer.import_valid_rows(me(), batch, publish=form.publish.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
@@ -141,7 +136,7 @@ def discard(batch_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        importer.discard(_me(), batch)
+        importer.discard(me(), batch)
     except ServiceError as error:
         flash_service_error(error)
     else:

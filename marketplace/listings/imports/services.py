@@ -14,10 +14,10 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.models import User
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
-from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
+from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.jobs import services as jobs
 from marketplace.jobs.models import Job, JobState
@@ -25,6 +25,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.imports.files import pause, read_table, read_upload
 from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.listings.imports.validation import RowValidator, from_json
+from marketplace.permissions import check
 
 log = logging.getLogger(__name__)
 #: Files with this many rows (and imports of this many valid rows) run as background jobs.
@@ -54,18 +55,6 @@ def locale_context(locale: str):
         yield
 
 
-def can_manage(user: User, batch: ImportBatch) -> bool:
-    """A verified university's tto manages the imports of their university."""
-    return (user.is_authenticated and user.role is Role.TTO and user.org_verified
-            and user.organisation_id == batch.organisation_id)
-
-
-def _require_batch(actor: User, batch: ImportBatch) -> None:
-    listings.require_publisher(actor)
-    if actor.organisation_id != batch.organisation_id:
-        raise NotAllowed(_("This import belongs to another university."))
-
-
 def active_job(batch: ImportBatch) -> Job | None:
     """The batch's queued or running job (validation or import), if any.
 
@@ -90,7 +79,7 @@ def _defaults(user: User | None) -> dict:
 
 def upload(actor: User, stream, filename: str) -> ImportBatch:
     """Read and check an uploaded XLSX or CSV file and validate every row (large files in a job)."""
-    listings.require_publisher(actor)
+    check("listings.publish", actor=actor)
     table = read_table(read_upload(stream))
     validator = RowValidator(table.headers, _defaults(actor))  # refuses missing columns now
     batch = ImportBatch(organisation_id=actor.organisation_id, created_by_id=actor.id,
@@ -154,7 +143,7 @@ def link_job(batch: ImportBatch, job: Job, total: int) -> None:
     jobs.report_progress(job, 0, total)  # commits
 
 
-def _require_importable(batch: ImportBatch) -> None:
+def _check_importable(batch: ImportBatch) -> None:
     if busy(batch):
         raise InvalidTransition(_("This import is still running; wait until it has finished."))
     if batch.state is not ImportState.VALIDATED:
@@ -163,8 +152,8 @@ def _require_importable(batch: ImportBatch) -> None:
 
 def import_valid_rows(actor: User, batch: ImportBatch, publish: bool = False) -> bool:
     """Import the batch's valid rows; True when done now, False when it runs in a background job."""
-    _require_batch(actor, batch)
-    _require_importable(batch)
+    check("listings.manage_import", batch, actor=actor)
+    _check_importable(batch)
     if not batch.valid_rows:
         raise ServiceError(_("There are no valid rows to import."))
     if batch.valid_rows < background_rows():
@@ -177,7 +166,7 @@ def import_valid_rows(actor: User, batch: ImportBatch, publish: bool = False) ->
 
 def import_rows(actor: User, batch: ImportBatch, publish: bool = False, progress=None) -> int:
     """Create a listing for every valid row in ONE transaction: all of them or, on any error, none."""
-    _require_batch(actor, batch)
+    check("listings.manage_import", batch, actor=actor)
     batch_id, rows = batch.id, list(batch.rows or [])
     # Claim the batch: of two concurrent imports only one finds it still validated.
     claimed = db.session.execute(
@@ -226,8 +215,8 @@ def _mark_failed(batch_id: int, row: int, reason: str) -> None:
 
 def discard(actor: User, batch: ImportBatch) -> None:
     """Drop a validated batch without importing anything."""
-    _require_batch(actor, batch)
-    _require_importable(batch)
+    check("listings.manage_import", batch, actor=actor)
+    _check_importable(batch)
     batch.state, batch.rows, batch.finished_at = ImportState.DISCARDED, [], utcnow()
     audit.record("import.discarded", actor=actor, target=batch, file=batch.filename)
     db.session.commit()
