@@ -70,7 +70,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True, include_object=include_object)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"

@@ -21,10 +21,10 @@ def test_login_and_logout(client, auth, make_user):
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     page = client.get("/dashboard").get_data(as_text=True)
     assert user.name in page
-    assert audit_events("auth.login")[0].actor_id == user.id
+    assert audit_events("accounts.login")[0].actor_id == user.id
     assert auth.logout().status_code == 302
     assert client.get("/dashboard").status_code == 302  # back to the login page
-    assert audit_events("auth.logout")
+    assert audit_events("accounts.logout")
 
 
 def test_wrong_password_is_audited_and_explained(client, auth, make_user):
@@ -32,7 +32,7 @@ def test_wrong_password_is_audited_and_explained(client, auth, make_user):
     response = auth.login(user.email, "not-the-password-1")
     assert response.status_code == 422
     assert zh("The e-mail address or password is not correct.") in response.get_data(as_text=True)
-    failed = audit_events("auth.login_failed")
+    failed = audit_events("accounts.login_failed")
     assert len(failed) == 1 and failed[0].actor_email == user.email
 
 
@@ -54,7 +54,7 @@ def test_six_wrong_passwords_lock_the_account_with_a_clear_message(client, auth,
               minutes=15) in html
     # Even the right password is refused while locked, and the lockout is audited once.
     assert auth.login(user.email).status_code == 429
-    locked = audit_events("auth.login_locked")
+    locked = audit_events("accounts.login_locked")
     assert len(locked) == 1 and locked[0].actor_id == user.id
     assert client.get("/dashboard").status_code == 302
 
@@ -120,7 +120,7 @@ def test_password_reset_by_mail(client, auth, make_user, outbox):
     assert auth.login(user.email, new).status_code == 302
     # The link works once only.
     assert client.get(path).status_code == 400
-    assert audit_events("auth.password_reset")
+    assert audit_events("accounts.password_reset")
 
 
 def test_reset_request_does_not_reveal_whether_an_account_exists(client, outbox):

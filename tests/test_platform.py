@@ -223,7 +223,7 @@ def test_behind_a_proxy_the_client_address_is_taken_from_forwarded_headers(anoth
     proxied = another_app(PROXY_FIX_HOPS=1)
     post(proxied.test_client(), "/auth/login", {"email": "x@example.com", "password": "nope-1234"},
          headers={"X-Forwarded-For": "203.0.113.7"})
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "auth.login_failed"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "accounts.login_failed"))
     assert event.ip == "203.0.113.7"
 
 

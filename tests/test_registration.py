@@ -50,7 +50,7 @@ def test_registration_creates_account_and_pending_organisation(client, outbox):
     assert zh("Confirm your e-mail address") in html  # before anything else (tests/security)
     assert zh("Your organisation is awaiting verification") in html
     events = db.session.scalars(select(AuditEvent.event).order_by(AuditEvent.id)).all()
-    assert events == ["auth.register", "org.created", "auth.login"]
+    assert events == ["accounts.register", "org.created", "accounts.login"]
 
 
 def test_invalid_credit_code_is_explained_beside_the_field_and_values_kept(client):

@@ -33,7 +33,7 @@ def unauthorized(roadshow_id: int | None) -> Refusal:
     """No session (logged out, expired, password changed elsewhere): log in, then come back."""
     room = url_for("live.room", roadshow_id=roadshow_id) if roadshow_id else None
     return refusal("unauthorized", _("Please log in to enter the live room."),
-                   url_for("auth.login", next=room), _("Log in"))
+                   url_for("accounts.login", next=room), _("Log in"))
 
 
 def not_found() -> Refusal:

@@ -30,7 +30,7 @@ def confirm_notice():
     """Ask the account to confirm its e-mail address, with a button to send the link again."""
     if current_user.email_confirmed:
         return redirect(url_for("main.dashboard"))
-    return render_template("auth/confirm_notice.html")
+    return render_template("accounts/confirm_notice.html")
 
 
 @bp.route("/auth/confirm/<token>")
@@ -38,14 +38,14 @@ def confirm_email(token):
     """Confirm the address from the mailed link (signed, expiring, bound to the address)."""
     user = confirmation.user_for_token(token)
     if user is None:
-        return render_template("auth/confirm_invalid.html"), 400
+        return render_template("accounts/confirm_invalid.html"), 400
     if confirmation.confirm(user):
         flash(_("Thank you: your e-mail address is confirmed."), "success")
     else:
         flash(_("Your e-mail address was confirmed already."), "info")
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/auth/confirm/resend", methods=["POST"])
@@ -57,4 +57,4 @@ def resend_confirmation():
         flash(_("Your e-mail address was confirmed already."), "info")
         return redirect(url_for("main.dashboard"))
     flash(_("A new link is on its way to %(email)s.", email=current_user.email), "info")
-    return redirect(url_for("auth.confirm_notice"))
+    return redirect(url_for("accounts.confirm_notice"))

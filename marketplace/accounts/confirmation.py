@@ -47,7 +47,7 @@ def link_for(user: User) -> str:
     """The absolute confirmation link, always on PUBLIC_URL (as the mail module builds links
     outside a request): never on the Host header of the request that asked for it, so a forged
     Host cannot send the token elsewhere."""
-    return public_url_for("auth.confirm_email", token=token_for(user))
+    return public_url_for("accounts.confirm_email", token=token_for(user))
 
 
 def send_link(user: User) -> None:
@@ -63,7 +63,7 @@ def resend_link(user: User) -> bool:
     """The owner asks for the link again (rate-limited by the view); False when confirmed."""
     if user.email_confirmed:
         return False
-    audit.record("auth.confirmation_sent", actor=user)
+    audit.record("accounts.confirmation_sent", actor=user)
     db.session.commit()
     send_link(user)
     return True
@@ -74,7 +74,7 @@ def confirm(user: User) -> bool:
     if user.email_confirmed:
         return False
     user.email_confirmed_at = utcnow()
-    audit.record("auth.email_confirmed", actor=user)
+    audit.record("accounts.email_confirmed", actor=user)
     db.session.commit()
     return True
 

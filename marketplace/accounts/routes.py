@@ -19,7 +19,7 @@ from marketplace.http import flash_service_error, me, render_form, safe_next
 from marketplace.orgs import services as orgs
 from marketplace.orgs.models import OrgKind
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("accounts", __name__)
 
 
 def _reset_email_key() -> str:
@@ -50,15 +50,15 @@ def register():
                 city=form.city.data, documents=form.documents())
         except orgs.DocumentRefused as error:
             form[error.kind.value].errors.append(error.message)
-            return render_form("auth/register.html", form, status=error.status_code)
+            return render_form("accounts/register.html", form, status=error.status_code)
         except ServiceError as error:
             flash_service_error(error)
-            return render_form("auth/register.html", form, status=error.status_code)
+            return render_form("accounts/register.html", form, status=error.status_code)
         accounts.start_session(user)
         flash(_("Welcome! Open the link we sent to %(email)s to confirm your address. Your "
                 "organisation has been submitted for verification.", email=user.email), "success")
-        return redirect(url_for("auth.confirm_notice"))
-    return render_form("auth/register.html", form)
+        return redirect(url_for("accounts.confirm_notice"))
+    return render_form("accounts/register.html", form)
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
@@ -73,7 +73,7 @@ def login():
             user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
         except accounts.LoginPaused as paused:
             flash_service_error(paused)
-            response = make_response(render_form("auth/login.html", form, status=paused.status_code,
+            response = make_response(render_form("accounts/login.html", form, status=paused.status_code,
                                                  next_url=next_url))
             response.headers["Retry-After"] = str(paused.retry_after)
             return response
@@ -83,7 +83,7 @@ def login():
             accounts.start_session(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.name), "success")
             return redirect(next_url or url_for("main.dashboard"))
-    return render_form("auth/login.html", form, next_url=next_url)
+    return render_form("accounts/login.html", form, next_url=next_url)
 
 
 @bp.route("/auth/logout", methods=["POST"])
@@ -114,8 +114,8 @@ def reset_request():
         accounts.request_password_reset(form.email.data)
         flash(_("If an account uses that address, a reset link is on its way. It is valid for "
                 "one hour."), "info")
-        return redirect(url_for("auth.login"))
-    return render_form("auth/reset_request.html", form)
+        return redirect(url_for("accounts.login"))
+    return render_form("accounts/reset_request.html", form)
 
 
 @bp.route("/auth/reset/<token>", methods=["GET", "POST"])
@@ -123,14 +123,14 @@ def reset_password(token):
     """Choose a new password from an e-mailed link."""
     user = accounts.user_for_reset_token(token)
     if user is None:
-        return render_template("auth/reset_invalid.html"), 400
+        return render_template("accounts/reset_invalid.html"), 400
     form = ResetPasswordForm()
     form._known_email = user.email
     if form.validate_on_submit():
         accounts.reset_password(user, form.password.data)
         flash(_("Your password has been changed. Please log in."), "success")
-        return redirect(url_for("auth.login"))
-    return render_form("auth/reset_password.html", form)
+        return redirect(url_for("accounts.login"))
+    return render_form("accounts/reset_password.html", form)
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
@@ -146,8 +146,8 @@ def profile():
                                 phone=form.phone.data, locale=form.locale.data,
                                 timezone=form.timezone.data)
         flash(_("Your profile has been saved."), "success")
-        return redirect(url_for("auth.profile"))
-    return render_form("auth/profile.html", form)
+        return redirect(url_for("accounts.profile"))
+    return render_form("accounts/profile.html", form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -165,6 +165,6 @@ def change_password():
         else:
             flash(_("Your password has been changed; your other sessions are signed out."),
                   "success")
-            return redirect(url_for("auth.profile"))
-    return render_form("auth/change_password.html", form)
+            return redirect(url_for("accounts.profile"))
+    return render_form("accounts/change_password.html", form)
 

@@ -78,7 +78,7 @@ def authenticate(email: str, password: str, address: str | None = None) -> User 
     elif verify_password(user.password_hash, password) and user.active:
         lockout.succeeded(email, address)
         return user
-    audit.record("auth.login_failed", actor=user, actor_email=normalise_email(email)[:254],
+    audit.record("accounts.login_failed", actor=user, actor_email=normalise_email(email)[:254],
                  reason="inactive" if user is not None and not user.active else "credentials")
     db.session.commit()
     return None
@@ -89,11 +89,11 @@ def record_lockout(email: str) -> None:
     email = normalise_email(email)[:254]
     since = utcnow() - timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
     already = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.event == "auth.login_locked", AuditEvent.actor_email == email,
+        AuditEvent.event == "accounts.login_locked", AuditEvent.actor_email == email,
         AuditEvent.created_at >= since))
     if already:
         return
-    audit.record("auth.login_locked", actor=find_user_by_email(email), actor_email=email)
+    audit.record("accounts.login_locked", actor=find_user_by_email(email), actor_email=email)
     db.session.commit()
 
 
@@ -104,7 +104,7 @@ def start_session(user: User, remember: bool = False) -> None:
     session.update(keep)
     login_user(user, remember=remember)
     user.last_login_at = utcnow()
-    audit.record("auth.login", actor=user)
+    audit.record("accounts.login", actor=user)
     db.session.commit()
 
 
@@ -112,7 +112,7 @@ def end_session(user: User, *, everywhere: bool = False) -> None:
     """Log the user out: rotate their session token, so that no session or remember cookie issued
     before (in this browser or any other) logs in again, and delete this browser's cookies."""
     user.session_nonce = new_session_nonce()
-    audit.record("auth.logout_everywhere" if everywhere else "auth.logout", actor=user)
+    audit.record("accounts.logout_everywhere" if everywhere else "accounts.logout", actor=user)
     db.session.commit()
     logout_user()  # asks (through the session) for the remember cookie to be deleted
     keep = {key: session[key] for key in ("lang", "_remember") if key in session}
@@ -131,7 +131,7 @@ def request_password_reset(email: str) -> None:
         return
     # The token binds to the current hash, so it stops working once the password changes.
     token = _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
-    audit.record("auth.password_reset_requested", actor=user)
+    audit.record("accounts.password_reset_requested", actor=user)
     db.session.commit()
     mail.send(user.email, _("Reset your password"), "reset_password", locale=user.locale,
               user=user, token=token)
@@ -155,7 +155,7 @@ def reset_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.session_nonce = new_session_nonce()
     lockout.forget_account(user.email)
-    audit.record("auth.password_reset", actor=user)
+    audit.record("accounts.password_reset", actor=user)
     db.session.commit()
 
 
@@ -165,7 +165,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ServiceError(_("The current password is not correct."))
     user.password_hash = hash_password(new)
     user.session_nonce = new_session_nonce()
-    audit.record("auth.password_changed", actor=user)
+    audit.record("accounts.password_changed", actor=user)
     db.session.commit()
     # Keep this browser logged in with the new token; a remember cookie it had is renewed.
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
@@ -226,6 +226,6 @@ def create_admin(email: str, password: str, name: str) -> User:
     user = new_user(email, password, name, Role.ADMIN)
     confirmation.mark_confirmed(user)  # made by the operators, who know the address
     db.session.flush()
-    audit.record("auth.register", actor=user, admin=True)
+    audit.record("accounts.register", actor=user, admin=True)
     db.session.commit()
     return user

@@ -17,7 +17,7 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    #: Dotted event name such as ``auth.login_failed``; see ``audit.services.EVENTS``.
+    #: Dotted event name such as ``accounts.login_failed``; see ``audit.services.EVENTS``.
     event: Mapped[str] = mapped_column(sa.String(64), index=True)
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True

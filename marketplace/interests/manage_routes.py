@@ -1,8 +1,9 @@
-"""The NDA and confidential files of a listing, the pipeline page, and counting listing views."""
+"""The NDA and confidential files of a listing, the pipeline page, and counting listing views
+(views of the ``interests`` blueprint, beside those of ``interests.routes``)."""
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -17,10 +18,10 @@ from marketplace.interests import confidential, pipeline
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
 from marketplace.interests.models import ConfidentialFile, NdaAcceptance, NdaVersion
 from marketplace.interests.nda import acceptance, accepted_interest, current_nda
+from marketplace.interests.routes import bp
 from marketplace.listings.models import Listing
 from marketplace.permissions import can, require, roles_required, verified_org_required
 
-bp = Blueprint("confidential", __name__)
 log = logging.getLogger(__name__)
 PERIODS = (30, 90, 365)
 
@@ -68,7 +69,7 @@ def nda(listing_id):
             confidential.accept_nda(user, listing, int(form.version_id.data), form.sha256.data)
         except (ServiceError, ValueError) as error:
             flash(getattr(error, "message", str(error)), "error")
-            return redirect(url_for("confidential.nda", listing_id=listing.id))
+            return redirect(url_for("interests.nda", listing_id=listing.id))
         flash(_("You accepted the NDA. The confidential files are open to your organisation."),
               "success")
         return redirect(url_for("interests.thread", interest_id=interest.id, _anchor="confidential"))
@@ -79,7 +80,7 @@ def nda(listing_id):
 
 @bp.route("/listings/<int:listing_id>/confidential/<int:file_id>")
 @login_required
-def download(listing_id, file_id):
+def download_confidential(listing_id, file_id):
     """Download a confidential file: the university, or an accepted interest under the NDA."""
     listing = _public_listing(listing_id)
     item = load_or_404(ConfidentialFile, file_id)
@@ -99,7 +100,7 @@ def _own_listing(listing_id: int) -> Listing:
 @bp.route("/manage/listings/<int:listing_id>/confidential", methods=["GET", "POST"])
 @roles_required(Role.TTO)
 @verified_org_required
-def manage(listing_id):
+def manage_confidential(listing_id):
     """The listing's NDA text (versioned), its confidential files and who accepted the NDA."""
     listing = _own_listing(listing_id)
     current = current_nda(listing)
@@ -115,7 +116,7 @@ def manage(listing_id):
                                **_manage_context(listing))
         flash(_("NDA version %(n)d saved. Organisations must accept it to see the files.",
                 n=version.number) if version else _("The NDA text is unchanged."), "success")
-        return redirect(url_for("confidential.manage", listing_id=listing.id))
+        return redirect(url_for("interests.manage_confidential", listing_id=listing.id))
     return render_form("interests/confidential.html", form, **_manage_context(listing))
 
 
@@ -133,27 +134,27 @@ def _manage_context(listing: Listing) -> dict:
 @bp.route("/manage/listings/<int:listing_id>/confidential/files", methods=["POST"])
 @roles_required(Role.TTO)
 @verified_org_required
-def upload(listing_id):
+def upload_confidential(listing_id):
     """Add a confidential file."""
     listing = _own_listing(listing_id)
     form = FileForm()
     if not form.validate_on_submit():
         flash(_("Choose a file to attach."), "error")
-        return redirect(url_for("confidential.manage", listing_id=listing.id))
+        return redirect(url_for("interests.manage_confidential", listing_id=listing.id))
     try:
         confidential.add_file(me(), listing, form.file.data)
     except ServiceError as error:
         flash_service_error(error)
     else:
         flash(_("The confidential file is added."), "success")
-    return redirect(url_for("confidential.manage", listing_id=listing.id))
+    return redirect(url_for("interests.manage_confidential", listing_id=listing.id))
 
 
 @bp.route("/manage/listings/<int:listing_id>/confidential/files/<int:file_id>/delete",
           methods=["POST"])
 @roles_required(Role.TTO)
 @verified_org_required
-def delete(listing_id, file_id):
+def delete_confidential(listing_id, file_id):
     """Remove a confidential file."""
     listing = _own_listing(listing_id)
     item = load_or_404(ConfidentialFile, file_id, listing_id=listing.id)
@@ -161,7 +162,7 @@ def delete(listing_id, file_id):
         abort(400)
     confidential.remove_file(me(), item)
     flash(_("The file is removed."), "info")
-    return redirect(url_for("confidential.manage", listing_id=listing.id))
+    return redirect(url_for("interests.manage_confidential", listing_id=listing.id))
 
 
 @bp.route("/manage/pipeline")

@@ -81,7 +81,7 @@ def register_with_organisation(*, email: str, password: str, name: str, org_kind
     try:
         stored = store_documents(org, user, documents)
         db.session.flush()
-        audit.record("auth.register", actor=user)
+        audit.record("accounts.register", actor=user)
         audit.record("org.created", actor=user, target=org, name=org.name, kind=org_kind.value,
                      documents=len(stored) or None)
         db.session.commit()
@@ -260,7 +260,7 @@ def accept_invitation(invitation: Invitation, user: User | None = None, *, email
     if user is None:
         user = accounts.new_user(invitation.email, password, name, invitation.role)
         db.session.flush()
-        audit.record("auth.register", actor=user)
+        audit.record("accounts.register", actor=user)
     elif user.email != invitation.email:
         raise NotAllowed(_("This invitation was sent to another e-mail address."))
     elif user.is_admin:

@@ -170,10 +170,11 @@ def require_same_org(organisation_id: int | None) -> None:
 #: send a logged-in user on to the dashboard, hence to the confirmation page).
 OPEN_TO_UNCONFIRMED = frozenset({
     "static", "main.healthz", "main.set_language",
-    "auth.register", "auth.login", "auth.logout", "auth.logout_everywhere", "auth.reset_request",
-    "auth.reset_password",
-    "auth.profile", "auth.change_password",
-    "auth.confirm_notice", "auth.confirm_email", "auth.resend_confirmation",
+    "accounts.register", "accounts.login", "accounts.logout", "accounts.logout_everywhere",
+    "accounts.reset_request",
+    "accounts.reset_password",
+    "accounts.profile", "accounts.change_password",
+    "accounts.confirm_notice", "accounts.confirm_email", "accounts.resend_confirmation",
 })
 
 
@@ -189,8 +190,8 @@ def require_confirmed_email():
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return error_response(Forbidden(description=message))
     if request.method in ("GET", "HEAD"):
-        return redirect(url_for("auth.confirm_notice"))
-    return render_template("auth/confirm_notice.html", refused=message), 403
+        return redirect(url_for("accounts.confirm_notice"))
+    return render_template("accounts/confirm_notice.html", refused=message), 403
 
 
 def can_see_contacts(user=None) -> bool:

@@ -22,9 +22,10 @@ from tests.security._support import mailed_path, registration
 #: What an account with an unconfirmed address may still use.
 OPEN_TO_UNCONFIRMED = {
     "static", "main.healthz", "main.set_language",
-    "auth.register", "auth.login", "auth.logout", "auth.logout_everywhere", "auth.reset_request",
-    "auth.reset_password", "auth.profile", "auth.change_password",
-    "auth.confirm_notice", "auth.confirm_email", "auth.resend_confirmation",
+    "accounts.register", "accounts.login", "accounts.logout", "accounts.logout_everywhere",
+    "accounts.reset_request",
+    "accounts.reset_password", "accounts.profile", "accounts.change_password",
+    "accounts.confirm_notice", "accounts.confirm_email", "accounts.resend_confirmation",
 }
 
 
