@@ -81,7 +81,7 @@ def _download(version: ListVersion, content: bytes, mimetype: str, extension: st
                          download_name=f"{name}-v{version.number}.{extension}")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     org = version.list.organisation  # an unverified university's list is seen only by its people
-    return download_caching(response, public=org is None or org.is_verified)
+    return download_caching(response, public=org is None or org.status.is_verified)
 
 
 @bp.route("/lists/<int:list_id>/versions/<int:number>.xlsx")
