@@ -31,7 +31,7 @@ from events.routes import bp
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.listings.models import Listing
 from marketplace.permissions import roles_required, verified_org_required
 
@@ -167,11 +167,8 @@ def agenda_remove(roadshow_id, item_id):
     item = _item(roadshow, item_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         agenda.remove_item(me(), item)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Removed from the agenda."), "success")
     return redirect(url_for("events.agenda", roadshow_id=roadshow.id))
 
@@ -276,10 +273,7 @@ def remove_moderator(roadshow_id, moderator_id):
     moderator = load_or_404(RoadshowModerator, moderator_id, roadshow_id=roadshow.id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         roadshows.remove_moderator(me(), moderator)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Moderator removed."), "success")
     return redirect(url_for("events.moderators", roadshow_id=roadshow.id))

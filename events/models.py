@@ -7,12 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
 
 
+@member_flags
 class RoadshowState(enum.Enum):
     """draft -> published -> live -> ended; draft | published -> cancelled."""
 
@@ -21,26 +22,6 @@ class RoadshowState(enum.Enum):
     LIVE = "live"
     ENDED = "ended"
     CANCELLED = "cancelled"
-
-    @property
-    def is_draft(self) -> bool:
-        return self is RoadshowState.DRAFT
-
-    @property
-    def is_published(self) -> bool:
-        return self is RoadshowState.PUBLISHED
-
-    @property
-    def is_live(self) -> bool:
-        return self is RoadshowState.LIVE
-
-    @property
-    def is_ended(self) -> bool:
-        return self is RoadshowState.ENDED
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self is RoadshowState.CANCELLED
 
     @property
     def editable(self) -> bool:
@@ -58,6 +39,7 @@ class RoadshowState(enum.Enum):
         return self in (RoadshowState.ENDED, RoadshowState.CANCELLED)
 
 
+@member_flags
 class RegistrationStatus(enum.Enum):
     """pending -> confirmed | waitlisted | rejected; waitlisted -> confirmed; any open -> cancelled."""
 
@@ -72,22 +54,6 @@ class RegistrationStatus(enum.Enum):
         """Still holding (or waiting for) a seat."""
         return self in (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED,
                         RegistrationStatus.WAITLISTED)
-
-    @property
-    def is_pending(self) -> bool:
-        return self is RegistrationStatus.PENDING
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self is RegistrationStatus.CONFIRMED
-
-    @property
-    def is_waitlisted(self) -> bool:
-        return self is RegistrationStatus.WAITLISTED
-
-    @property
-    def is_rejected(self) -> bool:
-        return self is RegistrationStatus.REJECTED
 
 
 class Roadshow(db.Model):

@@ -15,9 +15,8 @@ from events import registrations as regs
 from events.forms import ActionForm, RegistrationForm
 from events.models import AgendaItem, Registration, RegistrationStatus, Roadshow, RoadshowState
 from marketplace.db_types import utcnow
-from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me
+from marketplace.http import flash_service_errors, load_or_404, me
 from marketplace.pagination import paginate
 from marketplace.permissions import can, require
 
@@ -104,11 +103,8 @@ def register(roadshow_id):
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
         return redirect(url_for("events.detail", roadshow_id=roadshow.id))
-    try:
+    with flash_service_errors():
         registration = regs.register(me(), roadshow, (form.note.data or "").strip())
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash({RegistrationStatus.CONFIRMED: _("You are registered. A confirmation with a calendar "
                                                "file is on its way to your e-mail."),
                RegistrationStatus.PENDING: _("Registration received. The host will review it."),
@@ -128,11 +124,8 @@ def cancel_registration(roadshow_id):
     registration = regs.registration_of(current_user, roadshow)
     if registration is None:
         abort(404)
-    try:
+    with flash_service_errors():
         regs.cancel(me(), registration)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Your registration is cancelled."), "success")
     return redirect(url_for("events.detail", roadshow_id=roadshow.id))
 

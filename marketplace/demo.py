@@ -107,7 +107,7 @@ def load_demo() -> int:
             org = user.organisation
             org.is_demo = True
             db.session.commit()
-            if ORGANISATIONS[org_index][5] and not org.is_verified:
+            if ORGANISATIONS[org_index][5] and not org.status.is_verified:
                 orgs.verify(admin, org)
     return created
 

@@ -1,12 +1,15 @@
 """Small helpers every blueprint's views use: the current user, loading a row or 404, form pages,
-safe redirects and download caching."""
+a service's refusal as a flash, safe redirects and download caching."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from flask import abort, flash, render_template, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from marketplace.errors import ServiceError
 from marketplace.extensions import db
 
 #: Status for a submitted form that failed validation.
@@ -54,6 +57,16 @@ def render_form(template: str, form, status: int | None = None, **context):
 
 def flash_service_error(error) -> None:
     flash(error.message, "error")
+
+
+@contextmanager
+def flash_service_errors() -> Iterator[None]:
+    """Around a view's service call and its success flash: a ``ServiceError`` skips the rest of the
+    block and is flashed as an error, and the view carries on (typically to its redirect)."""
+    try:
+        yield
+    except ServiceError as error:
+        flash_service_error(error)
 
 
 def safe_next(target: str | None) -> str | None:

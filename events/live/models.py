@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 
@@ -68,6 +68,7 @@ class LiveEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+@member_flags
 class QuestionStatus(enum.Enum):
     """pending -> approved | hidden; approved -> hidden; hidden -> approved (restored)."""
 
@@ -142,6 +143,7 @@ class LiveChatMessage(db.Model):
     author: Mapped[User | None] = relationship()
 
 
+@member_flags
 class PollStatus(enum.Enum):
     """open -> closed."""
 

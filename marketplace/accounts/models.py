@@ -83,7 +83,7 @@ class User(UserMixin, db.Model):
     @property
     def org_verified(self) -> bool:
         """True when the user belongs to an organisation an admin has verified."""
-        return self.organisation is not None and self.organisation.is_verified
+        return self.organisation is not None and self.organisation.status.is_verified
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role.value}>"

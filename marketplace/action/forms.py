@@ -26,18 +26,15 @@ CATEGORY_LABELS = {
     UniversityCategory.PILOT: _l("National IP pilot university"),
     UniversityCategory.OTHER: _l("Other university"),
 }
-PLAN_STATE_LABELS = {
-    PlanState.DRAFT: _l("Draft"),
-    PlanState.SUBMITTED: _l("Submitted, awaiting review"),
-    PlanState.RETURNED: _l("Returned for revision"),
-    PlanState.APPROVED: _l("Approved"),
+#: Plans and reports go through the same review, with the same states (by member name).
+_REVIEW_LABELS = {
+    "DRAFT": _l("Draft"),
+    "SUBMITTED": _l("Submitted, awaiting review"),
+    "RETURNED": _l("Returned for revision"),
+    "APPROVED": _l("Approved"),
 }
-REPORT_STATE_LABELS = {
-    ReportState.DRAFT: _l("Draft"),
-    ReportState.SUBMITTED: _l("Submitted, awaiting review"),
-    ReportState.RETURNED: _l("Returned for revision"),
-    ReportState.APPROVED: _l("Approved"),
-}
+PLAN_STATE_LABELS = {state: _REVIEW_LABELS[state.name] for state in PlanState}
+REPORT_STATE_LABELS = {state: _REVIEW_LABELS[state.name] for state in ReportState}
 #: The annex template's sections: (column, number and title, guidance).
 SECTION_LABELS = {
     "basis": (_l("1. Current situation"),

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
@@ -94,6 +94,7 @@ class Enrolment(db.Model):
     plan: Mapped["Plan | None"] = relationship(back_populates="enrolment", uselist=False)
 
 
+@member_flags
 class PlanState(enum.Enum):
     """draft -> submitted -> returned -> submitted (resubmitted) -> approved."""
 
@@ -101,20 +102,6 @@ class PlanState(enum.Enum):
     SUBMITTED = "submitted"
     RETURNED = "returned"
     APPROVED = "approved"
-
-    @property
-    def is_submitted(self) -> bool:
-        """Waiting for the administrators' review."""
-        return self is PlanState.SUBMITTED
-
-    @property
-    def is_returned(self) -> bool:
-        """Returned to the university for revision."""
-        return self is PlanState.RETURNED
-
-    @property
-    def is_approved(self) -> bool:
-        return self is PlanState.APPROVED
 
 
 #: The narrative sections of the annex template, in order (column names of ``Plan``).

@@ -25,7 +25,7 @@ from marketplace.action.reports.models import Report, SecondaryUnit
 from marketplace.action.reports.services import public_cases
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 from marketplace.permissions import admin_required, permission_required, require_same_org
@@ -124,11 +124,8 @@ def set_category(org_id):
     if not form.validate_on_submit():
         flash(_("Choose a category."), "error")
         return redirect(url_for("action.universities"))
-    try:
+    with flash_service_errors():
         services.set_category(me(), org, UniversityCategory(form.category.data))
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("%(org)s: category saved.", org=org.name), "success")
     return redirect(url_for("action.universities"))
 
@@ -158,11 +155,8 @@ def unit_list():
     org_id = current_user.organisation_id
     form = UnitForm()
     if form.validate_on_submit():
-        try:
+        with flash_service_errors():
             units.create_unit(me(), form.name.data)
-        except ServiceError as error:
-            flash_service_error(error)
-        else:
             flash(_("Unit added."), "success")
             return redirect(url_for("action.unit_list"))
     listings = db.session.scalars(select(Listing).where(

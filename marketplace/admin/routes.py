@@ -12,7 +12,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import EVENTS
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.orgs import claims
 from marketplace.orgs import services as orgs
 from marketplace.orgs.forms import DOCUMENT_LABELS
@@ -141,11 +141,8 @@ def change_role(user_id):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400, description=_("Choose a valid role."))
-    try:
+    with flash_service_errors():
         accounts.change_role(me(), user, Role(form.role.data))
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Role of %(name)s updated.", name=user.name), "success")
     return redirect(url_for("admin.users", q=user.email))
 
@@ -155,11 +152,8 @@ def change_role(user_id):
 def set_active(user_id):
     """Deactivate or reactivate an account."""
     user = load_or_404(User, user_id)
-    try:
+    with flash_service_errors():
         accounts.set_active(me(), user, request.form.get("value") == "1")
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Account of %(name)s updated.", name=user.name), "success")
     return redirect(url_for("admin.users", q=user.email))
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 
@@ -32,6 +32,7 @@ class ListingFollow(db.Model):
     listing: Mapped[Listing] = relationship()
 
 
+@member_flags
 class Frequency(enum.Enum):
     DAILY = "daily"
     WEEKLY = "weekly"
@@ -53,10 +54,6 @@ class SavedSearch(db.Model):
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
-
-    @property
-    def is_daily(self) -> bool:
-        return self.frequency is Frequency.DAILY
 
 
 class SavedSearchHit(db.Model):

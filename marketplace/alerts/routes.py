@@ -14,7 +14,7 @@ from marketplace.alerts import services as alerts
 from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, safe_next
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, safe_next
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
 from marketplace.permissions import require
@@ -53,11 +53,8 @@ def follow(listing_id):
     require("listings.view", listing, missing=404)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         alerts.follow(current_user, listing)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("You follow this listing: you will be told when its state or terms change."),
               "success")
     return _back(listing)

@@ -3,18 +3,12 @@
 from flask_babel import lazy_gettext as _l
 
 from marketplace.interests.models import DeclineReason, InterestStatus, Timeline
+from marketplace.listings.forms import MODE_LABELS
 from marketplace.listings.models import ConversionMode
 
-INTENT_LABELS = {
-    ConversionMode.ORDINARY_LICENCE: _l("Ordinary licence"),
-    ConversionMode.SOLE_LICENCE: _l("Sole licence"),
-    ConversionMode.EXCLUSIVE_LICENCE: _l("Exclusive licence"),
-    ConversionMode.TRANSFER: _l("Transfer"),
-    ConversionMode.EQUITY: _l("Equity investment (patent as capital)"),
-    ConversionMode.OPEN_LICENCE: _l("Open licence"),
-    ConversionMode.TRY_FIRST: _l("Try first, pay later"),
-    ConversionMode.INVESTMENT: _l("Investment in the project"),
-}
+#: What an interest asks for: a listing's modes, with equity spelt out, and an investment.
+INTENT_LABELS = {**MODE_LABELS, ConversionMode.EQUITY: _l("Equity investment (patent as capital)"),
+                 ConversionMode.INVESTMENT: _l("Investment in the project")}
 TIMELINE_LABELS = {
     Timeline.WITHIN_3_MONTHS: _l("Within 3 months"),
     Timeline.WITHIN_6_MONTHS: _l("Within 6 months"),

@@ -13,13 +13,14 @@ from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.interests import confidential, pipeline
 from marketplace.interests.forms import FileForm, NdaAcceptForm, NdaForm
 from marketplace.interests.models import ConfidentialFile, NdaAcceptance, NdaVersion
 from marketplace.interests.nda import acceptance, accepted_interest, current_nda
 from marketplace.interests.routes import bp
 from marketplace.listings.models import Listing
+from marketplace.listings.routes import editable_listing
 from marketplace.permissions import can, require, roles_required, verified_org_required
 
 log = logging.getLogger(__name__)
@@ -90,19 +91,12 @@ def download_confidential(listing_id, file_id):
     return uploads.download(item)
 
 
-def _own_listing(listing_id: int) -> Listing:
-    listing = load_or_404(Listing, listing_id)
-    if not can("listings.edit", listing):
-        abort(403, description=_("This listing belongs to another university."))
-    return listing
-
-
 @bp.route("/manage/listings/<int:listing_id>/confidential", methods=["GET", "POST"])
 @roles_required(Role.TTO)
 @verified_org_required
 def manage_confidential(listing_id):
     """The listing's NDA text (versioned), its confidential files and who accepted the NDA."""
-    listing = _own_listing(listing_id)
+    listing = editable_listing(listing_id)
     current = current_nda(listing)
     form = NdaForm()
     if request.method == "GET" and current is not None:
@@ -136,16 +130,13 @@ def _manage_context(listing: Listing) -> dict:
 @verified_org_required
 def upload_confidential(listing_id):
     """Add a confidential file."""
-    listing = _own_listing(listing_id)
+    listing = editable_listing(listing_id)
     form = FileForm()
     if not form.validate_on_submit():
         flash(_("Choose a file to attach."), "error")
         return redirect(url_for("interests.manage_confidential", listing_id=listing.id))
-    try:
+    with flash_service_errors():
         confidential.add_file(me(), listing, form.file.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The confidential file is added."), "success")
     return redirect(url_for("interests.manage_confidential", listing_id=listing.id))
 
@@ -156,7 +147,7 @@ def upload_confidential(listing_id):
 @verified_org_required
 def delete_confidential(listing_id, file_id):
     """Remove a confidential file."""
-    listing = _own_listing(listing_id)
+    listing = editable_listing(listing_id)
     item = load_or_404(ConfidentialFile, file_id, listing_id=listing.id)
     if not FlaskForm().validate_on_submit():
         abort(400)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Role, User
-from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import ConversionMode, Listing
 from marketplace.orgs.models import Organisation, OrgKind
@@ -24,6 +24,7 @@ class Timeline(enum.Enum):
     LATER = "later"
 
 
+@member_flags
 class InterestStatus(enum.Enum):
     """new -> in_discussion -> negotiating -> deal; declined (by the university) or withdrawn
     (by the interested organisation) from any live state."""
@@ -116,27 +117,10 @@ class Interest(db.Model):
         return self.status in ACCEPTED_STATUSES
 
     @property
-    def is_new(self) -> bool:
-        """Not answered by the university yet."""
-        return self.status is InterestStatus.NEW
-
-    @property
-    def is_deal(self) -> bool:
-        return self.status is InterestStatus.DEAL
-
-    @property
-    def is_declined(self) -> bool:
-        return self.status is InterestStatus.DECLINED
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.status is InterestStatus.WITHDRAWN
-
-    @property
     def is_open(self) -> bool:
         """Live or a deal: its thread takes messages. Declined and withdrawn ones are kept,
         read-only."""
-        return self.is_live or self.is_deal
+        return self.is_live or self.status.is_deal
 
     @property
     def contacts_revealed(self) -> bool:

@@ -17,7 +17,7 @@ def interest_panel(listing: Listing) -> dict:
     expresser = can("interests.express")
     opened = can("interests.open_confidential", listing)
     return {
-        "can_express": expresser and listing.is_published,
+        "can_express": expresser and listing.state.is_published,
         "live": interests.live_interest(me.organisation_id, listing.id) if expresser else None,
         "accepted": accepted_interest(me, listing),
         "nda": current_nda(listing),

@@ -11,7 +11,7 @@ from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.interests import nda, threads
 from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
@@ -168,11 +168,8 @@ def change(interest_id, action):
     interest = _visible(interest_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         interests.transition(me(), interest, action)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The interest is now “%(status)s”.", status=STATUS_LABELS[interest.status]),
               "success")
     return redirect(url_for("interests.thread", interest_id=interest.id))
@@ -188,12 +185,9 @@ def decline(interest_id):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("interests.thread", interest_id=interest.id))
-    try:
+    with flash_service_errors():
         interests.transition(me(), interest, "decline", reason=DeclineReason(form.reason.data),
                              reason_text=form.text.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The interest is declined."), "info")
     return redirect(url_for("interests.thread", interest_id=interest.id))
 
@@ -206,11 +200,8 @@ def share_contacts(interest_id):
     interest = _visible(interest_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         interests.share_contacts(me(), interest)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Your contact details will be shown to the university while the interest is "
                 "accepted."), "success")
     return redirect(url_for("interests.thread", interest_id=interest.id))

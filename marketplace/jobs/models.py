@@ -6,10 +6,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 
 
+@member_flags
 class JobState(enum.Enum):
     QUEUED = "queued"
     RUNNING = "running"

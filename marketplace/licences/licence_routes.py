@@ -96,8 +96,8 @@ def _licence_page(item: OpenLicence, report_form: ReportForm | None = None, stat
     return render_template(
         "licences/licence.html", item=item, document=json.loads(item.document),
         doc=json.loads(item.document), fee_payments=fee_payments,
-        fee_open=any(p.is_pending for p in fee_payments), report_payments=report_payments,
-        report_open={key: any(p.is_pending for p in value) for key, value in report_payments.items()},
+        fee_open=any(p.state.is_pending for p in fee_payments), report_payments=report_payments,
+        report_open={key: any(p.state.is_pending for p in value) for key, value in report_payments.items()},
         pay_form_data=PayForm(), day_form=DayForm(), reason_form=ReasonForm(),
         record_form=RecordForm(), report_form=report_form or ReportForm(),
         today=timezones.today()), status

@@ -186,7 +186,7 @@ def fee_paid(licence_id: int, payment_id: int, paid_at: datetime) -> None:
     """The fee arrived: the licence takes effect, or the trial converts to a paid licence."""
     licence = lock(licence_id)
     if licence.state.fee_payable:
-        converted = not licence.state.awaits_payment
+        converted = not licence.state.is_awaiting_payment
         licence.fee_paid_at, licence.fee_payment_id = paid_at, payment_id
         licence.payment_due_on = None
         _take_effect(licence, LicenceState.EFFECTIVE, paid_at)
@@ -221,7 +221,7 @@ def cancel_unpaid(actor: User, licence: OpenLicence, reason: str) -> None:
     licence = lock(licence.id)
     # The licensor may also end a trial whose payment is overdue; the licensee exits it instead.
     by_licensor = not can("licences.act_as_licensee", licence, user=actor)
-    if not (licence.state.awaits_payment or (licence.state.is_overdue and by_licensor)):
+    if not (licence.state.is_awaiting_payment or (licence.state.is_payment_overdue and by_licensor)):
         raise InvalidTransition(_("Only an unpaid licence can be ended here."))
     _end(licence, LicenceState.TERMINATED, reason)
     audit.record("open_licence.terminated", actor=actor, target=licence, reason=reason[:500])

@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
 
 
+@member_flags
 class DeclarationState(enum.Enum):
     """draft -> submitted -> announced -> withdrawn (submitted -> withdrawn too)."""
 
@@ -27,23 +28,6 @@ class DeclarationState(enum.Enum):
     def is_active(self) -> bool:
         """While active, no exclusive or sole licence may be granted on the patent."""
         return self in (DeclarationState.SUBMITTED, DeclarationState.ANNOUNCED)
-
-    @property
-    def is_draft(self) -> bool:
-        return self is DeclarationState.DRAFT
-
-    @property
-    def is_submitted(self) -> bool:
-        return self is DeclarationState.SUBMITTED
-
-    @property
-    def is_announced(self) -> bool:
-        """Companies may accept it."""
-        return self is DeclarationState.ANNOUNCED
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self is DeclarationState.WITHDRAWN
 
 
 class PaymentMethod(enum.Enum):
@@ -163,6 +147,7 @@ class CoOwner(db.Model):
     declaration: Mapped[OpenLicenceDeclaration] = relationship(back_populates="co_owners")
 
 
+@member_flags
 class LicenceState(enum.Enum):
     AWAITING_PAYMENT = "awaiting_payment"  # signed, notice delivered, fee not yet paid
     TRIAL = "trial"                        # in force as a trial licence
@@ -174,24 +159,6 @@ class LicenceState(enum.Enum):
     @property
     def in_force(self) -> bool:
         return self in (LicenceState.TRIAL, LicenceState.PAYMENT_OVERDUE, LicenceState.EFFECTIVE)
-
-    @property
-    def awaits_payment(self) -> bool:
-        """Signed, the fee not paid yet (the licence has not taken effect)."""
-        return self is LicenceState.AWAITING_PAYMENT
-
-    @property
-    def is_trial(self) -> bool:
-        return self is LicenceState.TRIAL
-
-    @property
-    def is_overdue(self) -> bool:
-        """A trial whose payment trigger passed without payment."""
-        return self is LicenceState.PAYMENT_OVERDUE
-
-    @property
-    def is_effective(self) -> bool:
-        return self is LicenceState.EFFECTIVE
 
     @property
     def fee_payable(self) -> bool:
@@ -279,14 +246,11 @@ class OpenLicence(db.Model):
         back_populates="licence", order_by="RoyaltyReport.period_start")
 
 
+@member_flags
 class ReportState(enum.Enum):
     DUE = "due"          # royalty computed, payment not yet received
     PAID = "paid"
     NIL = "nil"          # nothing owed for the period (base of zero)
-
-    @property
-    def is_due(self) -> bool:
-        return self is ReportState.DUE
 
 
 class RoyaltyReport(db.Model):

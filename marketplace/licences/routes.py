@@ -13,7 +13,7 @@ from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.licences import eligibility
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
@@ -292,11 +292,8 @@ def terminate_agreement(agreement_id):
     agreement = _agreement(agreement_id)
     form = TerminateAgreementForm()
     if form.validate_on_submit():
-        try:
+        with flash_service_errors():
             declarations.terminate_agreement(me(), agreement, form.day.data, form.reason.data)
-        except ServiceError as error:
-            flash_service_error(error)
-        else:
             flash(_("The agreement is recorded as ended."), "success")
     else:
         flash(_("Give the day and the reason."), "error")

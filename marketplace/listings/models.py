@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.orgs.models import Organisation
 
@@ -25,6 +25,7 @@ class ListingKind(enum.Enum):
         return self is not ListingKind.ACHIEVEMENT
 
 
+@member_flags
 class ListingState(enum.Enum):
     """draft -> published -> suspended | converted | withdrawn; suspended -> published."""
 
@@ -56,6 +57,7 @@ class Grade(enum.Enum):
     C = "C"
 
 
+@member_flags
 class ConversionMode(enum.Enum):
     """How a result changes hands: the modes a listing offers (``LISTING_MODES``), and what an
     interest asks for (one of those, or ``INVESTMENT``)."""
@@ -70,10 +72,6 @@ class ConversionMode(enum.Enum):
     #: An investor finances the project (an interest's intent only: no listing offers it, and a
     #: deal reached this way has no conversion mode in the action's figures).
     INVESTMENT = "investment"
-
-    @property
-    def is_open_licence(self) -> bool:
-        return self is ConversionMode.OPEN_LICENCE
 
 
 #: The modes a listing can offer, in display order (every mode but ``INVESTMENT``).
@@ -186,22 +184,6 @@ class Listing(db.Model):
     @property
     def is_public(self) -> bool:
         return self.state in (ListingState.PUBLISHED, ListingState.CONVERTED)
-
-    @property
-    def is_draft(self) -> bool:
-        return self.state is ListingState.DRAFT
-
-    @property
-    def is_published(self) -> bool:
-        return self.state is ListingState.PUBLISHED
-
-    @property
-    def is_suspended(self) -> bool:
-        return self.state is ListingState.SUSPENDED
-
-    @property
-    def is_converted(self) -> bool:
-        return self.state is ListingState.CONVERTED
 
     @property
     def is_editable(self) -> bool:

@@ -11,7 +11,7 @@ from marketplace import uploads
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.licences.eligibility import active_declaration
 from marketplace.licences.models import DeclarationState
 from marketplace.listings import cache, cards
@@ -143,7 +143,9 @@ def create():
     return render_form("listings/edit.html", form, listing=None)
 
 
-def _editable(listing_id: int) -> Listing:
+def editable_listing(listing_id: int) -> Listing:
+    """The listing the current user may edit (its university's tto), or 404 / 403; the listing
+    pages and its confidential files' page load it this way."""
     listing = load_or_404(Listing, listing_id)
     if not can("listings.edit", listing):
         abort(403, description=_("This listing belongs to another university."))
@@ -155,7 +157,7 @@ def _editable(listing_id: int) -> Listing:
 @verified_org_required
 def edit(listing_id):
     """Edit a listing."""
-    listing = _editable(listing_id)
+    listing = editable_listing(listing_id)
     form = ListingForm(obj=listing, listing_id=listing.id, inventor_accounts=_inventor_accounts())
     if request.method == "GET":
         form.inventor_user_ids.data = [user.id for user in listing.inventor_users]
@@ -180,15 +182,12 @@ def edit(listing_id):
 @verified_org_required
 def change_state(listing_id, action):
     """Publish, suspend, mark converted or withdraw a listing."""
-    listing = _editable(listing_id)
+    listing = editable_listing(listing_id)
     form = TransitionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         listings.transition(me(), listing, action, form.reason.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash({"publish": _("The listing is published."), "suspend": _("The listing is suspended."),
                "convert": _("The listing is marked as converted."),
                "withdraw": _("The listing is withdrawn.")}[action], "success")
@@ -200,16 +199,13 @@ def change_state(listing_id, action):
 @verified_org_required
 def upload(listing_id):
     """Attach a PDF or image to a listing."""
-    listing = _editable(listing_id)
+    listing = editable_listing(listing_id)
     form = AttachmentForm()
     if not form.validate_on_submit() or not form.file.data:
         flash(_("Choose a file to attach."), "error")
         return redirect(url_for("listings.detail", listing_id=listing.id))
-    try:
+    with flash_service_errors():
         listings.add_attachment(me(), listing, form.file.data.stream, form.file.data.filename)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The file is attached."), "success")
     return redirect(url_for("listings.detail", listing_id=listing.id))
 
@@ -219,12 +215,9 @@ def upload(listing_id):
 @verified_org_required
 def delete_attachment(listing_id, attachment_id):
     """Remove an attachment."""
-    listing = _editable(listing_id)
+    listing = editable_listing(listing_id)
     item = load_or_404(Attachment, attachment_id, listing_id=listing.id)
-    try:
+    with flash_service_errors():
         listings.remove_attachment(me(), item)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The file is removed."), "info")
     return redirect(url_for("listings.detail", listing_id=listing.id))

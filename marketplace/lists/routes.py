@@ -11,7 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
+from marketplace.http import (
+    download_caching,
+    flash_service_error,
+    flash_service_errors,
+    load_or_404,
+    me,
+    render_form,
+)
 from marketplace.listings.models import Listing
 from marketplace.lists import exports
 from marketplace.lists import services as lists
@@ -81,7 +88,7 @@ def _download(version: ListVersion, content: bytes, mimetype: str, extension: st
                          download_name=f"{name}-v{version.number}.{extension}")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     org = version.list.organisation  # an unverified university's list is seen only by its people
-    return download_caching(response, public=org is None or org.is_verified)
+    return download_caching(response, public=org is None or org.status.is_verified)
 
 
 @bp.route("/lists/<int:list_id>/versions/<int:number>.xlsx")
@@ -154,11 +161,8 @@ def edit(list_id):
     if request.method == "GET":
         form.kind.data = plist.kind.value
     if form.validate_on_submit():
-        try:
+        with flash_service_errors():
             changed = lists.update_list(me(), plist, **form.cleaned())
-        except ServiceError as error:
-            flash_service_error(error)
-        else:
             flash(_("Saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("lists.edit", list_id=plist.id))
     query = request.args.get("q", "")[:100]
@@ -176,11 +180,8 @@ def add_item(list_id):
     if listing is None:
         flash(_("Choose a listing to add."), "error")
         return _to_edit(plist)
-    try:
+    with flash_service_errors():
         lists.add_listing(me(), plist, listing)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Added “%(title)s”.", title=listing.title), "success")
     return _to_edit(plist)
 
@@ -192,11 +193,8 @@ def remove_item(list_id, listing_id):
     plist = _managed(list_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         lists.remove_listing(me(), plist, listing_id)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The listing is removed from the list."), "info")
     return _to_edit(plist)
 

@@ -62,7 +62,7 @@ def public_lists(organisation_id: int | None = None) -> list[PublishedList]:
         query = query.where(PublishedList.organisation_id == organisation_id)
     lists = db.session.scalars(query).all()
     return [plist for plist in lists
-            if plist.organisation is None or plist.organisation.is_verified]
+            if plist.organisation is None or plist.organisation.status.is_verified]
 
 
 def candidates(plist: PublishedList, text: str = "", limit: int = 50) -> list[Listing]:

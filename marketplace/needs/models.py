@@ -9,12 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace import timezones
 from marketplace.accounts.models import User
-from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import ConversionMode, Listing
 from marketplace.orgs.models import Organisation
 
 
+@member_flags
 class NeedState(enum.Enum):
     """draft -> open -> closed; draft -> closed; closed -> open. Open past its deadline = expired."""
 
@@ -23,6 +24,7 @@ class NeedState(enum.Enum):
     CLOSED = "closed"
 
 
+@member_flags
 class NeedStatus(enum.Enum):
     """What a visitor sees: the stored state, with "expired" for an open need past its deadline."""
 
@@ -32,6 +34,7 @@ class NeedStatus(enum.Enum):
     CLOSED = "closed"
 
 
+@member_flags
 class ProposalStatus(enum.Enum):
     """proposed -> accepted (for discussion) | declined (by the company) | withdrawn (by the tto)."""
 
@@ -106,19 +109,6 @@ class Need(db.Model):
     def takes_proposals(self) -> bool:
         return self.status is NeedStatus.OPEN
 
-    @property
-    def is_draft(self) -> bool:
-        return self.state is NeedState.DRAFT
-
-    @property
-    def is_open(self) -> bool:
-        """Published and not closed (possibly past its deadline: see ``status``)."""
-        return self.state is NeedState.OPEN
-
-    @property
-    def is_closed(self) -> bool:
-        return self.state is NeedState.CLOSED
-
 
 class NeedInvitation(db.Model):
     """A university the company invited to see its (private) need and propose listings."""
@@ -164,19 +154,6 @@ class Proposal(db.Model):
     listing: Mapped[Listing] = relationship()
     organisation: Mapped[Organisation] = relationship()
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
-
-    @property
-    def is_proposed(self) -> bool:
-        """Not answered yet."""
-        return self.status is ProposalStatus.PROPOSED
-
-    @property
-    def is_accepted(self) -> bool:
-        return self.status is ProposalStatus.ACCEPTED
-
-    @property
-    def is_declined(self) -> bool:
-        return self.status is ProposalStatus.DECLINED
 
 
 class PreferenceProfile(db.Model):

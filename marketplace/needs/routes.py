@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.needs import queries, services
 from marketplace.needs.forms import (
@@ -153,11 +153,8 @@ def change_state(need_id, action):
     need = _managed(need_id)
     if not StateForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         services.transition(me(), need, action)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash({"publish": _("The need is published."), "close": _("The need is closed."),
                "reopen": _("The need is open again.")}[action], "success")
     return redirect(url_for("needs.detail", need_id=need.id))
@@ -174,11 +171,8 @@ def invite(need_id):
     if not form.validate_on_submit():
         flash(_("Choose a university to invite."), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
-    try:
+    with flash_service_errors():
         services.invite(me(), need, db.session.get(Organisation, form.organisation_id.data))
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The university is invited."), "success")
     return redirect(url_for("needs.detail", need_id=need.id))
 
@@ -196,11 +190,8 @@ def propose(need_id):
                 flash(str(error), "error")
         return redirect(url_for("needs.detail", need_id=need.id))
     listing = db.session.get(Listing, form.listing_id.data)
-    try:
+    with flash_service_errors():
         services.propose(me(), need, listing, form.note.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Your proposal is sent to the company."), "success")
     return redirect(url_for("needs.detail", need_id=need.id))
 
@@ -220,11 +211,8 @@ def decide(proposal_id, action):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         services.decide(me(), proposal, action, form.note.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Accepted for discussion; contact the university.") if action == "accept"
               else _("The proposal is declined."), "success")
     return redirect(url_for("needs.detail", need_id=proposal.need_id))
@@ -238,11 +226,8 @@ def withdraw(proposal_id):
     proposal = _proposal(proposal_id)
     if not StateForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         services.withdraw_proposal(me(), proposal)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The proposal is withdrawn."), "info")
     return redirect(url_for("needs.detail", need_id=proposal.need_id))
 

@@ -139,7 +139,7 @@ def transition(actor: User, need: Need, action: str) -> None:
 def invite(actor: User, need: Need, organisation: Organisation) -> NeedInvitation:
     """The company invites a verified university to see the need and propose listings."""
     check("needs.manage", need, actor=actor)
-    if organisation.kind is not OrgKind.UNIVERSITY or not organisation.is_verified:
+    if organisation.kind is not OrgKind.UNIVERSITY or not organisation.status.is_verified:
         raise ServiceError(_("Only verified universities can be invited."))
     if need.state is NeedState.CLOSED:
         raise InvalidTransition(_("This need is closed."))

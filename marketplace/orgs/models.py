@@ -7,24 +7,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Role, User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 
 
+@member_flags
 class OrgKind(enum.Enum):
     """The three kinds of organisation on the platform."""
 
     UNIVERSITY = "university"
     COMPANY = "company"
     INVESTOR_FIRM = "investor_firm"
-
-    @property
-    def is_university(self) -> bool:
-        return self is OrgKind.UNIVERSITY
-
-    @property
-    def is_company(self) -> bool:
-        return self is OrgKind.COMPANY
 
 
 #: Which roles a member of each kind of organisation may hold; the first is the founder's role.
@@ -35,6 +28,7 @@ ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
 }
 
 
+@member_flags
 class OrgStatus(enum.Enum):
     """Verification state: pending -> verified | rejected; rejected -> pending on resubmission."""
 
@@ -92,20 +86,6 @@ class Organisation(db.Model):
         cascade="all, delete-orphan", passive_deletes=True)
 
     @property
-    def is_verified(self) -> bool:
-        return self.status is OrgStatus.VERIFIED
-
-    @property
-    def is_pending(self) -> bool:
-        """Awaiting an administrator's decision."""
-        return self.status is OrgStatus.PENDING
-
-    @property
-    def is_rejected(self) -> bool:
-        """Sent back for changes (with ``rejection_reason``)."""
-        return self.status is OrgStatus.REJECTED
-
-    @property
     def allowed_roles(self) -> tuple[Role, ...]:
         return ROLES_BY_KIND[self.kind]
 
@@ -145,6 +125,7 @@ class OrganisationDocument(db.Model):
     uploaded_by: Mapped[User | None] = relationship()
 
 
+@member_flags
 class InvitationStatus(enum.Enum):
     PENDING = "pending"
     ACCEPTED = "accepted"

@@ -12,7 +12,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import find_user_by_email, start_session
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.listings.models import Listing, ListingState
 from marketplace.lists.services import public_lists
 from marketplace.orgs import services as orgs
@@ -130,11 +130,8 @@ def revoke(invitation_id):
     """Withdraw an open invitation."""
     invitation = load_or_404(Invitation, invitation_id)
     require("orgs.administer", invitation.organisation, missing=404)
-    try:
+    with flash_service_errors():
         orgs.revoke_invitation(me(), invitation)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The invitation has been withdrawn."), "info")
     return redirect(url_for("orgs.mine"))
 
@@ -145,11 +142,8 @@ def remove_member(user_id):
     """Remove a member from your organisation."""
     member = load_or_404(User, user_id)
     require("orgs.administer", member.organisation, missing=404)
-    try:
+    with flash_service_errors():
         orgs.remove_member(me(), member)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("%(name)s is no longer a member.", name=member.name), "info")
     return redirect(url_for("orgs.mine"))
 
@@ -160,11 +154,8 @@ def toggle_admin(user_id):
     """Grant or withdraw a member's right to administer the organisation."""
     member = load_or_404(User, user_id)
     require("orgs.administer", member.organisation, missing=404)
-    try:
+    with flash_service_errors():
         orgs.set_org_admin(me(), member, request.form.get("value") == "1")
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Administrator rights updated for %(name)s.", name=member.name), "success")
     return redirect(url_for("orgs.mine"))
 

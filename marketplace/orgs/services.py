@@ -99,7 +99,7 @@ def add_document(actor: User, kind: DocumentKind, upload) -> OrganisationDocumen
     claim goes back to the queue with it."""
     org = actor.organisation
     check("orgs.administer", org, actor=actor)
-    if org.is_verified:
+    if org.status.is_verified:
         raise InvalidTransition(_("Your organisation is verified: its documents are kept as they "
                                   "were checked."))
     (stored_name,) = store_documents(org, actor, [(kind, upload)])
@@ -123,14 +123,14 @@ def update_organisation(actor: User, org: Organisation, **fields) -> None:
     check("orgs.edit", org, actor=actor)
     code = creditcode.normalise(fields.pop("credit_code", org.credit_code))
     if code != org.credit_code:
-        if org.is_verified:
+        if org.status.is_verified:
             raise ServiceError(_("A verified organisation's credit code cannot be changed."))
         if creditcode.problem(code):
             raise ServiceError(_("This unified social credit code is not valid."))
         if credit_code_taken(code, exclude_id=org.id):
             raise ServiceError(_("An organisation with this credit code is already registered."))
         org.credit_code = code
-    if "name" in fields and fields["name"].strip() != org.name and org.is_verified:
+    if "name" in fields and fields["name"].strip() != org.name and org.status.is_verified:
         raise ServiceError(_("A verified organisation's name can only be changed by the platform."))
     for key in ("name", "province", "city", "website", "description"):
         if key in fields:

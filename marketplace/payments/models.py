@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import Money, UTCDateTime, enum_column, utcnow
+from marketplace.db_types import Money, UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
@@ -22,6 +22,7 @@ class PaymentMethod(enum.Enum):
     BANK_TRANSFER = "bank_transfer"  # 对公转账, confirmed by the payee's tto
 
 
+@member_flags
 class PaymentState(enum.Enum):
     """pending -> succeeded | failed | cancelled; succeeded -> refunded."""
 
@@ -101,24 +102,6 @@ class Payment(db.Model):
     def amount_fen(self) -> int:
         """The amount in the smallest currency unit (分), as Stripe wants it."""
         return int(self.amount * 100)
-
-    @property
-    def is_pending(self) -> bool:
-        """Waiting for the money (the only state in which it may still be paid or cancelled)."""
-        return self.state is PaymentState.PENDING
-
-    @property
-    def is_succeeded(self) -> bool:
-        """The money was received (and not refunded)."""
-        return self.state is PaymentState.SUCCEEDED
-
-    @property
-    def is_failed(self) -> bool:
-        return self.state is PaymentState.FAILED
-
-    @property
-    def is_refunded(self) -> bool:
-        return self.state is PaymentState.REFUNDED
 
     @property
     def ended_unpaid(self) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import csrf, db
-from marketplace.http import flash_service_error, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, me, render_form
 from marketplace.ledger import services as ledger
 from marketplace.orgs.models import Organisation
 from marketplace.pagination import paginate
@@ -104,11 +104,8 @@ def confirm(public_id):
     payment = _payment(public_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         payments.confirm_bank_transfer(payment, me())
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Receipt confirmed. The payer has been told."), "success")
     return redirect(url_for("payments.status", public_id=public_id))
 
@@ -122,11 +119,8 @@ def cancel(public_id):
     if not form.validate_on_submit():
         flash(_("Give a reason."), "error")
         return redirect(url_for("payments.status", public_id=public_id))
-    try:
+    with flash_service_errors():
         payments.cancel_payment(payment, me(), form.reason.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The payment is cancelled."), "info")
     return redirect(url_for("payments.status", public_id=public_id))
 

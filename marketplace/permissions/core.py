@@ -112,7 +112,7 @@ def verified_member(user, kind, role: Role | None = None, *, refused: str, unver
     org = user.organisation if user.is_authenticated else None
     if org is None or org.kind is not kind or (role is not None and user.role is not role):
         raise NotAllowed(refused)
-    if not org.is_verified:
+    if not org.status.is_verified:
         raise NotAllowed(unverified)
     return org
 
@@ -140,7 +140,7 @@ def verified_org_required(view):
     def wrapped(*args, **kwargs):
         if current_user.organisation is None:
             abort(403, description=_("You need to belong to an organisation to do this."))
-        if not current_user.organisation.is_verified:
+        if not current_user.organisation.status.is_verified:
             abort(403, description=_(
                 "Your organisation has not been verified yet. You can act once an administrator "
                 "has verified it."))

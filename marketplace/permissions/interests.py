@@ -43,7 +43,7 @@ def express(user, _obj) -> bool:
     """A company or investor user of a verified company or investment firm."""
     org = user.organisation if user.is_authenticated else None
     return (org is not None and user.role in INTERESTED_ROLES and org.kind in INTERESTED_KINDS
-            and org.is_verified)
+            and org.status.is_verified)
 
 
 @rule("interests.act", message=_l("You are not a party to this interest."))

@@ -13,7 +13,7 @@ from marketplace.permissions.core import rule
 def _university_tto(user) -> bool:
     org = user.organisation
     return (user.role is Role.TTO and org is not None and org.kind is OrgKind.UNIVERSITY
-            and org.is_verified)
+            and org.status.is_verified)
 
 
 @rule("lists.view")
@@ -21,7 +21,7 @@ def view(user, plist) -> bool:
     """A list with a published version: everyone, unless its university is not verified; then
     only that university's members and platform admins."""
     org = plist.organisation
-    if org is None or org.is_verified:
+    if org is None or org.status.is_verified:
         return True
     return user.is_authenticated and (user.is_admin or user.organisation_id == plist.organisation_id)
 

@@ -19,7 +19,7 @@ def _administers(user, org) -> bool:
 def view(user, org) -> bool:
     """An organisation's public page: verified ones for everyone; the others for their members
     and platform admins (for anyone else they do not exist)."""
-    return org.is_verified or (user.is_authenticated and (user.is_admin
+    return org.status.is_verified or (user.is_authenticated and (user.is_admin
                                                           or user.organisation_id == org.id))
 
 
@@ -49,7 +49,7 @@ def invite(user, _obj) -> bool:
     org = user.organisation if user.is_authenticated else None
     if not _administers(user, org):
         raise NotAllowed(_("Only your organisation's administrators can invite members."))
-    if not org.is_verified:
+    if not org.status.is_verified:
         raise NotAllowed(_("Your organisation must be verified before it can invite members."))
     return True
 

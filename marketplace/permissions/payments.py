@@ -20,7 +20,7 @@ def _payee_tto(user, payment) -> bool:
 @rule("payments.start", message=_l("Only members of a verified organisation can pay for it."))
 def start(user, payer_org) -> bool:
     """Starting a payment from ``payer_org``: its own members, once it is verified."""
-    return user.is_authenticated and user.organisation_id == payer_org.id and payer_org.is_verified
+    return user.is_authenticated and user.organisation_id == payer_org.id and payer_org.status.is_verified
 
 
 @rule("payments.view")

@@ -20,7 +20,7 @@ from marketplace.action.models import PLAN_SECTIONS, PLAN_TARGETS, Plan, PlanPro
 from marketplace.action.routes import bp
 from marketplace.db_types import utcnow
 from marketplace.errors import ServiceError
-from marketplace.http import download_caching, flash_service_error, load_or_404, me
+from marketplace.http import download_caching, flash_service_error, flash_service_errors, load_or_404, me
 from marketplace.permissions import admin_required, can, permission_required, require
 
 
@@ -103,11 +103,8 @@ def edit_project(plan_id, project_id):
     project = _project(plan, project_id)
     form = _project_form(plan, project)
     if form.validate_on_submit():
-        try:
+        with flash_service_errors():
             services.save_project(me(), plan, form.cleaned(), project)
-        except ServiceError as error:
-            flash_service_error(error)
-        else:
             flash(_("Saved."), "success")
             return redirect(url_for("action.plan", plan_id=plan.id, _anchor="projects"))
     status = 422 if request.method == "POST" else 200
@@ -122,11 +119,8 @@ def remove_project(plan_id, project_id):
     project = _project(plan, project_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         services.remove_project(me(), plan, project)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Key project removed."), "info")
     return redirect(url_for("action.plan", plan_id=plan.id, _anchor="projects"))
 
@@ -138,11 +132,8 @@ def submit_plan(plan_id):
     plan = _plan(plan_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         version = services.submit_plan(me(), plan)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         message = _("Version %(n)d is submitted for review.", n=version.number)
         if version.late:
             message += " " + _("It was submitted after the deadline and is marked late.")
@@ -159,11 +150,8 @@ def review_plan(plan_id):
     if not form.validate_on_submit():
         return _render(plan, review_form=form, status=422)
     decision = PlanState.APPROVED if form.decision.data == "approve" else PlanState.RETURNED
-    try:
+    with flash_service_errors():
         services.review_plan(me(), plan, decision, form.comment.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The plan is approved.") if decision is PlanState.APPROVED
               else _("The plan is returned to the university with your comment."), "success")
     return redirect(url_for("action.plan", plan_id=plan.id))

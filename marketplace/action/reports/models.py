@@ -7,12 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation
 
 
+@member_flags
 class ReportState(enum.Enum):
     """draft -> submitted -> returned -> submitted -> approved."""
 
@@ -20,20 +21,6 @@ class ReportState(enum.Enum):
     SUBMITTED = "submitted"
     RETURNED = "returned"
     APPROVED = "approved"
-
-    @property
-    def is_submitted(self) -> bool:
-        """Waiting for the administrators' review."""
-        return self is ReportState.SUBMITTED
-
-    @property
-    def is_returned(self) -> bool:
-        """Returned to the university for revision."""
-        return self is ReportState.RETURNED
-
-    @property
-    def is_approved(self) -> bool:
-        return self is ReportState.APPROVED
 
 
 class Report(db.Model):

@@ -11,7 +11,7 @@ from marketplace.action.reports.models import Report, ReportState, TypicalCase
 from marketplace.action.routes import bp
 from marketplace.action.services import selectable_listings
 from marketplace.errors import ServiceError
-from marketplace.http import flash_service_error, load_or_404, me
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me
 from marketplace.permissions import admin_required, can, permission_required, require
 
 
@@ -85,11 +85,8 @@ def submit_report(report_id):
     report = _report(report_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         reports.submit_report(me(), report)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The report is submitted for review."), "success")
     return redirect(url_for("action.report", report_id=report.id))
 
@@ -103,11 +100,8 @@ def review_report(report_id):
     if not form.validate_on_submit():
         return _render(report, review_form=form, status=422)
     decision = ReportState.APPROVED if form.decision.data == "approve" else ReportState.RETURNED
-    try:
+    with flash_service_errors():
         reports.review_report(me(), report, decision, form.comment.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The report is approved; its typical cases are public.")
               if decision is ReportState.APPROVED
               else _("The report is returned to the university with your comment."), "success")
@@ -141,10 +135,7 @@ def remove_case(report_id, case_id):
     case = load_or_404(TypicalCase, case_id, report_id=report.id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         reports.remove_case(me(), report, case)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("Typical case removed."), "info")
     return redirect(url_for("action.report", report_id=report.id, _anchor="cases"))

@@ -7,12 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.db_types import UTCDateTime, enum_column, utcnow
+from marketplace.db_types import UTCDateTime, enum_column, member_flags, utcnow
 from marketplace.extensions import db
 from marketplace.jobs.models import Job
 from marketplace.orgs.models import Organisation
 
 
+@member_flags
 class ImportState(enum.Enum):
     """validating -> validated -> imported | discarded; validating -> failed."""
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.listings.imports import jobs as _jobs  # noqa: F401  (registers the import's job functions)
 from marketplace.listings.imports import services as importer
 from marketplace.listings.imports import template as import_template
@@ -111,11 +111,8 @@ def run_import(batch_id):
     form = ImportRunForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         done = importer.import_valid_rows(me(), batch, publish=form.publish.data)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         if not done:
             flash(_("The rows are being imported in the background."), "info")
         elif form.publish.data:
@@ -135,10 +132,7 @@ def discard(batch_id):
     form = ImportRunForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_service_errors():
         importer.discard(me(), batch)
-    except ServiceError as error:
-        flash_service_error(error)
-    else:
         flash(_("The file is discarded; nothing was imported."), "info")
     return redirect(url_for("imports.report", batch_id=batch_id))
