@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 
 ADMIN_EMAIL = "admin@demo.bxqx.cn"
 PENDING_EMAIL = "pending@demo.bxqx.cn"
+TTO_EMAIL = "tto@demo.bxqx.cn"
 NAMES = {email: name for email, name, *_ in ACCOUNTS}
 ROLE_MSGIDS = {
     Role.TTO: "Technology-transfer officer",
@@ -269,7 +270,9 @@ def _png_size(data: bytes) -> tuple[int, int]:
     ("home-phone", "/", PHONE, None),
     ("login", "/auth/login", DESKTOP, None),
     ("admin-queue", "/admin/organisations", DESKTOP, ADMIN_EMAIL),
-], ids=["home-desktop", "home-phone", "login", "admin-queue"])
+    # The funnel's table scrolls inside its own box on a phone, not the page.
+    ("pipeline-phone", "/manage/pipeline", PHONE, TTO_EMAIL),
+], ids=["home-desktop", "home-phone", "login", "admin-queue", "pipeline-phone"])
 def test_screenshot(browsing: Browsing, screenshot_dir, name, path, device, account):
     target = screenshot_dir / f"{name}.png"
     target.unlink(missing_ok=True)
