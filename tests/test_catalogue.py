@@ -54,6 +54,7 @@ def test_chinese_translations_use_full_width_punctuation():
 #: the label and its punctuation belong in one message (``%(label)s: %(value)s``).
 TEMPLATE_PATTERNS = [
     re.compile(r"\}\}(?:</\w+>)?[:;!?]"),
+    re.compile(r"%\}[:;!?](?: |\{|<|$)"),
     re.compile(r"\(\{\{ *(?:_|gettext|pgettext|ngettext)\("),
     re.compile(r"(?:_|gettext|pgettext|ngettext)\([^{}]*\) *\}\}\)"),
 ]
