@@ -125,3 +125,5 @@ def test_one_message_id_one_meaning():
     assert "注册" not in by_key[("roadshow", "Registration")]
     assert by_key[("roadshow registration time", "Registered")] == "报名时间"
     assert by_key[("roadshow", "Ended")] != by_key[(None, "Ended")]
+    assert by_key[(None, "Reason:")] == "原因："  # a listing suspended, a licence ended, …
+    assert by_key[("organisation returned", "Reason:")] == "退回原因："
