@@ -41,4 +41,4 @@ def _add_nav_items() -> None:
         "roadshows",
         nav.nav_item(_l("Roadshows"), "events.index", nav.ALL_ROLES, public=True),
         nav.nav_item(_l("My roadshows"), "events.mine", nav.MEMBER_ROLES),
-        nav.nav_item(_l("Our roadshows"), "events.manage", frozenset({Role.TTO})))
+        nav.nav_item(_l("Our roadshows"), "events.manage", frozenset({Role.TTO}), verified=True))

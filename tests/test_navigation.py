@@ -3,12 +3,14 @@ still in it, labels that match the pages they open, and the user menu."""
 
 import re
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 from flask import url_for
 
 from marketplace.accounts.models import Role
 from marketplace.main import nav
+from marketplace.orgs.models import OrgStatus
 from tests.conftest import login, zh
 
 PUBLIC = ("listings.search", "lists.index", "licences.index", "needs.index", "action.cases",
@@ -198,8 +200,22 @@ def test_every_role_fits_in_seven_entries(app):
     class Person:
         is_authenticated = True
         email_confirmed = True
+        organisation = SimpleNamespace(status=OrgStatus.VERIFIED)
 
     for role in Role:
         person = Person()
         person.role = role
         assert len(nav.entries_for(person)) <= nav.MAX_TOP_LEVEL, role
+
+
+@pytest.mark.parametrize("role", [Role.TTO, Role.INVENTOR, Role.INVESTOR, Role.COMPANY])
+def test_an_unverified_organisation_is_offered_no_page_that_refuses_it(app, client, auth, make_user,
+                                                                       role):
+    login(auth, make_user(role, org_status=OrgStatus.PENDING))
+    header = header_of(client.get("/").get_data(as_text=True))
+    hrefs = [href for href, _ in header.links + header.user_links]
+    assert "/dashboard" in hrefs and "/org" in hrefs
+    refused = [href for href in hrefs if client.get(href, follow_redirects=True).status_code != 200]
+    assert not refused
+    if role is Role.TTO:
+        assert "/manage/listings" not in hrefs and "/interests" in hrefs

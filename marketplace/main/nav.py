@@ -30,6 +30,8 @@ class NavItem:
     active_prefix: str
     #: Shown to visitors who are not logged in too.
     public: bool = False
+    #: Only for members of a verified organisation (the page refuses the others).
+    verified: bool = False
 
     def is_current(self, endpoint: str | None) -> bool:
         return bool(endpoint) and endpoint.startswith(self.active_prefix)
@@ -61,9 +63,9 @@ class NavEntry:
         return any(item.is_current(endpoint) for item in self.items)
 
 
-def nav_item(label, endpoint, roles, active_prefix=None, *, public=False) -> NavItem:
+def nav_item(label, endpoint, roles, active_prefix=None, *, public=False, verified=False) -> NavItem:
     """A page of the menu; ``active_prefix`` (the endpoint by default) marks it current."""
-    return NavItem(label, endpoint, frozenset(roles), active_prefix or endpoint, public)
+    return NavItem(label, endpoint, frozenset(roles), active_prefix or endpoint, public, verified)
 
 
 NAV_GROUPS: tuple[NavGroup, ...] = (
@@ -81,19 +83,19 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
     NavGroup("cooperation", _l("Cooperation"), [
         nav_item(_l("Interests"), "interests.index", {Role.TTO, Role.COMPANY, Role.INVESTOR},
                  "interests.index"),
-        nav_item(_l("Pipeline"), "interests.pipeline_page", TTO),
-        nav_item(_l("Our needs"), "needs.manage", {Role.COMPANY}),
-        nav_item(_l("Matching needs"), "needs.matched", TTO),
+        nav_item(_l("Pipeline"), "interests.pipeline_page", TTO, verified=True),
+        nav_item(_l("Our needs"), "needs.manage", {Role.COMPANY}, verified=True),
+        nav_item(_l("Matching needs"), "needs.matched", TTO, verified=True),
     ]),
     # The roadshows' pages are added by the ``events`` extension (``add_items``).
     NavGroup("roadshows", _l("Roadshows"), []),
     NavGroup("money", _l("Licences and payments"), [
         nav_item(_l("Open licences"), "licences.index", ALL_ROLES, public=True),
         nav_item(_l("Licences"), "licences.mine", {Role.TTO, Role.COMPANY, Role.INVENTOR}),
-        nav_item(_l("Open-licence declarations"), "licences.manage", {Role.TTO, Role.ADMIN}),
-        nav_item(_l("Payments received"), "payments.manage", TTO),
-        nav_item(_l("Revenue statement"), "ledger.university_statement", TTO),
-        nav_item(_l("Revenue split and bank account"), "ledger.settings", TTO),
+        nav_item(_l("Open-licence declarations"), "licences.manage", {Role.TTO, Role.ADMIN}, verified=True),
+        nav_item(_l("Payments received"), "payments.manage", TTO, verified=True),
+        nav_item(_l("Revenue statement"), "ledger.university_statement", TTO, verified=True),
+        nav_item(_l("Revenue split and bank account"), "ledger.settings", TTO, verified=True),
         nav_item(lazy_pgettext("payments made by our organisation", "Payments made"), "payments.mine",
                  BUYERS),
         nav_item(_l("My revenue"), "ledger.my_statement", {Role.INVENTOR}),
@@ -102,14 +104,14 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
                  "licences.verify", public=True),
     ], visitor_label=_l("Open licences")),
     NavGroup("university", _l("My university"), [
-        nav_item(_l("Our listings"), "listings.manage", TTO),
+        nav_item(_l("Our listings"), "listings.manage", TTO, verified=True),
         nav_item(_l("My patents and achievements"), "listings.mine", {Role.INVENTOR}),
-        nav_item(_l("Our lists"), "lists.manage", TTO),
-        nav_item(_l("Imports"), "imports.index", TTO, "imports."),
+        nav_item(_l("Our lists"), "lists.manage", TTO, verified=True),
+        nav_item(_l("Imports"), "imports.index", TTO, "imports.", verified=True),
         nav_item(_l("The Hundred Schools, Thousand Projects action"), "action.index", TTO,
-                 "action.index"),
-        nav_item(_l("Our dashboard"), "action.university_dashboard", TTO),
-        nav_item(_l("Secondary units"), "action.unit_list", TTO),
+                 "action.index", verified=True),
+        nav_item(_l("Our dashboard"), "action.university_dashboard", TTO, verified=True),
+        nav_item(_l("Secondary units"), "action.unit_list", TTO, verified=True),
     ]),
     NavGroup("action", lazy_pgettext("navigation", "The action"), [
         nav_item(_l("The Hundred Schools, Thousand Projects action"), "action.index", {Role.ADMIN},
@@ -146,17 +148,23 @@ def viewer_key(user) -> tuple | None:
     """Everything the layout (``base.html``) shows of the user: a page rendered for one viewer is
     reused for another request only while this is equal (``listings.cache.page``). None for
     visitors. Whatever the layout comes to read of the user must be added here: the menus follow
-    the role and whether the address is confirmed; the header shows the name and the bell."""
+    the role, whether the address is confirmed and whether the organisation is verified; the header
+    shows the name and the bell."""
     if not user.is_authenticated:
         return None
     return (user.id, user.name, user.role, user.email_confirmed, user.organisation_id,
-            user.is_org_admin, peek_unread_count(user))
+            _org_verified(user), user.is_org_admin, peek_unread_count(user))
+
+
+def _org_verified(user) -> bool:
+    return user.organisation is not None and user.organisation.status.is_verified
 
 
 def _visible(user, item: NavItem) -> bool:
     if not user.is_authenticated:
         return item.public
-    return user.email_confirmed and user.role in item.roles
+    return (user.email_confirmed and user.role in item.roles
+            and (not item.verified or user.role is Role.ADMIN or _org_verified(user)))
 
 
 def entries_for(user) -> list[NavEntry]:
