@@ -34,6 +34,48 @@ ACCOUNTS = {
     "unverified_tto": "pending@demo.bxqx.cn",
 }
 
+#: GET routes that are not pages of their own, with the reason (each is still in ACCESS).
+SKIPPED = {
+    "main.healthz": "a health check for load balancers, plain text, not a page",
+    "api.listings": "JSON API", "api.listing": "JSON API", "api.openapi": "JSON document",
+    "imports.status": "JSON progress polled by the import page",
+    "imports.template": "file download (XLSX)",
+    "listings.attachment": "file download", "lists.xlsx": "file download (XLSX)",
+    "lists.pdf": "file download (PDF)", "action.plan_pdf": "file download (PDF)",
+    "action.national_export": "file download (CSV/XLSX)",
+    "action.university_export": "file download (CSV/XLSX)",
+    "ledger.university_csv": "file download (CSV)", "ledger.my_csv": "file download (CSV)",
+    "licences.agreement_document": "file download (PDF)",
+    "licences.agreement_file": "file download (PDF)", "licences.certificate": "file download (PDF)",
+    "events.calendar": "file download (.ics)", "events.report_xlsx": "file download (XLSX)",
+    "interests.message_file": "file download", "interests.download_confidential": "file download",
+    "orgs.document": "file download (a claim document)",
+    "accounts.confirm_notice": "only redirects a confirmed account to its dashboard",
+    "accounts.confirm_email": "only redirects (the token confirms, then sends on)",
+    "licences.accept": "only redirects (the demo company already holds the licence)",
+    "payments.stripe_return": "only redirects back from Stripe to the payment page",
+}
+#: Pages whose persona is not the first of PREFERENCE (the other one shows a page, not a redirect).
+PERSONA = {"interests.express": "investor", "main.dashboard": "tto"}
+#: Pages every role has: their header, navigation and workbench differ by role.
+BY_ROLE = [(endpoint, persona) for endpoint in ("main.index", "main.dashboard")
+           for persona in ("inventor", "investor", "company", "unverified_tto")]
+BY_ROLE += [("main.index", "admin"), ("main.index", "tto"), ("notifications.index", "company"),
+            ("licences.mine", "company"), ("events.mine", "investor"), ("orgs.mine", "inventor")]
+#: URL arguments that are not simply the world's value of the same name.
+ARGS = {
+    "action.plan_version": lambda w: {"plan_id": w["plan_id"], "number": w["plan_number"]},
+    "action.batch": lambda w: {"batch_id": w["action_batch_id"]},
+    "admin.organisation": lambda w: {"org_id": w["pending_org_id"]},
+    "accounts.reset_password": lambda w: {"token": w["reset_token"]},
+    "orgs.accept": lambda w: {"token": w["invitation_token"]},
+    "licences.edit": lambda w: {"declaration_id": w["draft_declaration_id"]},
+    "licences.create": lambda w: {"listing_id": w["draft_listing_id"]},
+    "events.transcript": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
+    "events.report": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
+    "events.moderation_log": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
+}
+
 
 def _one(sql: str, **params):
     value = db.session.execute(sa.text(sql), params).scalar()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask_migrate import upgrade
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from marketplace import create_app
 from marketplace.config import TestConfig
@@ -25,7 +25,7 @@ from tests.browser.conftest import (
     TIMEOUT_MS,
     PageLog,
 )
-from tests.browser.phone_world import ACCOUNTS, PhoneWorld
+from tests.browser.phone_world import ACCOUNTS, ARGS, BY_ROLE, PERSONA, SKIPPED, PhoneWorld
 from tests.conftest import _postgres_database, zh
 from tests.live_server import SECRET, ServerProcess
 from tests.test_authorization import ACCESS
@@ -39,46 +39,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 #: Who sees a page that is not public, first allowed wins: the demo's university owns the world.
 PREFERENCE = ("tto", "company", "investor", "inventor", "admin", "unverified_tto")
 
-SKIPPED = {
-    "main.healthz": "a health check for load balancers, plain text, not a page",
-    "api.listings": "JSON API", "api.listing": "JSON API", "api.openapi": "JSON document",
-    "imports.status": "JSON progress polled by the import page",
-    "imports.template": "file download (XLSX)",
-    "listings.attachment": "file download", "lists.xlsx": "file download (XLSX)",
-    "lists.pdf": "file download (PDF)", "action.plan_pdf": "file download (PDF)",
-    "action.national_export": "file download (CSV/XLSX)",
-    "action.university_export": "file download (CSV/XLSX)",
-    "ledger.university_csv": "file download (CSV)", "ledger.my_csv": "file download (CSV)",
-    "licences.agreement_document": "file download (PDF)",
-    "licences.agreement_file": "file download (PDF)", "licences.certificate": "file download (PDF)",
-    "events.calendar": "file download (.ics)", "events.report_xlsx": "file download (XLSX)",
-    "interests.message_file": "file download", "interests.download_confidential": "file download",
-    "orgs.document": "file download (a claim document)",
-    "accounts.confirm_notice": "only redirects a confirmed account to its dashboard",
-    "accounts.confirm_email": "only redirects (the token confirms, then sends on)",
-    "licences.accept": "only redirects (the demo company already holds the licence)",
-    "payments.stripe_return": "only redirects back from Stripe to the payment page",
-}
-#: Pages whose persona is not the first of PREFERENCE (the other one shows a page, not a redirect).
-PERSONA = {"interests.express": "investor", "main.dashboard": "tto"}
-#: Pages every role has: their header, navigation and workbench differ by role.
-BY_ROLE = [(endpoint, persona) for endpoint in ("main.index", "main.dashboard")
-           for persona in ("inventor", "investor", "company", "unverified_tto")]
-BY_ROLE += [("main.index", "admin"), ("main.index", "tto"), ("notifications.index", "company"),
-            ("licences.mine", "company"), ("events.mine", "investor"), ("orgs.mine", "inventor")]
-#: URL arguments that are not simply the world's value of the same name.
-ARGS = {
-    "action.plan_version": lambda w: {"plan_id": w["plan_id"], "number": w["plan_number"]},
-    "action.batch": lambda w: {"batch_id": w["action_batch_id"]},
-    "admin.organisation": lambda w: {"org_id": w["pending_org_id"]},
-    "accounts.reset_password": lambda w: {"token": w["reset_token"]},
-    "orgs.accept": lambda w: {"token": w["invitation_token"]},
-    "licences.edit": lambda w: {"declaration_id": w["draft_declaration_id"]},
-    "licences.create": lambda w: {"listing_id": w["draft_listing_id"]},
-    "events.transcript": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
-    "events.report": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
-    "events.moderation_log": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
-}
 _AXE_RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
                                           resultTypes: ["violations"]});
@@ -217,3 +177,102 @@ def test_page_on_a_phone(endpoint, persona, phone_app, world, phone, phone_serve
     assert not problems, f"{path} as {persona}:\n" + "\n".join(problems)
 
 
+
+
+# --- What the issue measured on a phone, each as a user notices it ------------------------------
+
+def _rgb(css: str, over: tuple[float, ...] = (255.0, 255.0, 255.0)) -> tuple[float, ...]:
+    """An rgb()/rgba() colour as painted over ``over`` (a translucent ring shows the page)."""
+    parts = [float(part) for part in css[css.index("(") + 1:-1].split(",")]
+    alpha = parts[3] if len(parts) == 4 else 1.0
+    return tuple(alpha * c + (1 - alpha) * b for c, b in zip(parts[:3], over, strict=True))
+
+
+def _contrast(first: tuple[float, ...], second: tuple[float, ...]) -> float:
+    def luminance(rgb):
+        linear = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4
+                  for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+WHITE = (255.0, 255.0, 255.0)
+_BOXES = ("els => els.map(e => { const r = e.getBoundingClientRect(); "
+          "return [e.id || e.name, r.width, r.height]; })")
+
+
+def test_need_filters_show_their_text(phone):
+    page, _ = phone("anonymous")
+    page.goto("/needs")
+    boxes = page.locator("form[role=search]").locator("input:not([type=hidden]), select").evaluate_all(_BOXES)
+    assert len(boxes) >= 5
+    assert all(width >= 140 for _, width, _ in boxes), boxes
+
+
+def test_listing_filters_are_one_tap_away(phone):
+    page, _ = phone("anonymous")
+    page.goto("/listings")
+    filters = page.locator("#filters")
+    expect(filters).not_to_be_in_viewport()
+    jump = page.get_by_role("link", name=zh("Filter"), exact=True)
+    expect(jump).to_be_in_viewport()
+    jump.click()
+    expect(filters).to_be_in_viewport()
+
+
+def test_status_badges_and_interest_rows_read_on_a_phone(phone):
+    page, _ = phone("company")
+    page.goto("/interests")
+    badges = page.locator(".badge").evaluate_all(_BOXES)
+    assert badges and all(height < 28 for _, _, height in badges), badges  # one line each
+    cells = page.locator(".interests-table td").evaluate_all(_BOXES)
+    assert all(width >= 300 for _, width, _ in cells), "each row is a card as wide as the screen"
+
+
+def test_every_input_is_styled_with_room_to_tap(phone, phone_app):
+    page, _ = phone("tto")
+    urls = phone_app.url_map.bind("localhost")
+    kinds = set()
+    for path in (urls.build("listings.create"), urls.build("events.create"), urls.build("imports.upload"),
+                 "/auth/login"):
+        page.goto(path)
+        fields = page.locator("main").locator(
+            "input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea")
+        styles = fields.evaluate_all("els => els.map(e => [e.type, e.getBoundingClientRect().height, "
+                                     "getComputedStyle(e).borderTopColor])")
+        kinds |= {kind for kind, _, _ in styles}
+        for kind, height, border in styles:
+            assert height >= 40, f"{path}: a {kind} input is {height} px high"
+            assert _contrast(_rgb(border), WHITE) >= 3, f"{path}: a {kind} input's border {border}"
+        boxes = page.locator("main").locator("input[type=checkbox], input[type=radio]").evaluate_all(_BOXES)
+        assert all(width >= 20 and height >= 20 for _, width, height in boxes), (path, boxes)
+    assert {"date", "datetime-local", "number", "file"} <= kinds, kinds
+
+
+def test_focus_ring_has_three_to_one_contrast(phone):
+    page, _ = phone("anonymous")
+    page.goto("/listings")
+    page.keyboard.press("Tab")  # keyboard use: focus() now shows the ring as for a Tab
+    for target in (page.locator(".site-header a").first, page.locator("#q")):
+        target.focus()
+        style, width, color = target.evaluate(
+            "e => { const s = getComputedStyle(e); "
+            "return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }")
+        assert style == "solid" and float(width[:-2]) >= 2
+        grey = (246.0, 248.0, 250.0)  # the page's background
+        assert _contrast(_rgb(color), WHITE) >= 3, color
+        assert _contrast(_rgb(color, grey), grey) >= 3, color
+
+
+def test_action_dashboard_columns_keep_words_together_on_a_desktop(browser, phone_server):
+    context = browser.new_context(base_url=phone_server.url, viewport={"width": 1280, "height": 900},
+                                  locale="zh-CN")
+    try:
+        page = context.new_page()
+        _login(page, ACCOUNTS["admin"])
+        page.goto("/action/dashboard")
+        cells = page.locator("td.col-category, td.col-batch").evaluate_all(_BOXES)
+        assert cells and all(width >= 170 for _, width, _ in cells), cells
+    finally:
+        context.close()
