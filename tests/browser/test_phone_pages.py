@@ -36,6 +36,11 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+DESKTOP_PAGES = [("main.index", "anonymous"), ("listings.search", "anonymous"),
+                 ("listings.detail", "company"), ("main.dashboard", "tto"), ("interests.index", "tto"),
+                 ("interests.pipeline_page", "tto"), ("action.national_dashboard", "admin"),
+                 ("admin.audit", "admin"), ("needs.index", "company"), ("payments.manage", "tto")]
 #: Who sees a page that is not public, first allowed wins: the demo's university owns the world.
 PREFERENCE = ("tto", "company", "investor", "inventor", "admin", "unverified_tto")
 
@@ -120,9 +125,10 @@ def phone(chromium_executable, browser, phone_server):
     axe_source = AXE.read_text(encoding="utf-8")
     sessions: dict[str, tuple[Page, dict]] = {}
 
-    def open_for(persona: str) -> tuple[Page, dict]:
-        if persona not in sessions:
-            context = browser.new_context(base_url=phone_server.url, **PHONE)
+    def open_for(persona: str, desktop: bool = False) -> tuple[Page, dict]:
+        if (persona, desktop) not in sessions:
+            screen = DESKTOP if desktop else PHONE
+            context = browser.new_context(base_url=phone_server.url, **screen)
             context.set_default_timeout(TIMEOUT_MS)
             context.add_init_script(axe_source)  # init scripts are exempt from the page's CSP
             page = context.new_page()
@@ -132,8 +138,8 @@ def phone(chromium_executable, browser, phone_server):
             page.on("response", lambda response: holder["log"].on_response(response))
             if ACCOUNTS[persona]:
                 _login(page, ACCOUNTS[persona])
-            sessions[persona] = (page, holder)
-        return sessions[persona]
+            sessions[persona, desktop] = (page, holder)
+        return sessions[persona, desktop]
 
     yield open_for
     for page, _ in sessions.values():
@@ -150,20 +156,31 @@ def _login(page: Page, email: str) -> None:
 
 @pytest.mark.parametrize(("endpoint", "persona"), list(_cases()))
 def test_page_on_a_phone(endpoint, persona, phone_app, world, phone, phone_server):
+    _check_page(endpoint, persona, phone_app, world, phone, phone_server, desktop=False)
+
+
+@pytest.mark.parametrize(("endpoint", "persona"), DESKTOP_PAGES)
+def test_page_on_a_desktop(endpoint, persona, phone_app, world, phone, phone_server):
+    """The same checks at 1280×900 for the main pages (wide tables fit there: no scroll regions)."""
+    _check_page(endpoint, persona, phone_app, world, phone, phone_server, desktop=True)
+
+
+def _check_page(endpoint, persona, phone_app, world, phone, phone_server, *, desktop):
     args = ARGS[endpoint](world) if endpoint in ARGS else {}
     rule = next(rule for rule in phone_app.url_map.iter_rules() if rule.endpoint == endpoint)
     for name in rule.arguments - set(args):
         args[name] = world[name]
     path = phone_app.url_map.bind("localhost").build(endpoint, args)
-    page, holder = phone(persona)
+    page, holder = phone(persona, desktop)
     holder["log"] = log = PageLog()
 
     response = page.goto(path)
     assert response and response.status == 200, f"{path} as {persona}: {response and response.status}"
     assert urlsplit(page.url).path == urlsplit(path).path, f"{path} as {persona} went to {page.url}"
     if os.environ.get("PHONE_SCREENSHOTS"):
-        (SCREENSHOT_DIR / "phone").mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOT_DIR / "phone" / f"{endpoint}-{persona}.png", full_page=True)
+        folder = SCREENSHOT_DIR / ("desktop" if desktop else "phone")
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=folder / f"{endpoint}-{persona}.png", full_page=True)
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     violations = page.evaluate(_AXE_RUN, WCAG_TAGS)
 
@@ -175,8 +192,6 @@ def test_page_on_a_phone(endpoint, persona, phone_app, world, phone, phone_serve
     if any(problem.startswith("5") for problem in log.bad_responses):
         problems.append(f"server log:\n{phone_server.log()}")
     assert not problems, f"{path} as {persona}:\n" + "\n".join(problems)
-
-
 
 
 # --- What the issue measured on a phone, each as a user notices it ------------------------------
