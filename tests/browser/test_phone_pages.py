@@ -169,6 +169,9 @@ def _check_page(endpoint, persona, phone_app, world, phone, phone_server, *, des
     args = ARGS[endpoint](world) if endpoint in ARGS else {}
     rule = next(rule for rule in phone_app.url_map.iter_rules() if rule.endpoint == endpoint)
     for name in rule.arguments - set(args):
+        if name not in world:
+            pytest.fail(f"{endpoint}: the phone world has no value for <{name}>: add one to "
+                        "tests/browser/phone_world.py (or ARGS), or skip the route with a reason")
         args[name] = world[name]
     path = phone_app.url_map.bind("localhost").build(endpoint, args)
     page, holder = phone(persona, desktop)
