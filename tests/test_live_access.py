@@ -25,7 +25,7 @@ def test_the_host_cancelling_a_registration_closes_that_attendees_connections(ap
     host = connect(app, room.host, room.roadshow.id)
     alice = connect(app, room.alice, room.roadshow.id)
     bob_tabs = [connect(app, room.bob, room.roadshow.id) for _ in range(2)]
-    assert ack(host, "go_live", {"confirm": True})["ok"] and ack(host, "moderation", {"on": False})["ok"]
+    assert ack(host, "go_live")["ok"] and ack(host, "moderation", {"on": False})["ok"]
 
     page = signed_in(app, room.host)
     rid = room.roadshow.id

@@ -212,7 +212,7 @@ def test_in_the_real_server_a_slow_attendee_neither_stalls_the_room_nor_misses_a
                                                "Origin": server.url},
                           auth={"roadshow": room.roadshow.id}, namespaces=["/live"],
                           transports=["polling", "websocket"], wait_timeout=10)
-        assert host.call("go_live", {"confirm": True})["ok"]
+        assert host.call("go_live", {})["ok"]
         cookie = login(server.url, room.bob.email, PASSWORD)
         slow = websocket.create_connection(
             f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",

@@ -25,7 +25,7 @@ def live(app, room):
     host = connect(app, room.host, room.roadshow.id)
     alice = connect(app, room.alice, room.roadshow.id)
     bob = connect(app, room.bob, room.roadshow.id)
-    assert ack(host, "go_live", {"confirm": True})["ok"]
+    assert ack(host, "go_live")["ok"]
     for client in (host, alice, bob):
         events(client)
     return host, alice, bob
@@ -224,7 +224,7 @@ def test_one_room_cannot_touch_another_rooms_questions_or_polls(app, room, make_
     """Object-level checks: ids from another roadshow are 'not found' in this room."""
     other = build_room(make_user)
     other_host = connect(app, other.host, other.roadshow.id)
-    ack(other_host, "go_live", {"confirm": True})
+    ack(other_host, "go_live")
     ack(other_host, "moderation", {"on": False})
     their_alice = connect(app, other.alice, other.roadshow.id)
     theirs = ack(their_alice, "ask", {"uuid": new_uuid(), "text": "别家的问题"})

@@ -35,7 +35,7 @@ def test_a_question_asked_through_one_process_reaches_clients_of_the_other(app, 
     alice = Attendee(first.url, room.alice.email, room.roadshow.id, password=PASSWORD)
     bob = Attendee(second.url, room.bob.email, room.roadshow.id, password=PASSWORD)
     try:
-        assert host.call("go_live", {"confirm": True})["ok"]
+        assert host.call("go_live", {})["ok"]
         assert host.call("moderation", {"on": False})["ok"]
         # The room's state change made on the second process reaches alice on the first.
         assert alice.wait_for(lambda e: e["type"] == "room.state" and e["moderated"] is False)

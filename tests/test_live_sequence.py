@@ -21,7 +21,7 @@ def room(app, make_user):
 def test_reconnect_with_last_seq_gets_exactly_the_missed_events(app, room):
     host = connect(app, room.host, room.roadshow.id)
     alice = connect(app, room.alice, room.roadshow.id)
-    ack(host, "go_live", {"confirm": True})
+    ack(host, "go_live")
     ack(host, "moderation", {"on": False})
     first = ack(alice, "ask", {"uuid": new_uuid(), "text": "断线前的问题"})
     seen = sorted({e["seq"] for e in events(alice)})
@@ -46,7 +46,7 @@ def test_reconnect_with_last_seq_gets_exactly_the_missed_events(app, room):
 
 def test_replay_gives_attendees_noops_for_what_they_may_not_see(app, room):
     host = connect(app, room.host, room.roadshow.id)
-    ack(host, "go_live", {"confirm": True})
+    ack(host, "go_live")
     pending = ack(connect(app, room.alice, room.roadshow.id), "ask", {"uuid": new_uuid(), "text": "待审问题"})
     bob = connect(app, room.bob, room.roadshow.id)
     replay = sync(bob, 0)["events"]
@@ -56,7 +56,7 @@ def test_replay_gives_attendees_noops_for_what_they_may_not_see(app, room):
 
 def test_snapshot_after_reload_has_the_state_and_its_number(app, room):
     host = connect(app, room.host, room.roadshow.id)
-    ack(host, "go_live", {"confirm": True})
+    ack(host, "go_live")
     ack(host, "present", {"listing_id": room.listings[1].id})
     alice = connect(app, room.alice, room.roadshow.id)
     mine = ack(alice, "ask", {"uuid": new_uuid(), "text": "我的待审问题", "anonymous": True})
@@ -74,7 +74,7 @@ def test_snapshot_after_reload_has_the_state_and_its_number(app, room):
 def test_too_far_behind_gets_a_snapshot(app, room, monkeypatch):
     monkeypatch.setattr(log, "REPLAY_LIMIT", 2)
     host = connect(app, room.host, room.roadshow.id)
-    ack(host, "go_live", {"confirm": True})
+    ack(host, "go_live")
     for listing in room.listings * 2:
         ack(host, "present", {"listing_id": listing.id})
     assert sync(host, 0)["mode"] == "snapshot"
@@ -88,7 +88,7 @@ def test_concurrent_writers_get_distinct_gap_free_numbers(app, room, another_app
     if db.engine.dialect.name == "sqlite":
         pytest.skip("SQLite serialises writers on the file lock; the row lock is PostgreSQL's")
     host = connect(app, room.host, room.roadshow.id)
-    ack(host, "go_live", {"confirm": True})
+    ack(host, "go_live")
     instances = [another_app(LIVE_QUESTION_RATE="1000/minute") for _ in range(4)]
     start = threading.Barrier(len(instances))
     errors, acks = [], []

@@ -130,7 +130,7 @@ def busy_room(app, room, live=True):
     host, moderator, alice, bob = (connect(app, user, room.roadshow.id)
                                    for user in (room.host, room.moderator, room.alice, room.bob))
     if live:
-        ack(host, "go_live", {"confirm": True})
+        ack(host, "go_live")
     ack(host, "present", {"listing_id": room.listings[0].id})
 
     def ask(client, text, anonymous=False):
@@ -203,7 +203,7 @@ def test_a_part_moved_on_by_every_kind_of_event_equals_a_fresh_one(app, room, bu
     """Kept from the start, the parts are moved on by questions asked, approved, hidden,
     restored, answered, pinned and upvoted, polls, chat, interests and room changes."""
     host = connect(app, room.host, room.roadshow.id)
-    ack(host, "go_live", {"confirm": True})
+    ack(host, "go_live")
     rid = room.roadshow.id
     for user in (room.bob, room.host):
         sync(connect(app, user, rid))

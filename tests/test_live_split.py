@@ -84,7 +84,7 @@ def test_killing_the_page_process_drops_no_attendee_and_loses_nothing(app, make_
     bob = Attendee(url, room.bob.email, rid, password=PASSWORD, transport="polling")
     clients = (host, alice, bob)
     try:
-        assert host.call("go_live", {"confirm": True})["ok"] and host.call("moderation", {"on": False})["ok"]
+        assert host.call("go_live", {})["ok"] and host.call("moderation", {"on": False})["ok"]
         before = question(alice, "断电后数据会丢失吗？")
         assert bob.wait_for(lambda e: e["seq"] == before["seq"])
 

@@ -79,7 +79,7 @@ def test_a_host_university_losing_its_verification_closes_its_staffs_connections
     room = build_room(make_user)
     host = connect(app, room.host, room.roadshow.id)
     alice = connect(app, room.alice, room.roadshow.id)
-    assert ack(host, "go_live", {"confirm": True})["ok"]
+    assert ack(host, "go_live")["ok"]
     university = room.host.organisation
     university.status = OrgStatus.REJECTED  # whichever service does it, the flush is seen
     db.session.commit()
@@ -127,7 +127,7 @@ def test_across_two_processes_a_removed_moderator_gets_no_pending_question(app, 
     host_pages = login_session(pages.url, room.host.email, PASSWORD)
     admin_pages = login_session(pages.url, admin.email, PASSWORD)
     try:
-        assert clients["host"].call("go_live", {"confirm": True})["ok"]  # moderation is on: questions wait
+        assert clients["host"].call("go_live", {})["ok"]  # moderation is on: questions wait
         first = clients["alice"].call("ask", {"uuid": str(uuid.uuid4()), "text": "第一个问题？",
                                               "anonymous": True})
         seen = clients["moderator"].wait_for(lambda e: e["seq"] == first["seq"])

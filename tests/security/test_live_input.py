@@ -18,7 +18,7 @@ def room(make_user):
 @pytest.fixture
 def host(app, room):
     client = connect(app, room.host, room.roadshow.id)
-    assert ack(client, "go_live", {"confirm": True})["ok"] and ack(client, "moderation", {"on": False})["ok"]
+    assert ack(client, "go_live")["ok"] and ack(client, "moderation", {"on": False})["ok"]
     return client
 
 
