@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from events import services as roadshows
 from events import stream
 from events.forms import GoLiveForm
-from events.live import bus, moderation, refusals
+from events.live import bus, log, moderation, refusals
 from events.live.services import RoomError
 from events.models import Roadshow
 from marketplace.db_types import utcnow
@@ -53,6 +53,7 @@ def go_live(roadshow_id):
     if roadshows.starts_early(roadshow) and not form.confirm.data:
         return render_template("events/go_live.html", roadshow=roadshow, form=form,
                                question=roadshows.early_start_question(roadshow), room_url=room)
+    log.ensure_room(roadshow.id)  # made on the first connection; the page may come first
     try:
         result = moderation.go_live(roadshow, me(), {"confirm": bool(form.confirm.data)})
     except RoomError as error:
