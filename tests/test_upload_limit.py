@@ -7,6 +7,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from marketplace.accounts.models import Role
 from marketplace.config import Config
 from marketplace.interests.models import Interest, Message
 from marketplace.orgs.models import DocumentKind
@@ -111,3 +112,13 @@ def test_claim_documents_no_longer_state_their_own_limit():
 
     for kind in DocumentKind:
         assert "MB" not in str(DOCUMENT_HINTS[kind])
+
+
+def test_a_file_field_shown_again_with_errors_still_states_the_limit(app, client, auth, make_user):
+    from marketplace.orgs.models import OrgStatus
+
+    auth.login(make_user(Role.TTO, org_status=OrgStatus.PENDING).email)
+    response = post(client, "/org/documents", {"kind": "business_licence"},
+                    content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert limit_hint() in response.get_data(as_text=True)
