@@ -104,7 +104,7 @@ def starts_early(roadshow: Roadshow) -> bool:
 def early_start_question(roadshow: Roadshow) -> str:
     """What the moderator is asked before going live early, in their language and zone."""
     return _("The roadshow is scheduled for %(when)s. Go live now, before the scheduled start?",
-             when=datetime_filter(roadshow.starts_at, "short"))
+             when=datetime_filter(roadshow.starts_at, "medium"))
 
 
 def go_live(roadshow: Roadshow, actor: User, *, confirmed_early: bool = False) -> None:
