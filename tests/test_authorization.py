@@ -800,6 +800,8 @@ ACCESS: dict[str, Access] = {
     # The live room's page: confirmed registrants and roadshow staff (the investor's registration
     # is still pending, so it is refused like everyone else outside the staff).
     "live.room": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
+    # Going live from a page: the roadshow starts in a week, so staff get the confirmation page.
+    "live.go_live": Access("POST", roadshow_id, ROADSHOW_STAFF, status=200),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.

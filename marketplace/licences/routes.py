@@ -81,7 +81,7 @@ def verify_upload():
     if form.validate_on_submit():
         candidates = []
         if form.file.data:
-            content = form.file.data.stream.read(20 * 1024 * 1024)
+            content = form.file.data.stream.read(uploads.max_bytes() + 1)
             candidates.append(hashlib.sha256(content).hexdigest())
         if form.text.data:
             for text in (form.text.data, form.text.data.strip()):

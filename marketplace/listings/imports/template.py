@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from marketplace import uploads
 from marketplace.listings.imports.files import setting
 from marketplace.listings.imports.validation import CHOICES, COLUMNS, blank_form
 
@@ -120,7 +121,7 @@ def _write_guide(guide, cols: list[dict]) -> None:
         _("Enter one listing per row on the first sheet, from row 2 on; keep the headings in row 1."),
         _("Red headings are required columns, grey ones optional. Hover over a heading for help."),
         _("At most %(rows)d rows and %(mb)d MB per file. Save as XLSX, or as CSV in UTF-8.",
-          rows=setting("IMPORT_MAX_ROWS"), mb=setting("IMPORT_MAX_BYTES") // (1024 * 1024)),
+          rows=setting("IMPORT_MAX_ROWS"), mb=uploads.max_mb()),
         _("Formulas are not accepted, and no cell may start with =, +, - or @ (plain numbers such "
           "as phone numbers excepted)."),
         _("Every row is checked first, then you choose to import the valid rows. Imported "
