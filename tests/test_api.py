@@ -96,7 +96,7 @@ def api_ids(client, query: str) -> list[int]:
 
 
 @pytest.mark.parametrize("query", [
-    "q=电池", "q=正极材料 锂离子电池", "q=电池&grade=A&mode=open_licence", "", "sort=newest", "sort=trl",
+    "q=电池", "q=正极材料 锂离子电池", "q=电池&grade=A&mode=sole_licence", "", "sort=newest", "sort=trl",
     "q=电池&sort=trl", "field=energy", "kind=achievement&legal_status=not_applicable", "trl=6",
     "q=芯片",
 ])
@@ -105,7 +105,7 @@ def test_search_returns_what_the_web_page_shows_in_the_same_order(client, corpus
 
 
 def test_search_has_totals_facets_and_the_understood_query(client, corpus):
-    data = client.get("/api/v1/listings?q=电池&grade=A&mode=open_licence").json
+    data = client.get("/api/v1/listings?q=电池&grade=A&mode=sole_licence").json
     assert len(data["items"]) == data["total"] == 3
     assert (data["page"], data["pages"], data["per_page"]) == (1, 1, 20)
     assert data["query"] == {"q": "电池", "tokens": ["电池"], "field": None, "grade": "A", "trl": None,

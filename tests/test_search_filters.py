@@ -122,7 +122,7 @@ def test_facet_counts_are_the_counts_of_the_matches(corpus, filters):
     assert {value[0]: n for value, n in result.facets["university"]} == dict(universities)
 
 
-@pytest.mark.parametrize("typed", ["gradea", "grade A", "modesolelicence", "mode open_licence",
+@pytest.mark.parametrize("typed", ["gradea", "grade A", "modesolelicence", "mode sole_licence",
                                    "tags gradea", "tags : gradea", "电池 gradea", "fieldenergy",
                                    "trl6", "kindinvention", "legalstatusgranted"])
 def test_filter_terms_cannot_be_typed(corpus, typed):
@@ -131,11 +131,11 @@ def test_filter_terms_cannot_be_typed(corpus, typed):
 
 
 def test_filter_terms_are_never_shown(corpus, client):
-    html = client.get("/listings?q=电池&grade=A&mode=open_licence").get_data(as_text=True)
-    body = json.dumps(client.get("/api/v1/listings?q=电池&grade=A&mode=open_licence").get_json(),
+    html = client.get("/listings?q=电池&grade=A&mode=sole_licence").get_data(as_text=True)
+    body = json.dumps(client.get("/api/v1/listings?q=电池&grade=A&mode=sole_licence").get_json(),
                       ensure_ascii=False)
     assert "<mark>电池</mark>" in html and "电池" in body
-    for term in ("gradea", "modesolelicence", "grade A", "mode open_licence", "fieldenergy"):
+    for term in ("gradea", "modesolelicence", "grade A", "mode sole_licence", "fieldenergy"):
         assert term not in html and term not in body
 
 
