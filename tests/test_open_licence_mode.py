@@ -14,6 +14,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.models import ConversionMode
 from tests import factories
 from tests.conftest import login, post, zh
+from tests.imports_support import batch_of, good_rows, upload, xlsx
 from tests.licences_support import world  # noqa: F401
 
 PAGE = "Open licences and agreements"
@@ -103,3 +104,15 @@ def test_the_chip_leads_to_the_declaration_and_after_withdrawal_to_the_catalogue
     assert response.status_code == 302 and response.headers["Location"].endswith("/open-licences")
     assert zh("This patent is no longer offered under an open licence. These are the open licences "
               "on offer now.") in client.get("/open-licences").get_data(as_text=True)
+
+
+def test_an_import_row_cannot_offer_an_open_licence(client, auth, make_user):
+    tto = make_user(Role.TTO)
+    login(auth, tto)
+    rows = good_rows()
+    rows[0]["modes"] = f"{zh('Open licence')}，{zh('Ordinary licence')}"
+    assert upload(client, xlsx(rows)).status_code == 302
+    batch = batch_of(tto)
+    assert batch.valid_rows == len(rows) - 1
+    assert batch.problems == [{"row": 2, "column": zh("Conversion modes offered"),
+                               "message": _message(UNDECLARED_NEW)}]

@@ -47,12 +47,15 @@ PLAN = {
                 "与知名风险投资机构共建概念验证中心；每季度举办一次项目路演。",
     "expected_results": "高价值专利转化率显著提升，形成一批服务长三角新材料和新能源产业的典型案例。",
 }
+#: (title, platform, description, field, words a portfolio patent's title has): the plan's key
+#: projects; their portfolios are the university's inventions of the field about those words.
 PROJECTS = (("高镍正极材料高价值专利组合培育", "全国重点实验室（先进电池材料）",
              "围绕高镍三元正极材料表面包覆与掺杂改性开展专利导航，布局核心专利与外围专利组合，"
-             "面向动力电池企业开展许可与作价投资。", "materials"),
+             "面向动力电池企业开展许可与作价投资。", "materials",
+             ("正极材料", "电池", "电解质", "负极")),
             ("工业智能装备关键技术专利组合", "国家重点研发计划“智能机器人”重点专项",
              "聚焦精密减速器与伺服控制，形成覆盖结构、工艺、控制算法的专利组合，优先采用开放许可和先试用后付费。",
-             "equipment"))
+             "equipment", ("机器人", "减速器", "伺服", "机械臂")))
 
 
 def _convert(tto) -> None:
@@ -77,13 +80,15 @@ def _plan(tto, admin, enrolment) -> None:
     services.update_plan(tto, plan, {**PLAN, "target_high_value_patents": 30, "target_conversions": 50,
                                      "target_amount": 100_000_000, "target_open_licences": 20,
                                      "target_roadshows": 8})
-    for title, platform, description, field in PROJECTS:
-        chosen = db.session.scalars(select(Listing.id).where(
+    for title, platform, description, field, words in PROJECTS:
+        candidates = db.session.execute(select(Listing.id, Listing.title).where(
             Listing.organisation_id == tto.organisation_id, Listing.field == field,
             Listing.kind == ListingKind.INVENTION, Listing.state == ListingState.PUBLISHED)
-            .order_by(Listing.grade, Listing.id).limit(4)).all()
-        services.save_project(tto, plan, {"title": title, "platform": platform,
-                                          "description": description, "listing_ids": list(chosen)})
+            .order_by(Listing.grade, Listing.id)).all()
+        # the portfolio is about the project: titles with its words first, the field's others after
+        ranked = sorted(candidates, key=lambda row: not any(word in row.title for word in words))
+        services.save_project(tto, plan, {"title": title, "platform": platform, "description": description,
+                                          "listing_ids": [row.id for row in ranked[:4]]})
     services.submit_plan(tto, plan)
     services.review_plan(admin, plan, PlanState.APPROVED, "方案目标明确、机制完整，同意实施。")
 
@@ -115,7 +120,7 @@ def _report(tto) -> None:
         reports.add_case(tto, report, f"“{deal.title}”实现转化",
                          "学校技术转移中心在专利申请前评估阶段即引入企业需求，完成专利布局后在平台发布，"
                          f"经项目对接{partner}达成合作。{deal.extra.get('note', '')}"
-                         "合作方已完成中试，预计明年实现量产。",
+                         "双方正按约定推进后续工作。",
                          deal_key=deal.key)
     reports.submit_report(tto, report)
 
