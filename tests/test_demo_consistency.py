@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.action import registry
+from marketplace.action.models import Plan, PlanState
 from marketplace.action.reports.models import Report, ReportState
+from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
 from marketplace.licences.models import DeclarationState, OpenLicenceDeclaration
 from marketplace.listings import search
@@ -17,6 +19,7 @@ from marketplace.listings.models import ConversionMode, Listing, ListingMode, Li
 from marketplace.listings.queries import SearchQuery, run_search
 from marketplace.needs import scoring
 from marketplace.needs.models import Match, Need, Proposal
+from tests.conftest import zh
 
 
 @pytest.fixture
@@ -60,7 +63,7 @@ def test_every_open_licence_chip_leads_to_a_declaration_a_company_can_accept(dem
         assert f"/open-licences/{declaration_id}/accept" in terms or "/login" in terms
 
 
-def test_the_submitted_report_shows_the_platforms_figures(demo):
+def test_the_submitted_report_shows_the_platforms_figures(demo, client, auth):
     report = db.session.scalar(sa.select(Report).where(Report.state == ReportState.SUBMITTED))
     assert report is not None
     frozen = {row["key"]: row["platform"] for row in report.figures}
@@ -73,6 +76,16 @@ def test_the_submitted_report_shows_the_platforms_figures(demo):
         assert int(frozen["roadshows"]) >= 1
     keys = {deal.key for deal in registry.deals(report.organisation_id, report.year)}
     assert report.cases and all(case.deal_key in keys for case in report.cases)
+
+    # the approved plan reads in the annex's order: section 5 (key projects) between 4 and 6
+    auth.login("tto@demo.bxqx.cn", password=DEMO_PASSWORD)
+    plan = db.session.scalar(sa.select(Plan).where(Plan.state == PlanState.APPROVED))
+    page = client.get(f"/action/plans/{plan.id}").get_data(as_text=True)
+    headings = [zh("4. Mechanisms"), zh("5. Key projects and patent portfolios"),
+                zh("6. Support measures")]
+    positions = [page.index(f">{heading}<") for heading in headings]
+    assert positions == sorted(positions), headings
+    assert page.index(plan.projects[0].title) < positions[2]
 
 
 def test_no_demo_marker_is_a_shared_keyword_and_the_proposal_is_on_topic(demo):

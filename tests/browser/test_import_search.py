@@ -130,4 +130,5 @@ def test_import_fix_by_hand_then_find_and_filter(browsing):
     expect(results).to_have_count(2)
     results.first.locator("h3 a").click()
     expect(visitor.locator("h1")).to_contain_text(TERM)
-    expect(visitor.locator("p.modes .chip").filter(has_text=zh("Try first, pay later"))).to_have_count(1)
+    offered = visitor.locator(".detail-layout p.modes .chip")
+    expect(offered.filter(has_text=zh("Try first, pay later"))).to_have_count(1)
