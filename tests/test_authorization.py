@@ -655,6 +655,8 @@ ACCESS: dict[str, Access] = {
     "licences.index": Access("GET", no_args, EVERYONE, login=False, status=200),
     "licences.declaration": Access("GET", lambda w: {"declaration_id": w.licensing["declaration"].id},
                                    EVERYONE, login=False, status=200),
+    "licences.listing_offer": Access("GET", lambda w: {"listing_id": w.licensing["declaration"].listing_id},
+                                     EVERYONE, login=False, status=302),
     "licences.verify_upload": Access("GET", no_args, EVERYONE, login=False, status=200),
     "licences.verify": Access("GET", lambda w: {"sha256": w.licensing["licence"].sha256}, EVERYONE,
                               login=False, status=200),

@@ -158,7 +158,7 @@ def editable_listing(listing_id: int) -> Listing:
 def edit(listing_id):
     """Edit a listing."""
     listing = editable_listing(listing_id)
-    form = ListingForm(obj=listing, listing_id=listing.id, inventor_accounts=_inventor_accounts())
+    form = ListingForm(obj=listing, listing=listing, inventor_accounts=_inventor_accounts())
     if request.method == "GET":
         form.inventor_user_ids.data = [user.id for user in listing.inventor_users]
         form.kind.data, form.field.data = listing.kind.value, listing.field

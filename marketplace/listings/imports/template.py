@@ -28,7 +28,8 @@ DESCRIPTIONS = {
     "legal_status": _l("Required for patents; leave empty for a non-patent achievement."),
     "grade": _l("The university's grading of the listing; A is the highest value."),
     "trl": _l("A whole number from 1 (principle observed) to 9 (proven in operation)."),
-    "modes": _l("One or more, separated by commas."),
+    "modes": _l("One or more, separated by commas. Leave out open licence: it is added when the "
+                "patent's open-licence declaration is announced."),
     "terms": _l("Conditions of the licence or transfer, in your own words."),
     "contact_name": _l("Leave empty to use your own name."),
     "contact_email": _l("Leave empty to use your own e-mail address."),
@@ -44,7 +45,7 @@ EXAMPLES = {
     "contact_name": "王晓梅", "contact_email": "tto@example.edu.cn", "contact_phone": "010-62782000",
 }
 EXAMPLE_CHOICES = {"kind": ["invention"], "field": ["materials"], "legal_status": ["granted"],
-                   "grade": ["A"], "modes": ["open_licence", "ordinary_licence"]}
+                   "grade": ["A"], "modes": ["ordinary_licence", "transfer"]}
 _HEAD_FILL = PatternFill("solid", fgColor="B3261E")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="5F6B7A")
 _WHITE_BOLD = Font(bold=True, color="FFFFFF")
