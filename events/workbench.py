@@ -3,7 +3,7 @@ contributed here): the host's registrations to approve and next roadshows, the r
 present an inventor's listings, and a member's own roadshows with a countdown and "join"."""
 
 from flask import url_for
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from marketplace.main.workbench.core import section
 #: Roadshows that are coming or under way.
 COMING = (RoadshowState.PUBLISHED, RoadshowState.LIVE)
 REGISTRATION_BADGES = {
-    RegistrationStatus.CONFIRMED: (_l("Registered"), "ok"),
+    RegistrationStatus.CONFIRMED: (lazy_pgettext("roadshow", "Registered"), "ok"),
     RegistrationStatus.PENDING: (_l("Awaiting approval"), "wait"),
     RegistrationStatus.WAITLISTED: (_l("On the waiting list"), "info"),
 }
@@ -37,8 +37,7 @@ def _coming(query):
     return query.where(Roadshow.state.in_(COMING), Roadshow.ends_at >= utcnow())
 
 
-def _roadshow_item(roadshow: Roadshow, link: str, meta: str = "", badge: tuple = ("", ""),
-                   user=None) -> Item:
+def _roadshow_item(roadshow: Roadshow, link: str, meta: str = "", badge: tuple = ("", "")) -> Item:
     live = roadshow.state is RoadshowState.LIVE
     room = room_url(roadshow) if live else None
     return Item(roadshow.title, link, meta=meta, when=roadshow.starts_at,
