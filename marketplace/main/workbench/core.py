@@ -84,6 +84,7 @@ def contributes(audience: str, order: int):
 
 
 def build(audience: str, user) -> list[Section]:
-    """Every section of an audience's workbench for ``user``, in order."""
+    """Every section of an audience's workbench for ``user``, in order: those with something to
+    do first, the empty ones after them."""
     built = (fn(user) for _order, fn in _BUILDERS.get(audience, []))
-    return [item for item in built if item is not None]
+    return sorted((item for item in built if item is not None), key=lambda item: item.count == 0)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import func, select
 
 from marketplace import timezones
@@ -38,7 +39,7 @@ def interests(user) -> Section:
         "new_interest", _l("New interest in your listings"), new_interest(user),
         lambda i: Item(i.listing.title, url_for("listings.detail", listing_id=i.listing_id),
                        meta=f"{i.organisation.name} · {INTENT_LABELS[i.intent]}",
-                       when=i.created_at, when_label=_("Received")),
+                       when=i.created_at, when_label=pgettext("workbench", "Received")),
         _l("No new interest since you last looked."),
         note=_l("Your university's technology-transfer office answers them; you see who is "
                 "interested."))

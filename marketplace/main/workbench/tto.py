@@ -7,7 +7,7 @@ The roadshows' sections (registrations to approve, the next roadshows) come from
 from datetime import date, timedelta
 
 from flask import url_for
-from flask_babel import format_date
+from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -41,7 +41,7 @@ def new_interests(user) -> Section:
         "new_interests", _l("New interests"), interests.new_received(user),
         lambda i: Item(i.listing.title, _thread(i),
                        meta=f"{i.organisation.name} · {INTENT_LABELS[i.intent]}",
-                       when=i.created_at, when_label=_("Received")),
+                       when=i.created_at, when_label=pgettext("workbench", "Received")),
         _l("No new interests: every interest in your listings has been answered."),
         url_for("interests.index", status="new"), _l("All new interests"))
 
