@@ -486,11 +486,12 @@ LICENCE_PARTIES = frozenset({"tto", "inventor", "company", "admin"})
 NOT_PARTIES = frozenset({"investor", "unverified_tto"})
 
 ACCESS: dict[str, Access] = {
-    # main: public pages, and the dashboard for everyone logged in (admins go to theirs).
+    # main: public pages, and the workbench for everyone logged in (admins too).
     "main.index": Access("GET", no_args, EVERYONE, login=False, status=200),
     "main.healthz": Access("GET", no_args, EVERYONE, login=False, status=200),
     "main.set_language": Access("POST", no_args, EVERYONE, login=False, status=302, data={"lang": "en"}),
-    "main.dashboard": Access("GET", no_args, LOGGED_IN, status=200, redirect={"admin": "/admin/"}),
+    "main.dashboard": Access("GET", no_args, LOGGED_IN, status=200),
+    "main.interests_seen": Access("POST", no_args, frozenset({"inventor"}), status=302),
     # auth: public forms (logged-in users are sent to their dashboard), and one's own account.
     "accounts.register": Access("GET", no_args, EVERYONE, login=False, status=200,
                             redirect=_LOGGED_IN_TO_DASHBOARD),
