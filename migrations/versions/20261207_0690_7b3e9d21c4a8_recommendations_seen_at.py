@@ -2,7 +2,7 @@
 and when an inventor last marked the interest in their listings seen.
 
 Revision ID: 7b3e9d21c4a8
-Revises: c1fe0a2444a7
+Revises: f3b9c2d4e6a1
 Create Date: 2026-12-07 06:90:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.db_types  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '7b3e9d21c4a8'
-down_revision = 'c1fe0a2444a7'
+down_revision = 'f3b9c2d4e6a1'
 branch_labels = None
 depends_on = None
 
