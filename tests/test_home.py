@@ -109,7 +109,8 @@ def test_home_shows_the_demo_data(app, client, runner):
     assert first.grade is Grade.A
     assert f'<a href="/listings/{first.id}">{first.title}</a>' in block(html, "new-listings-title")
     declared = db.session.scalars(select(OpenLicenceDeclaration).where(
-        OpenLicenceDeclaration.state == DeclarationState.ANNOUNCED)).all()
+        OpenLicenceDeclaration.state == DeclarationState.ANNOUNCED).order_by(
+        OpenLicenceDeclaration.announced_on.desc(), OpenLicenceDeclaration.id.desc())).all()
     assert declared
     for item in declared[:4]:
         assert f'href="/open-licences/{item.id}"' in block(html, "licences-title")

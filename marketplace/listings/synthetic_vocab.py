@@ -201,6 +201,15 @@ DETAILS = [
     "本发明所述参数可根据{object}的实际规格进行调整，适应性强。",
     "项目团队已与多家企业开展合作验证，具备进一步产业化的条件。",
 ]
+#: A utility model or design is a product: its abstract describes that product, not the field's
+#: materials or methods (or a felt holder would read as a cathode-coating process to the matching).
+DEVICE_STEPS = [
+    "所述{product}包括主体、连接组件和调节机构，各部件之间可拆卸连接，便于安装和维护。",
+    "所述{product}包括底座、支撑件和紧固组件，支撑件与底座之间设有缓冲结构。",
+    "所述{product}采用模块化设计，主体两侧设有定位槽，可与现有设备快速对接。",
+]
+DEVICE_CLOSINGS = ["本{protected}简洁实用、便于生产，可应用于{application}等领域。",
+                   "与现有产品相比，本{protected}更便于使用和维护，适用于{application}。"]
 CLOSINGS = ["与现有技术相比，本发明{effect}，{effect2}，可应用于{application}等领域。",
             "本发明{effect}，并且{effect2}，在{application}中具有良好的应用前景。"]
 

@@ -111,7 +111,8 @@ def test_demo_account_logs_in_and_sees_its_role_navigation(page, email, role):
     assert who.inner_text().count(zh(ROLE_MSGIDS[role])) <= NAMES[email].count(zh(ROLE_MSGIDS[role]))
     nav = page.locator("#site-nav .nav-main")
     if role is Role.ADMIN:
-        expect(page).to_have_url(re.compile(r"/admin/$"))
+        expect(page).to_have_url(re.compile(r"/dashboard$"))  # the operators' workbench
+        expect(nav.get_by_role("link", name=zh("Workbench"))).to_have_attribute("href", "/dashboard")
         nav.get_by_role("button", name=zh("Administration")).click()
         expect(nav.get_by_role("link", name=zh("Verification queue"))).to_have_attribute(
             "href", "/admin/organisations")
