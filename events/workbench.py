@@ -3,7 +3,7 @@ contributed here): the host's registrations to approve and next roadshows, the r
 present an inventor's listings, and a member's own roadshows with a countdown and "join"."""
 
 from flask import url_for
-from flask_babel import format_timedelta, lazy_pgettext
+from flask_babel import format_timedelta, lazy_pgettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -59,7 +59,8 @@ def registrations(user) -> Section:
         "registrations", _l("Registrations waiting for approval"),
         pending_registrations(user.organisation_id),
         lambda r: Item(r.user.name, url_for("events.registrations", roadshow_id=r.roadshow_id),
-                       meta=r.roadshow.title, when=r.created_at, when_label=_("Registered")),
+                       meta=r.roadshow.title, when=r.created_at,
+                       when_label=pgettext("roadshow registration time", "Registered")),
         _l("No registration waits for your approval."),
         url_for("events.manage"), _l("Our roadshows"))
 

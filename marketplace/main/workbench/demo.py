@@ -21,6 +21,8 @@ from marketplace.listings.models import ConversionMode, LegalStatus, Listing, Li
 
 #: The lump sum of the demo declaration that the company pays by bank transfer.
 FEE = Decimal("180000.00")
+#: CNIPA's announcement number of that declaration: it marks the workbench demo as loaded.
+ANNOUNCEMENT = "CN2026KF000402"
 _EXCLUSIVE = {ConversionMode.SOLE_LICENCE, ConversionMode.EXCLUSIVE_LICENCE}
 
 
@@ -56,7 +58,7 @@ def _declaration(tto, listing, term_end, fee: Decimal | None) -> OpenLicenceDecl
 def _licence_paid_by_transfer(tto, company, listing, term_end) -> None:
     declaration = _declaration(tto, listing, term_end, FEE)
     declarations.transition(tto, declaration, "submit")
-    declarations.transition(tto, declaration, "announce", number="CN2026KF000402",
+    declarations.transition(tto, declaration, "announce", number=ANNOUNCEMENT,
                             announced_on=timezones.today() - timedelta(days=7))
     terms = licensing.review(company, declaration, False)
     licence = licensing.accept(company, declaration, signer_name="赵敏", signer_title="研发总监",
@@ -84,8 +86,7 @@ def _unanswered_message(company) -> None:
 def load_workbench_demo() -> int:
     """Create the workbench's demo to-dos once; return how many groups were created."""
     if db.session.scalar(select(OpenLicenceDeclaration.id).where(
-            OpenLicenceDeclaration.is_demo,
-            OpenLicenceDeclaration.payment_method == PaymentMethod.LUMP_SUM)):
+            OpenLicenceDeclaration.announcement_number == ANNOUNCEMENT)):
         return 0
     tto = accounts.find_user_by_email("tto@demo.bxqx.cn")
     company = accounts.find_user_by_email("company@demo.bxqx.cn")
