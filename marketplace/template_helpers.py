@@ -26,7 +26,7 @@ from marketplace.licences import labels as licence_labels
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
 from marketplace.listings.models import FIELDS
 from marketplace.lists.forms import LIST_KIND_LABELS
-from marketplace.main.nav import items_for
+from marketplace.main.nav import entries_for, user_items_for
 from marketplace.needs import explain
 from marketplace.notifications.services import unread_count
 from marketplace.orgs.forms import ROLE_LABELS
@@ -93,7 +93,8 @@ def init_app(app: Flask) -> None:
     def page_context() -> dict:
         locale = select_locale()
         return {
-            "nav_items": items_for(current_user),
+            "nav_entries": entries_for(current_user),
+            "user_nav_items": user_items_for(current_user),
             "current_locale": locale,
             "html_lang": html_lang(locale),
             "languages": app.config["LANGUAGES"],
