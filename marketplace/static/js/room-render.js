@@ -146,12 +146,12 @@
     function updateQuestion(node, q) {
       node.classList.toggle("pinned", Boolean(q.pinned));
       const who = q.author ? q.author.name + (q.author.org ? " · " + q.author.org : "") : T.anonymous;
-      node.querySelector(".live-question-head").replaceChildren(
+      node.querySelector(".live-question-head").replaceChildren(...[
         el("span", { class: "live-author" }, who, q.anonymous && q.author ? ` (${T.anonymous})` : ""),
         q.pinned ? el("span", { class: "badge badge-info" }, T.pinned) : null,
         q.status === "pending" ? el("span", { class: "badge badge-wait" }, q.mine && !MODERATOR ? T.pending_mine : T.pending) : null,
         q.status === "hidden" ? el("span", { class: "badge badge-bad" }, T.hidden) : null,
-        q.answer ? el("span", { class: "badge badge-ok" }, T.answered) : null);
+        q.answer ? el("span", { class: "badge badge-ok" }, T.answered) : null].filter(Boolean));
       text(node.querySelector(".live-question-text"), q.text);
       const slot = node.querySelector("[data-answer-slot]");
       const shown = slot.dataset.answer || "";
