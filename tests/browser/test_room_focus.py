@@ -93,6 +93,7 @@ def enter(browsing: Browsing, email: str, room: str, **options) -> Page:
 
 def press(page: Page, locator) -> None:
     """Use a control by keyboard alone: focus it, press Enter."""
+    expect(locator).to_be_visible()
     locator.focus()
     page.keyboard.press("Enter")
 
