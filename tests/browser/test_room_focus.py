@@ -159,6 +159,16 @@ def test_typed_answer_and_focus_survive_the_room(people, browser_database_url):
     expect(queued(host, "是否支持小批量试样？")).to_be_visible()
     expect(field).to_have_value("实测可达 1500 W/(m·K)，")
     expect(field).to_be_focused()
+    # A second moderator approves the question whose answer the host is typing: it moves to the
+    # audience's list with the text and the focus.
+    other = enter(people, HOST, room)
+    draft = queued(host, "是否支持小批量试样？").locator("[data-answer-form] textarea")
+    draft.click()
+    draft.type("可以，")
+    press(other, queued(other, "是否支持小批量试样？").locator('[data-act="approve"]'))
+    moved = shown(host, "是否支持小批量试样？").locator("[data-answer-form] textarea")
+    expect(moved).to_have_value("可以，")
+    expect(moved).to_be_focused()
     # Still kept once the host looks elsewhere, while more arrives.
     host.locator("#live-chat-text").focus()
     chat(guest, "期待样品")

@@ -64,6 +64,7 @@
   // order, then focus lost on the way goes to a sensible neighbour.
   function reconcile(jobs) {
     const lost = [];
+    const typing = focused();
     jobs.forEach(([list, nodes, fallback]) => {
       const wanted = new Set(nodes);
       let kept = 0;
@@ -76,6 +77,12 @@
     });
     jobs.forEach(([list, nodes]) => arrange(list, nodes));
     if (!lost.length || focused()) return;
+    // A field someone was typing in that only moved (a question approved by another moderator
+    // while its answer was being written) gets its focus back.
+    if (typing && typing.matches("input, textarea") && typing.isConnected && typing.getClientRects().length) {
+      typing.focus();
+      return;
+    }
     const [list, index, fallback] = lost[0];
     focusOn(fallbackTarget(list, index, fallback));
   }
