@@ -207,6 +207,28 @@ def test_typed_answer_and_focus_survive_the_room(people, browser_database_url):
     expect(chosen).to_be_focused()
     expect(guest.get_by_role("button", name=re.compile("成本"))).to_be_disabled()
 
+    # Closing the poll removes its button: focus goes to the poll, which now says it is closed.
+    press(host, host.locator("[data-poll-close]"))
+    poll = host.locator("[data-live-polls] [data-poll]").first
+    expect(poll).to_be_focused()
+    expect(poll.locator(".badge")).to_have_text(zh("Closed"))
+    expect(guest.get_by_role("button", name=re.compile("交期"))).to_be_disabled()
+
+    # Hiding a question focuses the next one in its list; showing it again, the hidden list's summary.
+    ask(guest, "可以提供检测报告吗？")
+    press(host, queued(host, "可以提供检测报告吗？").locator('[data-act="approve"]'))
+    first_shown = host.locator("[data-live-questions] li.live-question").first
+    expect(first_shown).to_contain_text("量产良率如何？")
+    press(host, first_shown.locator('[data-act="hide"]'))
+    expect(host.locator("[data-live-questions] li.live-question").first).to_be_focused()
+    expect(host.locator("[data-live-announce]")).to_have_text(zh("Question hidden from the audience."))
+    expect(shown(guest, "量产良率如何？")).to_have_count(0)
+    host.locator("#live-hidden-summary").click()
+    hidden = host.locator("[data-live-hidden] li", has_text="量产良率如何？")
+    press(host, hidden.locator('[data-act="restore"]'))
+    expect(host.locator("#live-hidden-summary")).to_be_focused()
+    expect(shown(guest, "量产良率如何？")).to_be_visible()
+
     # "I'm interested" gives way to its confirmation, which takes the focus.
     press(guest, guest.locator("[data-live-interest]"))
     expect(guest.locator("[data-live-interest-done]")).to_be_focused()

@@ -203,7 +203,7 @@
         button.addEventListener("click", () => command("pin", { question_id: id, pinned: !button.pinned }));
         return button;
       }
-      if (kind === "answer") return answerForm(id);
+      if (kind === "answer") return answerForm(id, textId);
       const spec = MODERATION[kind];
       const button = el("button", { type: "button", class: "button button-small " + spec.cls, "data-act": kind, "aria-describedby": textId,
         onclick: () => command(kind, { question_id: id }, (reply) => { if (reply.ok) announce(T[spec.done]); }) }, T[spec.label]);
@@ -211,8 +211,9 @@
       return button;
     }
 
-    function answerForm(id) {
-      const field = el("textarea", { name: "answer", rows: "2", maxlength: "1000", placeholder: T.answer_placeholder, "aria-label": T.answer_label });
+    function answerForm(id, textId) {
+      const field = el("textarea", { name: "answer", rows: "2", maxlength: "1000", placeholder: T.answer_placeholder,
+        "aria-label": T.answer_label, "aria-describedby": textId });
       field.dataset.synced = "";
       const form = el("form", { class: "live-answer-form", "data-answer-form": id }, field,
         el("button", { type: "submit", class: "button button-small" }, T.answer_button));
@@ -230,94 +231,8 @@
       return form;
     }
 
-    // --- polls --------------------------------------------------------------------------------------
-
-    const polls = keyed(createPoll, updatePoll);
-    let pendingPollFocus = null;
-
-    // A moderator who started a poll lands on it (its question is read out), now or when it arrives.
-    function focusPoll(id) {
-      pendingPollFocus = id;
-      renderPolls();
-    }
-
-    function renderPolls() {
-      const box = $("[data-live-polls]");
-      const all = [...state.polls.values()].sort((a, b) => b.id - a.id);
-      polls.keep(all.map((poll) => poll.id));
-      const nodes = all.map((poll) => polls.get(poll.id, poll));
-      reconcile([[box, nodes.length ? nodes : [placeholder(box, T.no_poll)]]]);
-      if (pendingPollFocus !== null && polls.nodes.has(pendingPollFocus)) {
-        focusOn(polls.nodes.get(pendingPollFocus));
-        pendingPollFocus = null;
-      }
-    }
-
-    function createPoll(poll) {
-      const node = el("div", { class: "live-poll", "data-poll": poll.id, tabindex: "-1", "aria-labelledby": `live-poll-${poll.id}` },
-        el("p", { class: "live-poll-question" }, el("strong", { id: `live-poll-${poll.id}` }), " ", el("span", { class: "badge badge-bad" }, T.poll_closed)),
-        el("ul", { class: "live-poll-options" }),
-        el("div", { class: "live-poll-footer" }));
-      node.options = keyed((option) => createOption(poll.id, option), (li, option) => li.update(option));
-      node.close = el("button", { type: "button", class: "button button-small button-danger", "data-poll-close": poll.id,
-        "aria-describedby": `live-poll-${poll.id}`, onclick: () => command("poll_close", { poll_id: poll.id }) }, T.close_poll);
-      return node;
-    }
-
-    function updatePoll(node, poll) {
-      text(node.querySelector("strong"), poll.question);
-      node.querySelector(".badge").hidden = poll.status !== "closed";
-      node.poll = poll;
-      reconcile([[node.querySelector(".live-poll-options"), poll.options.map((option) => node.options.get(option.id, option))]]);
-      reconcile([[node.querySelector(".live-poll-footer"), MODERATOR && poll.status === "open" ? [node.close] : [], node]]);
-    }
-
-    function createOption(pollId, option) {
-      const base = `live-poll-${pollId}-option-${option.id}`;
-      const label = el("span", { class: "live-poll-label", id: base + "-label" });
-      const count = el("span", { class: "live-poll-count" });
-      const bar = el("span", { class: "live-poll-bar" });
-      // The button's name is "Vote <option>" (its own text, then the option's label).
-      const button = MODERATOR ? null : el("button", { type: "button", class: "button button-small button-ghost", "data-vote": option.id,
-        id: base + "-vote", "aria-labelledby": `${base}-vote ${base}-label`, onclick: () => {
-          if (button.getAttribute("aria-disabled") === "true") return;
-          command("vote", { poll_id: pollId, option_id: option.id }, (reply) => {
-            if (!reply.ok) return;
-            state.myPollVotes.set(pollId, option.id);
-            const known = state.polls.get(pollId);
-            if (!known || (reply.poll.seq || 0) >= (known.seq || 0)) state.polls.set(pollId, reply.poll);
-            render();
-          });
-        } });
-      const li = el("li", null, button, label, count, el("span", { class: "live-poll-track" }, bar));
-      li.update = (current) => {
-        const poll = state.polls.get(pollId);
-        const mine = state.myPollVotes.get(pollId);
-        const share = poll.total ? Math.round((100 * current.votes) / poll.total) : 0;
-        text(label, current.label);
-        text(count, `${current.votes} ${T.votes} (${share}%)`);
-        bar.style.width = share + "%";
-        if (button) {
-          text(button, mine === current.id ? `✓ ${T.voted}` : T.vote);
-          attr(button, "aria-disabled", poll.status === "open" && !mine ? null : "true");
-        }
-      };
-      return li;
-    }
-
-    // --- chat ---------------------------------------------------------------------------------------
-
-    const chat = keyed((m) => el("li", { "data-message": m.id },
-      el("span", { class: "live-author" }, m.author ? m.author.name : T.anonymous), " ", m.text), () => {});
-
-    function renderChat() {
-      const list = $("[data-live-chat]");
-      const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-      const messages = [...state.chat.values()].sort((a, b) => a.id - b.id).slice(-200);
-      chat.keep(messages.map((m) => m.id));
-      reconcile([[list, messages.map((m) => chat.get(m.id, m))]]);
-      if (atBottom) list.scrollTop = list.scrollHeight;
-    }
+    const side = window.LiveRoomPolls({ ...ctx, render, placeholder });
+    const { renderPolls, renderChat, focusPoll } = side;
 
     return { render, focusPoll };
   };
