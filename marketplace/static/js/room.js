@@ -204,11 +204,14 @@
 
   // --- rendering (room-render.js) -----------------------------------------------------------------
 
-  // A short message for screen readers (what a moderator's action did).
+  // A short message for screen readers (what a moderator's action did); emptied first, so that
+  // the same message twice is read twice.
+  let announceTimer = null;
   function announce(message) {
     const box = $("[data-live-announce]");
     box.textContent = "";
-    window.requestAnimationFrame(() => { box.textContent = message; });
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(() => { box.textContent = message; }, 100);
   }
 
   const view = window.LiveRoomRender({ root, T, MODERATOR, state, command, announce });
