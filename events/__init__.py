@@ -13,6 +13,7 @@ from events import manage_routes as _manage_routes  # noqa: F401  (the host's pa
 from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
 from events import permissions as _permissions  # noqa: F401  (registers the roadshow rules)
 from events import report_routes as _report_routes  # noqa: F401  (after-event pages, on ``bp``)
+from events import workbench as _workbench  # noqa: F401  (the roadshows' workbench sections)
 from events.demo import load_demo
 from events.routes import bp
 from marketplace.accounts.models import Role

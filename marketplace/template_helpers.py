@@ -16,7 +16,7 @@ the factory (``init_app``). To find where a name a template uses comes from, loo
 from flask import Flask
 from flask_login import current_user
 
-from marketplace import amounts
+from marketplace import amounts, uploads
 from marketplace.action.forms import CATEGORY_LABELS, PLAN_STATE_LABELS, REPORT_STATE_LABELS
 from marketplace.db_types import utcnow
 from marketplace.i18n import current_path, datetime_filter, fmt_time, html_lang, select_locale
@@ -75,6 +75,10 @@ FUNCTIONS = {
     "now_utc": utcnow,
     "public_url_for": public_url_for,
     "public_url": public_url,
+    # The one upload limit, for the file fields (``_macros.html`` ``field``, uploads.js).
+    "upload_max_bytes": uploads.max_bytes,
+    "upload_max_mb": uploads.max_mb,
+    "upload_too_large": uploads.too_large_message,
 }
 
 

@@ -28,7 +28,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_l("Lists"), "lists.index", ALL_ROLES, "lists.index", public=True),
     NavItem(_l("Open licences"), "licences.index", ALL_ROLES, "licences.index", public=True),
     NavItem(_l("Technology needs"), "needs.index", ALL_ROLES, "needs.index", public=True),
-    NavItem(_l("Workbench"), "main.dashboard", MEMBER_ROLES, "main.dashboard"),
+    NavItem(_l("Workbench"), "main.dashboard", ALL_ROLES, "main.dashboard"),
     NavItem(_l("Our listings"), "listings.manage", frozenset({Role.TTO}), "listings.manage"),
     NavItem(_l("Our lists"), "lists.manage", frozenset({Role.TTO, Role.ADMIN}), "lists.manage"),
     NavItem(_l("My patents"), "listings.mine", frozenset({Role.INVENTOR}), "listings.mine"),

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.http import safe_next
+from marketplace.main import workbench
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
 
 bp = Blueprint("main", __name__)
@@ -36,10 +37,9 @@ def index():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    """Your workbench: organisation status and what your role can do next."""
-    if current_user.role is Role.ADMIN:
-        return redirect(url_for("admin.dashboard"))
+    """Your workbench: what waits for your action, newest first, each linking to where you act."""
     return render_template("main/dashboard.html", org=current_user.organisation,
+                           sections=workbench.sections_for(current_user),
                            ROLE_DUTIES=ROLE_DUTIES)
 
 

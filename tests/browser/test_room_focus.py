@@ -20,7 +20,7 @@ from marketplace.db_types import utcnow
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
 from tests.browser.conftest import PHONE, Browsing
-from tests.conftest import zh
+from tests.conftest import zh, zhp
 from tests.live_server import ServerProcess
 from tests.live_support import new_listing
 
@@ -243,7 +243,7 @@ def test_typed_answer_and_focus_survive_the_room(people, browser_database_url):
     # Ending (after the confirmation) moves focus to the status too.
     host.once("dialog", lambda dialog: dialog.accept())
     press(host, host.locator('[data-live-action="end"]'))
-    expect(host.locator("[data-live-status]")).to_have_text(zh("Ended"))
+    expect(host.locator("[data-live-status]")).to_have_text(zhp("roadshow", "Ended"))
     expect(host.locator("[data-live-status]")).to_be_focused()
     for page in (host, guest):
         off_body(page)

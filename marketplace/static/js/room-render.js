@@ -157,7 +157,7 @@
       const shown = slot.dataset.answer || "";
       if (shown !== (q.answer || "")) {
         slot.dataset.answer = q.answer || "";
-        slot.replaceChildren(q.answer ? el("p", { class: "live-answer" }, el("strong", null, T.answer_prefix), " ", q.answer) : "");
+        slot.replaceChildren(q.answer ? el("p", { class: "live-answer" }, el("strong", null, T.answer_prefix), q.answer) : "");
       }
       const kinds = [];
       if (q.status === "approved") kinds.push("upvote");
