@@ -211,7 +211,7 @@ def test_typed_answer_and_focus_survive_the_room(people, browser_database_url):
     press(host, host.locator("[data-poll-close]"))
     poll = host.locator("[data-live-polls] [data-poll]").first
     expect(poll).to_be_focused()
-    expect(poll.locator(".badge")).to_have_text(zh("Closed"))
+    expect(poll.locator(".badge")).to_have_text(zhp("poll", "Closed"))
     expect(guest.get_by_role("button", name=re.compile("交期"))).to_be_disabled()
 
     # Hiding a question focuses the next one in its list; showing it again, the hidden list's summary.
