@@ -20,6 +20,7 @@ from marketplace.db_types import utcnow
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
 from tests.browser.conftest import PHONE, Browsing
+from tests.browser.test_phone_pages import _AXE_RUN, AXE, WCAG_TAGS
 from tests.conftest import zh, zhp
 from tests.live_server import ServerProcess
 from tests.live_support import new_listing
@@ -78,6 +79,7 @@ def people(browser, server) -> Iterator[Browsing]:
 
 def enter(browsing: Browsing, email: str, room: str, **options) -> Page:
     page = browsing.new_page(**{**DESKTOP, **options})
+    page.context.add_init_script(AXE.read_text(encoding="utf-8"))  # exempt from the page's CSP
     # The embedded player's origin, answered locally.
     page.route("https://player.bilibili.com/**", lambda route: route.fulfill(
         content_type="text/html", body="<!doctype html><title>player</title><body></body>"))
@@ -269,6 +271,8 @@ def test_room_on_desktop_and_phone(people, browser_database_url, screenshot_dir)
     expect(shown(guest, "样品多久能到？")).to_be_visible()
     for page in (host, guest):
         expect(page.locator(".live-question-head").first).not_to_contain_text("null")
+    for page in (host, guest):  # the room as drawn by room.js, with a poll, a question and chat
+        assert page.evaluate(_AXE_RUN, WCAG_TAGS) == []
     host.screenshot(path=str(screenshot_dir / "room-focus-host-desktop.png"), full_page=True)
     guest.screenshot(path=str(screenshot_dir / "room-focus-attendee-desktop.png"), full_page=True)
 
@@ -276,6 +280,7 @@ def test_room_on_desktop_and_phone(people, browser_database_url, screenshot_dir)
         phone = enter(people, email, room, **PHONE)
         expect(shown(phone, "样品多久能到？")).to_be_visible()
         assert phone.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert phone.evaluate(_AXE_RUN, WCAG_TAGS) == []
         video = phone.locator(".live-stream").bounding_box()
         questions = phone.locator(".live-questions").bounding_box()
         assert video["y"] + video["height"] <= questions["y"], "on a phone the video sits above the Q&A"
