@@ -8,7 +8,8 @@
   "use strict";
 
   const root = document.getElementById("live-room");
-  if (!root || typeof window.io !== "function") return;
+  if (!root || typeof window.io !== "function" || !window.LiveRoomRender) return;
+  const { el } = window.LiveRoomDom;
   const T = JSON.parse(root.dataset.strings);
   const ROADSHOW = Number(root.dataset.roadshow);
   const MODERATOR = root.dataset.moderator === "true";
@@ -201,167 +202,20 @@
     });
   }
 
-  // --- rendering ----------------------------------------------------------------------------------
+  // --- rendering (room-render.js) -----------------------------------------------------------------
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([key, value]) => {
-      if (value === null || value === undefined || value === false) return;
-      if (key === "class") node.className = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : value);
-    });
-    children.flat().forEach((child) => {
-      if (child !== null && child !== undefined && child !== false) {
-        node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-      }
-    });
-    return node;
+  // A short message for screen readers (what a moderator's action did); emptied first, so that
+  // the same message twice is read twice.
+  let announceTimer = null;
+  function announce(message) {
+    const box = $("[data-live-announce]");
+    box.textContent = "";
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(() => { box.textContent = message; }, 100);
   }
 
-  function render() {
-    renderRoom();
-    renderQuestions();
-    renderPolls();
-    renderChat();
-  }
-
-  function renderRoom() {
-    const room = state.room;
-    if (!room) return;
-    $("[data-live-status]").textContent = T["status_" + room.status] || room.status;
-    const box = $("[data-live-presented]");
-    const listing = room.presented;
-    box.replaceChildren(listing
-      ? el("p", { class: "live-listing" }, el("a", { href: listing.url, target: "_blank", rel: "noopener" }, listing.title),
-           listing.university ? el("span", { class: "muted" }, " · " + listing.university) : null,
-           MODERATOR && state.interestCounts[String(listing.id)]
-             ? el("span", { class: "badge badge-ok" }, `${state.interestCounts[String(listing.id)]} ${T.interest_count}`) : null)
-      : el("p", { class: "muted" }, T.nothing_presented));
-    const interest = $("[data-live-interest]");
-    if (interest) {
-      const done = listing && state.myInterests.has(listing.id);
-      interest.hidden = !listing || done || room.status === "ended";
-      $("[data-live-interest-done]").hidden = !done;
-    }
-    const open = room.qa_open && (room.status === "live" || room.status === "published");
-    $("[data-live-ask-form] button").disabled = !open;
-    $("[data-live-qa-closed]").hidden = open;
-    if (MODERATOR) renderControls(room);
-  }
-
-  function renderControls(room) {
-    const goLive = $('[data-live-action="go_live"]');
-    const end = $('[data-live-action="end"]');
-    goLive.hidden = room.status !== "published";
-    end.hidden = room.status !== "live";
-    $('[data-live-action="qa"]').textContent = room.qa_open ? T.close_qa : T.open_qa;
-    $('[data-live-action="moderation"]').textContent = room.moderated ? T.moderation_off : T.moderation_on;
-    const presented = room.presented && room.presented.id;
-    $("[data-live-agenda]").replaceChildren(...state.agenda.map((item) => el("li", { class: item.listing_id === presented ? "current" : null },
-      el("span", null, item.title, el("span", { class: "muted" }, " · " + item.presenter)),
-      item.listing_id === presented
-        ? el("span", { class: "badge badge-info" }, T.presenting)
-        : el("button", { type: "button", class: "button button-small button-ghost", "data-present": item.listing_id,
-                         onclick: () => command("present", { listing_id: item.listing_id }) }, T.present))));
-  }
-
-  function sortQuestions(list) {
-    return list.sort((a, b) => (b.pinned - a.pinned) || (b.upvotes - a.upvotes) || (a.id - b.id));
-  }
-
-  function renderQuestions() {
-    const all = [...state.questions.values()];
-    const shown = sortQuestions(all.filter((q) => q.status === "approved" || (!MODERATOR && q.status === "pending")));
-    const list = $("[data-live-questions]");
-    list.replaceChildren(...shown.map(questionItem));
-    if (!shown.length) list.append(el("li", { class: "muted" }, T.no_questions));
-    if (MODERATOR) {
-      const pending = all.filter((q) => q.status === "pending").sort((a, b) => a.id - b.id);
-      $("[data-live-pending]").replaceChildren(...(pending.length ? pending.map(questionItem) : [el("li", { class: "muted" }, T.no_pending)]));
-      $("[data-live-hidden]").replaceChildren(...all.filter((q) => q.status === "hidden").map(questionItem));
-    }
-  }
-
-  function questionItem(q) {
-    const who = q.author ? q.author.name + (q.author.org ? " · " + q.author.org : "") : T.anonymous;
-    const item = el("li", { class: "live-question" + (q.pinned ? " pinned" : ""), "data-question": q.id },
-      el("div", { class: "live-question-head" },
-        el("span", { class: "live-author" }, who, q.anonymous && q.author ? ` (${T.anonymous})` : ""),
-        q.pinned ? el("span", { class: "badge badge-info" }, T.pinned) : null,
-        q.status === "pending" ? el("span", { class: "badge badge-wait" }, q.mine && !MODERATOR ? T.pending_mine : T.pending) : null,
-        q.status === "hidden" ? el("span", { class: "badge badge-bad" }, T.hidden) : null,
-        q.answer ? el("span", { class: "badge badge-ok" }, T.answered) : null),
-      el("p", { class: "live-question-text" }, q.text),
-      q.answer ? el("p", { class: "live-answer" }, el("strong", null, T.answer_prefix), q.answer) : null,
-      el("div", { class: "live-question-actions" }, questionButtons(q)));
-    return item;
-  }
-
-  function questionButtons(q) {
-    const buttons = [];
-    const voted = state.myVotes.has(q.id);
-    if (q.status === "approved") {
-      buttons.push(el("button", { type: "button", class: "button button-small button-ghost live-upvote", disabled: voted || state.room.status === "ended",
-        "aria-pressed": voted ? "true" : "false", "data-upvote": q.id,
-        onclick: () => command("upvote", { question_id: q.id }, (reply) => { if (reply.ok || reply.error === "already_voted") { state.myVotes.add(q.id); render(); } }) },
-        `▲ ${q.upvotes} ${voted ? T.upvoted : T.upvote}`));
-    }
-    if (!MODERATOR) return buttons;
-    const act = (event, label, data, cls) => el("button", { type: "button", class: "button button-small " + (cls || "button-ghost"), "data-act": event,
-      onclick: () => command(event, { question_id: q.id, ...(data || {}) }) }, label);
-    if (q.status === "pending") buttons.push(act("approve", T.approve, null, ""));
-    if (q.status !== "hidden") buttons.push(act("hide", T.hide, null, "button-danger"));
-    if (q.status === "hidden") buttons.push(act("restore", T.restore));
-    if (q.status === "approved") buttons.push(act("pin", q.pinned ? T.unpin : T.pin, { pinned: !q.pinned }));
-    if (q.status !== "hidden") {
-      const form = el("form", { class: "live-answer-form", "data-answer-form": q.id });
-      const field = el("textarea", { name: "answer", rows: "2", maxlength: "1000", placeholder: T.answer_placeholder, "aria-label": T.answer_label });
-      field.value = q.answer || "";
-      form.append(field, el("button", { type: "submit", class: "button button-small" }, T.answer_button));
-      form.addEventListener("submit", (e) => { e.preventDefault(); command("answer", { question_id: q.id, text: field.value }); });
-      buttons.push(form);
-    }
-    return buttons;
-  }
-
-  function renderPolls() {
-    const polls = [...state.polls.values()].sort((a, b) => b.id - a.id);
-    const box = $("[data-live-polls]");
-    if (!polls.length) return;
-    box.replaceChildren(...polls.map((poll) => {
-      const mine = state.myPollVotes.get(poll.id);
-      const canVote = poll.status === "open" && !mine && !MODERATOR;
-      return el("div", { class: "live-poll", "data-poll": poll.id },
-        el("p", { class: "live-poll-question" }, el("strong", null, poll.question), " ",
-           poll.status === "closed" ? el("span", { class: "badge badge-bad" }, T.poll_closed) : null),
-        el("ul", { class: "live-poll-options" }, poll.options.map((option) => {
-          const share = poll.total ? Math.round((100 * option.votes) / poll.total) : 0;
-          const bar = el("span", { class: "live-poll-bar" });
-          bar.style.width = share + "%";
-          return el("li", null,
-            canVote ? el("button", { type: "button", class: "button button-small button-ghost", "data-vote": option.id,
-              onclick: () => command("vote", { poll_id: poll.id, option_id: option.id }, (reply) => {
-                if (reply.ok) { state.myPollVotes.set(poll.id, option.id); if (newer(state.polls.get(poll.id), reply.poll)) state.polls.set(poll.id, reply.poll); render(); }
-              }) }, T.vote) : null,
-            el("span", { class: "live-poll-label" }, option.label, mine === option.id ? ` ✓ ${T.voted}` : ""),
-            el("span", { class: "live-poll-count" }, `${option.votes} ${T.votes} (${share}%)`),
-            el("span", { class: "live-poll-track" }, bar));
-        })),
-        MODERATOR && poll.status === "open"
-          ? el("button", { type: "button", class: "button button-small button-danger", onclick: () => command("poll_close", { poll_id: poll.id }) }, T.close_poll)
-          : null);
-    }));
-  }
-
-  function renderChat() {
-    const list = $("[data-live-chat]");
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    const messages = [...state.chat.values()].sort((a, b) => a.id - b.id).slice(-200);
-    list.replaceChildren(...messages.map((m) => el("li", null,
-      el("span", { class: "live-author" }, m.author ? m.author.name : T.anonymous), " ", m.text)));
-    if (atBottom) list.scrollTop = list.scrollHeight;
-  }
+  const view = window.LiveRoomRender({ root, T, MODERATOR, state, command, announce });
+  const render = view.render;
 
   // --- status lines -------------------------------------------------------------------------------
 
@@ -440,7 +294,7 @@
       const form = event.currentTarget;
       const options = form.elements.options.value.split("\n").map((line) => line.trim()).filter(Boolean);
       command("poll_open", { question: form.elements.question.value, options: options }, (reply) => {
-        if (reply.ok) { form.reset(); form.closest("details").open = false; }
+        if (reply.ok) { form.reset(); form.closest("details").open = false; view.focusPoll(reply.poll_id); }
       });
     });
   }
