@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import DecimalField, SelectField, ValidationError
+from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, Email, StopValidation
 from wtforms.widgets import Select
 
@@ -116,9 +117,17 @@ class PlaceholderSelect(Select):
 
 class ChoiceField(SelectField):
     """A select for a required choice (``PlaceholderSelect``). Leaving it on "Choose…" (an empty
-    value) is refused with "Choose an option for “<label>”." rather than "Not a valid choice"."""
+    value) is refused with "Choose an option for “<label>”." rather than "Not a valid choice".
+    With a single option, that option is shown chosen."""
 
     widget = PlaceholderSelect()
+
+    def iter_choices(self):
+        choices = super().iter_choices()
+        if len(choices) == 1 and self.data is None:  # one option: nothing to choose, it is shown chosen
+            only = choices[0]
+            return [Choice(only.value, only.label, True, only.render_kw)]
+        return choices
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0] == "":

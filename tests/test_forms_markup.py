@@ -61,6 +61,15 @@ def test_a_select_with_a_value_has_no_placeholder_and_no_required_attribute(app)
     assert '<option selected value="2">two</option>' in html
 
 
+def test_a_required_select_with_a_single_option_shows_it_chosen(app):
+    class Form(FlaskForm):
+        role = ChoiceField("Role", choices=[SelectChoice("company", "Company")], validators=[required()])
+
+    with app.test_request_context():
+        html = str(Form(meta={"csrf": False}).role())
+    assert html == '<select id="role" name="role"><option selected value="company">Company</option></select>'
+
+
 def test_an_empty_choice_of_a_coerced_select_is_refused_with_the_required_message(app):
     class Form(FlaskForm):
         number = ChoiceField("Number", coerce=int, choices=[SelectChoice(1, "one")], validators=[required()])
