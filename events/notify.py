@@ -1,7 +1,7 @@
 """E-mails to registrants, in their language and time zone; confirmations carry the .ics file."""
 
 
-from babel.dates import format_datetime
+from babel.dates import format_time
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -10,18 +10,22 @@ from events import registration_notices
 from events.ics import roadshow_calendar
 from events.models import Registration, RegistrationStatus, Roadshow
 from marketplace import mail, timezones
+from marketplace.i18n import moment_text
 from marketplace.public_urls import public_host, public_url_for
 
 
 def when_text(roadshow: Roadshow, user) -> str:
-    """'3 Dec 2026, 10:00 – 12:00 (Asia/Shanghai)' in the user's zone and language."""
+    """'Dec 3, 2026, 10:00 AM – 12:00 PM, Beijing time (China Standard Time)' in the user's zone
+    and language ('北京时间（中国标准时间） 2026年12月3日 10:00 – 12:00')."""
     zone = timezones.user_zone(user)
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    start = format_datetime(roadshow.starts_at, "medium", tzinfo=zone, locale=locale)
+    start = moment_text(roadshow.starts_at, tzinfo=zone, locale=locale)
     same_day = (roadshow.starts_at.astimezone(zone).date() == roadshow.ends_at.astimezone(zone).date())
-    end = format_datetime(roadshow.ends_at, "HH:mm" if same_day else "medium", tzinfo=zone,
-                          locale=locale)
-    return f"{start} – {end} ({zone.key})"
+    end = (format_time(roadshow.ends_at, "short", tzinfo=zone, locale=locale) if same_day
+           else moment_text(roadshow.ends_at, tzinfo=zone, locale=locale))
+    with force_locale(locale):
+        return _("%(time)s, %(zone)s", time=f"{start} – {end}",
+                 zone=str(timezones.ZONE_LABELS.get(zone.key, zone.key)))
 
 
 def page_url(roadshow: Roadshow) -> str:

@@ -3,8 +3,10 @@
 from functools import lru_cache
 
 from babel import Locale
+from babel.dates import format_date, get_datetime_format
+from babel.dates import format_time as babel_format_time
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_datetime, format_time
+from flask_babel import format_time, get_locale, get_timezone
 from flask_login import current_user
 
 
@@ -48,10 +50,20 @@ def html_lang(locale: str) -> str:
     return {"zh_CN": "zh-CN"}.get(locale, locale)
 
 
+def moment_text(value, format: str = "medium", *, tzinfo, locale) -> str:
+    """A date and time of day in ``tzinfo`` and ``locale``, to the minute: the locale's date in
+    ``format`` (short, medium, long) and the short time (``2026年12月6日 22:05``); no seconds."""
+    local = value.astimezone(tzinfo)
+    date_part = format_date(local.date(), format, locale=locale)
+    time_part = babel_format_time(local, "short", tzinfo=tzinfo, locale=locale)
+    return get_datetime_format(format, locale=locale).replace("{1}", date_part).replace("{0}", time_part)
+
+
 def datetime_filter(value, format: str = "medium") -> str:
+    """The ``datetime`` template filter: ``moment_text`` in the viewer's zone and language."""
     if value is None:
         return "—"
-    return format_datetime(value, format)
+    return moment_text(value, format, tzinfo=get_timezone(), locale=get_locale())
 
 
 def fmt_time(value) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
 
 
 def zone(name: str) -> ZoneInfo:
@@ -21,6 +22,20 @@ def zone(name: str) -> ZoneInfo:
 
 #: China Standard Time, the platform's calendar.
 BEIJING = zone("Asia/Shanghai")
+
+#: The zones a person may pick in the profile, by IANA id, with the name people read.
+ZONE_LABELS = {
+    "Asia/Shanghai": _l("Beijing time (China Standard Time)"),
+    "Asia/Hong_Kong": _l("Hong Kong time"),
+    "Asia/Taipei": _l("Taipei time"),
+    "Asia/Singapore": _l("Singapore time"),
+    "Asia/Tokyo": _l("Tokyo time"),
+    "Europe/London": _l("London time"),
+    "Europe/Berlin": _l("Central European time (Berlin)"),
+    "America/New_York": _l("US Eastern time (New York)"),
+    "America/Los_Angeles": _l("US Pacific time (Los Angeles)"),
+    "UTC": _l("Coordinated Universal Time (UTC)"),
+}
 
 
 def local_date(moment: datetime, in_zone: ZoneInfo = BEIJING) -> date:

@@ -269,6 +269,15 @@ def zh(msgid: str, **params) -> str:
     return text % params if params else text
 
 
+def zhp(context: str, msgid: str, **params) -> str:
+    """The Chinese for ``msgid`` in ``context`` (``pgettext``); fails if it has no translation."""
+    zh("Save")  # loads the catalogue
+    text = _CATALOGUE["zh"].pgettext(context, msgid)
+    if not os.environ.get("ZH_ALLOW_UNTRANSLATED"):
+        assert text != msgid, f"no Chinese translation for {msgid!r} in context {context!r}"
+    return text % params if params else text
+
+
 # --- Offline Stripe (payments): localstripe plus the Checkout Session boundary ------------------
 
 @pytest.fixture(scope="session")

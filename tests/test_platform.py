@@ -52,17 +52,20 @@ def test_every_message_in_the_code_is_in_the_catalogue():
 
     path = ROOT / "marketplace/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
     with path.open("rb") as handle:
-        known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+        known = {(m.context, m.id if isinstance(m.id, str) else m.id[0])
+                 for m in read_po(handle) if m.id}
     method_map = [("marketplace/**.py", "python"), ("events/**.py", "python"),
                   ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2),
+                "pgettext": ((1, "c"), 2), "_lp": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
     used = set()
-    for filename, _lineno, message, _comments, _context in extract_from_dir(
+    for filename, _lineno, message, _comments, context in extract_from_dir(
             str(ROOT), method_map=method_map, keywords=keywords):
         if filename.startswith((".venv", "tests")):
             continue
-        used.add(message if isinstance(message, str) else message[0])
-    assert sorted(used - known) == [], "run `make extract-messages` and translate the new strings"
+        used.add((context, message if isinstance(message, str) else message[0]))
+    assert sorted(used - known, key=str) == [], \
+        "run `make extract-messages` and translate the new strings"
 
 
 def test_security_headers_and_strict_csp(client):

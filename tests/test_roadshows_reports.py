@@ -104,7 +104,7 @@ def test_transcript_shows_answers_by_listing_and_keeps_anonymity(client, as_host
 def test_report_per_listing(client, as_host):
     html = client.get(f"/roadshows/{as_host['roadshow'].id}/report").get_data(as_text=True)
     first = html[html.index("高镍正极材料"):html.index("柔性压力传感器")]
-    assert "愿意: 3 (75%)" in first and "投资人周" in first
+    assert "愿意：3 (75%)" in first and "投资人周" in first
 
 
 def test_listing_report_figures(app, event):

@@ -13,6 +13,7 @@ from marketplace.forms import CreditCode, StrongPassword, email_validator, requi
 from marketplace.orgs.claims import credit_code_taken
 from marketplace.orgs.forms import document_field
 from marketplace.orgs.models import DocumentKind, OrgKind
+from marketplace.timezones import ZONE_LABELS
 
 ORG_KIND_CHOICES = [
     SelectChoice(OrgKind.UNIVERSITY.value, _l("University or research institute")),
@@ -21,11 +22,9 @@ ORG_KIND_CHOICES = [
 ]
 LOCALE_CHOICES = [SelectChoice("", _l("Platform default (Chinese)")), SelectChoice("zh_CN", "中文"),
                   SelectChoice("en", "English")]
-TIMEZONE_CHOICES = [SelectChoice("", _l("China Standard Time (Asia/Shanghai)"))] + [
-    SelectChoice(zone) for zone in ("Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
-                              "Europe/London", "Europe/Berlin", "America/New_York",
-                              "America/Los_Angeles", "UTC")
-]
+#: The platform's zone (Beijing) is the empty choice; the others keep their IANA id as the value.
+TIMEZONE_CHOICES = [SelectChoice("", ZONE_LABELS["Asia/Shanghai"])] + [
+    SelectChoice(zone, label) for zone, label in ZONE_LABELS.items() if zone != "Asia/Shanghai"]
 
 
 class AccountFieldsMixin:

@@ -3,6 +3,7 @@
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -70,7 +71,7 @@ def _category_choices():
 
 
 class BatchForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(_lp("batch", "Name"), validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     starts_on = DateField(_l("Start"), validators=[DataRequired()])
     plan_due_on = DateField(_l("Plan deadline (last day)"), validators=[DataRequired()])

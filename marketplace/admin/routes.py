@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.admin.forms import RejectForm, RoleForm
+from marketplace.audit import describe
 from marketplace.audit.models import AuditEvent
 from marketplace.audit.services import EVENTS
 from marketplace.errors import ServiceError
@@ -171,4 +172,5 @@ def audit():
         query = query.where(AuditEvent.actor_email.contains(search, autoescape=True))
     page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/audit.html", page=page, event=event, search=search,
-                           EVENTS=EVENTS)
+                           EVENTS=EVENTS, targets=describe.targets(page.items),
+                           details=describe.details)

@@ -8,7 +8,7 @@ from marketplace.extensions import db
 
 #: Every event name the platform records, with its label for the admin page.
 EVENTS = {
-    "accounts.register": _l("Registered"),
+    "accounts.register": _l("Account registered"),
     "accounts.login": _l("Logged in"),
     "accounts.login_failed": _l("Failed login"),
     "accounts.login_locked": _l("Login locked out"),

@@ -1,6 +1,7 @@
 """Labels for the interest enums, in the user's language."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from marketplace.interests.models import DeclineReason, InterestStatus, Timeline
 from marketplace.listings.forms import MODE_LABELS
@@ -16,7 +17,7 @@ TIMELINE_LABELS = {
     Timeline.LATER: _l("Later than a year / exploring"),
 }
 STATUS_LABELS = {
-    InterestStatus.NEW: _l("New"),
+    InterestStatus.NEW: _lp("interest status", "New"),
     InterestStatus.IN_DISCUSSION: _l("In discussion"),
     InterestStatus.NEGOTIATING: _l("Negotiating"),
     InterestStatus.DEAL: _l("Deal"),

@@ -63,7 +63,7 @@ class DeclarationForm(FlaskForm):
                                 description=_l("Factual only: no promotional wording."))
     trial_days = IntegerField(_l("Trial length (days)"), validators=[Optional(), NumberRange(
         min=1, max=3650, message=_l("Give a number of days from 1 to 3650."))],
-        description=_l("先试用后付费: leave empty to offer no trial."))
+        description=_l("Try first, pay later: leave empty to offer no trial."))
     trial_trigger = SelectField(_l("Payment trigger of a trial"), validators=[Optional()],
                                 choices=[SelectChoice(t.value, label) for t, label in TRIGGER_LABELS.items()])
     notice_email = EmailField(_l("E-mail for written notices"), validators=[

@@ -18,7 +18,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.models import ConversionMode, Grade, LegalStatus, ListingKind
 from marketplace.listings.patentno import check_character
 from tests.browser.test_pages import login
-from tests.conftest import zh
+from tests.conftest import zh, zhp
 
 pytestmark = pytest.mark.browser
 TITLE = "一种固态电解质薄膜的低温制备方法"
@@ -57,7 +57,7 @@ def test_declare_accept_pay_by_transfer_and_verify_the_certificate(browsing, gra
     login(tto, "tto@demo.bxqx.cn")
     tto.goto("/manage/open-licences")
     tto.locator("#listing").select_option(str(granted_patent))
-    tto.get_by_role("button", name=zh("Open"), exact=True).click()
+    tto.get_by_role("button", name=zhp("go to a patent", "Open"), exact=True).click()
     tto.get_by_role("link", name=zh("Declare an open licence")).click()
     tto.locator("#fee_amount").fill("20000")
     tto.locator("#payment_standard").fill("自书面通知送达之日起30日内以对公转账一次性支付。")

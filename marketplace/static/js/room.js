@@ -293,7 +293,7 @@
         q.status === "hidden" ? el("span", { class: "badge badge-bad" }, T.hidden) : null,
         q.answer ? el("span", { class: "badge badge-ok" }, T.answered) : null),
       el("p", { class: "live-question-text" }, q.text),
-      q.answer ? el("p", { class: "live-answer" }, el("strong", null, T.answer_label + ": "), q.answer) : null,
+      q.answer ? el("p", { class: "live-answer" }, el("strong", null, T.answer_prefix), q.answer) : null,
       el("div", { class: "live-question-actions" }, questionButtons(q)));
     return item;
   }
