@@ -8,16 +8,18 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from events import action_metrics as _action_metrics  # noqa: F401  (roadshow reach for the action)
+from events import home as _home  # noqa: F401  (the roadshows on the home page)
 from events import live
 from events import manage_routes as _manage_routes  # noqa: F401  (the host's pages, on ``bp``)
 from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
 from events import permissions as _permissions  # noqa: F401  (registers the roadshow rules)
 from events import report_routes as _report_routes  # noqa: F401  (after-event pages, on ``bp``)
+from events import workbench as _workbench  # noqa: F401  (the roadshows' workbench sections)
 from events.demo import load_demo
 from events.routes import bp
 from marketplace.accounts.models import Role
 from marketplace.demo import EXTRA_LOADERS
-from marketplace.main.nav import ALL_ROLES, MEMBER_ROLES, NAV_ITEMS, NavItem
+from marketplace.main import nav
 
 
 def init_app(app: Flask) -> None:
@@ -35,16 +37,9 @@ def _add_demo_loader() -> None:
 
 
 def _add_nav_items() -> None:
-    """Add the roadshow entries to the platform's navigation once per process."""
-    if any(item.endpoint.startswith("events.") for item in NAV_ITEMS):
-        return
-    after_lists = next((i + 1 for i, item in enumerate(NAV_ITEMS) if item.endpoint == "lists.index"),
-                       len(NAV_ITEMS))
-    NAV_ITEMS.insert(after_lists, NavItem(_l("Roadshows"), "events.index", ALL_ROLES,
-                                          "events.index", public=True))
-    after_lists_manage = next((i + 1 for i, item in enumerate(NAV_ITEMS)
-                               if item.endpoint == "lists.manage"), len(NAV_ITEMS))
-    NAV_ITEMS.insert(after_lists_manage, NavItem(_l("Our roadshows"), "events.manage",
-                                                 frozenset({Role.TTO}), "events.manage"))
-    NAV_ITEMS.insert(after_lists_manage + 1, NavItem(_l("My roadshows"), "events.mine",
-                                                     MEMBER_ROLES - {Role.TTO}, "events.mine"))
+    """Add the roadshow pages to the platform's "Roadshows" menu (once per process)."""
+    nav.add_items(
+        "roadshows",
+        nav.nav_item(_l("Roadshows"), "events.index", nav.ALL_ROLES, public=True),
+        nav.nav_item(_l("My roadshows"), "events.mine", nav.MEMBER_ROLES),
+        nav.nav_item(_l("Our roadshows"), "events.manage", frozenset({Role.TTO}), verified=True))

@@ -1,5 +1,6 @@
 """Demo roadshows (``flask demo load``): one upcoming with registrations and a waiting list, one
-past with its questions, answers and attendance. Idempotent: looked up by title."""
+closed-door roadshow of the demo inventor's patents whose registrations wait for the host's approval,
+one past with its questions, answers and attendance. Idempotent: looked up by title."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -26,9 +27,11 @@ from marketplace.db_types import utcnow
 from marketplace.demo import DEMO_MARK
 from marketplace.extensions import db
 from marketplace.listings.models import Grade, Listing, ListingKind, ListingState
+from marketplace.listings.queries import inventor_listings
 
 UPCOMING = f"{DEMO_MARK}新材料与先进制造专利成果线上路演"
 PAST = f"{DEMO_MARK}储能与电池材料专场路演（第一期）"
+CLOSED = f"{DEMO_MARK}李振华课题组专利成果闭门路演（限投资机构）"
 PRESENTERS = ["李振华 教授（发明人）", "王晓梅（技术转移中心）", "陈思远 副研究员（发明人）"]
 
 
@@ -87,6 +90,8 @@ def load_demo() -> int:
             db.session.add(RoadshowModerator(roadshow=roadshow, user_id=inventor.id,
                                              added_by_id=host.id))
         created += 1
+    if CLOSED not in existing:
+        created += _closed_roadshow(host)
     if PAST not in existing:
         start = _day_at(-20, 14)
         roadshow = _roadshow(
@@ -100,6 +105,25 @@ def load_demo() -> int:
         created += 1
     db.session.commit()
     return created
+
+
+def _closed_roadshow(host) -> int:
+    """A roadshow of the demo inventor's own patents; registrations wait for approval (one does)."""
+    inventor = accounts.find_user_by_email("inventor@demo.bxqx.cn")
+    if inventor is None:
+        return 0
+    own = db.session.scalars(inventor_listings(inventor.id).where(
+        Listing.state == ListingState.PUBLISHED, Listing.is_demo).limit(2)).all()
+    if not own:
+        return 0
+    roadshow = _roadshow(
+        CLOSED, host, own, _day_at(17, 10), state=RoadshowState.PUBLISHED, capacity=30,
+        description="李振华教授课题组介绍尚未公开细节的专利成果，仅面向经审核的投资机构，"
+        "报名后由华东理工科技大学技术转移中心逐一审核。")
+    roadshow.requires_approval = True
+    _register(roadshow, "investor@demo.bxqx.cn", RegistrationStatus.PENDING,
+              utcnow() - timedelta(hours=3))
+    return 1
 
 
 def _past_room(roadshow: Roadshow, host) -> None:

@@ -144,3 +144,10 @@ class CancelRoadshowForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
+
+
+class GoLiveForm(FlaskForm):
+    """Going live from a page (the room's confirmation when it is early): ``confirm`` says the
+    moderator saw the scheduled start and goes live anyway."""
+
+    confirm = BooleanField()

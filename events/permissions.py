@@ -22,6 +22,7 @@ from events.models import (
     RoadshowState,
 )
 from marketplace.accounts.models import Role
+from marketplace.errors import NotAllowed
 from marketplace.extensions import db
 from marketplace.orgs.models import OrgKind
 from marketplace.permissions import rule, verified_member
@@ -91,9 +92,15 @@ def see_reports(user, roadshow: Roadshow) -> bool:
 
 
 @rule("events.register", message=_l("Log in to register."))
-def register(user, _roadshow) -> bool:
-    """Registering for a roadshow: any active account (the roadshow's state decides the rest)."""
-    return user.is_authenticated and user.active
+def register(user, roadshow: Roadshow) -> bool:
+    """Signing up for a roadshow: any active account except those who run its room (the host's
+    staff, its moderators, admins), who enter it without a seat. The roadshow's state decides
+    the rest."""
+    if not (user.is_authenticated and user.active):
+        return False
+    if moderate(user, roadshow):
+        raise NotAllowed(_("You run this roadshow: you enter its live room without registering."))
+    return True
 
 
 @rule("events.cancel_registration", message=_l("This is not your registration."))

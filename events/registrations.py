@@ -30,6 +30,13 @@ def confirmed_count(roadshow: Roadshow) -> int:
         Registration.status == RegistrationStatus.CONFIRMED)) or 0
 
 
+def pending_count(roadshow: Roadshow) -> int:
+    """Registrations waiting for the host's approval."""
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.roadshow_id == roadshow.id,
+        Registration.status == RegistrationStatus.PENDING)) or 0
+
+
 def seats_left(roadshow: Roadshow) -> int | None:
     """Free seats, or None when the roadshow has no capacity limit."""
     if roadshow.capacity is None:

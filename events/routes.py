@@ -69,6 +69,7 @@ def detail(roadshow_id):
     embed = stream.embed_for(roadshow.stream_url)
     registration = regs.registration_of(current_user, roadshow)
     can_enter = can("events.enter_room", roadshow)
+    runs_room = can("events.moderate", roadshow)
     response = current_app.make_response(render_template(
         "events/detail.html", roadshow=roadshow, embed=embed,
         provider=stream.PROVIDER_NAMES.get(embed.provider) if embed else None,
@@ -77,6 +78,8 @@ def detail(roadshow_id):
         # The stream is shown to those who may enter the room (and on public pages once ended).
         show_stream=can_enter, can_enter=can_enter, room_url=room_url(roadshow) if can_enter else None,
         registration_open=roadshow.is_open_for_registration and roadshow.ends_at > utcnow(),
+        runs_room=runs_room,
+        pending_count=regs.pending_count(roadshow) if can("events.manage", roadshow) else 0,
         form=RegistrationForm(), action_form=ActionForm(), RegistrationStatus=RegistrationStatus))
     if can_enter and embed is not None:
         response.headers["Content-Security-Policy"] = stream.csp_allowing(embed)

@@ -5,6 +5,7 @@ Who may do what: ``events.permissions``. Registrations live in ``events.registra
 agenda and the roadshow's own fields here.
 """
 
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
@@ -25,6 +26,7 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
+from marketplace.i18n import datetime_filter
 from marketplace.permissions import check
 
 #: (state, action) -> (new state, audit event).
@@ -35,6 +37,9 @@ TRANSITIONS = {
     (RoadshowState.DRAFT, "cancel"): (RoadshowState.CANCELLED, "roadshow.cancelled"),
     (RoadshowState.PUBLISHED, "cancel"): (RoadshowState.CANCELLED, "roadshow.cancelled"),
 }
+#: Going live earlier than this before the scheduled start asks the moderator to confirm: a
+#: sound check half an hour ahead is normal, going live days early is most likely a slip.
+EARLY_START_WINDOW = timedelta(minutes=30)
 #: States in which the host may still edit the roadshow's details and agenda.
 EDITABLE_STATES = tuple(state for state in RoadshowState if state.editable)
 
@@ -87,10 +92,28 @@ def publish_roadshow(roadshow: Roadshow, actor: User) -> None:
     db.session.commit()
 
 
-def go_live(roadshow: Roadshow, actor: User) -> None:
-    """Open the live room: published -> live (host staff, moderators, admins)."""
+class EarlyStart(InvalidTransition):
+    """Going live more than ``EARLY_START_WINDOW`` before the scheduled start, unconfirmed."""
+
+
+def starts_early(roadshow: Roadshow) -> bool:
+    """Whether going live now is early enough to need a confirmation."""
+    return utcnow() < roadshow.starts_at - EARLY_START_WINDOW
+
+
+def early_start_question(roadshow: Roadshow) -> str:
+    """What the moderator is asked before going live early, in their language and zone."""
+    return _("The roadshow is scheduled for %(when)s. Go live now, before the scheduled start?",
+             when=datetime_filter(roadshow.starts_at, "medium"))
+
+
+def go_live(roadshow: Roadshow, actor: User, *, confirmed_early: bool = False) -> None:
+    """Open the live room: published -> live (host staff, moderators, admins). Earlier than
+    ``EARLY_START_WINDOW`` before the start it needs ``confirmed_early``, else ``EarlyStart``."""
     check("events.moderate", roadshow, actor=actor)
-    _transition(roadshow, actor, "go_live")
+    if roadshow.state is RoadshowState.PUBLISHED and starts_early(roadshow) and not confirmed_early:
+        raise EarlyStart(early_start_question(roadshow))
+    _transition(roadshow, actor, "go_live", early=True if starts_early(roadshow) else None)
     roadshow.went_live_at = utcnow()
     db.session.commit()
 

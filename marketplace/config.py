@@ -93,7 +93,12 @@ class Config:
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+    #: The one upload limit: the largest file, in bytes. Every upload form states it, the browser
+    #: checks it before sending (static/js/uploads.js), marketplace/uploads.py enforces it.
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+    #: The largest request body, derived from it: two files (a claim's two documents) and the
+    #: form's text. A larger request is refused unread (413, main/errors.py).
+    MAX_CONTENT_LENGTH = 2 * MAX_ATTACHMENT_BYTES + 1024 * 1024
 
     # Accounts.
     PASSWORD_RESET_MAX_AGE = 3600
@@ -127,8 +132,6 @@ class Config:
 
     #: Where uploaded attachments are stored (outside the static folder; served by a view).
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-    #: Largest attachment, in bytes.
-    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
     #: Level of the app's log records (debug, info, warning, error, critical); gunicorn.conf.py
     #: reads the same variable for the server's own messages.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "info").upper()

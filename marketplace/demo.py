@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
-from marketplace.action.demo import load_demo_action
+from marketplace.action.demo import load_demo_action, load_demo_report
 from marketplace.extensions import db
 from marketplace.interests.demo import load_interest_demo
 from marketplace.ledger.demo import load_demo_ledger
@@ -208,6 +208,7 @@ def load_command(if_empty: bool):
     load_interest_demo()
     load_demo_needs()
     extras_created = sum(loader() for loader in EXTRA_LOADERS)
+    load_demo_report()  # last: the report's figures are frozen from everything loaded above
     orgs_count = db.session.scalar(select(func.count()).select_from(Organisation))
     click.echo(f"Demo data ready: {created} account(s) created, {listings_created} listing(s) "
                f"created, {lists_created} list(s) published, {extras_created} other demo item(s), "

@@ -16,7 +16,7 @@ the factory (``init_app``). To find where a name a template uses comes from, loo
 from flask import Flask
 from flask_login import current_user
 
-from marketplace import amounts
+from marketplace import amounts, uploads
 from marketplace.action.forms import CATEGORY_LABELS, PLAN_STATE_LABELS, REPORT_STATE_LABELS
 from marketplace.db_types import utcnow
 from marketplace.i18n import current_path, datetime_filter, fmt_time, html_lang, select_locale
@@ -26,7 +26,7 @@ from marketplace.licences import labels as licence_labels
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
 from marketplace.listings.models import FIELDS
 from marketplace.lists.forms import LIST_KIND_LABELS
-from marketplace.main.nav import items_for
+from marketplace.main.nav import entries_for, user_items_for
 from marketplace.needs import explain
 from marketplace.notifications.services import unread_count
 from marketplace.orgs.forms import ROLE_LABELS
@@ -75,6 +75,10 @@ FUNCTIONS = {
     "now_utc": utcnow,
     "public_url_for": public_url_for,
     "public_url": public_url,
+    # The one upload limit, for the file fields (``_macros.html`` ``field``, uploads.js).
+    "upload_max_bytes": uploads.max_bytes,
+    "upload_max_mb": uploads.max_mb,
+    "upload_too_large": uploads.too_large_message,
 }
 
 
@@ -89,7 +93,8 @@ def init_app(app: Flask) -> None:
     def page_context() -> dict:
         locale = select_locale()
         return {
-            "nav_items": items_for(current_user),
+            "nav_entries": entries_for(current_user),
+            "user_nav_items": user_items_for(current_user),
             "current_locale": locale,
             "html_lang": html_lang(locale),
             "languages": app.config["LANGUAGES"],

@@ -29,6 +29,21 @@ EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",),
 HEAD_BYTES = 16
 
 
+def max_bytes() -> int:
+    """The one upload limit (``MAX_ATTACHMENT_BYTES``): the largest file, in bytes."""
+    return current_app.config["MAX_ATTACHMENT_BYTES"]
+
+
+def max_mb() -> int:
+    """The limit in whole MB, as forms and messages state it."""
+    return max(1, max_bytes() // (1024 * 1024))
+
+
+def too_large_message() -> str:
+    """What a user reads when a file is over the limit (forms, the 413 page, uploads.js)."""
+    return _("Files may be at most %(mb)d MB.", mb=max_mb())
+
+
 def upload_dir() -> Path:
     path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -71,12 +86,12 @@ def store(stream, filename: str | None, *, types=FILE_TYPES, refused: str | None
     Raises ``ServiceError`` for an empty file, one above ``MAX_ATTACHMENT_BYTES``, or one whose
     first bytes are none of ``types`` (with ``refused`` as the message, if given).
     """
-    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    limit = max_bytes()
     content = stream.read(limit + 1)
     if not content:
         raise ServiceError(_("The file is empty."))
     if len(content) > limit:
-        raise ServiceError(_("Files may be at most %(mb)d MB.", mb=limit // (1024 * 1024)))
+        raise ServiceError(too_large_message())
     detected = detect_type(content[:HEAD_BYTES], types)
     if detected is None:
         raise ServiceError(refused or _("Only PDF, PNG and JPEG files can be attached."))

@@ -160,7 +160,7 @@ LISTING_FORM = {
     "field": "materials", "ipc_codes": "h01m 4/525, H01M 10/0525", "keywords": "电池, 正极材料",
     "inventors": "李振华, 王芳", "application_number": "CN 201710601862.3",
     "application_date": "2017-07-20", "grant_date": "2019-03-01", "legal_status": "granted",
-    "grade": "A", "trl": "6", "modes": ["open_licence", "ordinary_licence"],
+    "grade": "A", "trl": "6", "modes": ["ordinary_licence", "transfer"],
     "asking_price": "200000", "terms": "入门费加销售额提成", "contact_name": "王晓梅",
     "contact_email": "tto@example.edu.cn",
 }

@@ -35,7 +35,7 @@ def good_rows() -> list[dict]:
          "inventors": "李振华, 王芳", "application_number": "201710601862.3",
          "application_date": "2017/7/20", "grant_date": "2019-03-01",
          "legal_status": zh("Granted and in force"), "grade": "A", "trl": 6,
-         "modes": f"{zh('Open licence')}，{zh('Ordinary licence')}", "asking_price": "200,000",
+         "modes": f"{zh('Ordinary licence')}，{zh('Transfer')}", "asking_price": "200,000",
          "contact_name": "王晓梅", "contact_email": "tto@example.edu.cn",
          "contact_phone": "+86 10 6278 2000"},
         {"kind": zh("Utility model patent"), "title": "一种便携式水质检测装置", "abstract": ABSTRACT,

@@ -33,7 +33,7 @@ PATENT = {
     "inventors": "李振华, 王芳", "application_number": "201710601862.3",
     "application_date": date(2017, 7, 20), "grant_date": date(2019, 3, 1),
     "legal_status": LegalStatus.GRANTED, "grade": Grade.A, "trl": 6,
-    "modes": [ConversionMode.OPEN_LICENCE, ConversionMode.ORDINARY_LICENCE],
+    "modes": [ConversionMode.SOLE_LICENCE, ConversionMode.ORDINARY_LICENCE],
     "asking_price": Decimal("200000"), "terms": "入门费加销售额提成", "contact_name": "王晓梅",
     "contact_email": "wang.contact@example.edu.cn", "contact_phone": "010-62785001",
 }
@@ -69,14 +69,14 @@ def corpus(publish, make_user):
         publish(title="一种固态电池电解质膜", keywords="电池, 固态电解质", grade=Grade.B, field="energy",
                 modes=[ConversionMode.TRANSFER], trl=4),
         publish(title="退役锂离子电池回收工艺", keywords="电池, 回收", field="environment", trl=7,
-                modes=[ConversionMode.OPEN_LICENCE], by=other),
+                modes=[ConversionMode.SOLE_LICENCE], by=other),
         publish(title="一种柔性压力传感器", abstract="用于可穿戴设备的柔性压力传感器，灵敏度高，成本低廉。",
-                keywords="传感器", field="it", trl=5, modes=[ConversionMode.OPEN_LICENCE]),
+                keywords="传感器", field="it", trl=5, modes=[ConversionMode.SOLE_LICENCE]),
         publish(PATENT, kind=ListingKind.UTILITY_MODEL, title="一种电池包散热结构", grade=Grade.C,
                 application_number=f"{number}.{patentno.check_character(number)}", field="vehicles",
                 trl=8, modes=[ConversionMode.ORDINARY_LICENCE], keywords="电池, 散热"),
         publish(title="钠离子电池负极材料", keywords="电池, 负极材料", field="energy", trl=3,
-                modes=[ConversionMode.OPEN_LICENCE, ConversionMode.EQUITY]),
+                modes=[ConversionMode.SOLE_LICENCE, ConversionMode.EQUITY]),
     ]
 
 
@@ -96,7 +96,7 @@ def api_ids(client, query: str) -> list[int]:
 
 
 @pytest.mark.parametrize("query", [
-    "q=电池", "q=正极材料 锂离子电池", "q=电池&grade=A&mode=open_licence", "", "sort=newest", "sort=trl",
+    "q=电池", "q=正极材料 锂离子电池", "q=电池&grade=A&mode=sole_licence", "", "sort=newest", "sort=trl",
     "q=电池&sort=trl", "field=energy", "kind=achievement&legal_status=not_applicable", "trl=6",
     "q=芯片",
 ])
@@ -105,16 +105,16 @@ def test_search_returns_what_the_web_page_shows_in_the_same_order(client, corpus
 
 
 def test_search_has_totals_facets_and_the_understood_query(client, corpus):
-    data = client.get("/api/v1/listings?q=电池&grade=A&mode=open_licence").json
+    data = client.get("/api/v1/listings?q=电池&grade=A&mode=sole_licence").json
     assert len(data["items"]) == data["total"] == 3
     assert (data["page"], data["pages"], data["per_page"]) == (1, 1, 20)
     assert data["query"] == {"q": "电池", "tokens": ["电池"], "field": None, "grade": "A", "trl": None,
-                             "kind": None, "mode": "open_licence", "university": None,
+                             "kind": None, "mode": "sole_licence", "university": None,
                              "legal_status": None, "sort": "relevance", "page": 1}
     facets = client.get("/api/v1/listings?q=电池").json["facets"]
     assert {f["value"]: f["count"] for f in facets["grade"]} == {"A": 3, "B": 1, "C": 1}
     assert {f["value"]: f["count"] for f in facets["trl"]} == {3: 1, 4: 1, 6: 1, 7: 1, 8: 1}
-    assert {f["value"] for f in facets["mode"]} == {"open_licence", "ordinary_licence", "transfer", "equity"}
+    assert {f["value"] for f in facets["mode"]} == {"sole_licence", "ordinary_licence", "transfer", "equity"}
     universities = {f["value"]: (f["name"], f["count"]) for f in facets["university"]}
     assert universities[corpus[2].organisation_id] == (corpus[2].organisation.name, 1)
     assert universities[corpus[0].organisation_id][1] == 4
@@ -193,7 +193,7 @@ def test_detail_has_every_public_field(client, app, tto, publish):
         "inventors": ["李振华", "王芳"], "application_number": "201710601862.3",
         "patent_number": "ZL201710601862.3", "application_date": "2017-07-20", "grant_date": "2019-03-01",
         "legal_status": "granted", "grade": "A", "trl": 6,
-        "conversion_modes": ["ordinary_licence", "open_licence"],
+        "conversion_modes": ["ordinary_licence", "sole_licence"],
         "asking_price": {"amount": "200000.00", "currency": "CNY"}, "terms": "入门费加销售额提成",
         "university": {"id": org.id, "name": org.name, "url": f"http://127.0.0.1:5000/orgs/{org.id}"},
         "published_at": published, "is_demo": False,

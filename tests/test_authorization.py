@@ -486,11 +486,12 @@ LICENCE_PARTIES = frozenset({"tto", "inventor", "company", "admin"})
 NOT_PARTIES = frozenset({"investor", "unverified_tto"})
 
 ACCESS: dict[str, Access] = {
-    # main: public pages, and the dashboard for everyone logged in (admins go to theirs).
+    # main: public pages, and the workbench for everyone logged in (admins too).
     "main.index": Access("GET", no_args, EVERYONE, login=False, status=200),
     "main.healthz": Access("GET", no_args, EVERYONE, login=False, status=200),
     "main.set_language": Access("POST", no_args, EVERYONE, login=False, status=302, data={"lang": "en"}),
-    "main.dashboard": Access("GET", no_args, LOGGED_IN, status=200, redirect={"admin": "/admin/"}),
+    "main.dashboard": Access("GET", no_args, LOGGED_IN, status=200),
+    "main.interests_seen": Access("POST", no_args, frozenset({"inventor"}), status=302),
     # auth: public forms (logged-in users are sent to their dashboard), and one's own account.
     "accounts.register": Access("GET", no_args, EVERYONE, login=False, status=200,
                             redirect=_LOGGED_IN_TO_DASHBOARD),
@@ -655,6 +656,8 @@ ACCESS: dict[str, Access] = {
     "licences.index": Access("GET", no_args, EVERYONE, login=False, status=200),
     "licences.declaration": Access("GET", lambda w: {"declaration_id": w.licensing["declaration"].id},
                                    EVERYONE, login=False, status=200),
+    "licences.listing_offer": Access("GET", lambda w: {"listing_id": w.licensing["declaration"].listing_id},
+                                     EVERYONE, login=False, status=302),
     "licences.verify_upload": Access("GET", no_args, EVERYONE, login=False, status=200),
     "licences.verify": Access("GET", lambda w: {"sha256": w.licensing["licence"].sha256}, EVERYONE,
                               login=False, status=200),
@@ -800,6 +803,8 @@ ACCESS: dict[str, Access] = {
     # The live room's page: confirmed registrants and roadshow staff (the investor's registration
     # is still pending, so it is refused like everyone else outside the staff).
     "live.room": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
+    # Going live from a page: the roadshow starts in a week, so staff get the confirmation page.
+    "live.go_live": Access("POST", roadshow_id, ROADSHOW_STAFF, status=200),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.

@@ -89,7 +89,7 @@ def test_tto_imports_good_rows_reads_report_and_adds_the_bad_one_by_hand(client,
     assert {listing.state for listing in listings} == {ListingState.DRAFT}
     first = listings[0]
     assert str(first.application_date) == "2017-07-20" and first.asking_price == 200000
-    assert {mode.mode.value for mode in first.modes} == {"open_licence", "ordinary_licence"}
+    assert {mode.mode.value for mode in first.modes} == {"ordinary_licence", "transfer"}
     assert first.contact_phone == "+86 10 6278 2000"
     assert listings[2].contact_email == tto.email  # empty contact cells take the uploader's
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.event == "import.completed"))
@@ -100,7 +100,7 @@ def test_tto_imports_good_rows_reads_report_and_adds_the_bad_one_by_hand(client,
                                           "application_date", "grant_date", "grade", "trl",
                                           "contact_name", "contact_email")}
     form.update({"kind": "invention", "field": "materials", "legal_status": "granted",
-                 "modes": ["open_licence"], "application_date": "2018-05-02"})
+                 "modes": ["ordinary_licence"], "application_date": "2018-05-02"})
     assert post(client, "/manage/listings/new", form).status_code == 302
     assert listing_count() == 4
     assert post(client, f"/manage/imports/{batch.id}/import").status_code == 302

@@ -49,7 +49,7 @@ def test_tto_creates_publishes_and_it_is_found(client, tto):
     assert "<mark>电池</mark>" in page and f"/listings/{listing.id}" in page
     assert f"/listings/{listing.id}" in client.get("/listings?q=正极材料 锂离子电池").get_data(as_text=True)
     assert f"/listings/{listing.id}" not in client.get("/listings?q=电池 芯片").get_data(as_text=True)
-    filtered = client.get("/listings?q=电池&grade=A&mode=open_licence").get_data(as_text=True)
+    filtered = client.get("/listings?q=电池&grade=A&mode=ordinary_licence").get_data(as_text=True)
     assert f"/listings/{listing.id}" in filtered
     assert f"/listings/{listing.id}" not in client.get("/listings?q=电池&grade=B").get_data(as_text=True)
     events = db.session.scalars(select(AuditEvent.event).where(

@@ -167,12 +167,12 @@ def test_recommendations_from_preferences_and_open_needs(client, auth, make_user
     rice = factories.published_listing(tto, **{
         **BATTERY, "title": "水稻抗稻瘟病基因分子标记及其应用",
         "abstract": "本发明开发与抗稻瘟病基因紧密连锁的分子标记，用于水稻抗病品种选育。",
-        "field": "agriculture", "modes": [M.OPEN_LICENCE]})
+        "field": "agriculture", "modes": [M.ORDINARY_LICENCE]})
     login(auth, investor)
     page = client.get("/recommendations").get_data(as_text=True)
     assert battery.title not in page and rice.title not in page
     response = post(client, "/recommendations/preferences", {
-        "fields": ["agriculture"], "keywords": "水稻，抗病", "modes": ["open_licence"],
+        "fields": ["agriculture"], "keywords": "水稻，抗病", "modes": ["ordinary_licence"],
         "trl_min": "1", "trl_max": "9", "budget_max": ""})
     assert response.status_code == 302
     page = client.get("/recommendations").get_data(as_text=True)

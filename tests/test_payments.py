@@ -63,7 +63,8 @@ def test_payee_tto_confirms_receipt(parties, hooks, client, auth, outbox):  # no
     assert hooks.count("paid", payment) == 1
     assert sum(line.amount for line in lines(payment)) == Decimal("100.01")
     recipients = sorted(m["To"] for m in outbox())
-    assert recipients == sorted([parties.buyer.email, parties.tto.email])
+    # The tto was told when the transfer started, then both sides when it was received.
+    assert recipients == sorted([parties.buyer.email, parties.tto.email, parties.tto.email])
     # A second confirmation is refused with a message and changes nothing.
     again = post(client, f"/payments/{payment.public_id}/confirm", follow_redirects=True)
     assert again.status_code == 200

@@ -418,7 +418,7 @@ def test_go_live_and_end_are_audited_transitions(host, make_user):
     roadshow = factories.roadshow(host)
     with pytest.raises(NotAllowed):
         services.go_live(roadshow, make_user(Role.INVESTOR))
-    services.go_live(roadshow, host)
+    services.go_live(roadshow, host, confirmed_early=True)
     assert roadshow.state is RoadshowState.LIVE and roadshow.went_live_at is not None
     with pytest.raises(InvalidTransition):
         services.go_live(roadshow, host)

@@ -24,8 +24,8 @@ from marketplace.listings.synthetic import ListingFactory
 
 FILTER_CASES = [
     {"grade": Grade.A},
-    {"mode": ConversionMode.OPEN_LICENCE},
-    {"grade": Grade.A, "mode": ConversionMode.OPEN_LICENCE},
+    {"mode": ConversionMode.SOLE_LICENCE},
+    {"grade": Grade.A, "mode": ConversionMode.SOLE_LICENCE},
     {"field": "energy"},
     {"kind": ListingKind.ACHIEVEMENT},
     {"trl": 6},
@@ -42,8 +42,8 @@ def corpus(make_user):
     ttos = [make_user(Role.TTO), make_user(Role.TTO)]
     factory = ListingFactory(seed=11)
     grades, trls = list(Grade), [4, 6, 6, 8]
-    modes = [[ConversionMode.OPEN_LICENCE, ConversionMode.ORDINARY_LICENCE],
-             [ConversionMode.TRANSFER], [ConversionMode.OPEN_LICENCE, ConversionMode.EQUITY]]
+    modes = [[ConversionMode.SOLE_LICENCE, ConversionMode.ORDINARY_LICENCE],
+             [ConversionMode.TRANSFER], [ConversionMode.SOLE_LICENCE, ConversionMode.EQUITY]]
     kinds = [ListingKind.INVENTION, ListingKind.INVENTION, ListingKind.ACHIEVEMENT]
     made = []
     for n in range(30):
@@ -104,7 +104,7 @@ def test_university_filter_with_text(corpus):
                               if item.organisation_id == university and "电池" in item.title])
 
 
-@pytest.mark.parametrize("filters", [{}, {"grade": Grade.A}, {"mode": ConversionMode.OPEN_LICENCE}])
+@pytest.mark.parametrize("filters", [{}, {"grade": Grade.A}, {"mode": ConversionMode.SOLE_LICENCE}])
 def test_facet_counts_are_the_counts_of_the_matches(corpus, filters):
     result = run_search(SearchQuery(q="电池", **filters))
     ids = set(_all_ids(SearchQuery(q="电池", **filters)))
@@ -122,7 +122,7 @@ def test_facet_counts_are_the_counts_of_the_matches(corpus, filters):
     assert {value[0]: n for value, n in result.facets["university"]} == dict(universities)
 
 
-@pytest.mark.parametrize("typed", ["gradea", "grade A", "modeopenlicence", "mode open_licence",
+@pytest.mark.parametrize("typed", ["gradea", "grade A", "modesolelicence", "mode sole_licence",
                                    "tags gradea", "tags : gradea", "电池 gradea", "fieldenergy",
                                    "trl6", "kindinvention", "legalstatusgranted"])
 def test_filter_terms_cannot_be_typed(corpus, typed):
@@ -131,11 +131,11 @@ def test_filter_terms_cannot_be_typed(corpus, typed):
 
 
 def test_filter_terms_are_never_shown(corpus, client):
-    html = client.get("/listings?q=电池&grade=A&mode=open_licence").get_data(as_text=True)
-    body = json.dumps(client.get("/api/v1/listings?q=电池&grade=A&mode=open_licence").get_json(),
+    html = client.get("/listings?q=电池&grade=A&mode=sole_licence").get_data(as_text=True)
+    body = json.dumps(client.get("/api/v1/listings?q=电池&grade=A&mode=sole_licence").get_json(),
                       ensure_ascii=False)
     assert "<mark>电池</mark>" in html and "电池" in body
-    for term in ("gradea", "modeopenlicence", "grade A", "mode open_licence", "fieldenergy"):
+    for term in ("gradea", "modesolelicence", "grade A", "mode sole_licence", "fieldenergy"):
         assert term not in html and term not in body
 
 

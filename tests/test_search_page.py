@@ -20,7 +20,7 @@ from marketplace.listings.synthetic import ListingFactory
 TRICKY_TEXTS = ["", "电池", "a&b=c #x % + \"q\" <script>", "电池/?@!$'()*,:;~", " 𠀀 é ",
                 "%E7%94%B5 100%", "q=1&page=2"]
 QUERIES = [SearchQuery(q=text) for text in TRICKY_TEXTS] + [
-    SearchQuery(q="锂离子电池 正极材料", grade=Grade.A, mode=ConversionMode.OPEN_LICENCE,
+    SearchQuery(q="锂离子电池 正极材料", grade=Grade.A, mode=ConversionMode.SOLE_LICENCE,
                 sort="newest", page=3),
     SearchQuery(field="energy", trl=6, kind=ListingKind.DESIGN, university=12,
                 legal_status=LegalStatus.LAPSED, sort="trl"),
@@ -131,7 +131,7 @@ _CARD = ('{% from "listings/_macros.html" import listing_card with context %}'
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_a_card_renders_as_its_listing_does(app, published, lang):
     made = [published(title="一种电池管理装置", modes=[ConversionMode.TRY_FIRST, ConversionMode.EQUITY,
-                                                     ConversionMode.OPEN_LICENCE]),
+                                                     ConversionMode.SOLE_LICENCE]),
             published(title="一种电池标定方法", kind=ListingKind.ACHIEVEMENT, application_number=None,
                       application_date=None, grant_date=None, is_demo=True,
                       modes=[ConversionMode.TRANSFER])]
@@ -159,11 +159,11 @@ def test_the_api_still_gets_listings(app, published):
 
 
 @pytest.mark.parametrize("filters", [
-    {"grade": Grade.A}, {"mode": ConversionMode.OPEN_LICENCE}, {"field": "energy", "trl": 6},
+    {"grade": Grade.A}, {"mode": ConversionMode.SOLE_LICENCE}, {"field": "energy", "trl": 6},
     {"kind": ListingKind.INVENTION, "mode": ConversionMode.TRANSFER}])
 def test_facet_counts_without_text_are_the_counts_of_the_filtered_listings(published, filters):
-    grades, modes = list(Grade), [[ConversionMode.OPEN_LICENCE, ConversionMode.TRANSFER],
-                                  [ConversionMode.TRANSFER], [ConversionMode.OPEN_LICENCE]]
+    grades, modes = list(Grade), [[ConversionMode.SOLE_LICENCE, ConversionMode.TRANSFER],
+                                  [ConversionMode.TRANSFER], [ConversionMode.SOLE_LICENCE]]
     made = [published(grade=grades[n % 3], modes=modes[n % 3], trl=6 if n % 2 else 7,
                       field="energy" if n % 4 else "materials") for n in range(12)]
     result = run_search(SearchQuery(**filters))

@@ -56,15 +56,22 @@ def _require_open(roadshow: Roadshow) -> None:
 # --- the room -------------------------------------------------------------------------------
 
 def go_live(roadshow: Roadshow, actor: User, data: dict) -> Result:
-    """Published -> live; opens Q&A. The roadshow's transition and our event commit together."""
+    """Published -> live; opens Q&A. The roadshow's transition and our event commit together.
+
+    Earlier than ``EARLY_START_WINDOW`` before the scheduled start, only with ``confirm: true``:
+    without it the ack is ``confirm_early`` with the question to ask."""
     if roadshow.state is not RoadshowState.PUBLISHED:
         raise RoomError("conflict", _("Only a published roadshow can go live."))
+    confirmed = data.get("confirm") is True
+    if roadshows.starts_early(roadshow) and not confirmed:
+        raise RoomError("confirm_early", roadshows.early_start_question(roadshow))
     seq, room = locked_room(roadshow)
     room.qa_open = True
     event = _state_event(roadshow, seq, room, status=RoadshowState.LIVE.value,
                          went_live_at=iso(utcnow()))
     _entry(roadshow, actor, ModerationAction.GO_LIVE)
-    _run_transition(roadshows.go_live, roadshow, actor)  # commits (its audit, our rows) at once
+    _run_transition(lambda r, a: roadshows.go_live(r, a, confirmed_early=confirmed), roadshow,
+                    actor)  # commits (its audit, our rows) at once
     return Result({"ok": True, "seq": seq}, [event])
 
 

@@ -39,7 +39,7 @@ SCHEMAS = {
     "chat": {"uuid": _text, "text": _text},
     "vote": {"poll_id": _id, "option_id": _id},
     "interest": {"listing_id": _id},
-    "go_live": {},
+    "go_live": {"confirm": _flag},
     "end": {},
     "present": {"listing_id": _id},
     "qa": {"open": _flag},

@@ -59,6 +59,10 @@ class User(UserMixin, db.Model):
     #: When the owner proved the address (the mailed link, or an invitation sent to it); until
     #: then the account may only edit its profile (permissions.require_confirmed_email).
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the user last opened their recommendations: the workbench counts newer ones as new.
+    recommendations_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When an inventor last marked the interest in their listings seen (the workbench's "new").
+    interests_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped["Organisation | None"] = relationship(  # noqa: F821
         back_populates="members", foreign_keys=[organisation_id]

@@ -1,6 +1,7 @@
 """Demo rows of the action (``flask demo load``): batches from the notice, categories, the demo
-universities' enrolments, an approved plan and a submitted annual report of 华东理工科技大学,
-its secondary units, and a few listings marked converted so the dashboards have conversions."""
+universities' enrolments, an approved plan of 华东理工科技大学 and its secondary units, a few
+listings marked converted so the dashboards have conversions, and (``load_demo_report``, last of
+all) its submitted annual report."""
 
 from datetime import date
 
@@ -46,12 +47,15 @@ PLAN = {
                 "与知名风险投资机构共建概念验证中心；每季度举办一次项目路演。",
     "expected_results": "高价值专利转化率显著提升，形成一批服务长三角新材料和新能源产业的典型案例。",
 }
+#: (title, platform, description, field, words a portfolio patent's title has): the plan's key
+#: projects; their portfolios are the university's inventions of the field about those words.
 PROJECTS = (("高镍正极材料高价值专利组合培育", "全国重点实验室（先进电池材料）",
              "围绕高镍三元正极材料表面包覆与掺杂改性开展专利导航，布局核心专利与外围专利组合，"
-             "面向动力电池企业开展许可与作价投资。", "materials"),
+             "面向动力电池企业开展许可与作价投资。", "materials",
+             ("正极材料", "电池", "电解质", "负极")),
             ("工业智能装备关键技术专利组合", "国家重点研发计划“智能机器人”重点专项",
              "聚焦精密减速器与伺服控制，形成覆盖结构、工艺、控制算法的专利组合，优先采用开放许可和先试用后付费。",
-             "equipment"))
+             "equipment", ("机器人", "减速器", "伺服", "机械臂")))
 
 
 def _convert(tto) -> None:
@@ -76,13 +80,15 @@ def _plan(tto, admin, enrolment) -> None:
     services.update_plan(tto, plan, {**PLAN, "target_high_value_patents": 30, "target_conversions": 50,
                                      "target_amount": 100_000_000, "target_open_licences": 20,
                                      "target_roadshows": 8})
-    for title, platform, description, field in PROJECTS:
-        chosen = db.session.scalars(select(Listing.id).where(
+    for title, platform, description, field, words in PROJECTS:
+        candidates = db.session.execute(select(Listing.id, Listing.title).where(
             Listing.organisation_id == tto.organisation_id, Listing.field == field,
             Listing.kind == ListingKind.INVENTION, Listing.state == ListingState.PUBLISHED)
-            .order_by(Listing.grade, Listing.id).limit(4)).all()
-        services.save_project(tto, plan, {"title": title, "platform": platform,
-                                          "description": description, "listing_ids": list(chosen)})
+            .order_by(Listing.grade, Listing.id)).all()
+        # the portfolio is about the project: titles with its words first, the field's others after
+        ranked = sorted(candidates, key=lambda row: not any(word in row.title for word in words))
+        services.save_project(tto, plan, {"title": title, "platform": platform, "description": description,
+                                          "listing_ids": [row.id for row in ranked[:4]]})
     services.submit_plan(tto, plan)
     services.review_plan(admin, plan, PlanState.APPROVED, "方案目标明确、机制完整，同意实施。")
 
@@ -108,12 +114,14 @@ def _report(tto) -> None:
         "多项专利实现许可、转让和作价投资。"), {})
     deals = registry.deals(tto.organisation_id, year)
     if deals and not report.cases:
-        deal = deals[0]
+        # a deal reached on the platform (an interest or an open licence) before one marked by hand
+        deal = next((d for d in deals if not d.key.startswith("listing:")), deals[0])
+        partner = f"与{deal.counterparty}" if deal.counterparty else ""
         reports.add_case(tto, report, f"“{deal.title}”实现转化",
                          "学校技术转移中心在专利申请前评估阶段即引入企业需求，完成专利布局后在平台发布，"
-                         f"经项目对接达成合作：{deal.extra.get('note', '')}企业已完成中试，"
-                         "预计明年实现量产。",
-                         deal_key=deals[0].key)
+                         f"经项目对接{partner}达成合作。{deal.extra.get('note', '')}"
+                         "双方正按约定推进后续工作。",
+                         deal_key=deal.key)
     reports.submit_report(tto, report)
 
 
@@ -141,6 +149,18 @@ def load_demo_action() -> int:
     tto = ttos["tto@demo.bxqx.cn"]
     _plan(tto, admin, services.enrolment_of(tto.organisation_id))
     _units(tto)
-    if db.session.scalar(select(Report).where(Report.organisation_id == tto.organisation_id)) is None:
-        _report(tto)
     return created
+
+
+def load_demo_report() -> int:
+    """Submit the demo university's annual report once; return 1 when it was submitted.
+
+    Run after every other demo loader: a submitted report freezes its figures, so the interests,
+    licences and roadshows of the demo must exist by then for the report to agree with them."""
+    tto = accounts.find_user_by_email("tto@demo.bxqx.cn")
+    if tto is None or services.enrolment_of(tto.organisation_id) is None:
+        return 0
+    if db.session.scalar(select(Report).where(Report.organisation_id == tto.organisation_id)):
+        return 0
+    _report(tto)
+    return 1

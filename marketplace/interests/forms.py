@@ -45,7 +45,7 @@ class InterestForm(FlaskForm):
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=5000)])
-    file = FileField(_l("Attach a file (PDF, PNG or JPEG, at most 10 MB)"))
+    file = FileField(_l("Attach a file (PDF, PNG or JPEG)"))
 
 
 class DeclineForm(FlaskForm):

@@ -12,7 +12,7 @@ from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
-from marketplace.interests import nda, threads
+from marketplace.interests import nda, queries, threads
 from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
 from marketplace.interests.labels import (
@@ -71,14 +71,9 @@ def express(listing_id):
 def index():
     """Interests your organisation expressed, or received for its listings."""
     me = current_user
-    query = (select(Interest).join(Listing)
-             .options(selectinload(Interest.listing), selectinload(Interest.organisation))
-             .order_by(Interest.updated_at.desc(), Interest.id.desc()))
     received = me.role is Role.TTO  # a university's interests are those in its listings
-    if received:
-        query = query.where(Listing.organisation_id == me.organisation_id)
-    else:
-        query = query.where(Interest.organisation_id == me.organisation_id)
+    waiting = request.args.get("waiting") == "1"
+    query = queries.waiting_for(me) if waiting else queries.of_side(me)
     status = request.args.get("status", "")
     if status in {s.value for s in InterestStatus}:
         query = query.where(Interest.status == InterestStatus(status))
@@ -88,7 +83,7 @@ def index():
     page = paginate(query, per_page=30)
     unread = threads.unread_counts(me, [i.id for i in page.items])
     return render_template("interests/index.html", page=page, unread=unread, status=status, q=q,
-                           received=received, InterestStatus=InterestStatus)
+                           received=received, waiting=waiting, InterestStatus=InterestStatus)
 
 
 def _visible(interest_id: int) -> Interest:

@@ -189,3 +189,9 @@ def people_involved(interest: Interest) -> dict[str, list[User]]:
         elif user.organisation_id == interest.listing.organisation_id:
             out[OWNER].append(user)
     return out
+
+
+def mark_interest_seen(user: User) -> None:
+    """An inventor has seen the interest in their listings: the workbench shows only newer ones."""
+    user.interests_seen_at = utcnow()
+    db.session.commit()

@@ -82,6 +82,14 @@ def active_declaration(listing_id: int, exclude_id: int | None = None) -> OpenLi
     return db.session.scalars(query.limit(1)).first()
 
 
+def announced_declaration(listing_id: int) -> OpenLicenceDeclaration | None:
+    """The listing's declaration CNIPA announced and that is not withdrawn: the one a company can
+    accept, and the only reason a listing offers the open-licence mode."""
+    return db.session.scalars(select(OpenLicenceDeclaration).where(
+        OpenLicenceDeclaration.listing_id == listing_id,
+        OpenLicenceDeclaration.state == DeclarationState.ANNOUNCED).limit(1)).first()
+
+
 def promotional_terms(*texts: str | None) -> list[str]:
     """The promotional terms that occur in any of the texts, in list order."""
     joined = "\n".join(text for text in texts if text)

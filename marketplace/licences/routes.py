@@ -53,6 +53,19 @@ def index():
     return render_template("licences/index.html", items=declarations.public_declarations())
 
 
+@bp.route("/listings/<int:listing_id>/open-licence")
+def listing_offer(listing_id):
+    """Where a listing's 开放许可 chip leads: its announced declaration, which a company accepts."""
+    item = load_or_404(Listing, listing_id)
+    require("listings.view", item, missing=404)
+    declaration = eligibility.announced_declaration(item.id)
+    if declaration is None:  # withdrawn since the page was shown
+        flash(_("This patent is no longer offered under an open licence. These are the open "
+                "licences on offer now."), "info")
+        return redirect(url_for("licences.index"))
+    return redirect(url_for("licences.declaration", declaration_id=declaration.id))
+
+
 def _visible_declaration(declaration_id: int) -> OpenLicenceDeclaration:
     declaration = load_or_404(OpenLicenceDeclaration, declaration_id)
     require("licences.view_declaration", declaration, missing=404)
@@ -81,7 +94,7 @@ def verify_upload():
     if form.validate_on_submit():
         candidates = []
         if form.file.data:
-            content = form.file.data.stream.read(20 * 1024 * 1024)
+            content = form.file.data.stream.read(uploads.max_bytes() + 1)
             candidates.append(hashlib.sha256(content).hexdigest())
         if form.text.data:
             for text in (form.text.data, form.text.data.strip()):

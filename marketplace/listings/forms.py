@@ -26,7 +26,7 @@ from marketplace.listings.models import (
     LegalStatus,
     ListingKind,
 )
-from marketplace.listings.services import application_number_taken
+from marketplace.listings.services import application_number_taken, open_licence_mode_problem
 
 KIND_LABELS = {
     ListingKind.INVENTION: _l("Invention patent"),
@@ -94,7 +94,10 @@ class ListingForm(FlaskForm):
         NumberRange(min=1, max=9, message=_l("Give a whole number from 1 to 9."))])
     modes = MultiCheckboxField(_l("Conversion modes offered"),
                                choices=[SelectChoice(k.value, v) for k, v in MODE_LABELS.items()],
-                               validators=[DataRequired(message=_l("Choose at least one mode."))])
+                               validators=[DataRequired(message=_l("Choose at least one mode."))],
+                               description=_l("Open licence follows the patent's announced open-licence "
+                                              "declaration: it is added when CNIPA's announcement is "
+                                              "recorded and removed when the declaration is withdrawn."))
     asking_price = money_field(_l("Asking price (CNY)"), validators=[
         Optional(), NumberRange(min=0, max=9999999999, message=_l("Give an amount in yuan."))],
         description=_l("Leave empty if negotiable."))
@@ -108,9 +111,10 @@ class ListingForm(FlaskForm):
         _l("Inventors with an account here"), coerce=int, validators=[Optional()],
         description=_l("They will see the listing, its interest and its income on their page."))
 
-    def __init__(self, *args, listing_id: int | None = None, inventor_accounts=(), **kwargs):
+    def __init__(self, *args, listing=None, inventor_accounts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self._listing_id = listing_id
+        self._listing = listing
+        self._listing_id = listing.id if listing is not None else None
         self.inventor_user_ids.choices = [SelectChoice(user.id, f"{user.name} ({user.email})")
                                           for user in inventor_accounts]
 
@@ -154,6 +158,9 @@ class ListingForm(FlaskForm):
                     _l("A non-patent achievement has no application number."))
             if legal is not LegalStatus.NOT_APPLICABLE:
                 self.legal_status.errors.append(_l("A non-patent achievement is not a patent."))
+        problem = open_licence_mode_problem(self._listing, {ConversionMode(m) for m in self.modes.data})
+        if problem:
+            self.modes.errors.append(problem)
         dates = self.application_date.data, self.grant_date.data
         if all(dates) and dates[1] < dates[0]:
             self.grant_date.errors.append(_l("The grant date is before the application date."))

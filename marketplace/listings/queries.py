@@ -20,6 +20,7 @@ from marketplace.listings.models import (
     Listing,
     ListingKind,
     ListingState,
+    listing_inventor_users,
 )
 from marketplace.pagination import parse_page
 
@@ -186,3 +187,11 @@ def related(listing: Listing, limit: int = 4) -> list[Listing]:
         .order_by((Listing.organisation_id == listing.organisation_id).desc(),
                   Listing.grade, Listing.published_at.desc())
         .limit(limit).options(selectinload(Listing.organisation))))
+
+
+def inventor_listings(user_id: int) -> sa.Select:
+    """The listings a user is named on as an inventor, most recently changed first."""
+    return (sa.select(Listing).join(listing_inventor_users,
+                                    listing_inventor_users.c.listing_id == Listing.id)
+            .where(listing_inventor_users.c.user_id == user_id)
+            .order_by(Listing.updated_at.desc(), Listing.id.desc()))

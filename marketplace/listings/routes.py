@@ -22,9 +22,14 @@ from marketplace.listings.models import (
     Attachment,
     Listing,
     ListingState,
-    listing_inventor_users,
 )
-from marketplace.listings.queries import SearchQuery, highlight, related, run_search
+from marketplace.listings.queries import (
+    SearchQuery,
+    highlight,
+    inventor_listings,
+    related,
+    run_search,
+)
 from marketplace.pagination import paginate
 from marketplace.permissions import can, require, roles_required, verified_org_required
 
@@ -108,11 +113,7 @@ def manage():
 @roles_required(Role.INVENTOR)
 def mine():
     """The listings you are named on as an inventor."""
-    items = db.session.scalars(
-        select(Listing).join(listing_inventor_users,
-                             listing_inventor_users.c.listing_id == Listing.id)
-        .where(listing_inventor_users.c.user_id == current_user.id)
-        .order_by(Listing.updated_at.desc())).all()
+    items = db.session.scalars(inventor_listings(current_user.id)).all()
     return render_template("listings/mine.html", items=items)
 
 
@@ -158,7 +159,7 @@ def editable_listing(listing_id: int) -> Listing:
 def edit(listing_id):
     """Edit a listing."""
     listing = editable_listing(listing_id)
-    form = ListingForm(obj=listing, listing_id=listing.id, inventor_accounts=_inventor_accounts())
+    form = ListingForm(obj=listing, listing=listing, inventor_accounts=_inventor_accounts())
     if request.method == "GET":
         form.inventor_user_ids.data = [user.id for user in listing.inventor_users]
         form.kind.data, form.field.data = listing.kind.value, listing.field

@@ -9,9 +9,11 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
+from marketplace.licences.eligibility import announced_declaration
 from marketplace.listings import search  # noqa: F401  (its flush hook keeps the index in step)
 from marketplace.listings.models import (
     Attachment,
+    ConversionMode,
     LegalStatus,
     Listing,
     ListingMode,
@@ -57,6 +59,7 @@ def _apply(listing: Listing, data: dict) -> list[str]:
         listing.legal_status = LegalStatus.NOT_APPLICABLE
     if "modes" in data:
         wanted = set(data["modes"])
+        _check_open_licence(listing, wanted)
         if wanted != listing.mode_set:
             listing.modes = [ListingMode(mode=mode) for mode in sorted(wanted, key=lambda m: m.value)]
             changed.append("modes")
@@ -68,6 +71,44 @@ def _apply(listing: Listing, data: dict) -> list[str]:
             listing.inventor_users = list(users)
             changed.append("inventor_users")
     return changed
+
+
+def open_licence_announced(listing: Listing) -> bool:
+    """Whether the listing has an announced, not withdrawn, open-licence declaration: the open-licence
+    mode follows it (``licences.services`` adds and removes the mode as it is announced and withdrawn)."""
+    if listing.id is None:
+        return False
+    with db.session.no_autoflush:  # asked halfway through an edit: nothing is written for it
+        return announced_declaration(listing.id) is not None
+
+
+def open_licence_mode_problem(listing: Listing | None, wanted: set[ConversionMode]) -> str | None:
+    """Why these modes cannot be saved for the listing as far as the open licence goes, or None.
+
+    Nobody ticks "open licence" by hand: it is offered exactly while a declaration is announced, so
+    a company that follows the chip finds a declaration to accept."""
+    announced = listing is not None and open_licence_announced(listing)
+    page = _("Open licences and agreements")
+    if ConversionMode.OPEN_LICENCE in wanted and not announced:
+        if listing is None or listing.id is None:
+            return _("Open licence is offered once the patent's open-licence declaration is announced. "
+                     "Save the listing without it, then on the listing's page open “%(page)s”, "
+                     "declare the open licence and record CNIPA's announcement: the mode is then "
+                     "added for you.", page=page)
+        return _("Open licence is offered once the patent's open-licence declaration is announced. "
+                 "Declare it under “%(page)s” on the listing's page and record CNIPA's "
+                 "announcement: the mode is then added for you.", page=page)
+    if ConversionMode.OPEN_LICENCE not in wanted and announced:
+        return _("This patent's open-licence declaration is announced, so it stays offered under an "
+                 "open licence. To stop offering it, withdraw the declaration under “%(page)s”.",
+                 page=page)
+    return None
+
+
+def _check_open_licence(listing: Listing, wanted: set[ConversionMode]) -> None:
+    problem = open_licence_mode_problem(listing, wanted)
+    if problem:
+        raise ServiceError(problem)
 
 
 def _check_unique(listing: Listing) -> None:

@@ -7,6 +7,7 @@ Application numbers are valid (type digit and check character) and unique per fa
 """
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
@@ -16,6 +17,8 @@ from marketplace.listings.patentno import check_character
 from marketplace.listings.synthetic_vocab import (
     CLOSINGS,
     DETAILS,
+    DEVICE_CLOSINGS,
+    DEVICE_STEPS,
     FIELD_WEIGHTS,
     GIVEN,
     OPENINGS,
@@ -56,13 +59,12 @@ GRADE_TABLE = _table(((Grade.A, 12), (Grade.B, 33), (Grade.C, 55)))
 TRL_TABLE = _table(zip(range(1, 10), (3, 6, 10, 14, 17, 17, 14, 11, 8), strict=True))
 MODE_COUNT_TABLE = _table(((1, 45), (2, 40), (3, 15)))
 INVENTOR_COUNT_TABLE = _table(zip(range(1, 7), (15, 25, 25, 18, 10, 7), strict=True))
-#: Modes and how often a listing offers each; open licences only for granted patents.
-MODE_WEIGHTS = ((ConversionMode.OPEN_LICENCE, 36), (ConversionMode.ORDINARY_LICENCE, 30),
+#: Modes and how often a listing offers each. Never the open licence: a listing offers it only
+#: while an announced declaration says so (``licences.services`` adds it; the demo declares a few).
+MODE_WEIGHTS = ((ConversionMode.ORDINARY_LICENCE, 30),
                 (ConversionMode.TRANSFER, 25), (ConversionMode.TRY_FIRST, 12),
                 (ConversionMode.EQUITY, 10), (ConversionMode.EXCLUSIVE_LICENCE, 9),
                 (ConversionMode.SOLE_LICENCE, 6))
-#: An open licence excludes exclusive and sole licences (Patent Law art. 51).
-EXCLUDED_BY_OPEN = {ConversionMode.EXCLUSIVE_LICENCE, ConversionMode.SOLE_LICENCE}
 PRICES_WAN = (5, 8, 10, 15, 20, 30, 50, 80, 100, 150, 200, 300, 500)
 DEVICES = ("装置", "检测装置", "夹具", "固定结构", "散热结构", "连接组件", "防护装置")
 DESIGN_VARIANTS = ("外壳", "控制面板", "（便携式）", "（Ⅰ型）", "底座")
@@ -70,6 +72,10 @@ DESIGN_VARIANTS = ("外壳", "控制面板", "（便携式）", "（Ⅰ型）", 
 PUBLISHED_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 REFERENCE_DATE = date(2026, 6, 30)
 RARE_SHARE = 0.005
+#: Kinds that protect a product (its structure or look) rather than a material or a method.
+DEVICE_KINDS = (ListingKind.UTILITY_MODEL, ListingKind.DESIGN)
+#: Sentences that speak of the field's materials, tasks or methods, or of an invention's claims.
+_ABOUT_THE_FIELD = re.compile(r"\{(object|task|method)\}|本发明")
 #: Tasks that make a thing, so "一种…及其…方法" reads naturally.
 MADE_TASKS = frozenset(("制备", "回收", "纯化", "表面改性", "包覆", "低温合成", "制作"))
 
@@ -131,8 +137,11 @@ class ListingFactory:
         title = self._title(kind, words)
         legal, app_date, grant_date = self._legal(kind)
         grade = Grade.C if legal is LegalStatus.LAPSED else _pick(rng, GRADE_TABLE)
-        modes = self._modes(legal)
-        keywords = [words["object"], words["method"], words["application"]]
+        modes = self._modes()
+        if kind in DEVICE_KINDS:  # a product: it is about the product, not the field's materials
+            keywords = [words["product"], words["application"]]
+        else:
+            keywords = [words["object"], words["method"], words["application"]]
         if rare:
             keywords.append(rare)
         return {
@@ -173,12 +182,17 @@ class ListingFactory:
         elif kind is ListingKind.ACHIEVEMENT:
             opening = f"本成果属于{w['domain']}领域，围绕{w['object']}{w['task']}开展系统研究。"
             body = [rng.choice(STEPS).format(**w)]
+        elif kind is ListingKind.UTILITY_MODEL:
+            opening = OPENINGS[2].format(title=title, domain=w["domain"])
+            body = [rng.choice(DEVICE_STEPS).format(**w)]
         else:
-            text = OPENINGS[2] if kind is ListingKind.UTILITY_MODEL else rng.choice(OPENINGS[:2])
-            opening = text.format(title=title, domain=w["domain"])
+            opening = rng.choice(OPENINGS[:2]).format(title=title, domain=w["domain"])
             body = [rng.choice(STEPS).format(**w)]
-        closing = rng.choice(CLOSINGS).format(**w)
-        details = [d.format(**w) for d in rng.sample(DETAILS, len(DETAILS))]
+        device = kind in DEVICE_KINDS
+        protected = "实用新型" if kind is ListingKind.UTILITY_MODEL else "外观设计"
+        closing = rng.choice(DEVICE_CLOSINGS if device else CLOSINGS).format(protected=protected, **w)
+        details = [d.format(**w) for d in rng.sample(DETAILS, len(DETAILS))
+                   if not device or not _ABOUT_THE_FIELD.search(d)]
         if rare:
             details.insert(0, f"试验材料包括{rare}等。")
         parts = [opening, *body, closing]
@@ -211,18 +225,15 @@ class ListingFactory:
                 self._numbers.add(number)
                 return number
 
-    def _modes(self, legal: LegalStatus) -> list[ConversionMode]:
+    def _modes(self) -> list[ConversionMode]:
         rng = self.random
-        pool = [(mode, weight) for mode, weight in MODE_WEIGHTS
-                if mode is not ConversionMode.OPEN_LICENCE or legal is LegalStatus.GRANTED]
+        pool = list(MODE_WEIGHTS)
         wanted = _pick(rng, MODE_COUNT_TABLE)
         chosen: list[ConversionMode] = []
         while len(chosen) < wanted and pool:
             mode = _pick(rng, _table(pool))
             chosen.append(mode)
-            pool = [(m, w) for m, w in pool if m is not mode
-                    and not (mode is ConversionMode.OPEN_LICENCE and m in EXCLUDED_BY_OPEN)
-                    and not (m is ConversionMode.OPEN_LICENCE and mode in EXCLUDED_BY_OPEN)]
+            pool = [(m, w) for m, w in pool if m is not mode]
         return sorted(chosen, key=lambda m: m.value)
 
     def _price(self, grade: Grade) -> Decimal | None:

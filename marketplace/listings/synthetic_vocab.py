@@ -64,7 +64,7 @@ VOCABULARY = {
         "effects": ["提高了识别准确率", "降低了计算开销", "减少了通信延迟", "保护了用户数据隐私",
                     "降低了芯片功耗", "提升了系统吞吐量"],
         "applications": ["智慧城市", "工业互联网", "智能安防", "金融风控", "移动终端", "自动驾驶"],
-        "domain": "新一代信息技术",
+        "domain": "电子信息",
         "ipc": ["G06N 3/08", "G06N 3/04", "G06T 7/00", "G06V 10/82", "G06F 16/36", "H04L 9/32",
                 "H04L 67/10", "H04W 72/04", "H01L 21/02", "G06F 21/62"],
         "rare": ["甲骨文", "盲文", "方言"],
@@ -201,6 +201,15 @@ DETAILS = [
     "本发明所述参数可根据{object}的实际规格进行调整，适应性强。",
     "项目团队已与多家企业开展合作验证，具备进一步产业化的条件。",
 ]
+#: A utility model or design is a product: its abstract describes that product, not the field's
+#: materials or methods (or a felt holder would read as a cathode-coating process to the matching).
+DEVICE_STEPS = [
+    "所述{product}包括主体、连接组件和调节机构，各部件之间可拆卸连接，便于安装和维护。",
+    "所述{product}包括底座、支撑件和紧固组件，支撑件与底座之间设有缓冲结构。",
+    "所述{product}采用模块化设计，主体两侧设有定位槽，可与现有设备快速对接。",
+]
+DEVICE_CLOSINGS = ["本{protected}简洁实用、便于生产，可应用于{application}等领域。",
+                   "与现有产品相比，本{protected}更便于使用和维护，适用于{application}。"]
 CLOSINGS = ["与现有技术相比，本发明{effect}，{effect2}，可应用于{application}等领域。",
             "本发明{effect}，并且{effect2}，在{application}中具有良好的应用前景。"]
 

@@ -1,11 +1,14 @@
 """Error pages in the user's language, as HTML or JSON depending on what the client accepts."""
 
-from flask import jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from marketplace import uploads
 from marketplace.extensions import db
 from marketplace.main.routes import bp
 
@@ -31,7 +34,7 @@ def _default_messages():
                "organisation's administrator."),
         404: _("The address may be mistyped, or the page has been removed."),
         405: _("Please use the buttons on the page."),
-        413: _("Files may be at most %(mb)d MB.", mb=20),
+        413: uploads.too_large_message(),
         429: _("Please wait a little and try again."),
         500: _("The error has been logged. Please try again in a moment."),
     }
@@ -58,16 +61,40 @@ def csrf_error(error):
                                "reload the page and submit it again."))
 
 
+def _form_page() -> str | None:
+    """The page (path and query) of this site the refused form was sent from, if any."""
+    if request.method != "POST" or _wants_json() or not request.referrer:
+        return None
+    referrer = urlsplit(request.referrer)
+    if referrer.netloc != request.host or referrer.scheme not in ("http", "https"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
+def too_large(error):
+    """A request over MAX_CONTENT_LENGTH, refused unread: back to the form it came from with the
+    limit said (the form's text was not read, so uploads.js keeps it in the browser); without a
+    form to go back to, the 413 page."""
+    page = _form_page()
+    if page is None:
+        return render_error(413)
+    flash(_("Your file was not sent: %(limit)s Choose a smaller file and send the form again.",
+            limit=uploads.too_large_message()), "error")
+    return redirect(page, 303)
+
+
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
     """Known HTTP errors get a page; the description is used when a view set one for the user."""
     code = error.code if error.code in HANDLED else None
     if code is None:
         return error
+    if code == 413:
+        return too_large(error)
     description = error.description
     default = type(error).description
     custom = description if description and description != default else None
-    if code == 413 or (isinstance(error, RateLimitExceeded) and not error.limit.error_message):
+    if isinstance(error, RateLimitExceeded) and not error.limit.error_message:
         custom = None
     return render_error(code, custom)
 

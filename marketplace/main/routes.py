@@ -3,12 +3,13 @@
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.http import safe_next
-from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
+from marketplace.listings import cache
+from marketplace.main import home, workbench
 
 bp = Blueprint("main", __name__)
 #: What each member role does on the platform (the dashboard says it).
@@ -26,20 +27,18 @@ ROLE_DUTIES = {
 
 @bp.route("/")
 def index():
-    """The public home page of the action."""
-    counts = dict(db.session.execute(
-        select(Organisation.kind, func.count()).where(Organisation.status == OrgStatus.VERIFIED)
-        .group_by(Organisation.kind)).all())
-    return render_template("main/index.html", counts=counts, OrgKind=OrgKind)
+    """The public home page: search, new high-value listings, roadshows, open licences, figures."""
+    def render(**overrides):
+        return render_template("main/index.html", **home.page_data(), **overrides)
+    return cache.page(render) or render()
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    """Your workbench: organisation status and what your role can do next."""
-    if current_user.role is Role.ADMIN:
-        return redirect(url_for("admin.dashboard"))
+    """Your workbench: what waits for your action, newest first, each linking to where you act."""
     return render_template("main/dashboard.html", org=current_user.organisation,
+                           sections=workbench.sections_for(current_user),
                            ROLE_DUTIES=ROLE_DUTIES)
 
 

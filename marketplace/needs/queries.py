@@ -1,6 +1,7 @@
 """Reading needs and stored matches: the public list with filters, ranked matches, recommendations."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -151,6 +152,8 @@ class Recommendation:
     reasons: dict
     #: The open need it came from, or None for the preference profile.
     need: Need | None
+    #: When the match was computed (the workbench counts those after the user's last visit).
+    computed_at: datetime | None = None
 
 
 def recommendations(user, limit: int = 20) -> list[Recommendation]:
@@ -172,7 +175,8 @@ def recommendations(user, limit: int = 20) -> list[Recommendation]:
         found = best.get(row.listing_id)
         if found is None or row.score > found.score:
             best[row.listing_id] = Recommendation(None, row.score, row.reasons,
-                                                  row.need if row.need_id else None)
+                                                  row.need if row.need_id else None,
+                                                  row.computed_at)
     listings = {listing.id: listing for listing in db.session.scalars(
         sa.select(Listing).where(Listing.id.in_(best), Listing.state == ListingState.PUBLISHED)
         .options(selectinload(Listing.organisation), selectinload(Listing.modes)))}
@@ -183,6 +187,13 @@ def recommendations(user, limit: int = 20) -> list[Recommendation]:
             result.append(item)
     result.sort(key=lambda item: (-item.score, -item.listing.id))
     return result[:limit]
+
+
+def new_recommendations(user, limit: int = 20) -> list[Recommendation]:
+    """The recommendations computed since the user last opened the recommendations page."""
+    seen = user.recommendations_seen_at
+    return [item for item in recommendations(user, limit)
+            if seen is None or (item.computed_at is not None and item.computed_at > seen)]
 
 
 def has_profile(user) -> bool:

@@ -258,9 +258,12 @@ def listing_needs(listing_id):
 @roles_required(Role.INVESTOR, Role.COMPANY)
 def recommendations():
     """"为您推荐": listings ranked from your preferences and your open needs."""
-    return render_template("needs/recommendations.html",
-                           items=queries.recommendations(me()),
-                           has_profile=queries.has_profile(me()))
+    user = me()
+    items = queries.recommendations(user)
+    new_ids = {item.listing.id for item in queries.new_recommendations(user)}
+    services.mark_recommendations_seen(user)
+    return render_template("needs/recommendations.html", items=items, new_ids=new_ids,
+                           has_profile=queries.has_profile(user))
 
 
 @bp.route("/recommendations/preferences", methods=["GET", "POST"])

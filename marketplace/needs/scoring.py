@@ -4,7 +4,7 @@ Pure functions, no database: ``matching.py`` feeds them the demand's weighted te
 candidates the search index found. The score is a weighted mean of the parts that apply:
 
 - text: the share of the demand's key terms (weighted by inverse document frequency in the search
-  index, title and keyword terms twice) that the listing contains, a term in its title a bit more;
+  index, title and keyword terms twice) that the listing contains, a term in its title twice;
 - field: the same industry field, a related one, or another;
 - TRL: inside the wanted range, or how many levels outside;
 - mode: the preferred conversion mode offered, a close one, or none;
@@ -27,8 +27,11 @@ from marketplace.listings.models import ConversionMode
 
 #: Weights of the parts of the score.
 WEIGHTS = {"text": 0.60, "field": 0.20, "trl": 0.08, "mode": 0.06, "budget": 0.06}
-#: A term found in the listing's title counts this much more than one found in its body.
-TITLE_BONUS = 0.25
+#: A term found in the listing's title counts this much more than one found only in its abstract
+#: or keywords. The title names what the listing is: a listing that shares only the words of the
+#: field (循环稳定性, 材料, 电池) in its abstract must not outrank one whose title names the need's
+#: subject (a felt holder proposed for a cathode-coating need, issue 15).
+TITLE_BONUS = 1.0
 #: Coverage (weighted share of terms found) that earns the whole text part.
 FULL_COVERAGE = 0.55
 #: Below this coverage a listing is not a match at all, whatever else fits.
@@ -63,6 +66,9 @@ NEED_WORDS = frozenset("""
 问题 研发 开发 要求 实现 能够 可以 具有 进行 采用 包括 目前 现有 现阶段 拟 计划 引进 购买 获得 提供
 相关 主要 以及 并且 同时 通过 达到 满足 产品 领域 方面 一套 一项 其中 已经 如何 等 较 高 低 好 新
 """.split())
+#: Markers of demo and sample data (【演示】 in demo titles and organisation names): they say what
+#: the record is, not what it is about, so two demo records never "share" them.
+MARKER_WORDS = frozenset({"演示", "示例", "demo"})
 MAX_SHOWN_TERMS = 5
 
 
@@ -115,7 +121,7 @@ def demand_terms(title: str, body: str, keywords: str | None = None) -> dict[str
     terms: dict[str, float] = {}
     for text, weight in ((title, 2.0), (keywords or "", 2.0), (body, 1.0)):
         for token in search.tokens_for_index(text):
-            if len(token) < 2 or token in NEED_WORDS or token.isdigit():
+            if len(token) < 2 or token in NEED_WORDS or token in MARKER_WORDS or token.isdigit():
                 continue
             terms[token] = max(terms.get(token, 0.0), weight)
     return terms

@@ -218,6 +218,12 @@ def withdraw_proposal(actor: User, proposal: Proposal) -> None:
 
 # -- preference profiles --------------------------------------------------------------------------
 
+def mark_recommendations_seen(user: User) -> None:
+    """The user has looked at their recommendations: later ones count as new on the workbench."""
+    user.recommendations_seen_at = utcnow()
+    db.session.commit()
+
+
 def profile_of(user: User) -> PreferenceProfile | None:
     return db.session.scalar(sa.select(PreferenceProfile).where(PreferenceProfile.user_id == user.id))
 

@@ -27,10 +27,9 @@ DOCUMENT_LABELS = {
     DocumentKind.AUTHORISATION_LETTER: _l("Letter of authorisation"),
 }
 DOCUMENT_HINTS = {
-    DocumentKind.BUSINESS_LICENCE: _l("A scan or photo of the whole page: PDF, PNG or JPEG, at most "
-                                      "10 MB."),
+    DocumentKind.BUSINESS_LICENCE: _l("A scan or photo of the whole page: PDF, PNG or JPEG."),
     DocumentKind.AUTHORISATION_LETTER: _l("Sealed by the organisation and naming you as the person "
-                                          "who registers it: PDF, PNG or JPEG, at most 10 MB."),
+                                          "who registers it: PDF, PNG or JPEG."),
 }
 
 

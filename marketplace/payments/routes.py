@@ -18,7 +18,7 @@ from marketplace.http import flash_service_error, flash_service_errors, me, rend
 from marketplace.ledger import services as ledger
 from marketplace.orgs.models import Organisation
 from marketplace.pagination import paginate
-from marketplace.payments import registry
+from marketplace.payments import queries, registry
 from marketplace.payments import services as payments
 from marketplace.payments.forms import EmptyForm, ReasonForm
 from marketplace.payments.models import Payment, PaymentMethod, PaymentState
@@ -144,20 +144,14 @@ def refund(public_id):
     return render_form("payments/refund.html", form, payment=payment)
 
 
-def _filtered(query, state_value: str):
-    if state_value in {s.value for s in PaymentState}:
-        query = query.where(Payment.state == PaymentState(state_value))
-    return query
-
-
 @bp.route("/my/payments")
 @roles_required(Role.COMPANY, Role.INVESTOR)
 def mine():
     """Payments your organisation made or has to make."""
     state_value = request.args.get("state", "")
-    query = _filtered(select(Payment).where(Payment.payer_org_id == current_user.organisation_id)
-                      .options(selectinload(Payment.payee_org))
-                      .order_by(Payment.id.desc()), state_value)
+    query = queries.filtered(
+        select(Payment).where(Payment.payer_org_id == current_user.organisation_id)
+        .options(selectinload(Payment.payee_org)).order_by(Payment.id.desc()), state_value)
     page = paginate(query, per_page=PER_PAGE)
     return render_template("payments/mine.html", page=page, state=state_value,
                            PaymentState=PaymentState)
@@ -169,16 +163,17 @@ def mine():
 def manage():
     """Payments to your university: confirm transfers, refund, see what arrived."""
     state_value = request.args.get("state", "")
+    method_value = request.args.get("method", "")
     org_id = current_user.organisation_id
-    query = _filtered(select(Payment).where(Payment.payee_org_id == org_id)
-                      .options(selectinload(Payment.payer_org), selectinload(Payment.listing))
-                      .order_by(Payment.id.desc()), state_value)
+    query = queries.received_by(org_id, state_value, method_value).options(
+        selectinload(Payment.payer_org), selectinload(Payment.listing))
     counts = dict(db.session.execute(select(Payment.state, func.count()).where(
         Payment.payee_org_id == org_id).group_by(Payment.state)).all())
     received = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(
         Payment.payee_org_id == org_id, Payment.state == PaymentState.SUCCEEDED))
     page = paginate(query, per_page=PER_PAGE)
     return render_template("payments/manage.html", page=page, state=state_value, counts=counts,
+                           method=method_value,
                            received=Decimal(received), PaymentState=PaymentState)
 
 
@@ -195,9 +190,11 @@ def admin_overview():
         .join(Organisation, Organisation.id == Payment.payee_org_id)
         .where(Payment.state == PaymentState.SUCCEEDED)
         .group_by(Organisation.name).order_by(func.sum(Payment.amount).desc())).all()
-    query = _filtered(select(Payment).options(selectinload(Payment.payer_org),
-                                              selectinload(Payment.payee_org))
-                      .order_by(Payment.id.desc()), state_value)
+    attention = request.args.get("attention") == "1"
+    query = (queries.needing_attention() if attention
+             else queries.filtered(select(Payment).order_by(Payment.id.desc()), state_value))
+    query = query.options(selectinload(Payment.payer_org), selectinload(Payment.payee_org))
     page = paginate(query, per_page=PER_PAGE)
     return render_template("payments/admin.html", page=page, state=state_value, totals=totals,
+                           attention=attention,
                            by_university=by_university, PaymentState=PaymentState)

@@ -54,6 +54,7 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
+from marketplace.jobs import after_commit
 from marketplace.ledger import services as ledger
 from marketplace.listings.models import Listing
 from marketplace.orgs.models import Organisation, OrgKind
@@ -161,6 +162,9 @@ def start_payment(*, purpose: str, subject_id: int, listing: Listing, payer_org:
     db.session.flush()
     audit.record("payment.started", actor=actor, target=payment, amount=str(amount),
                  method=method.value, purpose=purpose, reference=payment.bank_reference)
+    if method is PaymentMethod.BANK_TRANSFER:
+        after_commit.call(notify.transfer_started, payment.id,
+                          what=f"tell the payee's tto about transfer {payment.public_id}")
     if commit:
         db.session.commit()
     return payment

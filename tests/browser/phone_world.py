@@ -53,6 +53,7 @@ SKIPPED = {
     "accounts.confirm_notice": "only redirects a confirmed account to its dashboard",
     "accounts.confirm_email": "only redirects (the token confirms, then sends on)",
     "licences.accept": "only redirects (the demo company already holds the licence)",
+    "licences.listing_offer": "only redirects a listing's open-licence chip to its announced declaration",
     "payments.stripe_return": "only redirects back from Stripe to the payment page",
 }
 #: Pages whose persona is not the first of PREFERENCE (the other one shows a page, not a redirect).

@@ -32,7 +32,7 @@ def rows() -> list[dict]:
         {**base, "kind": zh("Invention patent"), "title": f"一种{TERM}的制备方法",
          "application_number": number("1"), "legal_status": zh("Granted and in force"),
          "application_date": "2015-06-01", "grant_date": "2017-09-12", "grade": "A",
-         "modes": f"{zh('Open licence')}，{zh('Ordinary licence')}"},
+         "modes": f"{zh('Try first, pay later')}，{zh('Ordinary licence')}"},
         {**base, "kind": zh("Utility model patent"), "title": f"{TERM}烧结炉",
          "application_number": number("2"), "legal_status": zh("Under examination"), "grade": "B",
          "modes": zh("Transfer")},
@@ -42,7 +42,7 @@ def rows() -> list[dict]:
     wrong = number("1")
     bad = {**base, "kind": zh("Invention patent"), "title": f"{TERM}包覆改性技术",
            "application_number": wrong[:-1] + ("0" if wrong[-1] != "0" else "1"),
-           "legal_status": zh("Under examination"), "grade": "A", "modes": zh("Open licence")}
+           "legal_status": zh("Under examination"), "grade": "A", "modes": zh("Try first, pay later")}
     return good + [bad]
 
 
@@ -110,13 +110,13 @@ def test_import_fix_by_hand_then_find_and_filter(browsing):
     tto.locator("#application_number").fill(number("1"))
     tto.locator("#legal_status").select_option("pending")
     tto.locator("#trl").fill("4")
-    tto.get_by_label(zh("Open licence")).check()
+    tto.get_by_label(zh("Try first, pay later")).check()
     tto.get_by_role("button", name=zh("Save"), exact=True).click()
     expect(tto.locator(".flash-success")).to_have_text(zh("Draft saved. Check it, then publish it."))
     tto.get_by_role("button", name=zh("Publish"), exact=True).click()
     expect(tto.locator(".flash-success")).to_have_text(zh("The listing is published."))
 
-    # A visitor finds all four, then narrows to grade A with an open licence.
+    # A visitor finds all four, then narrows to grade A offered "try first, pay later".
     visitor = browsing.new_page()
     visitor.goto("/listings")
     visitor.locator("#q").fill(TERM)
@@ -126,8 +126,9 @@ def test_import_fix_by_hand_then_find_and_filter(browsing):
     expect(results.first.locator("mark").first).to_have_text(TERM)
     visitor.locator(".facets").get_by_role("link", name=zh("Grade A")).click()
     expect(results).to_have_count(3)
-    visitor.locator(".facets").get_by_role("link", name=zh("Open licence")).click()
+    visitor.locator(".facets").get_by_role("link", name=zh("Try first, pay later")).click()
     expect(results).to_have_count(2)
     results.first.locator("h3 a").click()
     expect(visitor.locator("h1")).to_contain_text(TERM)
-    expect(visitor.locator(".chip-open").first).to_have_text(zh("Open licence"))
+    offered = visitor.locator(".detail-layout p.modes .chip")
+    expect(offered.filter(has_text=zh("Try first, pay later"))).to_have_count(1)

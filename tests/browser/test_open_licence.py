@@ -37,7 +37,7 @@ def granted_patent(live_server, browser_database_url) -> int:
             "field": "materials", "inventors": "陈明, 赵丽", "legal_status": LegalStatus.GRANTED,
             "application_number": f"{digits}.{check_character(digits)}",
             "application_date": date(2018, 4, 9), "grant_date": date(2020, 8, 14), "grade": Grade.A,
-            "trl": 6, "modes": [ConversionMode.OPEN_LICENCE], "contact_name": "王晓梅",
+            "trl": 6, "modes": [ConversionMode.ORDINARY_LICENCE], "contact_name": "王晓梅",
             "contact_email": "tto@demo.bxqx.cn"})
         listings.transition(tto, listing, "publish")
         listing_id = listing.id

@@ -10,7 +10,7 @@ from decimal import Decimal
 from marketplace.accounts.models import Role, User
 from marketplace.extensions import db
 from marketplace.listings import services as listings
-from marketplace.listings.models import ConversionMode, Grade, LegalStatus, ListingKind
+from marketplace.listings.models import ConversionMode, Grade, LegalStatus, ListingKind, ListingMode
 from marketplace.needs import queries
 from marketplace.needs import services as needs
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
@@ -39,10 +39,13 @@ def load_pool(pool=POOL) -> dict[str, int]:
     for key, field, trl, modes, price, title, abstract in pool:
         data = {"kind": ListingKind.ACHIEVEMENT, "title": title, "abstract": abstract,
                 "field": field, "inventors": "评测", "legal_status": LegalStatus.NOT_APPLICABLE,
-                "grade": Grade.B, "trl": trl, "modes": [MODES[m] for m in modes.split(",")],
+                "grade": Grade.B, "trl": trl,
+                "modes": [MODES[m] for m in modes.split(",") if m != "p"],
                 "asking_price": None if price is None else Decimal(price) * WAN,
                 "contact_name": "评测", "contact_email": "eval@example.cn"}
         listing = listings.create_listing(tto, data, commit=False)
+        if "p" in modes.split(","):  # offered as an announced declaration offers it (licences.services)
+            listing.modes.append(ListingMode(mode=ConversionMode.OPEN_LICENCE))
         listings.transition(tto, listing, "publish", commit=False)
         ids[key] = listing.id
     db.session.commit()

@@ -20,13 +20,12 @@ from flask_babel import gettext as _
 from gevent import sleep
 from gevent import subprocess as cooperative
 
+from marketplace import uploads
 from marketplace.errors import ServiceError
 from marketplace.listings.imports import parse
 from marketplace.sqlite_threads import gevent_patched
 
 DEFAULTS = {
-    #: Largest upload accepted, in bytes.
-    "IMPORT_MAX_BYTES": 10 * 1024 * 1024,
     #: Most data rows in one file (every row counts, empty or not).
     "IMPORT_MAX_ROWS": 20_000,
     #: Largest total size the members of an XLSX file may unpack to.
@@ -60,12 +59,12 @@ class Table:
 
 def read_upload(stream) -> bytes:
     """Read an uploaded file, refusing empty and oversize ones."""
-    limit = setting("IMPORT_MAX_BYTES")
+    limit = uploads.max_bytes()  # the one upload limit, as every upload form states it
     content = stream.read(limit + 1)
     if not content:
         raise ServiceError(_("The file is empty."))
     if len(content) > limit:
-        raise ServiceError(_("Files may be at most %(mb)d MB.", mb=limit // (1024 * 1024)))
+        raise ServiceError(uploads.too_large_message())
     return content
 
 

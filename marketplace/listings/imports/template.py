@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from marketplace import uploads
 from marketplace.listings.imports.files import setting
 from marketplace.listings.imports.validation import CHOICES, COLUMNS, blank_form
 
@@ -27,7 +28,8 @@ DESCRIPTIONS = {
     "legal_status": _l("Required for patents; leave empty for a non-patent achievement."),
     "grade": _l("The university's grading of the listing; A is the highest value."),
     "trl": _l("A whole number from 1 (principle observed) to 9 (proven in operation)."),
-    "modes": _l("One or more, separated by commas."),
+    "modes": _l("One or more, separated by commas. Leave out open licence: it is added when the "
+                "patent's open-licence declaration is announced."),
     "terms": _l("Conditions of the licence or transfer, in your own words."),
     "contact_name": _l("Leave empty to use your own name."),
     "contact_email": _l("Leave empty to use your own e-mail address."),
@@ -43,7 +45,7 @@ EXAMPLES = {
     "contact_name": "王晓梅", "contact_email": "tto@example.edu.cn", "contact_phone": "010-62782000",
 }
 EXAMPLE_CHOICES = {"kind": ["invention"], "field": ["materials"], "legal_status": ["granted"],
-                   "grade": ["A"], "modes": ["open_licence", "ordinary_licence"]}
+                   "grade": ["A"], "modes": ["ordinary_licence", "transfer"]}
 _HEAD_FILL = PatternFill("solid", fgColor="B3261E")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="5F6B7A")
 _WHITE_BOLD = Font(bold=True, color="FFFFFF")
@@ -120,7 +122,7 @@ def _write_guide(guide, cols: list[dict]) -> None:
         _("Enter one listing per row on the first sheet, from row 2 on; keep the headings in row 1."),
         _("Red headings are required columns, grey ones optional. Hover over a heading for help."),
         _("At most %(rows)d rows and %(mb)d MB per file. Save as XLSX, or as CSV in UTF-8.",
-          rows=setting("IMPORT_MAX_ROWS"), mb=setting("IMPORT_MAX_BYTES") // (1024 * 1024)),
+          rows=setting("IMPORT_MAX_ROWS"), mb=uploads.max_mb()),
         _("Formulas are not accepted, and no cell may start with =, +, - or @ (plain numbers such "
           "as phone numbers excepted)."),
         _("Every row is checked first, then you choose to import the valid rows. Imported "
