@@ -82,7 +82,7 @@ def test_an_empty_choice_of_a_coerced_select_is_refused_with_the_required_messag
 
 def test_checkbox_groups_are_fieldsets_with_a_legend_and_no_label_names_a_list(client, tto):
     html = client.get("/manage/listings/new").get_data(as_text=True)
-    group = re.search(r'<fieldset class="choice-group">\s*<legend>([^<]+)</legend>\s*<ul id="modes"',
+    group = re.search(r'<fieldset class="choice-group"[^>]*>\s*<legend>([^<]+)</legend>\s*<ul id="modes"',
                       html)
     assert group and group.group(1) == zh("Conversion modes offered")
     list_ids = set(re.findall(r'<ul[^>]* id="([^"]+)"', html))

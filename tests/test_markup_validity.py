@@ -43,7 +43,7 @@ PAGES = [
     ("tto", "/dashboard"), ("tto", "/account/profile"), ("tto", "/account/password"), ("tto", "/org"),
     ("tto", "/org/edit"), ("tto", "/interests"), ("tto", ("/interests", r"/interests/\d+")),
     ("tto", "/notifications"), ("tto", "/manage/listings"), ("tto", "/manage/listings/new"),
-    ("tto", ("/open-licences", r"/open-licences/\d+", r"/manage/listings/\d+/licensing")),
+    ("tto", ("/manage/listings", r"/listings/\d+", r"/manage/listings/\d+/licensing")),
     ("tto", ("/manage/revenue/settings", r"/manage/listings/\d+/shares")),
     ("tto", ("/interests", r"/interests/\d+", r"/manage/listings/\d+/confidential")),
     ("tto", ("/manage/listings", r"/listings/\d+")),
