@@ -11,7 +11,6 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
     URLField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from marketplace import timezones
-from marketplace.forms import email_validator, required
+from marketplace.forms import ChoiceField, email_validator, required
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -104,7 +103,7 @@ class RoadshowForm(FlaskForm):
 class AgendaItemForm(FlaskForm):
     """A slot of the agenda."""
 
-    listing_id = SelectField(_l("Listing"), coerce=int, validators=[required()],
+    listing_id = ChoiceField(_l("Listing"), coerce=int, validators=[required()],
                              description=_l("One of your university's published listings."))
     presenter = StringField(_l("Presenter"), validators=[required(), Length(max=120)],
                             description=_l("Name and title, e.g. Prof. Li Zhenhua, inventor."))

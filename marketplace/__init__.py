@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace import (
     db_ping,
+    delivery,
     public_urls,
     roles,
     security,
@@ -82,6 +83,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     socketio.init_app(app, async_mode=app.config["SOCKETIO_ASYNC_MODE"],
                       client_manager=roles.client_manager(app.config, role), manage_session=False)
     security.init_app(app)
+    delivery.init_app(app)
 
     _register_blueprints(app)
     _init_extension_packages(app)

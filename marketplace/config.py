@@ -142,6 +142,10 @@ class Config:
     #: Seconds a process keeps search results (listings.cache); 0 turns the cache off. Other
     #: processes see a change to the listings at most this late.
     SEARCH_CACHE_SECONDS = float(os.environ.get("SEARCH_CACHE_SECONDS", "30"))
+    #: Compress text responses the browser accepts compressed (Brotli or gzip; marketplace/delivery.py).
+    COMPRESS_RESPONSES = _bool("COMPRESS_RESPONSES", True)
+    #: Smaller responses go out as they are (compressing them saves less than it costs).
+    COMPRESS_MIN_BYTES = int(os.environ.get("COMPRESS_MIN_BYTES", "512"))
     #: Most search results (and rendered result fragments) a process keeps.
     SEARCH_CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "512"))
     #: Top-level packages that extend the platform (``create_app`` imports each and calls its

@@ -1,8 +1,12 @@
 """Validators and fields shared by the forms of several features."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, ValidationError
+from markupsafe import Markup
+from wtforms import DecimalField, SelectField, ValidationError
+from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, Email, StopValidation
+from wtforms.widgets import Select
 
 from marketplace import amounts
 from marketplace.accounts.passwords import policy_errors
@@ -90,3 +94,50 @@ def percent_field(label=None, validators=None, **kwargs) -> FixedDecimalField:
     """A percentage with at most two decimals (a Numeric(5, 2) column)."""
     return FixedDecimalField(label, validators, digits=amounts.PERCENT_DIGITS,
                              places_message=amounts.PERCENT_PLACES, **kwargs)
+
+
+class PlaceholderSelect(Select):
+    """A select whose ``required`` means something, as HTML asks.
+
+    A required select with nothing chosen gets an empty first option ("Choose…"), so the user
+    picks a value instead of being handed the first one. With a value chosen (a default, or the
+    record being edited) it renders without ``required``: one option is always selected and
+    none is empty, so the attribute could never fail, and HTML forbids it there.
+    """
+
+    def __call__(self, field, **kwargs):
+        if not field.flags.required or "required" in kwargs:
+            return super().__call__(field, **kwargs)
+        if any(choice.selected for choice in field.iter_choices()):
+            return super().__call__(field, required=False, **kwargs)
+        head, end, tail = super().__call__(field, **kwargs).partition(">")
+        placeholder = Markup('<option value="" selected>{}</option>').format(_("Choose…"))
+        return head + end + placeholder + tail
+
+
+class ChoiceField(SelectField):
+    """A select for a required choice (``PlaceholderSelect``). Leaving it on "Choose…" (an empty
+    value) is refused with "Choose an option for “<label>”." rather than "Not a valid choice".
+    With a single option, that option is shown chosen."""
+
+    widget = PlaceholderSelect()
+
+    def iter_choices(self):
+        choices = super().iter_choices()
+        if len(choices) == 1 and self.data is None:  # one option: nothing to choose, it is shown chosen
+            only = choices[0]
+            return [Choice(only.value, only.label, True, only.render_kw)]
+        return choices
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] == "":
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if self.data is None and not self.process_errors:
+            if self.flags.required:
+                raise StopValidation(_("Choose an option for “%(label)s”.", label=self.label.text))
+            return
+        super().pre_validate(form)

@@ -1,6 +1,7 @@
 """Bulk import: template, report by row and column, valid rows only, atomicity, jobs, access."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -200,7 +201,7 @@ def test_running_job_shows_a_progress_bar_that_polls(client, tto):
     db.session.add(job)
     db.session.commit()
     page = client.get(f"/manage/imports/{batch.id}").get_data(as_text=True)
-    assert 'src="/static/js/progress.js"' in page
+    assert re.search(r'src="/static/js/progress\.[0-9a-f]{12}\.js"', page)
     assert f'data-status-url="/manage/imports/{batch.id}/status.json"' in page
     assert 'class="pct-25"' in page and '<meta http-equiv="refresh"' in page
     status = client.get(f"/manage/imports/{batch.id}/status.json").get_json()

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from marketplace.action.models import PLAN_SECTIONS, PLAN_TARGETS, PlanState, UniversityCategory
 from marketplace.action.reports.models import ReportState
-from marketplace.forms import money_field
+from marketplace.forms import ChoiceField, money_field
 from marketplace.listings.forms import MultiCheckboxField
 
 CATEGORY_LABELS = {
@@ -102,7 +102,7 @@ class BatchForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    category = SelectField(_l("Category"), choices=_category_choices(), validators=[DataRequired()])
+    category = ChoiceField(_l("Category"), choices=_category_choices(), validators=[DataRequired()])
 
 
 class PlanForm(FlaskForm):

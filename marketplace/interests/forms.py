@@ -3,11 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from marketplace.forms import money_field
+from marketplace.forms import ChoiceField, money_field
 from marketplace.interests.labels import INTENT_LABELS, REASON_LABELS, TIMELINE_LABELS
 from marketplace.interests.models import DeclineReason, Timeline
 from marketplace.listings.models import ConversionMode
@@ -16,13 +16,13 @@ _AMOUNT = NumberRange(min=0, max=9999999999, message=_l("Give an amount in yuan.
 
 
 class InterestForm(FlaskForm):
-    intent = SelectField(_l("What you are interested in"),
+    intent = ChoiceField(_l("What you are interested in"),
                          choices=[SelectChoice(i.value, label) for i, label in INTENT_LABELS.items()],
                          validators=[InputRequired()])
     budget_min = money_field(_l("Budget from (CNY)"), validators=[Optional(), _AMOUNT])
     budget_max = money_field(_l("Budget up to (CNY)"), validators=[Optional(), _AMOUNT],
                               description=_l("Leave both empty if you cannot say yet."))
-    timeline = SelectField(_l("Timeline"),
+    timeline = ChoiceField(_l("Timeline"),
                            choices=[SelectChoice(t.value, label) for t, label in TIMELINE_LABELS.items()],
                            validators=[InputRequired()])
     message = TextAreaField(_l("Message to the university"), validators=[

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from marketplace.forms import money_field, percent_field, required
+from marketplace.forms import ChoiceField, money_field, percent_field, required
 from marketplace.licences.eligibility import promotional_terms
 from marketplace.licences.labels import AGREEMENT_LABELS, BASE_LABELS, METHOD_LABELS, TRIGGER_LABELS
 from marketplace.licences.models import AgreementKind, PaymentMethod, RoyaltyBase, TrialTrigger
@@ -157,7 +157,7 @@ class ReasonForm(FlaskForm):
 class AgreementForm(FlaskForm):
     """An agreement negotiated elsewhere, recorded on the listing."""
 
-    kind = SelectField(_l("Kind"), validators=[required()],
+    kind = ChoiceField(_l("Kind"), validators=[required()],
                        choices=[SelectChoice(k.value, label) for k, label in AGREEMENT_LABELS.items()])
     counterparty = StringField(_l("Other party"), validators=[required(), Length(max=200)])
     signed_on = DateField(_l("Signed on"), validators=[required()])

@@ -9,7 +9,6 @@ from wtforms import (
     EmailField,
     FileField,
     IntegerField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -18,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.forms import money_field, required
+from marketplace.forms import ChoiceField, money_field, required
 from marketplace.listings import patentno
 from marketplace.listings.models import (
     FIELDS,
@@ -68,12 +67,12 @@ class MultiCheckboxField(SelectMultipleField):
 class ListingForm(FlaskForm):
     """Every field of a listing; ``validate`` applies the patent rules across fields."""
 
-    kind = SelectField(_l("Type"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
+    kind = ChoiceField(_l("Type"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
                        validators=[required()])
     title = StringField(_l("Title"), validators=[required(), Length(max=200)])
     abstract = TextAreaField(_l("Abstract"), validators=[required(), Length(min=20, max=5000)],
                              description=_l("What it does, what it improves, where it is used."))
-    field = SelectField(_l("Field"), choices=[SelectChoice(k, v) for k, v in FIELDS.items()],
+    field = ChoiceField(_l("Field"), choices=[SelectChoice(k, v) for k, v in FIELDS.items()],
                         validators=[required()])
     ipc_codes = StringField(_l("IPC codes"), validators=[Optional(), Length(max=200)],
                             description=_l("Separated by commas, e.g. H01M 4/525, H01M 10/0525"))
@@ -85,10 +84,10 @@ class ListingForm(FlaskForm):
                                      description=_l("For patents, e.g. 201710601862.3"))
     application_date = DateField(_l("Application date"), validators=[Optional()])
     grant_date = DateField(_l("Grant date"), validators=[Optional()])
-    legal_status = SelectField(_l("Legal status"),
+    legal_status = ChoiceField(_l("Legal status"),
                                choices=[SelectChoice(k.value, v) for k, v in LEGAL_LABELS.items()],
                                validators=[required()])
-    grade = SelectField(_l("Grade"), choices=[SelectChoice(k.value, v) for k, v in GRADE_LABELS.items()],
+    grade = ChoiceField(_l("Grade"), choices=[SelectChoice(k.value, v) for k, v in GRADE_LABELS.items()],
                         validators=[required()])
     trl = IntegerField(_l("Technology readiness level (1–9)"), validators=[
         DataRequired(message=_l("Give a whole number from 1 to 9.")),

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
-from marketplace.forms import required
+from marketplace.forms import ChoiceField, required
 from marketplace.lists.models import ListKind
 
 LIST_KIND_LABELS = {
@@ -18,7 +18,7 @@ LIST_KIND_LABELS = {
 class ListForm(FlaskForm):
     """The working title, kind and description of a list."""
 
-    kind = SelectField(_l("Kind of list"),
+    kind = ChoiceField(_l("Kind of list"),
                        choices=[SelectChoice(k.value, v) for k, v in LIST_KIND_LABELS.items()],
                        validators=[required()])
     title = StringField(_l("Title"), validators=[

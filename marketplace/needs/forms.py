@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from marketplace import timezones
-from marketplace.forms import money_field, required
+from marketplace.forms import ChoiceField, money_field, required
 from marketplace.listings.forms import MODE_LABELS, MultiCheckboxField
 from marketplace.listings.models import FIELDS, ConversionMode
 
@@ -45,7 +45,7 @@ class NeedForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[required(), Length(min=20, max=5000)],
                                 description=_l("The problem, the product it is for, what a solution "
                                                "must achieve, and what you have already tried."))
-    field = SelectField(_l("Field"), choices=[SelectChoice(k, v) for k, v in FIELDS.items()],
+    field = ChoiceField(_l("Field"), choices=[SelectChoice(k, v) for k, v in FIELDS.items()],
                         validators=[required()])
     keywords = StringField(_l("Keywords"), validators=[Optional(), Length(max=300)],
                            description=_l("Separated by commas; they help us find matching listings."))
@@ -95,7 +95,7 @@ class NeedForm(FlaskForm):
 
 
 class ProposalForm(FlaskForm):
-    listing_id = SelectField(_l("Your listing"), coerce=int, validators=[required()])
+    listing_id = ChoiceField(_l("Your listing"), coerce=int, validators=[required()])
     note = TextAreaField(_l("Note for the company"), validators=[required(), Length(max=2000)],
                          description=_l("Why this listing fits the need, and what you can offer."))
 
@@ -109,7 +109,7 @@ class DecisionForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    organisation_id = SelectField(_l("University"), coerce=int, validators=[required()])
+    organisation_id = ChoiceField(_l("University"), coerce=int, validators=[required()])
 
     def __init__(self, *args, universities=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from marketplace.accounts.models import Role
-from marketplace.forms import CreditCode, email_validator, required
+from marketplace.forms import ChoiceField, CreditCode, email_validator, required
 from marketplace.orgs.models import DocumentKind
 
 ROLE_LABELS = {
@@ -55,7 +55,7 @@ class OrganisationForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[
         required(), email_validator()])
-    role = SelectField(_l("Role"), validators=[DataRequired()])
+    role = ChoiceField(_l("Role"), validators=[DataRequired()])
 
     def __init__(self, organisation, *args, **kwargs):
         super().__init__(*args, **kwargs)

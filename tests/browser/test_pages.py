@@ -157,7 +157,8 @@ def test_registration_with_a_wrong_credit_code_explains_and_keeps_the_input(page
     expect(errors).to_have_text(
         zh("The check character (the last one) does not match; please check the code."))
     expect(page.locator("#credit_code")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#credit_code")).to_have_attribute("aria-describedby", "credit_code-errors")
+    expect(page.locator("#credit_code")).to_have_attribute(
+        "aria-describedby", "credit_code-hint credit_code-errors")  # its hint, then its error
     # The error sits in the credit-code field's own block, and it is the only one on the page.
     expect(page.locator(".field.has-error")).to_have_count(1)
     expect(page.locator(".field.has-error #credit_code")).to_have_count(1)
