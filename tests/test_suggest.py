@@ -144,3 +144,10 @@ def test_rebuild_indexes_exactly_the_published_titles(app, world):
         assert suggest_index.rebuild(connection) == 3
     assert suggest_index.find("传感", 8, prefix=False) == [
         (world["sensor"].id, "一种柔性压力传感器")]
+
+
+def test_the_same_title_is_suggested_once_for_its_newest_listing(client, world):
+    listing(world["org"], title="一种柔性压力传感器")
+    newest = listing(world["org"], title="一种柔性压力传感器")
+    _, body = _get(client, "柔性压力")
+    assert [item["url"] for item in body["groups"][0]["items"]] == [f"/listings/{newest.id}"]

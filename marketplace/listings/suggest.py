@@ -90,13 +90,19 @@ def _field_index(locale: str) -> TermIndex:
 
 
 def titles(normal: str, limit: int) -> list[Suggestion]:
-    """Published listings whose title starts with, then contains, the text; newest first."""
-    found = suggest_index.find(normal, limit, prefix=True)
-    if len(found) < limit:
-        found += suggest_index.find(normal, limit - len(found), prefix=False,
+    """Published listings whose title starts with, then contains, the text; newest first. Of
+    listings with the same title only the newest is suggested (the search shows them all)."""
+    found = suggest_index.find(normal, limit * 2, prefix=True)
+    if len(found) < limit * 2:
+        found += suggest_index.find(normal, limit * 2 - len(found), prefix=False,
                                     exclude=[listing_id for listing_id, _ in found])
-    return [Suggestion("title", title, url_for("listings.detail", listing_id=listing_id),
-                       _match_span(title, normal)) for listing_id, title in found]
+    seen, result = set(), []
+    for listing_id, title in found:
+        if title not in seen and len(result) < limit:
+            seen.add(title)
+            result.append(Suggestion("title", title, url_for("listings.detail", listing_id=listing_id),
+                                     _match_span(title, normal)))
+    return result
 
 
 def fields(normal: str, limit: int) -> list[Suggestion]:
