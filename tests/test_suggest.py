@@ -117,14 +117,16 @@ def test_empty_or_symbol_only_text_gives_nothing(client, world):
         assert body["groups"] == [] and body["count"] == 0 and body["status"] == "没有建议。"
 
 
-def test_long_missing_or_repeated_text_is_refused_as_json(client, world):
+def test_long_or_repeated_text_is_refused_as_json(client, world):
     response, body = _get(client, "传" * 101)
     assert response.status_code == 400
     assert body["parameter"] == "q" and body["message"] == "最多输入 100 个字符。"
     assert _get(client, "传" * 100)[0].status_code == 200
-    response = client.get("/listings/suggest")
+    response = client.get("/listings/suggest?q=a&q=b")
     assert response.status_code == 400 and response.is_json
-    assert client.get("/listings/suggest?q=a&q=b").status_code == 400
+    assert response.get_json()["message"] == "请用参数 q 给出已输入的文字，且只给一次。"
+    response = client.get("/listings/suggest")  # nothing typed yet: nothing to suggest
+    assert response.status_code == 200 and response.get_json()["groups"] == []
 
 
 def test_quotes_and_query_syntax_are_only_text(client, world):

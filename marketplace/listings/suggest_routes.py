@@ -22,11 +22,11 @@ def _refuse(message: str):
 @bp.get("/listings/suggest")
 @limiter.limit(_rate_limit)
 def suggestions():
-    """Up to eight suggestions for the text typed so far, grouped by kind."""
+    """Up to eight suggestions for the text typed so far (``q``), grouped by kind."""
     values = request.args.getlist("q")
-    if len(values) != 1:
+    if len(values) > 1:
         return _refuse(_("Give the text typed so far as q, once."))
-    text = " ".join(values[0].split())
+    text = " ".join((values[0] if values else "").split())
     if len(text) > suggest.MAX_LENGTH:
         return _refuse(_("Type at most %(length)d characters.", length=suggest.MAX_LENGTH))
     groups = suggest.suggest(text)
