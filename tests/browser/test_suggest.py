@@ -135,3 +135,28 @@ def test_without_script_the_box_is_a_plain_search_box(browsing):
     box.press("Enter")
     page.wait_for_url("**/listings?q=*")
     assert page.get_by_role("listbox").count() == 0
+
+
+def test_an_input_method_composing_is_left_alone(page):
+    """Pinyin being composed asks for nothing, and the Enter that commits it picks nothing."""
+    page.goto("/listings")
+    box = page.locator("#q")
+    box.focus()
+    page.evaluate("""() => {
+      const box = document.querySelector("#q");
+      box.value = "cixuanfu";
+      box.dispatchEvent(new InputEvent("input", {isComposing: true}));
+    }""")
+    page.wait_for_timeout(400)
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    page.evaluate("""() => {
+      const box = document.querySelector("#q");
+      box.value = "磁悬浮";
+      box.dispatchEvent(new CompositionEvent("compositionend", {data: "磁悬浮"}));
+    }""")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.evaluate("""() => document.querySelector("#q").dispatchEvent(
+      new KeyboardEvent("keydown", {key: "Enter", isComposing: true, bubbles: true}))""")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    assert urlsplit(page.url).path == "/listings"

@@ -1,10 +1,11 @@
 // Suggestions as you type for search boxes marked data-suggest-url (the WAI-ARIA 1.2 combobox
 // with a listbox popup). Typing asks the server (debounced, the previous request aborted) for
-// listing titles, field names and terms, shown in groups; Down and Up move through them (the
-// focus stays in the box, aria-activedescendant names the option), Enter picks one (a title opens
-// the listing, a term or field searches it), Escape closes the list (a second Escape clears the
-// box), Tab leaves it closed. Progressive enhancement: without this file the box is a plain
-// search box. Every text shown comes from the server, in the user's language.
+// field names and listing titles, shown in groups; Down and Up move through them (the focus
+// stays in the box, aria-activedescendant names the option), Enter picks one (a title opens the
+// listing, a field filters by it), Escape closes the list (a second Escape clears the box), Tab
+// leaves it closed. Keys an input method composes with (pinyin before the characters are chosen)
+// are its own. Progressive enhancement: without this file the box is a plain search box. Every
+// text shown comes from the server, in the user's language.
 (() => {
   const DELAY = 150;
   let counter = 0;
@@ -140,7 +141,7 @@
       }
     }
 
-    input.addEventListener("input", () => {
+    function typed() {
       window.clearTimeout(timer);
       const text = input.value.trim();
       if (!text) {
@@ -153,9 +154,17 @@
         return;
       }
       timer = window.setTimeout(() => fetchFor(text), DELAY);
+    }
+
+    // While an input method composes (pinyin letters before the characters are chosen), wait:
+    // the text counts once it is committed.
+    input.addEventListener("input", (event) => {
+      if (!event.isComposing) typed();
     });
+    input.addEventListener("compositionend", typed);
 
     input.addEventListener("keydown", (event) => {
+      if (event.isComposing || event.keyCode === 229) return; // the input method's own keys
       const expanded = !list.hidden;
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         if (!options.length) return;
