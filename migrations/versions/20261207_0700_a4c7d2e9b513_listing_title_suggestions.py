@@ -40,9 +40,9 @@ def upgrade():
                    'USING gin (grams)')
         insert = sa.text('INSERT INTO listing_search_titles (listing_id, grams) '
                          'VALUES (:id, CAST(:grams AS tsvector))')
-    else:
+    else:  # no column sizes: nothing ranks these rows by bm25
         op.execute("CREATE VIRTUAL TABLE listing_search_titles USING fts5("
-                   "grams, tokenize = 'unicode61 remove_diacritics 0')")
+                   "grams, tokenize = 'unicode61 remove_diacritics 0', columnsize = 0)")
         insert = sa.text('INSERT INTO listing_search_titles (rowid, grams) VALUES (:id, :grams)')
     rows = []
     for listing_id, title in connection.execute(
