@@ -153,3 +153,14 @@ def test_the_same_title_is_suggested_once_for_its_newest_listing(client, world):
     newest = listing(world["org"], title="一种柔性压力传感器")
     _, body = _get(client, "柔性压力")
     assert [item["url"] for item in body["groups"][0]["items"]] == [f"/listings/{newest.id}"]
+
+
+def test_in_english_field_names_and_messages_are_english(client, world):
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    _, body = _get(client, "energy")
+    assert _texts(body, "field") == ["Energy saving and environmental protection",  # starts with it
+                                     "New energy", "New-energy vehicles"]
+    assert body["groups"][0]["label"] == "Fields"
+    assert body["status"] == "3 suggestions: use the up and down arrows to choose."
+    assert _texts(_get(client, "新能源")[1], "field") == []  # the labels of the language shown
