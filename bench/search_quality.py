@@ -14,8 +14,10 @@ with. PostgreSQL is reached at BENCH_PG_URL, as in ``bench/search.py``.
 """
 
 import argparse
+import logging
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -49,6 +51,11 @@ def main() -> None:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print every query's top ten (relevant keys starred)")
     args = parser.parse_args()
+    logging.disable(logging.INFO)  # the migrations' log lines
+    git = shutil.which("git")
+    commit = subprocess.run([git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,  # noqa: S603
+                            cwd=Path(__file__).parent, check=False).stdout.strip() if git else ""
+    print(f"commit {commit or 'unknown'}; ", end="")
     dialects = ("sqlite", "postgresql") if args.dialect == "both" else (args.dialect,)
     print(f"{len(QUERIES)} queries, {len(DEV_NEEDS)} need titles, metrics at {TOP}")
     for dialect in dialects:

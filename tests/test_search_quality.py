@@ -37,6 +37,7 @@ NDCG_FLOOR = 0.20
 KIND_RECALL_FLOORS = {"phrase": 0.53, "problem": 0.06, "abbreviation": 0.17, "traditional": 0.0,
                       "fullwidth": 0.14, "need": 0.0}
 NEED_TITLES_FLOOR = 0.0
+SAME_AS_NORMAL_FLOORS = {"traditional": 0.23, "fullwidth": 0.21}
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,8 @@ def test_recall_and_ndcg_hold_their_floor(measured):
     assert scores["overall"]["ndcg"] >= NDCG_FLOOR, measured["report"]
     for kind, floor in KIND_RECALL_FLOORS.items():
         assert scores["kinds"][kind]["recall"] >= floor, (kind, measured["report"])
+    for kind, floor in SAME_AS_NORMAL_FLOORS.items():
+        assert scores["same_as_normal"][kind] >= floor, (kind, measured["report"])
 
 
 def test_need_titles_are_measured_against_the_matchings_own_results(measured):
