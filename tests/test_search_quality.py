@@ -31,13 +31,14 @@ NEED_TITLES_TARGET = 0.5
 #: normal forms (all of them).
 SAME_AS_NORMAL_TARGET = 1.0
 
-#: Floors: today's all-terms search (recall@10 0.192, nDCG@10 0.215 overall on SQLite).
+#: Floors: today's all-terms search (recall@10 0.195, nDCG@10 0.217 overall, on SQLite and
+#: PostgreSQL alike).
 RECALL_FLOOR = 0.18
 NDCG_FLOOR = 0.20
-KIND_RECALL_FLOORS = {"phrase": 0.53, "problem": 0.06, "abbreviation": 0.17, "traditional": 0.0,
+KIND_RECALL_FLOORS = {"phrase": 0.55, "problem": 0.07, "abbreviation": 0.15, "traditional": 0.0,
                       "fullwidth": 0.14, "need": 0.0}
 NEED_TITLES_FLOOR = 0.0
-SAME_AS_NORMAL_FLOORS = {"traditional": 0.23, "fullwidth": 0.21}
+SAME_AS_NORMAL_FLOORS = {"traditional": 0.21, "fullwidth": 0.21}
 
 
 @pytest.fixture(scope="module")
