@@ -4,7 +4,7 @@
     .venv/bin/python bench/search_quality.py --dialect both -v  # and PostgreSQL; every query
 
 Builds a fresh database (migrations), publishes the evaluation pool (``tests/eval/pool.tsv``,
-about 180 hand-written listings) and posts the evaluation set's needs, then runs every query of
+171 hand-written listings) and posts the evaluation set's needs, then runs every query of
 ``tests/eval/queries.py`` through ``run_search`` as the listings page does. It prints recall@10
 and nDCG@10 per kind of query and overall, and the issue's "Done when" figure: each need's title
 typed into the search, the share of the listings the matching finds for that need that are in

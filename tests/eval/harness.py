@@ -1,8 +1,9 @@
 """Running the evaluation: load the pool as published listings, post each need, read its matches.
 
-``evaluate(needs)`` returns precision@5 per need and the mean; it needs an application context
-with a migrated, empty database. The matching runs exactly as in production (the need's match
-job, through the search index).
+``evaluate(needs)`` returns precision@5 per need and the mean; ``post_needs`` and
+``matched_keys`` are its steps (the search evaluation, ``search_quality.py``, uses them too). All
+need an application context with a migrated database holding no other listings. The matching
+runs exactly as in production (the need's match job, through the search index).
 """
 
 from decimal import Decimal
