@@ -1,0 +1,51 @@
+"""The LIKE searches of the other pages read full width and traditional characters too."""
+
+from marketplace.accounts.models import Role
+from marketplace.lists import services as lists
+from marketplace.lists.models import ListKind
+from marketplace.orgs.models import OrgKind, OrgStatus
+from marketplace.text import variants
+from tests import factories
+from tests.conftest import login
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_variants_are_the_typed_text_and_its_plain_characters():
+    assert variants("  鋰電\u3000ＡＩ ") == ["鋰電 ＡＩ", "锂电 AI"]
+    assert variants("锂电") == ["锂电"]
+    assert variants(" ") == []
+
+
+def test_admin_finds_an_organisation_by_a_full_width_credit_code(client, auth, make_user, make_org):
+    org = make_org(kind=OrgKind.COMPANY, status=OrgStatus.PENDING, name="星河储能科技有限公司")
+    other = make_org(kind=OrgKind.COMPANY, status=OrgStatus.PENDING, name="另一家公司")
+    login(auth, make_user(Role.ADMIN))
+    page = client.get("/admin/organisations", query_string={
+        "q": full_width(org.credit_code.lower())}).get_data(as_text=True)
+    assert f'href="/admin/organisations/{org.id}"' in page
+    assert f'href="/admin/organisations/{other.id}"' not in page
+    page = client.get("/admin/organisations", query_string={"q": "星河儲能"}).get_data(as_text=True)
+    assert f'href="/admin/organisations/{org.id}"' in page
+
+
+def test_public_needs_are_found_by_traditional_words(client, make_user):
+    company = make_user(Role.COMPANY)
+    factories.need(company, title="水稻抗病育种技术", description="寻求水稻抗稻瘟病分子育种技术。",
+                   field="agriculture")
+    factories.need(company)
+    page = client.get("/needs?q=抗病育種").get_data(as_text=True)
+    assert "水稻抗病育种技术" in page and factories.NEED["title"] not in page
+
+
+def test_list_candidates_are_found_by_a_full_width_number_or_traditional_title(make_user):
+    tto = make_user(Role.TTO)
+    wanted = factories.listing(tto.organisation, title="一种锂离子电池热管理装置",
+                               application_number="201710117081.7")
+    factories.listing(tto.organisation, title="一种柔性压力传感器", application_number="201710601862.3")
+    plist = lists.create_list(tto, ListKind.HIGH_VALUE_PATENTS, "2026年度高价值专利清单")
+    assert [item.id for item in lists.candidates(plist, "锂离子")] == [wanted.id]
+    for typed in ("ＣＮ２０１７１０１１７", "鋰離子電池"):
+        assert [item.id for item in lists.candidates(plist, typed)] == [wanted.id]
