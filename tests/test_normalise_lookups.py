@@ -49,3 +49,17 @@ def test_list_candidates_are_found_by_a_full_width_number_or_traditional_title(m
     assert [item.id for item in lists.candidates(plist, "锂离子")] == [wanted.id]
     for typed in ("ＣＮ２０１７１０１１７", "鋰離子電池"):
         assert [item.id for item in lists.candidates(plist, typed)] == [wanted.id]
+
+
+def test_import_reads_a_full_width_number_and_refuses_its_duplicate(client, auth, make_user):
+    from tests.conftest import zh
+    from tests.imports_support import batch_of, good_rows, upload, xlsx
+
+    tto = login(auth, make_user(Role.TTO))
+    rows = good_rows()
+    upload(client, xlsx([{**rows[0], "application_number": full_width("CN201710601862.3")}, rows[1],
+                         {**rows[0], "title": "重复", "application_number": "２０１７1060１862.3"}]))
+    batch = batch_of(tto)
+    assert batch.valid_rows == 2
+    assert batch.problems == [{"row": 4, "column": zh("Application number"), "message": zh(
+        "The same application number is already in row %(row)d.", row=2)}]
