@@ -33,9 +33,16 @@ _FULL_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} 
 _FULL_WIDTH_CHARS = re.compile("[\uff01-\uff5e\u3000]")
 
 
+def half_width(text: str) -> str:
+    """``text`` with the full-width forms a Chinese input method types (ＡＢＣ１２３．，and the
+    ideographic space) as their ASCII characters, and nothing else changed: for numbers, where
+    NFKC's other mappings (10² → 102) would misread what was typed."""
+    return _FULL_WIDTH_CHARS.sub(lambda match: _FULL_WIDTH[match.group()], text)
+
+
 def _nfkc(text: str) -> str:
     """``unicodedata.normalize("NFKC", text)``, fast for Chinese text with full-width punctuation."""
-    text = _FULL_WIDTH_CHARS.sub(lambda match: _FULL_WIDTH[match.group()], text)
+    text = half_width(text)
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 

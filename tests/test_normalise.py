@@ -85,6 +85,16 @@ def test_full_width_number_is_accepted_and_stored_normalised(client, tto):
     assert db.session.scalar(select(Listing.application_number)) == NUMBER
 
 
+def test_full_width_price_and_ipc_codes_are_read_as_typed(client, tto):
+    response = create(client, asking_price="２０００００．５",
+                      ipc_codes="ｈ０１ｍ　４／５２５；Ｈ０１Ｍ　１０／０５２５")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    listing = db.session.scalar(select(Listing))
+    assert (str(listing.asking_price), listing.ipc_codes) == ("200000.50", "H01M 4/525, H01M 10/0525")
+    assert create(client, application_number="201710601862.3",
+                  asking_price="10²").status_code == 422  # NFKC would have read 102
+
+
 @pytest.mark.parametrize("duplicate", [FULL_WIDTH_NUMBER, "２０１７1011708１.7", "cn 201710117081。7"])
 def test_duplicate_check_refuses_a_full_width_duplicate(client, tto, duplicate):
     assert create(client, application_number=NUMBER).status_code == 302
