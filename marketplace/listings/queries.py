@@ -155,11 +155,16 @@ def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
     """
     text = text or ""
     folded, origins = matchable(text)
+    before = after = ""
     if limit and len(text) > limit:
         first = min((folded.find(t) for t in tokens if folded.find(t) >= 0), default=0)
         start = max(0, (origins[first] if first < len(origins) else 0) - limit // 4)
-        text = ("…" if start else "") + text[start:start + limit] + "…"
-        folded, origins = matchable(text)
+        one_for_one = len(folded) == len(text)  # each character gave one (see ``matchable``)
+        before, after, text = ("…" if start else ""), "…", text[start:start + limit]
+        if one_for_one:
+            folded, origins = folded[start:start + limit], list(range(len(text)))
+        else:
+            folded, origins = matchable(text)
     spans = []
     for token in sorted(tokens, key=len, reverse=True):
         start = folded.find(token) if token else -1
@@ -177,11 +182,11 @@ def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
             merged.append([start, end])
     # Joined as plain strings (every piece of text escaped), then marked safe once: a card's two
     # highlights cost half its rendering when each piece was a Markup added to the next.
-    out, position = [], 0
+    out, position = [before], 0
     for start, end in merged:
         out += (escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>")
         position = end
-    out.append(escape(text[position:]))
+    out += (escape(text[position:]), after)
     return Markup("".join(out))  # noqa: S704
 
 
