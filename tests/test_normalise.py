@@ -10,7 +10,7 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.listings import patentno, search
 from marketplace.listings import services as listings
-from marketplace.listings.models import Listing, ListingKind, ListingState
+from marketplace.listings.models import LegalStatus, Listing, ListingKind, ListingState
 from marketplace.listings.queries import SearchQuery, highlight, run_search
 from marketplace.orgs import creditcode
 from marketplace.orgs.models import Organisation
@@ -108,7 +108,7 @@ def test_duplicate_check_refuses_a_full_width_duplicate(client, tto, duplicate):
 
 def test_service_stores_the_canonical_number_and_refuses_a_mixed_width_duplicate(make_user):
     tto = make_user(Role.TTO)
-    patent = {**LISTING, "kind": ListingKind.INVENTION, "legal_status": "pending"}
+    patent = {**LISTING, "kind": ListingKind.INVENTION, "legal_status": LegalStatus.PENDING}
     first = listings.create_listing(tto, {**patent, "application_number": "ｃｎ２０１７1011708１.7"})
     assert first.application_number == NUMBER
     assert listings.application_number_taken(FULL_WIDTH_NUMBER)
@@ -162,7 +162,9 @@ def corpus(make_user):
               "other": "一种高盐废水零排放处理方法"}
     made = {}
     for key, title in titles.items():
-        item = listings.create_listing(tto, {**LISTING, "title": title}, commit=False)
+        number = {"kind": ListingKind.INVENTION, "legal_status": LegalStatus.PENDING,
+                  "application_number": NUMBER} if key == "battery" else {}
+        item = listings.create_listing(tto, {**LISTING, "title": title, **number}, commit=False)
         listings.transition(tto, item, "publish")
         made[key] = item.id
     assert all(db.session.get(Listing, i).state is ListingState.PUBLISHED for i in made.values())
@@ -175,7 +177,8 @@ def found(q: str) -> list[int]:
 
 @pytest.mark.parametrize(("normal", "typed"), [
     ("锂离子电池", "鋰離子電池"), ("太阳能", "太陽能"), ("锂离子电池", full_width("锂离子电池")),
-    ("ai 维护", "ＡＩ 維護"), ("ai", "Ai"), ("ai", " AI\u3000"), ("太阳能 电池", "太陽能　電池"),
+    ("ai 维护", "ＡＩ 維護"), (NUMBER, "２０１７１０１１７０８１．７"), (NUMBER, " 201710117081.7 "),
+    ("ai", "Ai"), ("ai", " AI\u3000"), ("太阳能 电池", "太陽能　電池"),
 ])
 def test_full_width_traditional_and_case_find_what_the_normal_form_finds(corpus, normal, typed):
     expected = found(normal)
