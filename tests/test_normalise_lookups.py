@@ -63,3 +63,16 @@ def test_import_reads_a_full_width_number_and_refuses_its_duplicate(client, auth
     assert batch.valid_rows == 2
     assert batch.problems == [{"row": 4, "column": zh("Application number"), "message": zh(
         "The same application number is already in row %(row)d.", row=2)}]
+
+
+def test_interests_are_found_by_a_traditional_title(app, make_user):
+    from tests.conftest import post
+    from tests.interests_support import INTEREST_FORM, client_for
+
+    tto, company = make_user(Role.TTO), make_user(Role.COMPANY)
+    listing = factories.published_listing(tto)  # 一种高镍锂离子电池正极材料表面包覆工艺
+    client = client_for(app, company)
+    assert post(client, f"/listings/{listing.id}/interest", INTEREST_FORM).status_code == 302
+    for q, shown in (("鋰離子電池", True), ("锂离子电池", True), ("鈉離子電池", False)):
+        page = client.get("/interests", query_string={"q": q}).get_data(as_text=True)
+        assert (listing.title in page) is shown, q
