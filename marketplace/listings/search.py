@@ -16,7 +16,6 @@ read from the matched index rows alone.
 """
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from marketplace.extensions import db
 from marketplace.listings import cache
 from marketplace.listings.models import Listing, ListingState
+from marketplace.text import normalise
 
 INDEX_TABLE = "listing_search"
 #: Both databases rank at most this many matches, the newest (ts_rank and bm25 read every match
@@ -52,23 +52,26 @@ def _load_dictionary() -> bool:
 def _clean(tokens) -> list[str]:
     result = []
     for token in tokens:
-        token = unicodedata.normalize("NFKC", token).strip().lower()
+        token = token.strip()
         if token and _WORD.search(token) and token not in _STOP:
             result.append(token)
     return result
 
 
 def tokens_for_index(text: str) -> list[str]:
-    """Tokens to index: words and, for long words, their dictionary sub-words."""
+    """Tokens to index: words and, for long words, their dictionary sub-words, of the text's
+    normal form (``marketplace.text.normalise``: full width, traditional characters and case
+    are indexed as their ordinary, simplified, lower-case forms)."""
     _load_dictionary()
-    return _clean(rjieba.cut_for_search(text or ""))
+    return _clean(rjieba.cut_for_search(normalise(text)))
 
 
 def tokens_for_query(text: str) -> list[str]:
-    """Tokens a query must all match (in order of appearance, without repeats)."""
+    """Tokens a query must all match (in order of appearance, without repeats), of the query's
+    normal form, as the index holds them: ＡＩ, ai and AI, 鋰電池 and 锂电池 find the same."""
     _load_dictionary()
     seen, result = set(), []
-    for token in _clean(rjieba.cut(text or "")):
+    for token in _clean(rjieba.cut(normalise(text))):
         if token not in seen:
             seen.add(token)
             result.append(token)
