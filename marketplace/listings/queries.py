@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, search, search_sql
+from marketplace.listings import cache, facet_counts, identifiers, search_sql
 from marketplace.listings.models import (
     FIELDS,
     LISTING_MODES,
@@ -138,7 +138,7 @@ def run_search(query: SearchQuery, with_facets: bool = True,
     ``load`` turns the page's ids into its items: ``Listing`` objects by default, the search
     page's lighter ``cards.load``.
     """
-    tokens = search.tokens_for_query(query.q)
+    tokens = identifiers.query_tokens(query.q)
     total, facets = _summary(query, tokens, with_facets)
     page_ids = cache.cached(_cache_key("page", query, tokens, query.sort, query.page),
                             lambda: search_sql.page_ids(query, tokens, PER_PAGE)) if total else []

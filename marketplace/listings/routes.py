@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.licences.eligibility import active_declaration
 from marketplace.licences.models import DeclarationState
-from marketplace.listings import cache, cards
+from marketplace.listings import cache, cards, identifiers
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
 from marketplace.listings.links import facet_links, translated_labels
@@ -39,7 +39,11 @@ ACTIONS = ("publish", "suspend", "convert", "withdraw")
 
 @bp.route("/listings")
 def search():
-    """Search published patents and achievements, with facets."""
+    """Search published patents and achievements, with facets; a number goes to its listing."""
+    number, _problem = identifiers.application_number(request.args.get("q", ""))
+    found = identifiers.listing_with_number(number) if number else None
+    if found is not None:
+        return redirect(url_for("listings.detail", listing_id=found.id))
     page = cache.page(_search_page) or _search_page()
     cache.yield_to_others()
     return page
@@ -60,7 +64,9 @@ def _results_block(query: SearchQuery) -> str:
     """The results block of ``query`` (facets, cards, pager), rendered from a fresh search."""
     result = run_search(query, load=cards.load)
     labels = translated_labels()
+    number, number_problem = identifiers.application_number(query.q)
     return cache.render_block("listings/search.html", "results", result=result, query=query,
+                              number=number, number_problem=number_problem,
                               facets=facet_links(query, result.facets, labels),
                               highlight=highlight, **labels)
 
