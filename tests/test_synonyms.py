@@ -71,3 +71,10 @@ def test_synonyms_combine_with_the_other_words_and_filters(app):
     result = run_search(SearchQuery(q="锂电 预警", field="energy"))
     assert [listing.id for listing in result.items] == [wanted.id]
     assert result.total == 1
+
+
+def test_a_synonym_is_highlighted_in_the_result():
+    from marketplace.listings.queries import highlight
+
+    assert str(highlight("一种锂离子电池", ["锂电"])) == "一种<mark>锂离子电池</mark>"
+    assert str(highlight("COVID-19 检测", ["新冠"])) == "<mark>COVID-19</mark> 检测"

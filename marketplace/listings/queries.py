@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, identifiers, search_sql
+from marketplace.listings import cache, facet_counts, identifiers, search_sql, synonyms
 from marketplace.listings.models import (
     FIELDS,
     LISTING_MODES,
@@ -147,8 +147,10 @@ def run_search(query: SearchQuery, with_facets: bool = True,
 
 
 def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
-    """Escape ``text`` and wrap the query's tokens in <mark>; cut to a window around the first."""
+    """Escape ``text`` and wrap the query's tokens (and their synonyms) in <mark>; cut to a
+    window around the first."""
     text = text or ""
+    tokens = synonyms.highlighted(tokens)
     lowered = text.lower()
     if limit and len(text) > limit:
         first = min((lowered.find(t) for t in tokens if lowered.find(t) >= 0), default=0)

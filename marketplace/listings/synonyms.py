@@ -94,3 +94,8 @@ def alternatives(token: str, tokens_of) -> list[list[str]]:
         if words and words not in found:
             found.append(words)
     return found
+
+
+def highlighted(tokens: list[str]) -> list[str]:
+    """The words to mark in a result: the query's and their synonyms (each once)."""
+    return list(dict.fromkeys(term for token in tokens for term in (token, *sorted(expand(token)))))
