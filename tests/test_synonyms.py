@@ -2,8 +2,11 @@
 listings through the search SQL (SQLite here; PostgreSQL in its lane)."""
 
 import pytest
+import sqlalchemy as sa
 
+from marketplace.extensions import db
 from marketplace.listings import search, synonyms
+from marketplace.listings.models import ListingState
 from marketplace.listings.queries import SearchQuery, run_search
 from tests import factories
 
@@ -78,3 +81,15 @@ def test_a_synonym_is_highlighted_in_the_result():
 
     assert str(highlight("一种锂离子电池", ["锂电"])) == "一种<mark>锂离子电池</mark>"
     assert str(highlight("COVID-19 检测", ["新冠"])) == "<mark>COVID-19</mark> 检测"
+
+
+def test_reindex_puts_every_published_listing_back(app, runner):
+    org = factories.organisation()
+    shown = factories.listing(org, title="一种光伏组件的清洗装置")
+    factories.listing(org, title="一种光伏支架", state=ListingState.DRAFT)
+    db.session.execute(sa.delete(sa.table(search.INDEX_TABLE)))
+    db.session.commit()
+    assert _found("太阳能电池") == set()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Indexed 1 published listing(s)." in result.output
+    assert _found("太阳能电池") == {shown.id}
