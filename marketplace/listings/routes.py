@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -61,12 +62,15 @@ def _search_page(**overrides) -> str:
 
 
 def _results_block(query: SearchQuery) -> str:
-    """The results block of ``query`` (facets, cards, pager), rendered from a fresh search."""
+    """The results block of ``query`` (facets, cards, pager), rendered from a fresh search;
+    for an application number that leads to no listing, what was understood instead."""
+    number, problem = identifiers.application_number(query.q)
+    if number or problem:
+        return Markup(render_template("listings/_number_result.html", query=query,  # noqa: S704
+                                      number=number, problem=problem))
     result = run_search(query, load=cards.load)
     labels = translated_labels()
-    number, number_problem = identifiers.application_number(query.q)
     return cache.render_block("listings/search.html", "results", result=result, query=query,
-                              number=number, number_problem=number_problem,
                               facets=facet_links(query, result.facets, labels),
                               highlight=highlight, **labels)
 
