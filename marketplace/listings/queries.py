@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, search, search_sql
+from marketplace.listings import cache, facet_counts, identifiers, search_sql, synonyms
 from marketplace.listings.models import (
     FIELDS,
     LISTING_MODES,
@@ -139,7 +139,7 @@ def run_search(query: SearchQuery, with_facets: bool = True,
     ``load`` turns the page's ids into its items: ``Listing`` objects by default, the search
     page's lighter ``cards.load``.
     """
-    tokens = search.tokens_for_query(query.q)
+    tokens = identifiers.query_tokens(query.q)
     total, facets = _summary(query, tokens, with_facets)
     page_ids = cache.cached(_cache_key("page", query, tokens, query.sort, query.page),
                             lambda: search_sql.page_ids(query, tokens, PER_PAGE)) if total else []
@@ -148,12 +148,14 @@ def run_search(query: SearchQuery, with_facets: bool = True,
 
 
 def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
-    """Escape ``text`` and wrap the query's tokens in <mark>; cut to a window around the first.
+    """Escape ``text`` and wrap the query's tokens (and their synonyms) in <mark>; cut to a window
+    around the first.
 
     The tokens are in the normal form (``marketplace.text.normalise``); they are found in the
     text's normal form and marked in the text as typed, so 锂离子 marks 鋰離子 and ai marks ＡＩ.
     """
     text = text or ""
+    tokens = synonyms.highlighted(tokens)
     folded, origins = matchable(text)
     before = after = ""
     if limit and len(text) > limit:

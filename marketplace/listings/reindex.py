@@ -1,8 +1,9 @@
 """``flask search reindex``: rebuild the search index from the published listings.
 
 The index is made as listings change (``search._follow_listings``). When the way text is indexed
-changes (the normal form of ``marketplace.text.normalise``, the segmenter's dictionary), the rows
-of listings that did not change since are rebuilt by this command, once, after the upgrade. It
+changes (the normal form of ``marketplace.text.normalise``, the segmenter's dictionaries
+``patent_terms.txt`` and ``synonyms.txt``, or ``search.document``), the rows of listings that did
+not change since are rebuilt by this command, once, after the upgrade. It
 runs in one transaction: searches see the old index until the new one is committed. Serving
 processes drop their cached results within ``SEARCH_CACHE_SECONDS``.
 """

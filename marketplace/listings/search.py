@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
-from marketplace.listings import cache
+from marketplace.listings import cache, identifiers, synonyms
 from marketplace.listings.models import Listing, ListingState
 from marketplace.text import normalise
 
@@ -46,6 +46,8 @@ def _load_dictionary() -> bool:
         term = line.strip()
         if term and not term.startswith("#"):
             rjieba.add_word(term, 20000, None)
+    for term in synonyms.segmentation_terms():  # a synonym typed alone stays one word
+        rjieba.add_word(term, 20000, None)
     return True
 
 
@@ -103,11 +105,14 @@ def document(listing, dialect: str) -> dict:
     """The parameters of ``insert_statement``: token strings, filter terms and facet values."""
     title = " ".join(tokens_for_index(listing.title))
     body_text = " ".join(filter(None, [
-        listing.abstract, listing.keywords, listing.ipc_codes, listing.inventors,
+        listing.abstract, listing.keywords, identifiers.canonical_ipc(listing.ipc_codes),
+        listing.inventors,
         listing.organisation.name if listing.organisation else "", listing.application_number]))
     values = filter_values(listing)
     terms = [filter_term(name, value, dialect) for name in FILTERS for value in values[name]]
-    row = {"id": listing.id, "title": title, "body": " ".join(tokens_for_index(body_text))}
+    # Inventors' names also as whole words, for a search by name (``identifiers``).
+    body = tokens_for_index(body_text) + identifiers.name_tokens(listing.inventors)
+    row = {"id": listing.id, "title": title, "body": " ".join(body)}
     if dialect == "postgresql":
         row.update({name: values[name][0] for name in FILTERS if name != "mode"},
                    trl=int(listing.trl), university=int(listing.organisation_id),
