@@ -110,7 +110,12 @@ def test_pick_a_field_from_the_home_page_filters_by_it(page):
     group = page.get_by_role("group", name="领域")
     expect(group.get_by_role("option")).to_have_text(["新能源汽车"])
     assert page.evaluate(_AXE_RUN) == []
-    page.keyboard.press("ArrowDown")
+    # The dictionary's term of the same name comes first (it searches the words): step past it.
+    field = group.get_by_role("option").get_attribute("id")
+    options = page.get_by_role("listbox").get_by_role("option")
+    for _ in range(1 + [option.get_attribute("id") for option in options.all()].index(field)):
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#home-q")).to_have_attribute("aria-activedescendant", field)
     page.keyboard.press("Enter")
     page.wait_for_url("**/listings?*")
     assert parse_qs(urlsplit(page.url).query) == {"field": ["vehicles"]}
