@@ -4,7 +4,8 @@ Each blueprint is named after its package. A blueprint may take its views from s
 the accounts blueprint from ``accounts.routes`` and ``accounts.confirm_routes``, the interests'
 from ``interests.routes`` and ``interests.manage_routes``, the action's from ``action.routes``
 and the ``routes`` of its ``plans``, ``reports`` and ``dashboards`` sub-packages, the licences'
-from ``licences.routes`` and ``licences.licence_routes``, and main's error handlers and workbench
+from ``licences.routes`` and ``licences.licence_routes``, the listings' from ``listings.routes``
+and ``listings.suggest_routes``, and main's error handlers and workbench
 actions from ``main.errors`` and ``main.workbench_routes``. Importing them here registers those
 views before ``create_app`` registers the blueprints. (The ``imports`` blueprint is the
 ``listings.imports`` package's; ``live`` is ``events.live``'s.)
@@ -24,6 +25,7 @@ from marketplace.interests.routes import bp as interests_bp
 from marketplace.ledger.routes import bp as ledger_bp
 from marketplace.licences import licence_routes as _licence_routes  # noqa: F401  (views on licences)
 from marketplace.licences.routes import bp as licences_bp
+from marketplace.listings import suggest_routes as _suggest_routes  # noqa: F401  (views on listings)
 from marketplace.listings.imports.routes import bp as imports_bp
 from marketplace.listings.routes import bp as listings_bp
 from marketplace.lists.routes import bp as lists_bp

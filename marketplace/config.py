@@ -46,6 +46,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     #: Requests per address to the whole public API (Flask-Limiter syntax).
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    #: Requests per address to the search boxes' suggestions (listings/suggest_routes.py).
+    SUGGEST_RATE_LIMIT = os.environ.get("SUGGEST_RATE_LIMIT", "300 per minute")
     #: Seconds a process keeps the keyword statistics of needs matching (needs/matching.py).
     MATCH_TERM_STATS_SECONDS = float(os.environ.get("MATCH_TERM_STATS_SECONDS", "600"))
     #: Spreadsheets with this many rows or more are imported by the job worker (listings/imports/services.py).

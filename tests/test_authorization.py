@@ -548,6 +548,7 @@ ACCESS: dict[str, Access] = {
     # listings: public search and pages; management for the owning university's verified tto.
     "listings.search": Access("GET", no_args, EVERYONE, login=False, status=200),
     "listings.detail": Access("GET", listing_id, EVERYONE, login=False, status=200),
+    "listings.suggestions": Access("GET", no_args, EVERYONE, login=False, status=200),
     "listings.attachment": Access("GET", lambda w: {"listing_id": w.listing.id,
                                                     "attachment_id": w.attachment.id},
                                   EVERYONE, login=False, status=200),

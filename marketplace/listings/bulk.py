@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.listings import search
+from marketplace.listings import search, suggest_index
 from marketplace.listings.models import Listing, listing_modes
 from marketplace.listings.synthetic import ListingFactory
 from marketplace.orgs import creditcode
@@ -71,6 +71,10 @@ def load(count: int, seed: int = 2026) -> dict[str, float]:
             connection.execute(index_sql, documents)
             phases["insert index"] += time.perf_counter() - started
         done += len(batch)
+    started = time.perf_counter()
+    with db.engine.begin() as connection:
+        suggest_index.rebuild(connection)
+    phases["insert index"] += time.perf_counter() - started
     if dialect == "postgresql":  # explicit ids: move the sequences past them
         with db.engine.begin() as connection:
             for table in ("organisations", "listings"):

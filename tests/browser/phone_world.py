@@ -39,6 +39,7 @@ SKIPPED = {
     "main.healthz": "a health check for load balancers, plain text, not a page",
     "api.listings": "JSON API", "api.listing": "JSON API", "api.openapi": "JSON document",
     "imports.status": "JSON progress polled by the import page",
+    "listings.suggestions": "JSON for the search boxes (tests/browser/test_suggest.py opens the list)",
     "imports.template": "file download (XLSX)",
     "listings.attachment": "file download", "lists.xlsx": "file download (XLSX)",
     "lists.pdf": "file download (PDF)", "action.plan_pdf": "file download (PDF)",
