@@ -66,8 +66,9 @@ def _hits(query, tokens: list[str], token_weights: dict[str, int] | None = None,
     branches = []
     for position, token in enumerate(tokens):
         weight = (token_weights or {}).get(token, 0)
-        branch = sa.select(id_column.label("id"), sa.literal(weight, sa.Integer).label("weight"),
-                           sa.literal(1 << position, sa.Integer).label("bit")
+        # Integers written into the statement: no parameter whose type a UNION must guess.
+        branch = sa.select(id_column.label("id"), sa.literal_column(str(int(weight))).label("weight"),
+                           sa.literal_column(str(1 << position)).label("bit")
                            ).select_from(search_sql.INDEX).where(
             search_sql.text_match(query, [token]))
         if ids is not None:
