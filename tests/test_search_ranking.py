@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings import ranking, search, search_sql
+from marketplace.listings import ranking, search, search_sql, terms
 from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, Listing, ListingKind, ListingState
 from marketplace.listings.queries import SearchQuery, run_search
@@ -153,7 +153,7 @@ def test_pages_past_the_ranked_window_cover_every_match_once(world, monkeypatch,
 
 
 def test_rarer_words_weigh_more(world):
-    weights = ranking.weights(["设备", "预测性"])
+    weights = terms.weights(["设备", "预测性"])
     assert weights["预测性"] > weights["设备"] > 0
 
 
@@ -181,3 +181,26 @@ def test_an_unpublished_listing_is_never_a_partial_match(world):
     db.session.commit()
     ids = _every_page(SearchQuery(q="设备预测性维护"), per_page=50)
     assert listing.id not in ids and len(ids) == 12
+
+
+def test_common_words_alone_bring_no_listing_in_past_the_budget(world, monkeypatch):
+    """Past ``POSTINGS_BUDGET`` a listing needs one of the rare words; common ones still count."""
+    monkeypatch.setattr(terms, "POSTINGS_BUDGET", 4)
+    assert terms.selective(["设备", "预测性", "维护"]) == ["预测性", "维护"]
+    result = run_search(SearchQuery(q="设备预测性维护"))
+    assert _keys(world, [item.id for item in result.items]) == ["pdm", "upkeep", "predict"]
+    assert result.total == 3 and sum(n for _, n in result.facets["grade"]) == 3
+    assert _keys(world, _every_page(SearchQuery(q="设备预测性维护", sort="newest"))) == [
+        "upkeep", "predict", "pdm"]
+    # A word in no listing is never the selective one: the common word's listings are found.
+    assert run_search(SearchQuery(q="设备 量子纠缠")).total == 12
+
+
+def test_partial_matches_past_the_coverage_window_follow_newest_first(world, monkeypatch):
+    monkeypatch.setattr(ranking, "COVERAGE_WINDOW", 3)
+    paged = _every_page(SearchQuery(q="设备预测性维护"), per_page=2)
+    assert sorted(paged) == sorted(_every_page(SearchQuery(q="设备预测性维护"), per_page=50))
+    assert len(paged) == 13 and _keys(world, paged[:1]) == ["pdm"]
+    newest_three = sorted(paged[1:], reverse=True)[:3]
+    assert sorted(paged[1:4], reverse=True) == newest_three  # the window, by coverage
+    assert paged[4:] == sorted(paged[4:], reverse=True)  # then newest first

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.extensions import db
-from marketplace.listings import search
+from marketplace.listings import search, terms
 from marketplace.listings.models import Listing, ListingMode, ListingState
 
 INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
@@ -74,14 +74,33 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def fts_expression(query, tokens: list[str], every: bool = False) -> str:
-    """SQLite: the MATCH expression: any word (``every``: every word) in the title or body, every
-    filter in the tags."""
-    joiner = " AND " if every else " OR "
-    expression = "{title body} : (" + joiner.join(map(_quoted, tokens)) + ")"
-    terms = [search.filter_term(name, value, "sqlite") for name, value in filter_items(query)]
-    if terms:
-        expression += " AND tags : (" + " AND ".join(map(_quoted, terms)) + ")"
+def words(tokens, every: bool = False):
+    """The words a match asks for, as a node: ``("any", parts)``, ``("all", parts)``,
+    ``("but", node, other)`` (node and not other), or a word. ``tokens`` may be a node already.
+
+    A list of tokens is any of its selective words (``terms.selective``), or with ``every`` all
+    of them.
+    """
+    if isinstance(tokens, tuple | str):
+        return tokens
+    return ("all", list(tokens)) if every else ("any", terms.selective(tokens))
+
+
+def _fts_words(node) -> str:
+    if isinstance(node, str):
+        return _quoted(node)
+    if node[0] == "but":
+        return f"({_fts_words(node[1])} NOT {_fts_words(node[2])})"
+    return "(" + (" AND " if node[0] == "all" else " OR ").join(map(_fts_words, node[1])) + ")"
+
+
+def fts_expression(query, tokens, every: bool = False) -> str:
+    """SQLite: the MATCH expression: the words (``words``) in the title or body, every filter in
+    the tags."""
+    expression = "{title body} : " + _fts_words(words(tokens, every))
+    terms_ = [search.filter_term(name, value, "sqlite") for name, value in filter_items(query)]
+    if terms_:
+        expression += " AND tags : (" + " AND ".join(map(_quoted, terms_)) + ")"
     return expression
 
 
@@ -89,24 +108,28 @@ def _plain_tsquery(text: str):
     return sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), text)
 
 
-def _text_tsquery(tokens: list[str], every: bool = False):
-    """PostgreSQL: any of the words (``every``: all of them); a word the parser splits in several
+def _text_tsquery(tokens, every: bool = False):
+    """PostgreSQL: the tsquery of the words (``words``); a word the parser splits in several
     lexemes needs them all."""
-    if every:
-        return _plain_tsquery(" ".join(tokens))
-    combined = _plain_tsquery(tokens[0])
-    for token in tokens[1:]:
-        combined = combined.op("||")(_plain_tsquery(token))
+    node = words(tokens, every)
+    if isinstance(node, str):
+        return _plain_tsquery(node)
+    if node[0] == "but":
+        return _text_tsquery(node[1]).op("&&")(sa.func.tsquery_not(_text_tsquery(node[2])))
+    parts = [_text_tsquery(part) for part in node[1]]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("&&" if node[0] == "all" else "||")(part)
     return combined
 
 
-def _tsquery(query, tokens: list[str], every: bool = False):
-    """PostgreSQL: any word (``every``: every word), and every filter lexeme (quoted as is: no
-    parser touches them); without words, the filters alone."""
-    terms = [search.filter_term(name, value, "postgresql") for name, value in filter_items(query)]
-    if not terms:
+def _tsquery(query, tokens, every: bool = False):
+    """PostgreSQL: the words (``words``), and every filter lexeme (quoted as is: no parser
+    touches them); without words, the filters alone."""
+    terms_ = [search.filter_term(name, value, "postgresql") for name, value in filter_items(query)]
+    if not terms_:
         return _text_tsquery(tokens, every)
-    lexemes = " & ".join("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms)
+    lexemes = " & ".join("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms_)
     filters_query = sa.cast(sa.literal(lexemes, sa.String), TSQUERY)
     return _text_tsquery(tokens, every).op("&&")(filters_query) if tokens else filters_query
 

@@ -1,0 +1,75 @@
+"""The words of a query as the search weighs them: how many listings have each, its weight, and
+which of them bring listings into the results.
+
+A word's weight is bm25's inverse document frequency, so a rare word of the query counts for more
+than a common one. A listing is shown when it has one of the query's *selective* words: the rarest
+words (in query order), as long as the listings they are in add up to at most ``POSTINGS_BUDGET``;
+the rarest word found anywhere is always one of them. A listing with only the query's common
+words is not shown (it would be a listing with only 设备 for 设备预测性维护), but common words still
+count in the coverage of the listings shown. This keeps every search's matches, facets and
+ranking bounded by the rare words' listings, as a one-word search of the rarest word is; while the
+query's words together are in fewer than ``POSTINGS_BUDGET`` listings, any word brings a listing in.
+
+Frequencies are index counts (FTS5 doclists, the GIN index), kept with the search results
+(``cache``) until the index changes.
+"""
+
+import math
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.listings import cache, search
+from marketplace.listings.models import Listing, ListingState
+
+POSTINGS_BUDGET = 5000
+#: Weights are integers (idf × this), so that equal sets of words sum to equal coverage.
+WEIGHT_SCALE = 1_000_000
+
+
+def _count(token: str) -> int:
+    if db.engine.dialect.name == "postgresql":
+        statement = sa.text(f"SELECT count(*) FROM {search.INDEX_TABLE} WHERE document @@ "  # noqa: S608
+                            "plainto_tsquery('simple'::regconfig, :token)")
+        return db.session.scalar(statement, {"token": token}) or 0
+    statement = sa.text(f"SELECT count(*) FROM {search.INDEX_TABLE} "  # noqa: S608
+                        f"WHERE {search.INDEX_TABLE} MATCH :expression")
+    expression = '{title body} : "' + token.replace('"', '""') + '"'
+    return db.session.scalar(statement, {"expression": expression}) or 0
+
+
+def document_frequency(token: str) -> int:
+    """How many indexed listings contain ``token``."""
+    return cache.cached(("df", cache.scope(), token), lambda: _count(token))
+
+
+def published_total() -> int:
+    return cache.cached(("published-total", cache.scope()), lambda: db.session.scalar(
+        sa.select(sa.func.count()).select_from(Listing).where(
+            Listing.state == ListingState.PUBLISHED)) or 0)
+
+
+def weights(tokens: list[str]) -> dict[str, int]:
+    """Each word's weight: bm25's inverse document frequency, scaled to an integer."""
+    total = published_total()
+    result = {}
+    for token in tokens:
+        df = document_frequency(token)
+        idf = math.log(1 + (max(total - df, 0) + 0.5) / (df + 0.5))
+        result[token] = max(1, round(idf * WEIGHT_SCALE))
+    return result
+
+
+def selective(tokens: list[str]) -> list[str]:
+    """The words that bring listings into the results (see the module docstring), in query order;
+    all of them when none is in any listing."""
+    if len(tokens) < 2:
+        return list(tokens)
+    found = {token: document_frequency(token) for token in tokens}
+    chosen, postings = set(), 0
+    for token in sorted((t for t in tokens if found[t]), key=lambda t: (found[t], tokens.index(t))):
+        if chosen and postings + found[token] > POSTINGS_BUDGET:
+            break
+        chosen.add(token)
+        postings += found[token]
+    return [token for token in tokens if token in chosen] or list(tokens)
