@@ -148,7 +148,7 @@ def run_search(query: SearchQuery, with_facets: bool = True,
         _cache_key("page", query, tokens, query.sort, query.page),
         lambda: _page(query, tokens)) if total else ([], {})
     offered = None
-    if not total and tokens and with_facets:
+    if not total and tokens and with_facets and not query.active_filters:
         offered = cache.cached(_cache_key("suggestions", query, tokens),
                                lambda: suggestions.suggest(tokens))
     return SearchResult(query=query, tokens=tokens, items=load(page_ids), total=total,
