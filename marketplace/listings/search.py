@@ -65,7 +65,8 @@ def tokens_for_index(text: str) -> list[str]:
 
 
 def tokens_for_query(text: str) -> list[str]:
-    """Tokens a query must all match (in order of appearance, without repeats)."""
+    """The words of a query (in order of appearance, without repeats); ``ranking`` puts the
+    listings with all of them first, then those with some."""
     _load_dictionary()
     seen, result = set(), []
     for token in _clean(rjieba.cut(text or "")):

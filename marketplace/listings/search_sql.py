@@ -12,6 +12,12 @@ Two rules keep every query shape bounded at 100,000 listings (docs/performance.m
   newest first, so every match is on exactly one page. The total and the facets count every match.
 
 The facet counts (and the total with them) are ``facet_counts``'.
+
+A query of several words matches the listings with any of its selective words (``terms``: the
+rarest ones, within a budget of postings), as one OR in the index; the total, the facets and the
+date and readiness sorts all read that set. Ranked by relevance, ``ranking`` orders it: the
+listings with every word first (this module's bounded ranking, with an AND), then the others by
+coverage. A one-word query is ranked here, as before.
 """
 
 import sqlalchemy as sa
