@@ -17,6 +17,8 @@ Frequencies are index counts (FTS5 doclists, the GIN index), kept with the searc
 import math
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 from marketplace.listings import cache, search
@@ -25,6 +27,7 @@ from marketplace.listings.models import Listing, ListingState
 POSTINGS_BUDGET = 5000
 #: Weights are integers (idf × this), so that equal sets of words sum to equal coverage.
 WEIGHT_SCALE = 1_000_000
+_MEMO = "search_term_counts"
 
 
 def _count(token: str) -> int:
@@ -38,13 +41,30 @@ def _count(token: str) -> int:
     return db.session.scalar(statement, {"expression": expression}) or 0
 
 
+def _remembered(key, compute):
+    """``compute()``, read once per transaction (a search asks for a word's count several
+    times) and kept with the search results across requests."""
+    memo = db.session.info.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = cache.cached((key, cache.scope()), compute)
+    return memo[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args) -> None:
+    """A flush may change the index; a new transaction may see others' changes."""
+    session.info.pop(_MEMO, None)
+
+
 def document_frequency(token: str) -> int:
     """How many indexed listings contain ``token``."""
-    return cache.cached(("df", cache.scope(), token), lambda: _count(token))
+    return _remembered(("df", token), lambda: _count(token))
 
 
 def published_total() -> int:
-    return cache.cached(("published-total", cache.scope()), lambda: db.session.scalar(
+    return _remembered(("published-total",), lambda: db.session.scalar(
         sa.select(sa.func.count()).select_from(Listing).where(
             Listing.state == ListingState.PUBLISHED)) or 0)
 
