@@ -110,3 +110,15 @@ def public_origin(config=None) -> str:
 def public_host(config=None) -> str:
     """The host name of PUBLIC_URL (for the UID of calendar entries)."""
     return urlsplit((config or current_app.config)["PUBLIC_URL"]).hostname
+
+
+def path_on_this_site(url: str | None) -> str | None:
+    """The path and query of ``url`` if it is a page of the site that served this request (a
+    form's Referer), else None. Compared with the request's own host, which TRUSTED_HOSTS has
+    already vetted in production, so a page reached under another trusted name still counts."""
+    if not url or not has_request_context():
+        return None
+    parts = urlsplit(url)
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

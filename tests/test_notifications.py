@@ -3,14 +3,15 @@
 import pytest
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.notifications import Kind, mark_all_read, notify, register_kind, unread_count
 from marketplace.notifications.models import Notification
-from tests.conftest import post, zh
+from tests.conftest import post, zh, zhp
 
-STATES = {"open": _l("Open"), "closed": _l("Closed")}
+STATES = {"open": _lp("need status", "Open"), "closed": _lp("need status", "Closed")}
 register_kind(Kind("test.event", title=_l("Listing %(listing)s changed"),
                    text=_l("%(org)s changed %(listing)s."), labels={"state": STATES}))
 register_kind(Kind("test.quiet", title=_l("Listing %(listing)s changed"),
@@ -65,7 +66,7 @@ def test_labels_are_translated_for_the_reader(app, people):
     (row,) = notify([tto], "test.state", "/", state="closed")
     # The label is rendered in the reader's language when shown (zh-CN by default; the test-only
     # title has no catalogue entry, so it stays English around the label).
-    assert row.title == "Interest is now " + zh("Closed")
+    assert row.title == "Interest is now " + zhp("need status", "Closed")
     with force_locale("en"):
         assert row.title == "Interest is now Closed"
 

@@ -142,11 +142,11 @@ def test_only_those_who_run_the_room_go_live_from_the_page(client, auth, roadsho
 def test_the_room_offers_the_confirmation_dialog_to_moderators_only(client, auth, host, roadshow,
                                                                    make_user):
     html = page(client, auth, host, f"/roadshows/{roadshow.id}/live").get_data(as_text=True)
-    assert "data-live-early" in html and "room-golive.js" in html
+    assert "data-live-early" in html and "/js/room-golive." in html
     attendee = make_user(Role.COMPANY)
     factories.registration(roadshow, attendee)
     html = page(client, auth, attendee, f"/roadshows/{roadshow.id}/live").get_data(as_text=True)
-    assert "data-live-early" not in html and "room-golive.js" not in html
+    assert "data-live-early" not in html and "/js/room-golive." not in html
 
 
 # --- the live room without access ---------------------------------------------------------------

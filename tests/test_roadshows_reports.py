@@ -183,7 +183,7 @@ def test_ics_escapes_text_and_folds_long_lines_on_character_boundaries(app, make
 def test_demo_roadshows_load_once_and_their_pages_work(app, runner, client, auth):
     from sqlalchemy import func, select
 
-    from events.demo import PAST, UPCOMING
+    from events.demo import CLOSED, PAST, UPCOMING
     from events.models import Registration, RegistrationStatus, Roadshow
     from marketplace.demo import DEMO_PASSWORD
 
@@ -192,13 +192,19 @@ def test_demo_roadshows_load_once_and_their_pages_work(app, runner, client, auth
     assert result.exit_code == 0 and "0 other demo item(s)" in result.output
     upcoming = db.session.scalar(select(Roadshow).where(Roadshow.title == UPCOMING))
     past = db.session.scalar(select(Roadshow).where(Roadshow.title == PAST))
-    assert db.session.scalar(select(func.count()).select_from(Roadshow)) == 2
+    closed = db.session.scalar(select(Roadshow).where(Roadshow.title == CLOSED))
+    assert db.session.scalar(select(func.count()).select_from(Roadshow)) == 3
     assert upcoming.state is RoadshowState.PUBLISHED and len(upcoming.agenda) == 3
     assert past.state is RoadshowState.ENDED and len(past.agenda) == 2
     statuses = sorted(r.status.value for r in db.session.scalars(
         select(Registration).where(Registration.roadshow_id == upcoming.id)))
     assert statuses == ["confirmed", "confirmed", "waitlisted"]
     assert all(item.listing.organisation_id == upcoming.organisation_id for item in upcoming.agenda)
+    # The closed-door roadshow presents the demo inventor's patents; one registration awaits approval.
+    assert closed.requires_approval and closed.agenda
+    assert all("inventor@demo.bxqx.cn" in {u.email for u in item.listing.inventor_users}
+               for item in closed.agenda)
+    assert [r.status for r in closed.registrations] == [RegistrationStatus.PENDING]
     assert UPCOMING in client.get("/roadshows").get_data(as_text=True)
     assert PAST in client.get("/roadshows?when=past").get_data(as_text=True)
     auth.login("tto@demo.bxqx.cn", DEMO_PASSWORD)

@@ -13,7 +13,7 @@ from marketplace.accounts import services as accounts
 from marketplace.extensions import db
 from marketplace.licences import agreement, eligibility, licensing
 from marketplace.licences import services as declarations
-from marketplace.licences.models import OpenLicenceDeclaration, PaymentMethod, RoyaltyBase
+from marketplace.licences.models import OpenLicence, OpenLicenceDeclaration, PaymentMethod, RoyaltyBase
 from marketplace.listings.models import ConversionMode, LegalStatus, Listing, ListingKind, ListingState
 
 _EXCLUSIVE = {ConversionMode.SOLE_LICENCE, ConversionMode.EXCLUSIVE_LICENCE}
@@ -101,12 +101,12 @@ def load_demo_open_licences() -> int:
             continue
         announced += 1
         if index == 0 and company is not None and company.org_verified:
-            _accept(company, declaration)
+            accept(company, declaration)
     return announced
 
 
-def _accept(company, declaration: OpenLicenceDeclaration) -> None:
-    """The demo company accepts the declaration (a royalty licence: nothing to pay up front)."""
+def accept(company, declaration: OpenLicenceDeclaration) -> OpenLicence:
+    """The demo company accepts the declaration through the service, as its R&D director would."""
     terms = licensing.review(company, declaration, False)
     licence = licensing.accept(company, declaration, signer_name="赵敏", signer_title="研发总监",
                                consent=True, trial=False,
@@ -114,3 +114,4 @@ def _accept(company, declaration: OpenLicenceDeclaration) -> None:
                                ip=None, user_agent="demo")
     licence.is_demo = True
     db.session.commit()
+    return licence

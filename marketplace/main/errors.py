@@ -1,6 +1,5 @@
 """Error pages in the user's language, as HTML or JSON depending on what the client accepts."""
 
-from urllib.parse import urlsplit
 
 from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
@@ -8,7 +7,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from marketplace import uploads
+from marketplace import public_urls, uploads
 from marketplace.extensions import db
 from marketplace.main.routes import bp
 
@@ -63,12 +62,9 @@ def csrf_error(error):
 
 def _form_page() -> str | None:
     """The page (path and query) of this site the refused form was sent from, if any."""
-    if request.method != "POST" or _wants_json() or not request.referrer:
+    if request.method != "POST" or _wants_json():
         return None
-    referrer = urlsplit(request.referrer)
-    if referrer.netloc != request.host or referrer.scheme not in ("http", "https"):
-        return None
-    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return public_urls.path_on_this_site(request.referrer)
 
 
 def too_large(error):

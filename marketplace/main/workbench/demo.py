@@ -14,7 +14,8 @@ from marketplace.demo import EXTRA_LOADERS
 from marketplace.extensions import db
 from marketplace.interests import threads
 from marketplace.interests.models import Interest, InterestStatus, Message
-from marketplace.licences import agreement, eligibility, licensing, royalties
+from marketplace.licences import demo as licences_demo
+from marketplace.licences import eligibility, royalties
 from marketplace.licences import services as declarations
 from marketplace.licences.models import OpenLicenceDeclaration, PaymentMethod
 from marketplace.listings.models import ConversionMode, LegalStatus, Listing, ListingKind, ListingState
@@ -60,14 +61,7 @@ def _licence_paid_by_transfer(tto, company, listing, term_end) -> None:
     declarations.transition(tto, declaration, "submit")
     declarations.transition(tto, declaration, "announce", number=ANNOUNCEMENT,
                             announced_on=timezones.today() - timedelta(days=7))
-    terms = licensing.review(company, declaration, False)
-    licence = licensing.accept(company, declaration, signer_name="赵敏", signer_title="研发总监",
-                               consent=True, trial=False,
-                               reviewed_sha256=agreement.digest(agreement.canonical(terms)),
-                               ip=None, user_agent="demo")
-    licence.is_demo = True
-    db.session.commit()
-    royalties.pay_fee(company, licence, "bank_transfer")
+    royalties.pay_fee(company, licences_demo.accept(company, declaration), "bank_transfer")
 
 
 def _unanswered_message(company) -> None:
