@@ -35,6 +35,7 @@ from marketplace.extensions import babel, csrf, db, limiter, login_manager, migr
 from marketplace.http import IdConverter
 from marketplace.i18n import babel_locale, select_timezone
 from marketplace.licences.reminders import licences_cli
+from marketplace.listings.reindex import search_cli
 from marketplace.listings.search import include_object
 from marketplace.notifications.services import load_user_with_unread
 from marketplace.permissions import require_confirmed_email
@@ -144,6 +145,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(licences_cli)
     app.cli.add_command(alerts_cli)
+    app.cli.add_command(search_cli)
 
 
 @login_manager.user_loader

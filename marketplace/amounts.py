@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.text import half_width
+
 #: Every money column is Numeric(14, 2): up to ¥999,999,999,999.99.
 MONEY_DIGITS = 14
 MONEY_PLACES = 2
@@ -60,7 +62,7 @@ def check(value: Decimal, *, places: int = MONEY_PLACES, digits: int = MONEY_DIG
 def parse(text: str, **kwargs) -> Decimal:
     """The number written in ``text`` (as ``Decimal`` reads it), checked by ``check``."""
     try:
-        value = Decimal(text.strip())
+        value = Decimal(half_width(text).strip())  # １２．５ from a full-width input method
     except (InvalidOperation, ValueError, TypeError, AttributeError) as error:
         raise BadNumber(NOT_A_NUMBER) from error
     return check(value, **kwargs)

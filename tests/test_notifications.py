@@ -9,7 +9,7 @@ from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.notifications import Kind, mark_all_read, notify, register_kind, unread_count
 from marketplace.notifications.models import Notification
-from tests.conftest import post, zh, zhp
+from tests.conftest import post, zhp
 
 STATES = {"open": _lp("need status", "Open"), "closed": _lp("need status", "Closed")}
 register_kind(Kind("test.event", title=_l("Listing %(listing)s changed"),

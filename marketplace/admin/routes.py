@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import text
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.admin.forms import RejectForm, RoleForm
@@ -14,7 +15,7 @@ from marketplace.audit.services import EVENTS
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
-from marketplace.orgs import claims
+from marketplace.orgs import claims, creditcode
 from marketplace.orgs import services as orgs
 from marketplace.orgs.forms import DOCUMENT_LABELS
 from marketplace.orgs.models import Organisation, OrgKind, OrgStatus
@@ -54,8 +55,10 @@ def organisations():
         query = query.where(Organisation.status == status)
     search = request.args.get("q", "").strip()
     if search:
-        query = query.where(or_(Organisation.name.contains(search, autoescape=True),
-                                Organisation.credit_code.contains(search.upper(), autoescape=True)))
+        query = query.where(or_(*(Organisation.name.contains(spelling, autoescape=True)
+                                  for spelling in text.variants(search)),
+                                Organisation.credit_code.contains(creditcode.normalise(search),
+                                                                  autoescape=True)))
     page = paginate(query, per_page=PER_PAGE)
     competing = claims.competing_codes(org.credit_code for org in page.items)
     # Pending claims that compete for a code are compared side by side above the list.

@@ -20,7 +20,7 @@ from marketplace.db_types import utcnow
 from marketplace.errors import NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.jobs import services as jobs
-from marketplace.listings import search, search_sql
+from marketplace.listings import identifiers, search_sql
 from marketplace.listings.models import Listing
 from marketplace.listings.queries import SearchQuery
 from marketplace.notifications import Kind, notify, register_kind
@@ -103,8 +103,9 @@ def delete_search(user: User, saved: SavedSearch) -> None:
 def new_matches(saved: SavedSearch, limit: int = DIGEST_MAX) -> list[Listing]:
     """Published listings matching the search, published after it was saved, never sent before."""
     query = SearchQuery.from_args(saved.query_args or {})
-    tokens = search.tokens_for_query(query.q)
-    # A digest sends what has every word: partial matches are for browsing, not for mail.
+    tokens = identifiers.query_tokens(query.q)
+    # A digest sends what has every word (each as itself or a synonym): partial matches are for
+    # browsing, not for mail.
     statement, _rank = search_sql.matched([Listing.id], query, tokens, every=True)
     sent = select(SavedSearchHit.listing_id).where(SavedSearchHit.saved_search_id == saved.id)
     statement = (statement.where(Listing.published_at > saved.created_at, Listing.id.not_in(sent))

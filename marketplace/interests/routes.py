@@ -4,10 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from marketplace import uploads
+from marketplace import text, uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
@@ -79,7 +79,8 @@ def index():
         query = query.where(Interest.status == InterestStatus(status))
     q = " ".join(request.args.get("q", "").split())[:100]
     if q:
-        query = query.where(Listing.title.contains(q, autoescape=True))
+        query = query.where(or_(*(Listing.title.contains(spelling, autoescape=True)
+                                  for spelling in text.variants(q))))
     page = paginate(query, per_page=30)
     unread = threads.unread_counts(me, [i.id for i in page.items])
     return render_template("interests/index.html", page=page, unread=unread, status=status, q=q,

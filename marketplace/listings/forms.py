@@ -27,6 +27,7 @@ from marketplace.listings.models import (
     ListingKind,
 )
 from marketplace.listings.services import application_number_taken, open_licence_mode_problem
+from marketplace.text import half_width
 
 KIND_LABELS = {
     ListingKind.INVENTION: _l("Invention patent"),
@@ -129,7 +130,7 @@ class ListingForm(FlaskForm):
             raise ValidationError(_l("A listing with this application number already exists."))
 
     def validate_ipc_codes(self, field):
-        codes = [code.strip() for code in re.split(r"[,，;；]", field.data or "") if code.strip()]
+        codes = [code.strip() for code in re.split(r"[,;]", half_width(field.data or "")) if code.strip()]
         bad = [code for code in codes if not _IPC.match(code.upper())]
         if bad:
             raise ValidationError(_l("Not an IPC symbol: %(codes)s (e.g. H01M 4/525).",

@@ -4,14 +4,22 @@ Since 2003 an application number has 12 digits and a check character: ``20171060
 (year, type, serial). Older ones have 8 digits: ``97101765.4``. The check character is the sum
 of the digits weighted 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5 modulo 11, written ``X`` for 10.
 A granted patent's number is ``ZL`` followed by the application number.
+
+A number is read in its normal form (``marketplace.text.identifier``): full-width digits and
+letters from a Chinese input method (``ＣＮ２０１７１０１１７０８１．７``), lower case and spaces are
+accepted, and the ideographic full stop ``。`` stands for the dot. It is stored and compared only
+in the canonical form ``normalise`` returns, so a number typed in full width is a duplicate of the
+same number typed in half width.
 """
 
 import re
 
+from marketplace.text import identifier
+
 WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 #: The type digit (5th of 12, 3rd of 8): 1 invention, 2 utility model, 3 design, 8/9 PCT.
 TYPES = {"1": "invention", "2": "utility_model", "3": "design", "8": "invention", "9": "utility_model"}
-_SHAPE = re.compile(r"^(?:CN|ZL)?(\d{8}|\d{12})\.?([\dX])$")
+_SHAPE = re.compile(r"^(?:CN|ZL)?([0-9]{8}|[0-9]{12})\.?([0-9X])$", re.ASCII)
 
 
 def check_character(digits: str) -> str:
@@ -19,9 +27,15 @@ def check_character(digits: str) -> str:
     return "X" if value == 10 else str(value)
 
 
-def normalise(number: str) -> str:
-    """Canonical form ``201710601862.3``: no prefix, spaces or lower case."""
-    compact = re.sub(r"[\s\u3000]", "", number or "").upper()
+def _compact(number: str | None) -> str:
+    return identifier((number or "").replace("\u3002", "."))
+
+
+def normalise(number: str | None) -> str:
+    """Canonical form ``201710601862.3``: no prefix, spaces, lower case or full-width characters.
+
+    Text that is no application number comes back in its normal form (``text.identifier``)."""
+    compact = _compact(number)
     match = _SHAPE.match(compact)
     if not match:
         return compact
@@ -30,7 +44,7 @@ def normalise(number: str) -> str:
 
 def problem(number: str) -> str | None:
     """Why ``number`` is not a valid application number (``format``, ``type``, ``check``), or None."""
-    match = _SHAPE.match(re.sub(r"[\s\u3000]", "", number or "").upper())
+    match = _SHAPE.match(_compact(number))
     if not match:
         return "format"
     digits, check = match.groups()

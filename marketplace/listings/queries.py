@@ -10,7 +10,15 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, ranking, search, search_sql, suggestions
+from marketplace.listings import (
+    cache,
+    facet_counts,
+    identifiers,
+    ranking,
+    search_sql,
+    suggestions,
+    synonyms,
+)
 from marketplace.listings.models import (
     FIELDS,
     LISTING_MODES,
@@ -23,6 +31,7 @@ from marketplace.listings.models import (
     listing_inventor_users,
 )
 from marketplace.pagination import parse_page
+from marketplace.text import matchable
 
 PER_PAGE = 20
 MAX_PAGE = 500
@@ -142,7 +151,7 @@ def run_search(query: SearchQuery, with_facets: bool = True,
     ``load`` turns the page's ids into its items: ``Listing`` objects by default, the search
     page's lighter ``cards.load``.
     """
-    tokens = search.tokens_for_query(query.q)
+    tokens = identifiers.query_tokens(query.q)
     total, facets = _summary(query, tokens, with_facets)
     page_ids, missing = cache.cached(
         _cache_key("page", query, tokens, query.sort, query.page),
@@ -162,35 +171,47 @@ def _page(query: SearchQuery, tokens: list[str]) -> tuple[list[int], dict[int, l
 
 
 def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:
-    """Escape ``text`` and wrap the query's tokens in <mark>; cut to a window around the first."""
+    """Escape ``text`` and wrap the query's tokens (and their synonyms) in <mark>; cut to a window
+    around the first.
+
+    The tokens are in the normal form (``marketplace.text.normalise``); they are found in the
+    text's normal form and marked in the text as typed, so 锂离子 marks 鋰離子 and ai marks ＡＩ.
+    """
     text = text or ""
-    lowered = text.lower()
+    tokens = synonyms.highlighted(tokens)
+    folded, origins = matchable(text)
+    before = after = ""
     if limit and len(text) > limit:
-        first = min((lowered.find(t) for t in tokens if lowered.find(t) >= 0), default=0)
-        start = max(0, first - limit // 4)
-        text = ("…" if start else "") + text[start:start + limit] + "…"
-        lowered = text.lower()
+        first = min((folded.find(t) for t in tokens if folded.find(t) >= 0), default=0)
+        start = max(0, (origins[first] if first < len(origins) else 0) - limit // 4)
+        one_for_one = len(folded) == len(text)  # each character gave one (see ``matchable``)
+        before, after, text = ("…" if start else ""), "…", text[start:start + limit]
+        if one_for_one:
+            folded, origins = folded[start:start + limit], list(range(len(text)))
+        else:
+            folded, origins = matchable(text)
     spans = []
     for token in sorted(tokens, key=len, reverse=True):
-        start = lowered.find(token)
+        start = folded.find(token) if token else -1
         while start >= 0:
             end = start + len(token)
             if not any(s < end and start < e for s, e in spans):
                 spans.append((start, end))
-            start = lowered.find(token, end)
+            start = folded.find(token, end)
     merged: list[list[int]] = []
     for start, end in sorted(spans):  # adjacent tokens of one word get one <mark>
+        start, end = origins[start], origins[end - 1] + 1  # back to the text as typed
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
     # Joined as plain strings (every piece of text escaped), then marked safe once: a card's two
     # highlights cost half its rendering when each piece was a Markup added to the next.
-    out, position = [], 0
+    out, position = [before], 0
     for start, end in merged:
         out += (escape(text[position:start]), "<mark>", escape(text[start:end]), "</mark>")
         position = end
-    out.append(escape(text[position:]))
+    out += (escape(text[position:]), after)
     return Markup("".join(out))  # noqa: S704
 
 

@@ -16,10 +16,9 @@ ids containing it, summed per id (UNION ALL … GROUP BY). The sum runs over the
 ``COVERAGE_WINDOW`` partial matches; older ones follow, newest first, so every match is on
 exactly one page. Only the ``search.RANK_CANDIDATES`` best read their listing (state, grade,
 date). The same lookups, restricted to a page's ids, tell which words each result lacks
-(``missing_terms``).
+(``missing_terms``). A word is one branch with its synonyms (``terms.equivalents``): a listing
+with any of them has the word.
 """
-
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -29,9 +28,6 @@ from marketplace.listings.models import Listing, ListingState
 
 #: The partial matches whose coverage is summed, the newest (the others follow, newest first).
 COVERAGE_WINDOW = 5000
-#: A query without filters, for the lookups that must not apply them (a page's missing words).
-_UNFILTERED = SimpleNamespace(**{name: None for name in (
-    "field", "grade", "trl", "kind", "legal_status", "university", "mode")})
 
 
 def _hits(query, branches: list, token_weights: list[int], restrict) -> sa.Subquery:
@@ -50,8 +46,8 @@ def _hits(query, branches: list, token_weights: list[int], restrict) -> sa.Subqu
 
 def _partial(query, tokens: list[str], wanted: int) -> list[int]:
     """The ``wanted`` first partial matches (some words, not every one), in order."""
-    shown = ("any", terms.selective(tokens))
-    partial = ("but", shown, ("all", list(tokens)))
+    shown = search_sql.words(tokens)
+    partial = ("but", shown, search_sql.words(tokens, every=True))
     id_column = search_sql.index_id()
     newest = (sa.select(id_column.label("id")).select_from(search_sql.INDEX)
               .where(search_sql.text_match(query, partial))
@@ -60,7 +56,7 @@ def _partial(query, tokens: list[str], wanted: int) -> list[int]:
     if floor is None:
         return []
     weights = terms.weights(tokens)
-    hits = _hits(query, [("all", [token, shown]) for token in tokens],
+    hits = _hits(query, [("all", [terms.equivalents(token), shown]) for token in tokens],
                  [weights[token] for token in tokens], lambda column: column >= floor)
     coverage = sa.func.sum(hits.c.weight).label("coverage")
     limit = max(search.RANK_CANDIDATES, wanted)
@@ -101,7 +97,8 @@ def missing_terms(tokens: list[str], ids: list[int]) -> dict[int, list[str]]:
     """For each listing of ``ids``, the words of the query it lacks (only those that lack some)."""
     if len(tokens) < 2 or not ids:
         return {}
-    hits = _hits(_UNFILTERED, list(tokens), [0] * len(tokens), lambda column: column.in_(ids))
+    hits = _hits(search_sql.UNFILTERED, [terms.equivalents(token) for token in tokens],
+                 [0] * len(tokens), lambda column: column.in_(ids))
     masks = dict(db.session.execute(
         sa.select(hits.c.id, sa.func.sum(hits.c.bit)).group_by(hits.c.id)).all())
     result = {}

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -14,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
 from marketplace.licences.eligibility import active_declaration
 from marketplace.licences.models import DeclarationState
-from marketplace.listings import cache, cards
+from marketplace.listings import cache, cards, identifiers
 from marketplace.listings import services as listings
 from marketplace.listings.forms import AttachmentForm, ListingForm, TransitionForm
 from marketplace.listings.links import facet_links, translated_labels
@@ -39,7 +40,11 @@ ACTIONS = ("publish", "suspend", "convert", "withdraw")
 
 @bp.route("/listings")
 def search():
-    """Search published patents and achievements, with facets."""
+    """Search published patents and achievements, with facets; a number goes to its listing."""
+    number, _problem = identifiers.application_number(request.args.get("q", ""))
+    found = identifiers.listing_with_number(number) if number else None
+    if found is not None:
+        return redirect(url_for("listings.detail", listing_id=found.id))
     page = cache.page(_search_page) or _search_page()
     cache.yield_to_others()
     return page
@@ -57,7 +62,12 @@ def _search_page(**overrides) -> str:
 
 
 def _results_block(query: SearchQuery) -> str:
-    """The results block of ``query`` (facets, cards, pager), rendered from a fresh search."""
+    """The results block of ``query`` (facets, cards, pager), rendered from a fresh search;
+    for an application number that leads to no listing, what was understood instead."""
+    number, problem = identifiers.application_number(query.q)
+    if number or problem:
+        return Markup(render_template("listings/_number_result.html", query=query,  # noqa: S704
+                                      number=number, problem=problem))
     result = run_search(query, load=cards.load)
     labels = translated_labels()
     return cache.render_block("listings/search.html", "results", result=result, query=query,

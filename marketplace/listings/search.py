@@ -16,7 +16,6 @@ read from the matched index rows alone.
 """
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,8 +25,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
-from marketplace.listings import cache
+from marketplace.listings import cache, identifiers, synonyms
 from marketplace.listings.models import Listing, ListingState
+from marketplace.text import normalise
 
 INDEX_TABLE = "listing_search"
 #: Both databases rank at most this many matches, the newest (ts_rank and bm25 read every match
@@ -46,30 +46,35 @@ def _load_dictionary() -> bool:
         term = line.strip()
         if term and not term.startswith("#"):
             rjieba.add_word(term, 20000, None)
+    for term in synonyms.segmentation_terms():  # a synonym typed alone stays one word
+        rjieba.add_word(term, 20000, None)
     return True
 
 
 def _clean(tokens) -> list[str]:
     result = []
     for token in tokens:
-        token = unicodedata.normalize("NFKC", token).strip().lower()
+        token = token.strip()
         if token and _WORD.search(token) and token not in _STOP:
             result.append(token)
     return result
 
 
 def tokens_for_index(text: str) -> list[str]:
-    """Tokens to index: words and, for long words, their dictionary sub-words."""
+    """Tokens to index: words and, for long words, their dictionary sub-words, of the text's
+    normal form (``marketplace.text.normalise``: full width, traditional characters and case
+    are indexed as their ordinary, simplified, lower-case forms)."""
     _load_dictionary()
-    return _clean(rjieba.cut_for_search(text or ""))
+    return _clean(rjieba.cut_for_search(normalise(text)))
 
 
 def tokens_for_query(text: str) -> list[str]:
-    """The words of a query (in order of appearance, without repeats); ``ranking`` puts the
-    listings with all of them first, then those with some."""
+    """The words of a query (in order of appearance, without repeats), of the query's normal form,
+    as the index holds them: ＡＩ, ai and AI, 鋰電池 and 锂电池 find the same. ``ranking`` puts
+    the listings with all of them first, then those with some."""
     _load_dictionary()
     seen, result = set(), []
-    for token in _clean(rjieba.cut(text or "")):
+    for token in _clean(rjieba.cut(normalise(text))):
         if token not in seen:
             seen.add(token)
             result.append(token)
@@ -101,11 +106,14 @@ def document(listing, dialect: str) -> dict:
     """The parameters of ``insert_statement``: token strings, filter terms and facet values."""
     title = " ".join(tokens_for_index(listing.title))
     body_text = " ".join(filter(None, [
-        listing.abstract, listing.keywords, listing.ipc_codes, listing.inventors,
+        listing.abstract, listing.keywords, identifiers.canonical_ipc(listing.ipc_codes),
+        listing.inventors,
         listing.organisation.name if listing.organisation else "", listing.application_number]))
     values = filter_values(listing)
     terms = [filter_term(name, value, dialect) for name in FILTERS for value in values[name]]
-    row = {"id": listing.id, "title": title, "body": " ".join(tokens_for_index(body_text))}
+    # Inventors' names also as whole words, for a search by name (``identifiers``).
+    body = tokens_for_index(body_text) + identifiers.name_tokens(listing.inventors)
+    row = {"id": listing.id, "title": title, "body": " ".join(body)}
     if dialect == "postgresql":
         row.update({name: values[name][0] for name in FILTERS if name != "mode"},
                    trl=int(listing.trl), university=int(listing.organisation_id),

@@ -20,11 +20,13 @@ listings with every word first (this module's bounded ranking, with an AND), the
 coverage. A one-word query is ranked here, as before.
 """
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.extensions import db
-from marketplace.listings import search, terms
+from marketplace.listings import identifiers, search, terms
 from marketplace.listings.models import Listing, ListingMode, ListingState
 
 INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
@@ -35,6 +37,10 @@ INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
 #: stop at the page (few steps when many listings match) instead of sorting every match.
 NEWEST_WALK_MATCHES = 1000
 _OTHER_STATES = [state for state in ListingState if state is not ListingState.PUBLISHED]
+#: A query without filters, for the lookups that must not apply them (a word's count, a page's
+#: missing words).
+UNFILTERED = SimpleNamespace(**{name: None for name in (
+    "field", "grade", "trl", "kind", "legal_status", "university", "mode")})
 
 
 def _postgres() -> bool:
@@ -84,17 +90,20 @@ def words(tokens, every: bool = False):
     """The words a match asks for, as a node: ``("any", parts)``, ``("all", parts)``,
     ``("but", node, other)`` (node and not other), or a word. ``tokens`` may be a node already.
 
-    A list of tokens is any of its selective words (``terms.selective``), or with ``every`` all
-    of them.
+    A list of tokens (query words) is any of its selective words (``terms.selective``), or with
+    ``every`` all of them, each word as the node of its equivalents (``terms.equivalents``: the
+    word or any of its synonyms). A leaf is a word as the index holds it, or an IPC term
+    (``identifiers.IPC_TERM``), matched as the indexed IPC symbols.
     """
     if isinstance(tokens, tuple | str):
         return tokens
-    return ("all", list(tokens)) if every else ("any", terms.selective(tokens))
+    chosen = list(tokens) if every else terms.selective(tokens)
+    return ("all" if every else "any", [terms.equivalents(token) for token in chosen])
 
 
 def _fts_words(node) -> str:
     if isinstance(node, str):
-        return _quoted(node)
+        return identifiers.ipc_fts(node) if identifiers.IPC_TERM.match(node) else _quoted(node)
     if node[0] == "but":
         return f"({_fts_words(node[1])} NOT {_fts_words(node[2])})"
     return "(" + (" AND " if node[0] == "all" else " OR ").join(map(_fts_words, node[1])) + ")"
@@ -118,6 +127,9 @@ def _text_tsquery(tokens, every: bool = False):
     """PostgreSQL: the tsquery of the words (``words``); a word the parser splits in several
     lexemes needs them all."""
     node = words(tokens, every)
+    if isinstance(node, str) and identifiers.IPC_TERM.match(node):
+        return sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"),
+                                  identifiers.ipc_tsquery_text(node))
     if isinstance(node, str):
         return _plain_tsquery(node)
     if node[0] == "but":

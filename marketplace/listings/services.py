@@ -10,7 +10,10 @@ from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
 from marketplace.licences.eligibility import announced_declaration
-from marketplace.listings import search  # noqa: F401  (its flush hook keeps the index in step)
+from marketplace.listings import (
+    patentno,
+    search,  # noqa: F401  (its flush hook keeps the index in step)
+)
 from marketplace.listings.models import (
     Attachment,
     ConversionMode,
@@ -39,6 +42,9 @@ FIELDS = ("kind", "title", "abstract", "field", "ipc_codes", "keywords", "invent
 
 
 def application_number_taken(number: str | None, exclude_id: int | None = None) -> bool:
+    """Whether another listing has this application number, however it is typed (full width,
+    prefix, spaces): numbers are stored and compared in their canonical form."""
+    number = patentno.normalise(number) if number else None
     if not number:
         return False
     query = select(func.count()).select_from(Listing).where(Listing.application_number == number)
@@ -50,6 +56,8 @@ def application_number_taken(number: str | None, exclude_id: int | None = None) 
 def _apply(listing: Listing, data: dict) -> list[str]:
     """Copy validated values onto the listing; return the names of the fields that changed."""
     changed = []
+    if data.get("application_number"):  # identifiers are stored in their canonical form
+        data = {**data, "application_number": patentno.normalise(data["application_number"])}
     for name in FIELDS:
         if name in data and getattr(listing, name) != data[name]:
             setattr(listing, name, data[name])

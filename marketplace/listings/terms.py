@@ -1,5 +1,12 @@
-"""The words of a query as the search weighs them: how many listings have each, its weight, and
-which of them bring listings into the results.
+"""The words of a query as the search matches and weighs them: what each word matches (itself,
+its synonyms, an IPC code's symbols), how many listings have it, its weight, and which of them
+bring listings into the results.
+
+A word is matched as a node of ``search_sql.words``' tree (``equivalents``): itself, or any of
+its synonyms (``synonyms``: OR within the group, each synonym of several words needing all of
+them); an IPC term (``identifiers.IPC_TERM``) matches the indexed IPC symbols (the leaf is
+rendered by ``search_sql``). A word counts as present in a listing when any of its equivalents
+is: in its frequency, its weight, the coverage and the missing words alike.
 
 A word's weight is bm25's inverse document frequency, so a rare word of the query counts for more
 than a common one. A listing is shown when it has one of the query's *selective* words: the rarest
@@ -21,7 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
-from marketplace.listings import cache, search
+from marketplace.listings import cache, identifiers, search, synonyms
 from marketplace.listings.models import Listing, ListingState
 
 POSTINGS_BUDGET = 5000
@@ -30,15 +37,24 @@ WEIGHT_SCALE = 1_000_000
 _MEMO = "search_term_counts"
 
 
+def equivalents(token: str):
+    """The node (``search_sql.words``) one query word matches: the word itself (a leaf), or
+    ``("any", …)`` of it and its synonyms, a synonym of several words as ``("all", words)``."""
+    if identifiers.IPC_TERM.match(token):
+        return token
+    options = synonyms.alternatives(token, search.tokens_for_query)
+    if len(options) == 1 and len(options[0]) == 1:
+        return options[0][0]
+    return ("any", [words[0] if len(words) == 1 else ("all", list(words)) for words in options])
+
+
 def _count(token: str) -> int:
-    if db.engine.dialect.name == "postgresql":
-        statement = sa.text(f"SELECT count(*) FROM {search.INDEX_TABLE} WHERE document @@ "  # noqa: S608
-                            "plainto_tsquery('simple'::regconfig, :token)")
-        return db.session.scalar(statement, {"token": token}) or 0
-    statement = sa.text(f"SELECT count(*) FROM {search.INDEX_TABLE} "  # noqa: S608
-                        f"WHERE {search.INDEX_TABLE} MATCH :expression")
-    expression = '{title body} : "' + token.replace('"', '""') + '"'
-    return db.session.scalar(statement, {"expression": expression}) or 0
+    """Listings with the word or one of its equivalents (one index lookup)."""
+    from marketplace.listings import search_sql  # builds on this module
+
+    statement = sa.select(sa.func.count()).select_from(search_sql.INDEX).where(
+        search_sql.text_match(search_sql.UNFILTERED, equivalents(token)))
+    return db.session.scalar(statement) or 0
 
 
 def _remembered(key, compute):

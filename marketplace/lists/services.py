@@ -6,6 +6,7 @@ now into a numbered ``ListVersion`` whose snapshot and SHA-256 never change afte
 
 import hashlib
 import json
+import re
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from marketplace import text as normal_text
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
@@ -65,6 +67,10 @@ def public_lists(organisation_id: int | None = None) -> list[PublishedList]:
             if plist.organisation is None or plist.organisation.status.is_verified]
 
 
+def _pattern(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def candidates(plist: PublishedList, text: str = "", limit: int = 50) -> list[Listing]:
     """Published listings that may be added to the list and are not on it yet."""
     query = (select(Listing).where(Listing.state == ListingState.PUBLISHED,
@@ -76,9 +82,12 @@ def candidates(plist: PublishedList, text: str = "", limit: int = 50) -> list[Li
         query = query.where(Listing.organisation_id == plist.organisation_id)
     text = " ".join(text.split())[:100]
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(Listing.title.ilike(pattern, escape="\\"),
-                                   Listing.application_number.ilike(pattern, escape="\\")))
+        # Titles as typed or in the normal form's characters; a number or part of one (full
+        # width, lower case, with its prefix) as numbers are stored.
+        number = re.sub(r"^(CN|ZL)", "", normal_text.identifier(text.replace("\u3002", ".")))
+        query = query.where(sa.or_(*(Listing.title.ilike(_pattern(spelling), escape="\\")
+                                     for spelling in normal_text.variants(text)),
+                                   Listing.application_number.ilike(_pattern(number), escape="\\")))
     return list(db.session.scalars(query))
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from marketplace import amounts, timezones
+from marketplace import amounts, text, timezones
 from marketplace.extensions import db
 from marketplace.listings.models import FIELDS, LISTING_MODES, ConversionMode, Listing, ListingState
 from marketplace.needs import services
@@ -78,11 +78,12 @@ def open_condition():
 def public_needs(query: NeedQuery):
     """A page of public open needs matching the query."""
     statement = sa.select(Need).where(Need.is_public.is_(True), open_condition())
-    for word in query.q.split():
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(sa.or_(Need.title.ilike(pattern, escape="\\"),
-                                           Need.description.ilike(pattern, escape="\\"),
-                                           Need.keywords.ilike(pattern, escape="\\")))
+    for word in query.q.split():  # as typed or in the normal form's characters (鋰電 finds 锂电)
+        patterns = ["%" + spelling.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                    for spelling in text.variants(word)]
+        statement = statement.where(sa.or_(*(column.ilike(pattern, escape="\\") for pattern in patterns
+                                             for column in (Need.title, Need.description,
+                                                            Need.keywords))))
     if query.field:
         statement = statement.where(Need.field == query.field)
     if query.mode:

@@ -1,5 +1,7 @@
 """统一社会信用代码 (unified social credit code) validation per GB 32100-2015."""
 
+from marketplace.text import identifier
+
 #: The 31 characters a code may use (no I, O, S, V, Z), in check-value order.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -13,9 +15,10 @@ def check_character(body: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
-def normalise(code: str) -> str:
-    """Upper-case a code and drop spaces people paste in."""
-    return "".join(code.split()).upper()
+def normalise(code: str | None) -> str:
+    """The code as it is stored and compared: full-width characters (from a Chinese input method)
+    to their ordinary forms, upper case, without the spaces people paste in."""
+    return identifier(code)
 
 
 def problem(code: str) -> str | None:

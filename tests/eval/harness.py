@@ -1,8 +1,9 @@
 """Running the evaluation: load the pool as published listings, post each need, read its matches.
 
-``evaluate(needs)`` returns precision@5 per need and the mean; it needs an application context
-with a migrated, empty database. The matching runs exactly as in production (the need's match
-job, through the search index).
+``evaluate(needs)`` returns precision@5 per need and the mean; ``post_needs`` and
+``matched_keys`` are its steps (the search evaluation, ``search_quality.py``, uses them too). All
+need an application context with a migrated database holding no other listings. The matching
+runs exactly as in production (the need's match job, through the search index).
 """
 
 from decimal import Decimal
@@ -52,20 +53,32 @@ def load_pool(pool=POOL) -> dict[str, int]:
     return ids
 
 
-def evaluate(need_rows, ids: dict[str, int]) -> dict:
-    """Post each need (published, so matched at once); precision@5 per need and the mean."""
+def post_needs(need_rows) -> list:
+    """Post each need as a verified company (published, so matched at once); the needs, in order."""
     company = _member(Role.COMPANY, OrgKind.COMPANY, "评测企业", "91310000MA00000020")
-    keys = {listing_id: key for key, listing_id in ids.items()}
-    per_need = []
-    for title, description, field, keywords, (low, high), mode, budget, relevant in need_rows:
+    posted = []
+    for title, description, field, keywords, (low, high), mode, budget, _relevant in need_rows:
         data = {"title": title, "description": description, "field": field, "keywords": keywords,
                 "trl_min": low, "trl_max": high, "is_public": True,
                 "mode": ConversionMode(mode) if mode else None,
                 "budget_min": None if budget is None else Decimal(budget[0]) * WAN,
                 "budget_max": None if budget is None else Decimal(budget[1]) * WAN}
-        need = needs.create_need(company, data, publish=True)
-        top = [keys[m.listing_id] for m in queries.need_matches(need, limit=K)]
-        hits = sum(1 for key in top if key in relevant)
-        per_need.append({"title": title, "top": top, "precision": hits / K})
+        posted.append(needs.create_need(company, data, publish=True))
+    return posted
+
+
+def matched_keys(need, ids: dict[str, int], limit: int) -> list[str]:
+    """The pool keys of a need's best ``limit`` matches, best first."""
+    keys = {listing_id: key for key, listing_id in ids.items()}
+    return [keys[m.listing_id] for m in queries.need_matches(need, limit=limit)]
+
+
+def evaluate(need_rows, ids: dict[str, int]) -> dict:
+    """Post each need (published, so matched at once); precision@5 per need and the mean."""
+    per_need = []
+    for row, need in zip(need_rows, post_needs(need_rows), strict=True):
+        top = matched_keys(need, ids, K)
+        hits = sum(1 for key in top if key in row[-1])
+        per_need.append({"title": need.title, "top": top, "precision": hits / K})
     mean = sum(row["precision"] for row in per_need) / len(per_need)
     return {"needs": per_need, "precision_at_5": mean}
