@@ -41,6 +41,8 @@ SHAPES = (
     ("common word 电池", "q=电池"),
     ("term 锂离子电池", "q=锂离子电池"),
     ("AND 锂离子电池 正极材料", "q=锂离子电池 正极材料"),
+    ("partial 储能电池热失控预警", "q=储能电池热失控预警"),
+    ("partial 设备预测性维护", "q=设备预测性维护"),
     ("电池 + grade A + open licence", "q=电池&grade=A&mode=open_licence"),
     ("电池, newest first", "q=电池&sort=newest"),
     ("browse field=energy", "field=energy"),

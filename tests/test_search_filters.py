@@ -123,11 +123,19 @@ def test_facet_counts_are_the_counts_of_the_matches(corpus, filters):
 
 
 @pytest.mark.parametrize("typed", ["gradea", "grade A", "modesolelicence", "mode sole_licence",
-                                   "tags gradea", "tags : gradea", "电池 gradea", "fieldenergy",
+                                   "tags gradea", "tags : gradea", "fieldenergy",
                                    "trl6", "kindinvention", "legalstatusgranted"])
 def test_filter_terms_cannot_be_typed(corpus, typed):
     assert run_search(SearchQuery(q="电池", grade=Grade.A)).total > 0
     assert run_search(SearchQuery(q=typed)).total == 0
+
+
+def test_a_typed_filter_term_beside_a_word_matches_nothing_itself(corpus):
+    """Partial matches: "电池 gradea" finds what 电池 finds, every result lacking "gradea"."""
+    result = run_search(SearchQuery(q="电池 gradea"))
+    assert sorted(_all_ids(SearchQuery(q="电池 gradea"))) == sorted(_all_ids(SearchQuery(q="电池")))
+    assert result.total == run_search(SearchQuery(q="电池")).total
+    assert result.items and all(result.missing[item.id] == ["gradea"] for item in result.items)
 
 
 def test_filter_terms_are_never_shown(corpus, client):

@@ -1,6 +1,8 @@
 """The synonyms dictionary: it loads, each term is in one group, and each pair finds the other's
 listings through the search SQL (SQLite here; PostgreSQL in its lane)."""
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -69,11 +71,27 @@ def test_each_term_finds_the_listings_of_the_other(app, typed, written):
 def test_synonyms_combine_with_the_other_words_and_filters(app):
     org = factories.organisation()
     wanted = factories.listing(org, title="一种锂离子电池的热失控预警方法", field="energy")
-    factories.listing(org, title="一种锂离子电池的回收方法", field="energy")
+    recycling = factories.listing(org, title="一种锂离子电池的回收方法", field="energy")
     factories.listing(org, title="一种锂电的热失控预警方法", field="materials")
     result = run_search(SearchQuery(q="锂电 预警", field="energy"))
-    assert [listing.id for listing in result.items] == [wanted.id]
-    assert result.total == 1
+    # Every word (锂电 as its synonym 锂离子电池) first; the partial match after, lacking 预警 only:
+    # its synonym counts as 锂电.
+    assert [listing.id for listing in result.items] == [wanted.id, recycling.id]
+    assert result.total == 2
+    assert result.missing == {recycling.id: ["预警"]}
+
+
+def test_a_synonym_counts_as_the_word_in_a_partial_match(app):
+    org = factories.organisation()
+    both = factories.listing(org, title="一种锂离子电池的热失控预警方法")
+    synonym_only = factories.listing(org, title="一种锂离子电池的回收方法")
+    warning_only = factories.listing(org, title="一种电网故障预警方法")
+    factories.listing(org, title="一种柔性压力传感器")
+    result = run_search(SearchQuery(q="锂电 预警"))
+    ids = [listing.id for listing in result.items]
+    assert ids[0] == both.id
+    assert set(ids) == {both.id, synonym_only.id, warning_only.id}
+    assert result.missing == {synonym_only.id: ["预警"], warning_only.id: ["锂电"]}
 
 
 def test_a_synonym_is_highlighted_in_the_result():
@@ -93,3 +111,28 @@ def test_reindex_puts_every_published_listing_back(app, runner):
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "indexed 1 published listings" in result.output
     assert _found("太阳能电池") == {shown.id}
+
+
+def test_a_synonym_of_several_words_counts_only_with_all_of_them(app):
+    org = factories.organisation()
+    both = factories.listing(org, title="一种COVID-19抗原检测试剂")
+    numbers_only = factories.listing(org, title="一种检测19种病原体的芯片")
+    result = run_search(SearchQuery(q="新冠 检测"))
+    assert [listing.id for listing in result.items] == [both.id, numbers_only.id]
+    assert result.missing == {numbers_only.id: ["新冠"]}
+
+
+def test_a_saved_search_digest_needs_every_word_each_as_itself_or_a_synonym(app):
+    from marketplace.accounts.models import Role
+    from marketplace.alerts import services as alerts
+    from marketplace.alerts.models import Frequency
+    from marketplace.orgs.models import OrgKind
+
+    org = factories.organisation()
+    company = factories.user(Role.COMPANY, factories.organisation(OrgKind.COMPANY))
+    saved = alerts.save_search(company, SearchQuery(q="鋰電 ＡＩ"), "锂电", Frequency.DAILY)
+    both = factories.listing(org, title="一种基于人工智能的锂离子电池寿命预测方法")
+    factories.listing(org, title="一种锂离子电池的回收方法")  # 锂电 only: a partial match
+    db.session.commit()
+    saved.created_at = both.published_at - timedelta(days=1)
+    assert [listing.id for listing in alerts.new_matches(saved)] == [both.id]

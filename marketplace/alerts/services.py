@@ -104,7 +104,9 @@ def new_matches(saved: SavedSearch, limit: int = DIGEST_MAX) -> list[Listing]:
     """Published listings matching the search, published after it was saved, never sent before."""
     query = SearchQuery.from_args(saved.query_args or {})
     tokens = identifiers.query_tokens(query.q)
-    statement, _rank = search_sql.matched([Listing.id], query, tokens)
+    # A digest sends what has every word (each as itself or a synonym): partial matches are for
+    # browsing, not for mail.
+    statement, _rank = search_sql.matched([Listing.id], query, tokens, every=True)
     sent = select(SavedSearchHit.listing_id).where(SavedSearchHit.saved_search_id == saved.id)
     statement = (statement.where(Listing.published_at > saved.created_at, Listing.id.not_in(sent))
                  .order_by(Listing.published_at.desc(), Listing.id.desc()).limit(limit))

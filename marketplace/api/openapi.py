@@ -157,7 +157,8 @@ def _schemas() -> dict:
             "type": "object", "required": ["attachments"],
             "properties": {"attachments": {"type": "array", "items": _ref("schemas", "Attachment")}}}]},
         "SearchResult": {"type": "object", "required": ["items", "total", "page", "pages", "per_page",
-                                                        "facets", "query"], "properties": {
+                                                        "facets", "query", "missing_terms"],
+                         "properties": {
             "items": {"type": "array", "items": _ref("schemas", "ListingSummary")},
             "total": {"type": "integer"}, "page": {"type": "integer"}, "pages": {"type": "integer"},
             "per_page": {"type": "integer", "const": PER_PAGE},
@@ -166,6 +167,10 @@ def _schemas() -> dict:
                        "properties": {**enum_facets, "trl": _facet("integer"),
                                       "university": university_facet}},
             "query": {"type": "object", "required": list(query), "properties": query},
+            "missing_terms": {
+                "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "Results that lack some words of the query (partial matches, after "
+                               "those with every word): listing id -> the words it lacks."},
         }},
     }
 

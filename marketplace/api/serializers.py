@@ -135,4 +135,5 @@ def search_result(result: SearchResult) -> dict:
         "per_page": PER_PAGE,
         "facets": facets(result),
         "query": query(result.query, result.tokens),
+        "missing_terms": {str(listing_id): words for listing_id, words in result.missing.items()},
     }

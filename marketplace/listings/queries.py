@@ -10,7 +10,15 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, identifiers, search_sql, synonyms
+from marketplace.listings import (
+    cache,
+    facet_counts,
+    identifiers,
+    ranking,
+    search_sql,
+    suggestions,
+    synonyms,
+)
 from marketplace.listings.models import (
     FIELDS,
     LISTING_MODES,
@@ -97,6 +105,10 @@ class SearchResult:
     items: list
     total: int
     facets: dict[str, list[tuple[object, int]]] = field(default_factory=dict)
+    #: Listing id -> the words of the query it lacks (results with every word are not in it).
+    missing: dict[int, list[str]] = field(default_factory=dict)
+    #: When nothing matches: what to search instead (``suggestions.Suggestions``), else None.
+    suggestions: "suggestions.Suggestions | None" = None
 
     @property
     def pages(self) -> int:
@@ -141,10 +153,21 @@ def run_search(query: SearchQuery, with_facets: bool = True,
     """
     tokens = identifiers.query_tokens(query.q)
     total, facets = _summary(query, tokens, with_facets)
-    page_ids = cache.cached(_cache_key("page", query, tokens, query.sort, query.page),
-                            lambda: search_sql.page_ids(query, tokens, PER_PAGE)) if total else []
+    page_ids, missing = cache.cached(
+        _cache_key("page", query, tokens, query.sort, query.page),
+        lambda: _page(query, tokens)) if total else ([], {})
+    offered = None
+    if not total and tokens and with_facets and not query.active_filters:
+        offered = cache.cached(_cache_key("suggestions", query, tokens),
+                               lambda: suggestions.suggest(tokens))
     return SearchResult(query=query, tokens=tokens, items=load(page_ids), total=total,
-                        facets=facets)
+                        facets=facets, missing=missing, suggestions=offered)
+
+
+def _page(query: SearchQuery, tokens: list[str]) -> tuple[list[int], dict[int, list[str]]]:
+    """A page's ids in order, and the words of the query each lacks."""
+    ids = search_sql.page_ids(query, tokens, PER_PAGE)
+    return ids, ranking.missing_terms(tokens, ids)
 
 
 def highlight(text: str, tokens: list[str], limit: int | None = None) -> Markup:

@@ -69,8 +69,9 @@ def tokens_for_index(text: str) -> list[str]:
 
 
 def tokens_for_query(text: str) -> list[str]:
-    """Tokens a query must all match (in order of appearance, without repeats), of the query's
-    normal form, as the index holds them: ＡＩ, ai and AI, 鋰電池 and 锂电池 find the same."""
+    """The words of a query (in order of appearance, without repeats), of the query's normal form,
+    as the index holds them: ＡＩ, ai and AI, 鋰電池 and 锂电池 find the same. ``ranking`` puts
+    the listings with all of them first, then those with some."""
     _load_dictionary()
     seen, result = set(), []
     for token in _clean(rjieba.cut(normalise(text))):

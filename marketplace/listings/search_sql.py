@@ -12,14 +12,21 @@ Two rules keep every query shape bounded at 100,000 listings (docs/performance.m
   newest first, so every match is on exactly one page. The total and the facets count every match.
 
 The facet counts (and the total with them) are ``facet_counts``'.
+
+A query of several words matches the listings with any of its selective words (``terms``: the
+rarest ones, within a budget of postings), as one OR in the index; the total, the facets and the
+date and readiness sorts all read that set. Ranked by relevance, ``ranking`` orders it: the
+listings with every word first (this module's bounded ranking, with an AND), then the others by
+coverage. A one-word query is ranked here, as before.
 """
+
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
 
 from marketplace.extensions import db
-from marketplace.listings import search
-from marketplace.listings import terms as word_terms
+from marketplace.listings import identifiers, search, terms
 from marketplace.listings.models import Listing, ListingMode, ListingState
 
 INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
@@ -30,6 +37,10 @@ INDEX = sa.table(search.INDEX_TABLE, sa.column("rowid", sa.Integer),
 #: stop at the page (few steps when many listings match) instead of sorting every match.
 NEWEST_WALK_MATCHES = 1000
 _OTHER_STATES = [state for state in ListingState if state is not ListingState.PUBLISHED]
+#: A query without filters, for the lookups that must not apply them (a word's count, a page's
+#: missing words).
+UNFILTERED = SimpleNamespace(**{name: None for name in (
+    "field", "grade", "trl", "kind", "legal_status", "university", "mode")})
 
 
 def _postgres() -> bool:
@@ -75,46 +86,100 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def fts_expression(query, tokens: list[str]) -> str:
-    """SQLite: the MATCH expression: every word (``terms.fts``: or a synonym) in the title or
-    body, every filter in the tags."""
-    expression = "{title body} : (" + " AND ".join(map(word_terms.fts, tokens)) + ")"
-    terms = [search.filter_term(name, value, "sqlite") for name, value in filter_items(query)]
-    if terms:
-        expression += " AND tags : (" + " AND ".join(map(_quoted, terms)) + ")"
+def words(tokens, every: bool = False):
+    """The words a match asks for, as a node: ``("any", parts)``, ``("all", parts)``,
+    ``("but", node, other)`` (node and not other), or a word. ``tokens`` may be a node already.
+
+    A list of tokens (query words) is any of its selective words (``terms.selective``), or with
+    ``every`` all of them, each word as the node of its equivalents (``terms.equivalents``: the
+    word or any of its synonyms). A leaf is a word as the index holds it, or an IPC term
+    (``identifiers.IPC_TERM``), matched as the indexed IPC symbols.
+    """
+    if isinstance(tokens, tuple | str):
+        return tokens
+    chosen = list(tokens) if every else terms.selective(tokens)
+    return ("all" if every else "any", [terms.equivalents(token) for token in chosen])
+
+
+def _fts_words(node) -> str:
+    if isinstance(node, str):
+        return identifiers.ipc_fts(node) if identifiers.IPC_TERM.match(node) else _quoted(node)
+    if node[0] == "but":
+        return f"({_fts_words(node[1])} NOT {_fts_words(node[2])})"
+    return "(" + (" AND " if node[0] == "all" else " OR ").join(map(_fts_words, node[1])) + ")"
+
+
+def fts_expression(query, tokens, every: bool = False) -> str:
+    """SQLite: the MATCH expression: the words (``words``) in the title or body, every filter in
+    the tags."""
+    expression = "{title body} : " + _fts_words(words(tokens, every))
+    terms_ = [search.filter_term(name, value, "sqlite") for name, value in filter_items(query)]
+    if terms_:
+        expression += " AND tags : (" + " AND ".join(map(_quoted, terms_)) + ")"
     return expression
 
 
-def _text_tsquery(tokens: list[str]):
-    return word_terms.tsquery(tokens)
+def _plain_tsquery(text: str):
+    return sa.func.plainto_tsquery(sa.literal_column("'simple'::regconfig"), text)
 
 
-def _tsquery(query, tokens: list[str]):
-    """PostgreSQL: every word, and every filter lexeme (quoted as is: no parser touches them);
-    without words, the filters alone."""
-    terms = [search.filter_term(name, value, "postgresql") for name, value in filter_items(query)]
-    if not terms:
-        return _text_tsquery(tokens)
-    lexemes = " & ".join("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms)
+def _text_tsquery(tokens, every: bool = False):
+    """PostgreSQL: the tsquery of the words (``words``); a word the parser splits in several
+    lexemes needs them all."""
+    node = words(tokens, every)
+    if isinstance(node, str) and identifiers.IPC_TERM.match(node):
+        return sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"),
+                                  identifiers.ipc_tsquery_text(node))
+    if isinstance(node, str):
+        return _plain_tsquery(node)
+    if node[0] == "but":
+        return _text_tsquery(node[1]).op("&&")(sa.func.tsquery_not(_text_tsquery(node[2])))
+    parts = [_text_tsquery(part) for part in node[1]]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.op("&&" if node[0] == "all" else "||")(part)
+    return combined
+
+
+def _tsquery(query, tokens, every: bool = False):
+    """PostgreSQL: the words (``words``), and every filter lexeme (quoted as is: no parser
+    touches them); without words, the filters alone."""
+    terms_ = [search.filter_term(name, value, "postgresql") for name, value in filter_items(query)]
+    if not terms_:
+        return _text_tsquery(tokens, every)
+    lexemes = " & ".join("'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms_)
     filters_query = sa.cast(sa.literal(lexemes, sa.String), TSQUERY)
-    return _text_tsquery(tokens).op("&&")(filters_query) if tokens else filters_query
+    return _text_tsquery(tokens, every).op("&&")(filters_query) if tokens else filters_query
 
 
-def _fts_match(query, tokens: list[str]):
+def _fts_match(query, tokens: list[str], every: bool = False):
     fts = sa.literal_column(search.INDEX_TABLE)
-    return fts.op("MATCH")(fts_expression(query, tokens))
+    return fts.op("MATCH")(fts_expression(query, tokens, every))
+
+
+def text_match(query, tokens: list[str], every: bool = False):
+    """The condition on ``INDEX`` rows: the words (any; ``every``: all) and the filters."""
+    if _postgres():
+        return INDEX.c.document.bool_op("@@")(_tsquery(query, tokens, every))
+    return _fts_match(query, tokens, every)
+
+
+def index_id():
+    """The listing id column of ``INDEX`` on this database."""
+    return INDEX.c.listing_id if _postgres() else INDEX.c.rowid
 
 
 def _bm25():
     return sa.func.bm25(sa.literal_column(search.INDEX_TABLE), 10.0, 1.0, 0.0)
 
 
-def matched(columns: list, query, tokens: list[str], counting: bool = False
-            ) -> tuple[sa.Select, object]:
+def matched(columns: list, query, tokens: list[str], counting: bool = False,
+            every: bool = False) -> tuple[sa.Select, object]:
     """SELECT ``columns`` of listings matching text and filters, and the rank expression (or None).
 
-    With text, the filters are matched in the index and checked again on the listing's columns.
-    Lower rank is better; the rank is only valid in this statement.
+    A listing matches if it has any of the words (``every``: all of them): the search shows
+    partial matches too. With text, the filters are matched in the index and checked again on
+    the listing's columns. Lower rank is better; the rank is only valid in this statement.
     """
     statement = sa.select(*columns).select_from(Listing.__table__).where(
         *filters(query, counting and not tokens))
@@ -122,11 +187,11 @@ def matched(columns: list, query, tokens: list[str], counting: bool = False
         return statement, None
     if _postgres():
         statement = statement.join(INDEX, INDEX.c.listing_id == Listing.id).where(
-            INDEX.c.document.bool_op("@@")(_tsquery(query, tokens)))
-        return statement, -sa.func.ts_rank(INDEX.c.document, _text_tsquery(tokens))
+            INDEX.c.document.bool_op("@@")(_tsquery(query, tokens, every)))
+        return statement, -sa.func.ts_rank(INDEX.c.document, _text_tsquery(tokens, every))
     statement = statement.join(
         INDEX, Listing.id == sa.literal_column(f"+{search.INDEX_TABLE}.rowid")
-    ).where(_fts_match(query, tokens))
+    ).where(_fts_match(query, tokens, every))
     return statement, _bm25()
 
 
@@ -135,11 +200,12 @@ def page_ids(query, tokens: list[str], per_page: int) -> list[int]:
     order = {"newest": [Listing.published_at.desc(), Listing.id.desc()],
              "trl": [Listing.trl.desc(), Listing.published_at.desc(), Listing.id.desc()]}
     offset = (query.page - 1) * per_page
+    if tokens and query.sort == "relevance" and len(tokens) > 1:
+        # Breaks a cycle: ranking builds on this module's matching.
+        from marketplace.listings import ranking
+        return ranking.ranked_ids(query, tokens, offset + per_page)[offset:]
     if tokens and query.sort == "relevance":
-        found = _best_published(query, tokens, offset + per_page)
-        if found is None:
-            found = _ranked_by_join(query, tokens, offset + per_page)
-        return found[offset:]
+        return best_matches(query, tokens, offset + per_page)[offset:]
     ordering = order.get(query.sort) or order["newest"]
     if tokens and query.sort == "newest" and not _postgres() and _index_count(query, tokens) >= \
             NEWEST_WALK_MATCHES:
@@ -167,12 +233,19 @@ def _index_count(query, tokens: list[str]) -> int:
                              .where(_fts_match(query, tokens)))
 
 
-def _window_ranked(base: sa.Select, tokens: list[str], wanted: int) -> list[int]:
+def best_matches(query, tokens: list[str], wanted: int, every: bool = False) -> list[int]:
+    """The ``wanted`` best matches of any word (``every``: of every word), bounded-ranked."""
+    found = _best_published(query, tokens, wanted, every)
+    return _ranked_by_join(query, tokens, wanted, every) if found is None else found
+
+
+def _window_ranked(base: sa.Select, tokens: list[str], wanted: int, every: bool = False
+                   ) -> list[int]:
     """PostgreSQL's bounded ranking: ts_rank orders the newest ``RANK_CANDIDATES`` matches of
     ``base`` (columns ``id`` and ``document``); matches past that window follow, newest first."""
     window = base.order_by(base.selected_columns.id.desc()).limit(search.RANK_CANDIDATES)
     candidates = window.subquery("candidates")
-    rank = -sa.func.ts_rank(candidates.c.document, _text_tsquery(tokens))
+    rank = -sa.func.ts_rank(candidates.c.document, _text_tsquery(tokens, every))
     ids = db.session.scalars(sa.select(candidates.c.id).order_by(
         rank, candidates.c.id.desc()).limit(wanted)).all()
     if wanted > search.RANK_CANDIDATES and len(ids) == search.RANK_CANDIDATES:
@@ -189,12 +262,12 @@ def _window_floor(matches: sa.Select, id_column) -> sa.ScalarSelect:
     return sa.select(sa.func.min(newest.c.id)).scalar_subquery()
 
 
-def _ranked_by_join(query, tokens: list[str], wanted: int) -> list[int]:
+def _ranked_by_join(query, tokens: list[str], wanted: int, every: bool = False) -> list[int]:
     """The ``wanted`` best matches, checking state and filters on the listings' columns."""
     if _postgres():
-        base, _ = matched([Listing.id.label("id"), INDEX.c.document], query, tokens)
-        return _window_ranked(base, tokens, wanted)
-    statement, rank = matched([Listing.id], query, tokens)
+        base, _ = matched([Listing.id.label("id"), INDEX.c.document], query, tokens, every=every)
+        return _window_ranked(base, tokens, wanted, every)
+    statement, rank = matched([Listing.id], query, tokens, every=every)
     floor = _window_floor(statement, Listing.id)
     ids = db.session.scalars(statement.where(Listing.id >= floor).order_by(
         rank, Listing.id.desc()).limit(wanted)).all()
@@ -204,7 +277,8 @@ def _ranked_by_join(query, tokens: list[str], wanted: int) -> list[int]:
     return ids
 
 
-def _best_published(query, tokens: list[str], wanted: int) -> list[int] | None:
+def _best_published(query, tokens: list[str], wanted: int, every: bool = False
+                    ) -> list[int] | None:
     """The ``wanted`` best-ranked published matches, ranking in the index alone, or None.
 
     The index orders its matches (text and filter terms) without reading a listing; only those
@@ -214,8 +288,8 @@ def _best_published(query, tokens: list[str], wanted: int) -> list[int] | None:
     """
     if _postgres():
         base = sa.select(INDEX.c.listing_id.label("id"), INDEX.c.document).where(
-            INDEX.c.document.bool_op("@@")(_tsquery(query, tokens)))
-        found = _window_ranked(base, tokens, wanted)
+            INDEX.c.document.bool_op("@@")(_tsquery(query, tokens, every)))
+        found = _window_ranked(base, tokens, wanted, every)
         # The state is read, not tested in SQL (see below).
         states = dict(db.session.execute(sa.select(Listing.id, Listing.state).where(
             Listing.id.in_(found))).all()) if found else {}
@@ -226,7 +300,7 @@ def _best_published(query, tokens: list[str], wanted: int) -> list[int] | None:
         # window), then their listings' state by key (reading the state rather than testing it,
         # which would let SQLite, without statistics, walk every published listing through the
         # (state, published_at) index).
-        match = _fts_match(query, tokens)
+        match = _fts_match(query, tokens, every)
         floor = _window_floor(sa.select(INDEX.c.rowid).where(match), INDEX.c.rowid)
         best = (sa.select(INDEX.c.rowid.label("id"), _bm25().label("rank"))
                 .where(match, INDEX.c.rowid >= floor)

@@ -1,52 +1,111 @@
-"""How one query word is matched in the full-text index, on both databases.
+"""The words of a query as the search matches and weighs them: what each word matches (itself,
+its synonyms, an IPC code's symbols), how many listings have it, its weight, and which of them
+bring listings into the results.
 
-A word matches itself or any of its synonyms (``synonyms``: OR within the group, each synonym
-needing all its own words); an IPC term (``identifiers.ipc_term``) matches as a phrase of the
-indexed IPC symbols, its last part a prefix. ``search_sql`` builds every text condition from
-``fts`` (SQLite) and ``tsquery`` (PostgreSQL), and only from them.
+A word is matched as a node of ``search_sql.words``' tree (``equivalents``): itself, or any of
+its synonyms (``synonyms``: OR within the group, each synonym of several words needing all of
+them); an IPC term (``identifiers.IPC_TERM``) matches the indexed IPC symbols (the leaf is
+rendered by ``search_sql``). A word counts as present in a listing when any of its equivalents
+is: in its frequency, its weight, the coverage and the missing words alike.
+
+A word's weight is bm25's inverse document frequency, so a rare word of the query counts for more
+than a common one. A listing is shown when it has one of the query's *selective* words: the rarest
+words (in query order), as long as the listings they are in add up to at most ``POSTINGS_BUDGET``;
+the rarest word found anywhere is always one of them. A listing with only the query's common
+words is not shown (it would be a listing with only 设备 for 设备预测性维护), but common words still
+count in the coverage of the listings shown. This keeps every search's matches, facets and
+ranking bounded by the rare words' listings, as a one-word search of the rarest word is; while the
+query's words together are in fewer than ``POSTINGS_BUDGET`` listings, any word brings a listing in.
+
+Frequencies are index counts (FTS5 doclists, the GIN index), kept with the search results
+(``cache``) until the index changes.
 """
 
+import math
+
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from marketplace.listings import identifiers, search, synonyms
+from marketplace.extensions import db
+from marketplace.listings import cache, identifiers, search, synonyms
+from marketplace.listings.models import Listing, ListingState
+
+POSTINGS_BUDGET = 5000
+#: Weights are integers (idf × this), so that equal sets of words sum to equal coverage.
+WEIGHT_SCALE = 1_000_000
+_MEMO = "search_term_counts"
 
 
-def _quoted(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def alternatives(token: str) -> list[list[str]]:
-    """The ways ``token`` may match, each the words it needs all of (``[[token]]``: itself)."""
-    return synonyms.alternatives(token, search.tokens_for_query)
-
-
-def fts(token: str) -> str:
-    """SQLite: the FTS5 expression of one query word."""
+def equivalents(token: str):
+    """The node (``search_sql.words``) one query word matches: the word itself (a leaf), or
+    ``("any", …)`` of it and its synonyms, a synonym of several words as ``("all", words)``."""
     if identifiers.IPC_TERM.match(token):
-        return identifiers.ipc_fts(token)
-    options = alternatives(token)
+        return token
+    options = synonyms.alternatives(token, search.tokens_for_query)
     if len(options) == 1 and len(options[0]) == 1:
-        return _quoted(options[0][0])
-    return "(" + " OR ".join("(" + " AND ".join(map(_quoted, words)) + ")" for words in options) + ")"
+        return options[0][0]
+    return ("any", [words[0] if len(words) == 1 else ("all", list(words)) for words in options])
 
 
-def _simple():
-    return sa.literal_column("'simple'::regconfig")
+def _count(token: str) -> int:
+    """Listings with the word or one of its equivalents (one index lookup)."""
+    from marketplace.listings import search_sql  # builds on this module
+
+    statement = sa.select(sa.func.count()).select_from(search_sql.INDEX).where(
+        search_sql.text_match(search_sql.UNFILTERED, equivalents(token)))
+    return db.session.scalar(statement) or 0
 
 
-def tsquery(tokens: list[str]):
-    """PostgreSQL: the tsquery of all of ``tokens``: every word, each as itself or a synonym."""
-    if not any(identifiers.IPC_TERM.match(token) or len(alternatives(token)) > 1
-               for token in tokens):
-        return sa.func.plainto_tsquery(_simple(), " ".join(tokens))
-    combined = None
+def _remembered(key, compute):
+    """``compute()``, read once per transaction (a search asks for a word's count several
+    times) and kept with the search results across requests."""
+    memo = db.session.info.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = cache.cached((key, cache.scope()), compute)
+    return memo[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args) -> None:
+    """A flush may change the index; a new transaction may see others' changes."""
+    session.info.pop(_MEMO, None)
+
+
+def document_frequency(token: str) -> int:
+    """How many indexed listings contain ``token``."""
+    return _remembered(("df", token), lambda: _count(token))
+
+
+def published_total() -> int:
+    return _remembered(("published-total",), lambda: db.session.scalar(
+        sa.select(sa.func.count()).select_from(Listing).where(
+            Listing.state == ListingState.PUBLISHED)) or 0)
+
+
+def weights(tokens: list[str]) -> dict[str, int]:
+    """Each word's weight: bm25's inverse document frequency, scaled to an integer."""
+    total = published_total()
+    result = {}
     for token in tokens:
-        if identifiers.IPC_TERM.match(token):
-            part = sa.func.to_tsquery(_simple(), identifiers.ipc_tsquery_text(token))
-        else:
-            part = None
-            for words in alternatives(token):
-                option = sa.func.plainto_tsquery(_simple(), " ".join(words))
-                part = option if part is None else part.op("||")(option)
-        combined = part if combined is None else combined.op("&&")(part)
-    return combined
+        df = document_frequency(token)
+        idf = math.log(1 + (max(total - df, 0) + 0.5) / (df + 0.5))
+        result[token] = max(1, round(idf * WEIGHT_SCALE))
+    return result
+
+
+def selective(tokens: list[str]) -> list[str]:
+    """The words that bring listings into the results (see the module docstring), in query order;
+    all of them when none is in any listing."""
+    if len(tokens) < 2:
+        return list(tokens)
+    found = {token: document_frequency(token) for token in tokens}
+    chosen, postings = set(), 0
+    for token in sorted((t for t in tokens if found[t]), key=lambda t: (found[t], tokens.index(t))):
+        if chosen and postings + found[token] > POSTINGS_BUDGET:
+            break
+        chosen.add(token)
+        postings += found[token]
+    return [token for token in tokens if token in chosen] or list(tokens)

@@ -1,0 +1,110 @@
+"""Ranking partial matches: listings with every word first, then those covering most of the query.
+
+A query of several words matches the listings that have any of its selective words (``terms``),
+and its results are ordered in two tiers:
+
+1. Listings with every word, ranked by bm25 / ts_rank exactly as a one-word query is
+   (``search_sql.best_matches``).
+2. Then the others, by their *coverage*: the sum of the weights of the query's words they
+   contain (``terms.weights``: bm25's idf, the rarer the word the heavier), so a listing with a
+   rare word of the query comes before one with a common word only. Among equal coverage (the
+   same words found), the better grade, then the newest, come first.
+
+Coverage is read from the full-text index alone: one index lookup per word (an FTS5 doclist, the
+GIN index on PostgreSQL), each word intersected with the selective ones in the index, yields the
+ids containing it, summed per id (UNION ALL … GROUP BY). The sum runs over the newest
+``COVERAGE_WINDOW`` partial matches; older ones follow, newest first, so every match is on
+exactly one page. Only the ``search.RANK_CANDIDATES`` best read their listing (state, grade,
+date). The same lookups, restricted to a page's ids, tell which words each result lacks
+(``missing_terms``). A word is one branch with its synonyms (``terms.equivalents``): a listing
+with any of them has the word.
+"""
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.listings import search, search_sql, terms
+from marketplace.listings.models import Listing, ListingState
+
+#: The partial matches whose coverage is summed, the newest (the others follow, newest first).
+COVERAGE_WINDOW = 5000
+
+
+def _hits(query, branches: list, token_weights: list[int], restrict) -> sa.Subquery:
+    """Rows (id, weight, bit): one per listing and branch (a word, as a node) it matches."""
+    id_column = search_sql.index_id()
+    selects = []
+    for position, (node, weight) in enumerate(zip(branches, token_weights, strict=True)):
+        # Integers written into the statement: no parameter whose type a UNION must guess.
+        selects.append(sa.select(id_column.label("id"),
+                                 sa.literal_column(str(int(weight))).label("weight"),
+                                 sa.literal_column(str(1 << position)).label("bit"))
+                       .select_from(search_sql.INDEX)
+                       .where(search_sql.text_match(query, node), restrict(id_column)))
+    return sa.union_all(*selects).subquery("hits")
+
+
+def _partial(query, tokens: list[str], wanted: int) -> list[int]:
+    """The ``wanted`` first partial matches (some words, not every one), in order."""
+    shown = search_sql.words(tokens)
+    partial = ("but", shown, search_sql.words(tokens, every=True))
+    id_column = search_sql.index_id()
+    newest = (sa.select(id_column.label("id")).select_from(search_sql.INDEX)
+              .where(search_sql.text_match(query, partial))
+              .order_by(id_column.desc()).limit(COVERAGE_WINDOW).subquery("newest"))
+    floor = db.session.scalar(sa.select(sa.func.min(newest.c.id)))
+    if floor is None:
+        return []
+    weights = terms.weights(tokens)
+    hits = _hits(query, [("all", [terms.equivalents(token), shown]) for token in tokens],
+                 [weights[token] for token in tokens], lambda column: column >= floor)
+    coverage = sa.func.sum(hits.c.weight).label("coverage")
+    limit = max(search.RANK_CANDIDATES, wanted)
+    covered = dict(db.session.execute(
+        sa.select(hits.c.id, coverage).group_by(hits.c.id)
+        .having(sa.func.sum(hits.c.bit) < (1 << len(tokens)) - 1)
+        .order_by(sa.desc("coverage"), hits.c.id.desc()).limit(limit)).all())
+    older = []
+    if len(covered) < wanted:  # the window is exhausted: older partial matches follow, newest first
+        older = list(db.session.scalars(
+            sa.select(id_column).select_from(search_sql.INDEX)
+            .where(search_sql.text_match(query, partial), id_column < floor)
+            .order_by(id_column.desc()).limit(wanted - len(covered))))
+    ids = [*covered, *older]
+    known = {row.id: row for row in db.session.execute(
+        sa.select(Listing.id, Listing.state, Listing.grade, Listing.published_at)
+        .where(Listing.id.in_(ids))).all()} if ids else {}
+
+    def published(some: list[int]) -> list[int]:
+        return [i for i in some if i in known and known[i].state is ListingState.PUBLISHED]
+
+    ranked = list(covered)
+    best = sorted(published(ranked[:search.RANK_CANDIDATES]), key=lambda i: (
+        -covered[i], known[i].grade.value, -known[i].published_at.timestamp(), -i))
+    return (best + published(ranked[search.RANK_CANDIDATES:]) + published(older))[:wanted]
+
+
+def ranked_ids(query, tokens: list[str], wanted: int) -> list[int]:
+    """The ``wanted`` best matches of a query of several words: every word first, then partial."""
+    complete = search_sql.best_matches(query, tokens, wanted, every=True)
+    if len(complete) >= wanted:
+        return complete
+    # Every listing with all the words is in ``complete``; the partial ones follow.
+    return complete + _partial(query, tokens, wanted - len(complete))
+
+
+def missing_terms(tokens: list[str], ids: list[int]) -> dict[int, list[str]]:
+    """For each listing of ``ids``, the words of the query it lacks (only those that lack some)."""
+    if len(tokens) < 2 or not ids:
+        return {}
+    hits = _hits(search_sql.UNFILTERED, [terms.equivalents(token) for token in tokens],
+                 [0] * len(tokens), lambda column: column.in_(ids))
+    masks = dict(db.session.execute(
+        sa.select(hits.c.id, sa.func.sum(hits.c.bit)).group_by(hits.c.id)).all())
+    result = {}
+    for listing_id in ids:
+        mask = masks.get(listing_id, 0)
+        lacking = [token for position, token in enumerate(tokens) if not mask & (1 << position)]
+        if lacking:
+            result[listing_id] = lacking
+    return result
