@@ -127,7 +127,7 @@ def test_home_page_search_leads_to_results(browsing: Browsing):
     page = browsing.new_page(**PHONE)
     page.goto("/")
     no_sideways_scroll(page)
-    page.get_by_role("searchbox", name=zh("Search patents and achievements")).fill("电池")
+    page.get_by_role("combobox", name=zh("Search patents and achievements")).fill("电池")
     page.get_by_role("search").get_by_role("button", name=zh("Search")).click()
     expect(page).to_have_url("/listings?q=%E7%94%B5%E6%B1%A0")
     expect(page.locator("#q")).to_have_value("电池")
