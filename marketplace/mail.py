@@ -13,7 +13,7 @@ on PUBLIC_URL made clickable) inside ``email/base.html``, a plain table layout w
 no remote images and no script. So every mail is written once, as text. Both parts and the message
 carry the recipient's language (``Content-Language``, ``<html lang>``). An attachment of type
 ``text/calendar`` gets ``charset=UTF-8`` and the ``method=`` of its METHOD line (RFC 6047).
-``unsubscribe_url`` (digests and alerts only, never transactional mail) adds ``List-Unsubscribe``
+``unsubscribe_url`` (digests, alerts and notifications; never transactional mail) adds ``List-Unsubscribe``
 and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058) and a link in the footer.
 
 ``send_mail`` is the transport the job runs: SMTP when ``MAIL_SERVER`` is set, otherwise the
@@ -54,7 +54,7 @@ def send(to: str, subject, template: str, locale: str | None = None, *,
 
     ``attachments`` are ``(filename, mimetype, content)`` triples; the bytes are sent unchanged
     (base64), so line endings such as the CRLF of an .ics file survive. ``unsubscribe_url`` is the
-    one-click unsubscribe link of a mailing the recipient may turn off (``mail_lists``).
+    one-click unsubscribe link of a mailing the recipient may turn off (accounts/mailings.py).
     """
     message = compose(to, subject, template, locale, attachments=attachments,
                       unsubscribe_url=unsubscribe_url, **context)
