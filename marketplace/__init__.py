@@ -6,7 +6,6 @@ request.
 """
 
 import importlib
-import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from marketplace import (
     db_ping,
     delivery,
+    metrics,
     public_urls,
+    request_log,
     roles,
     security,
     sqlite_mmap,
@@ -77,6 +78,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    metrics.install(app)  # first: times everything the request runs
+    request_log.install(app)  # before any handler that may log
     app.before_request(require_confirmed_email)
     babel.init_app(app, locale_selector=babel_locale, timezone_selector=select_timezone)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
@@ -91,8 +94,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     template_helpers.init_app(app)
     _register_cli(app)
     roles.install(app, role)
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=app.config["LOG_LEVEL"])
     return app
 
 
