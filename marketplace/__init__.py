@@ -29,6 +29,7 @@ from marketplace import models as _models  # noqa: F401  (every table in the met
 from marketplace.accounts.cli import users_cli
 from marketplace.accounts.models import User
 from marketplace.alerts.services import alerts_cli
+from marketplace.backup import backup_cli
 from marketplace.blueprints import BLUEPRINTS
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.demo import demo_cli
@@ -77,9 +78,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    csrf.init_app(app)
     metrics.install(app)  # first: times everything the request runs
-    request_log.install(app)  # before any handler that may log
+    request_log.install(app)  # before any handler that may log (the CSRF check logs)
+    csrf.init_app(app)
     app.before_request(require_confirmed_email)
     babel.init_app(app, locale_selector=babel_locale, timezone_selector=select_timezone)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
@@ -147,6 +148,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(licences_cli)
     app.cli.add_command(alerts_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(backup_cli)
 
 
 @login_manager.user_loader
