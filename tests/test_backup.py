@@ -121,7 +121,10 @@ def test_round_trip_into_an_empty_instance(app, source, instance, tmp_path):
     with instance.app_context():
         assert sorted(db.session.scalars(select(Listing.title))) == source["titles"]
         download = instance.test_client().get(f"/listings/{listing_id}/files/{attachment_id}")
-        assert download.status_code == 200 and download.data == PDF
+        try:
+            assert download.status_code == 200 and download.data == PDF
+        finally:
+            download.close()  # the file is streamed from an open file
 
 
 def _rewrite(path: Path, target: Path, change) -> Path:
