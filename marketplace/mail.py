@@ -36,6 +36,7 @@ from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from markupsafe import Markup, escape
 
+from marketplace import metrics
 from marketplace.i18n import html_lang
 from marketplace.jobs import after_commit
 from marketplace.jobs import services as jobs
@@ -150,6 +151,7 @@ def _deliver(job, message: str) -> None:
     send_mail(_parse(message.encode()))
 
 
+@metrics.count_failures(metrics.MAIL_FAILURES)
 def send_mail(message: EmailMessage) -> None:
     """Hand a composed message to the mail server, or to the outbox without one."""
     config = current_app.config
