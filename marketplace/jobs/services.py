@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from marketplace.audit import services as audit
@@ -143,7 +144,7 @@ def retry(actor, job: Job) -> None:
     """An admin sends a failed job back to the queue for a fresh set of attempts (audited)."""
     check("jobs.retry", actor=actor)
     if job.state is not JobState.FAILED:
-        raise InvalidTransition("only a failed job can be retried")
+        raise InvalidTransition(_("Only a failed job can be sent back to the queue."))
     job.state, job.attempts, job.next_attempt_at = JobState.QUEUED, 0, None
     job.started_at = job.finished_at = job.heartbeat_at = None
     audit.record("job.retried", actor=actor, target=job, job=job.name, error=job.error or "")

@@ -7,6 +7,7 @@ by background jobs (``jobs``); smaller ones within the request.
 
 import logging
 from contextlib import ExitStack, contextmanager
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from flask import current_app, has_request_context
@@ -68,8 +69,18 @@ def active_job(batch: ImportBatch) -> Job | None:
 
 
 def busy(batch: ImportBatch) -> bool:
-    """The batch is being checked, or a job for it is queued or running."""
-    return batch.state is ImportState.VALIDATING or active_job(batch) is not None
+    """A job for the batch is queued or running, or the batch was just handed to one.
+
+    The lock lives and dies with the job: a job whose process died is requeued by recovery
+    (``jobs.recover``) and in the end fails, so a batch left VALIDATING without an active job
+    blocks nothing once the job's visibility timeout has passed.
+    """
+    if active_job(batch) is not None:
+        return True
+    if batch.state is not ImportState.VALIDATING:
+        return False
+    timeout = timedelta(seconds=current_app.config["JOBS_VISIBILITY_TIMEOUT"])
+    return batch.job_id is None and batch.created_at > utcnow() - timeout
 
 
 def _defaults(user: User | None) -> dict:
