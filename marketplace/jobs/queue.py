@@ -1,16 +1,17 @@
 """The RQ side of the job queue, used when ``REDIS_URL`` is set.
 
-RQ carries only a job's id: the Job row stays the source of truth. Each Job has one RQ job id
-(``<queue>-<id>``), so a job is never in the queue twice and recovery can ask whether it is
-there at all. A retry waits in RQ's scheduled registry, which the worker's scheduler moves back
-to the queue when due. RQ's own timeout equals the visibility timeout, so a job that recovery
-takes for dead has been stopped by its worker.
+RQ carries only a job's id: the Job row stays the source of truth. Each attempt of a Job has one
+RQ job id (``<queue>-<id>-<attempt>``), so an attempt is never in the queue twice and recovery
+can ask whether it is there at all. A retry waits in RQ's scheduled registry, which the
+worker's scheduler moves back to the queue when due. RQ's own timeout equals the visibility
+timeout, so a job that recovery takes for dead has been stopped by its worker.
 """
 
 import os
 from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
 
 #: The app of a worker process (``flask jobs worker``), for the jobs it runs.
 _worker_app: Flask | None = None
@@ -43,7 +44,13 @@ def get_queue(app: Flask | None = None):
 
 
 def rq_id(job_id: int, app: Flask | None = None) -> str:
-    return f"{(app or current_app).config['JOBS_QUEUE']}-{job_id}"
+    """The RQ id of the job's next attempt: a retry, scheduled while the attempt before it is
+    still finishing in the worker, must not share that attempt's RQ record."""
+    from marketplace.extensions import db
+    from marketplace.jobs.models import Job
+
+    attempts = db.session.scalar(select(Job.attempts).where(Job.id == job_id)) or 0
+    return f"{(app or current_app).config['JOBS_QUEUE']}-{job_id}-{attempts + 1}"
 
 
 def enqueue(job_id: int, delay: timedelta | None = None) -> None:

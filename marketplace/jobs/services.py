@@ -47,13 +47,15 @@ def submit(name: str, payload: dict, user=None, *, run_inline: bool | None = Non
     job = Job(name=name, payload=payload, created_by_id=user.id if user is not None else None)
     db.session.add(job)
     db.session.commit()
-    inline = current_app.config.get("JOBS_INLINE", False) if run_inline is None else run_inline
-    dispatch(job.id, inline=inline)
+    dispatch(job.id, inline=run_inline)
     return job
 
 
-def dispatch(job_id: int, *, inline: bool = False, delay: timedelta | None = None) -> None:
-    """Hand a committed QUEUED job to its runner: here and now, RQ, or a background task."""
+def dispatch(job_id: int, *, inline: bool | None = None, delay: timedelta | None = None) -> None:
+    """Hand a committed QUEUED job to its runner: here and now (``JOBS_INLINE`` when not
+    given), RQ, or a background task of this process."""
+    if inline is None:
+        inline = current_app.config.get("JOBS_INLINE", False)
     if inline:
         run(job_id)
     elif queue.enabled():
