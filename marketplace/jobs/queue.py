@@ -104,8 +104,6 @@ def work(app: Flask, *, burst: bool = False, simple: bool = False, name: str | N
 
     global _worker_app
     _worker_app = app
-    with app.app_context():
-        db.engine.dispose()
 
     def _fresh_pool() -> None:
         with app.app_context():
@@ -113,6 +111,8 @@ def work(app: Flask, *, burst: bool = False, simple: bool = False, name: str | N
 
     worker_class = SimpleWorker if simple else Worker
     if not simple:
+        with app.app_context():
+            db.engine.dispose()  # nothing pooled in the parent for the work horses to inherit
         os.register_at_fork(after_in_child=_fresh_pool)
     worker = worker_class([get_queue(app)], connection=connection(app), name=name)
     return worker.work(burst=burst, with_scheduler=True,
