@@ -52,6 +52,9 @@ class Config:
     MATCH_TERM_STATS_SECONDS = float(os.environ.get("MATCH_TERM_STATS_SECONDS", "600"))
     #: Spreadsheets with this many rows or more are imported by the job worker (listings/imports/services.py).
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
+    #: With a job worker (REDIS_URL), spreadsheets of this many bytes or more are parsed by the
+    #: worker too, not by the web process that received them.
+    IMPORT_WORKER_PARSE_BYTES = int(os.environ.get("IMPORT_WORKER_PARSE_BYTES", str(256 * 1024)))
 
     # Background jobs (marketplace/jobs): RQ when REDIS_URL is set, else the serving process.
     #: The RQ queue's name (``flask jobs worker`` serves it).

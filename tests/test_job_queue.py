@@ -251,18 +251,40 @@ def test_with_redis_a_large_import_is_parsed_by_the_worker_not_the_request(
         rq_app, client, auth, make_user):
     from tests.imports_support import batch_of, good_rows, upload, xlsx
 
-    rq_app.config["IMPORT_BACKGROUND_ROWS"] = 3
+    rq_app.config.update(IMPORT_BACKGROUND_ROWS=3, IMPORT_WORKER_PARSE_BYTES=1024)
     tto = login(auth, make_user(Role.TTO))
     started = time.monotonic()
     assert upload(client, xlsx(good_rows())).status_code == 302
     assert time.monotonic() - started < 10
     batch = batch_of(tto)
-    assert batch.state is ImportState.VALIDATING and importer.busy(batch)
+    # The request only stored the file: not even parsed yet.
+    assert batch.state is ImportState.VALIDATING and batch.total_rows == 0 and importer.busy(batch)
+    assert importer._stash(batch.id).exists()
     (job,) = db.session.scalars(select(Job).where(Job.name == importer.VALIDATE_JOB)).all()
     assert job.state is JobState.QUEUED
 
     queue.work(rq_app, burst=True, simple=True)
     db.session.expire_all()
     batch = db.session.get(ImportBatch, batch.id)
-    assert batch.state is ImportState.VALIDATED and batch.valid_rows == 3
-    assert not importer.busy(batch)
+    assert batch.state is ImportState.VALIDATED and (batch.total_rows, batch.valid_rows) == (3, 3)
+    assert not importer.busy(batch) and not importer._stash(batch.id).exists()
+    page = client.get(f"/manage/imports/{batch.id}").get_data(as_text=True)
+    assert zh("Import the valid rows") in page
+
+
+def test_with_redis_a_file_the_worker_cannot_read_fails_with_the_reason(
+        rq_app, client, auth, make_user):
+    from tests.imports_support import batch_of, upload
+
+    rq_app.config["IMPORT_WORKER_PARSE_BYTES"] = 1024
+    tto = login(auth, make_user(Role.TTO))
+    assert upload(client, b"PK\x03\x04" + b"\0" * 4096).status_code == 302  # a broken XLSX
+    queue.work(rq_app, burst=True, simple=True)
+    db.session.expire_all()
+    batch = batch_of(tto)
+    assert batch.state is ImportState.FAILED and not importer.busy(batch)
+    (problem,) = batch.problems
+    job = db.session.scalars(select(Job).where(Job.name == importer.VALIDATE_JOB)).one()
+    assert job.state is JobState.FAILED and problem["message"] == job.error
+    page = client.get(f"/manage/imports/{batch.id}").get_data(as_text=True)
+    assert problem["message"] in page
