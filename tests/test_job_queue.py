@@ -288,3 +288,15 @@ def test_with_redis_a_file_the_worker_cannot_read_fails_with_the_reason(
     assert job.state is JobState.FAILED and problem["message"] == job.error
     page = client.get(f"/manage/imports/{batch.id}").get_data(as_text=True)
     assert problem["message"] in page
+
+
+def test_with_redis_down_a_submitted_job_waits_in_the_database(app):
+    import socket
+
+    with socket.socket() as probe:  # a port where nothing listens: Redis is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config.update(REDIS_URL=f"redis://127.0.0.1:{port}/0", JOBS_INLINE=False)
+    job = jobs.submit("tests.where", {})  # no error for the caller
+    assert _job(job.id).state is JobState.QUEUED
+    app.extensions.pop("jobs.redis", None)

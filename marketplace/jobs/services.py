@@ -59,11 +59,22 @@ def dispatch(job_id: int, *, inline: bool | None = None, delay: timedelta | None
     if inline:
         run(job_id)
     elif queue.enabled():
-        queue.enqueue(job_id, delay)
+        _enqueue(job_id, delay)
     else:
         app = current_app._get_current_object()
         socketio.start_background_task(_run_in_app, app, job_id,
                                        delay.total_seconds() if delay else 0)
+
+
+def _enqueue(job_id: int, delay: timedelta | None = None) -> None:
+    """Put the job in RQ; with Redis unreachable, it stays QUEUED in the database and recovery
+    dispatches it once Redis is back (the request that submitted it goes on)."""
+    try:
+        queue.enqueue(job_id, delay)
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        log.warning("job %s stays queued until the queue is reachable: %s", job_id, describe(error))
 
 
 def _run_in_app(app, job_id: int, delay: float = 0) -> None:
@@ -122,7 +133,7 @@ def _failed(job_id: int, error: BaseException) -> None:
                     job.attempts, int(delay.total_seconds()), job.error)
         db.session.commit()
         if queue.enabled():
-            queue.enqueue(job_id, delay)
+            _enqueue(job_id, delay)
         return
     log.error("job %s (%s) failed after %s attempt(s): %s", job_id, job.name, job.attempts,
               job.error, exc_info=error)
