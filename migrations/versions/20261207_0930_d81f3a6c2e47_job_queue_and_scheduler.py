@@ -2,7 +2,7 @@
 tasks' last runs (claimed atomically); when a need's owners were told it expired.
 
 Revision ID: d81f3a6c2e47
-Revises: a4c7d2e9b513
+Revises: e5a9c1f3b7d2
 Create Date: 2026-12-07 09:30:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.db_types  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'd81f3a6c2e47'
-down_revision = 'a4c7d2e9b513'
+down_revision = 'e5a9c1f3b7d2'
 branch_labels = None
 depends_on = None
 
