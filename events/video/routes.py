@@ -32,19 +32,16 @@ def _from_nginx() -> None:
 @bp.route("/video/rtmp/publish", methods=["POST"])
 @csrf.exempt
 def on_publish():
-    """nginx-rtmp ``on_publish``: a valid key is renamed to the roadshow's stream (3xx with the
-    new name; nginx-rtmp treats it as accepted), anything else is refused with 403."""
+    """nginx-rtmp ``on_publish`` (the stream name, and the key's secret in the argument ``k``):
+    204 when the key is the roadshow's current one and it may go live, else 403."""
     _from_nginx()
     try:
-        session = services.authorize_publish(request.form.get("name", ""))
+        services.authorize_publish(request.form.get("name", ""), request.form.get("k", ""))
     except services.PublishRefused as refused:
         db.session.rollback()
         log.warning("publish refused from %s: %s", request.form.get("addr", "?"), refused)
         return "", 403
-    response = current_app.response_class("", status=302)
-    response.headers["Location"] = f"rs{session.roadshow_id}"  # relative: a stream name
-    response.autocorrect_location_header = False
-    return response
+    return "", 204
 
 
 @bp.route("/video/rtmp/publish-done", methods=["POST"])

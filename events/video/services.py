@@ -27,9 +27,9 @@ from marketplace.permissions import check
 
 log = logging.getLogger(__name__)
 
-#: ``bx<roadshow id>-<32 hex>``: the id finds the row, the HMAC part is the secret (128 bits).
-_KEY = re.compile(r"^bx(\d{1,12})-([0-9a-f]{32})$")
+#: The stream name, ``rs<roadshow id>``; the key's secret (32 hex, 128 bits) is its argument ``k``.
 _NAME = re.compile(r"^rs(\d{1,12})$")
+_SECRET = re.compile(r"^[0-9a-f]{32}$")
 REPLAY_JOB = "video.replay"
 
 
@@ -47,8 +47,10 @@ def may_publish(roadshow: Roadshow) -> bool:
 # --- the key --------------------------------------------------------------------------------
 
 def stream_key(video: RoadshowVideo) -> str:
-    """The roadshow's secret stream key (derived, never stored)."""
-    return f"bx{video.roadshow_id}-{_mac(video.roadshow_id, video.key_nonce)}"
+    """The roadshow's secret stream key, as typed into OBS (derived, never stored): the stream
+    name and the secret as its argument, ``rs7?k=<32 hex>``. nginx-rtmp keeps the argument out
+    of the stream's name, so the secret is in no file name, URL or log."""
+    return f"{video.stream_name}?k={_mac(video.roadshow_id, video.key_nonce)}"
 
 
 def _mac(roadshow_id: int, nonce: str) -> str:
@@ -108,15 +110,15 @@ def set_replay(actor: User, roadshow: Roadshow, *, published: bool,
 
 # --- nginx's callbacks ----------------------------------------------------------------------
 
-def authorize_publish(key: str) -> VideoSession:
-    """nginx's ``on_publish``: the session started when the key is the roadshow's current one and
-    the roadshow may go live; else ``PublishRefused``. Its start is time 0 of the replay."""
-    match = _KEY.match(key or "")
-    if match is None:
-        raise PublishRefused("not a stream key")
-    roadshow_id = int(match.group(1))
+def authorize_publish(name: str, secret: str) -> VideoSession:
+    """nginx's ``on_publish``: the session started when ``secret`` is the current key's for the
+    roadshow named and the roadshow may go live; else ``PublishRefused``. Its start is time 0
+    of the replay."""
+    roadshow_id = roadshow_id_of(name)
+    if roadshow_id is None or not _SECRET.match(secret or ""):
+        raise PublishRefused("not a stream name and key")
     video = db.session.get(RoadshowVideo, roadshow_id)
-    if video is None or not hmac.compare_digest(match.group(2), _mac(roadshow_id, video.key_nonce)):
+    if video is None or not hmac.compare_digest(secret, _mac(roadshow_id, video.key_nonce)):
         raise PublishRefused(f"wrong or rotated key for roadshow {roadshow_id}")
     roadshow = db.session.get(Roadshow, roadshow_id)
     if not may_publish(roadshow):
@@ -132,8 +134,8 @@ def authorize_publish(key: str) -> VideoSession:
 
 
 def roadshow_id_of(name: str) -> int | None:
-    """The roadshow of a stream name as nginx reports it (ours after the rename, or the key)."""
-    match = _NAME.match(name or "") or _KEY.match(name or "")
+    """The roadshow of a stream name as nginx reports it (``rs7``)."""
+    match = _NAME.match(name or "")
     return int(match.group(1)) if match else None
 
 

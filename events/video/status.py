@@ -42,7 +42,12 @@ def stream_stats(xml: str, name: str) -> dict:
     for stream in root.iter("stream"):
         if stream.findtext("name") != name:
             continue
+        # bw_in is averaged over nginx-rtmp's 10 s windows (0 in the first one): until then,
+        # the bytes received over the stream's age.
         bits = _number(stream, "bw_in")
+        received, age_ms = _number(stream, "bytes_in"), _number(stream, "time")
+        if not bits and received and age_ms:
+            bits = received * 8 * 1000 // age_ms
         return {"arriving": bool(stream.find("publishing") is not None or bits),
                 "bitrate_kbps": round(bits / 1000) if bits else None,
                 "width": _number(stream, "meta/video/width"),

@@ -77,11 +77,12 @@ def replay_session(roadshow: Roadshow) -> VideoSession | None:
         .order_by(VideoSession.duration.desc(), VideoSession.id)).first()
 
 
-def question_links(roadshow: Roadshow) -> dict[int, str]:
-    """For the transcript: each question's moment in the replay, as a link on PUBLIC_URL."""
+def question_links(roadshow: Roadshow) -> dict[int, tuple[int, str]]:
+    """For the transcript: each question's moment in the replay, (seconds, link on PUBLIC_URL)."""
     session = replay_session(roadshow)
     if session is None:
         return {}
     room = public_url_for("live.room", roadshow_id=roadshow.id)
-    return {point.question_id: f"{room}#t={point.seconds}" for point in points(roadshow, session)
+    return {point.question_id: (point.seconds, f"{room}#t={point.seconds}")
+            for point in points(roadshow, session)
             if point.question_id is not None}
