@@ -7,7 +7,7 @@ import re
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from events.manage_routes import host_view, managed
 from events.models import Roadshow
@@ -35,6 +35,8 @@ def on_publish():
     """nginx-rtmp ``on_publish`` (the stream name, and the key's secret in the argument ``k``):
     204 when the key is the roadshow's current one and it may go live, else 403."""
     _from_nginx()
+    if "name" not in request.form:
+        abort(400)  # not nginx-rtmp's callback
     try:
         services.authorize_publish(request.form.get("name", ""), request.form.get("k", ""))
     except services.PublishRefused as refused:
@@ -66,7 +68,9 @@ def on_record_done():
 def auth():
     """nginx ``auth_request`` for every playlist and segment: 204 if the session's user may
     watch that roadshow's live stream (``/hls``) or replay (``/replay``), else 401 or 403."""
-    match = _MEDIA_PATH.match(request.headers.get("X-Original-URI", ""))
+    if "X-Original-URI" not in request.headers:
+        abort(400)  # not nginx's auth_request
+    match = _MEDIA_PATH.match(request.headers["X-Original-URI"])
     if match is None:
         return "", 403
     if not current_user.is_authenticated:
@@ -79,6 +83,7 @@ def auth():
 
 
 @bp.route("/roadshows/<int:roadshow_id>/video/status")
+@login_required
 def stream_status(roadshow_id):
     """For those who run the room: is the stream arriving, its bitrate and resolution (JSON)."""
     roadshow = load_or_404(Roadshow, roadshow_id)
