@@ -130,7 +130,7 @@ def publish_command(rtmp_url: str, key: str, seconds: float, *, ffmpeg: str = "f
              "text='%{localtime}  t=%{pts\\:hms}'")
     video = f"testsrc=size={size}:rate={rate}" + (f",{clock}" if font else "")
     return [ffmpeg, "-nostdin", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100",
+            "-f", "lavfi", "-i", video, "-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100",
             "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
             "-pix_fmt", "yuv420p", "-g", str(rate), "-keyint_min", str(rate), "-sc_threshold", "0",
             "-b:v", "800k", "-c:a", "aac", "-b:a", "96k", "-ar", "44100",
