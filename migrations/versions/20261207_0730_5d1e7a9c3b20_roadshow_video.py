@@ -1,8 +1,8 @@
 """The platform's own roadshow video: stream key nonce, replay settings, publish sessions.
 
 Revision ID: 5d1e7a9c3b20
-Revises: a4c7d2e9b513
-Create Date: 2026-12-07 07:20:00
+Revises: e5a9c1f3b7d2
+Create Date: 2026-12-07 07:30:00
 
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5d1e7a9c3b20'
-down_revision = 'a4c7d2e9b513'
+down_revision = 'e5a9c1f3b7d2'
 branch_labels = None
 depends_on = None
 
