@@ -30,9 +30,11 @@ class Replay:
 
 
 def live_for(roadshow: Roadshow) -> LiveVideo | None:
-    """The live player, if the roadshow uses the platform's video and the user may watch it."""
+    """The live player, for whoever is in the room of a roadshow that uses the platform's video
+    and is not over. Before the roadshow goes live the player waits (nginx refuses attendees
+    the stream until then: ``events.watch_live``) and starts by itself once it may."""
     video = services.video_of(roadshow)
-    if video is None or roadshow.state.is_over or not can("events.watch_live", roadshow):
+    if video is None or roadshow.state.is_over or not can("events.enter_room", roadshow):
         return None
     moderator = can("events.moderate", roadshow)
     prefix = current_app.config["VIDEO_HLS_PREFIX"]
