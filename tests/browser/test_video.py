@@ -9,6 +9,7 @@ its resolution; the replay's timeline seeks to the moment of a question asked at
 key in any log or in the attendee's page.
 """
 
+import http.client
 import io
 import re
 import subprocess
@@ -204,6 +205,15 @@ def test_private_stream_plays_only_for_the_room_and_replays_with_its_questions(
         text = answer.text
         segment = f"/hls/rs{rid}/" + next(line for line in text.splitlines() if line.endswith(".ts"))
         assert fetch(alice, url + segment) == 200
+
+        # The check is on the path nginx serves: no ../ from an allowed path to another one.
+        (world.nginx.replay_dir / f"rs{rid}").mkdir(exist_ok=True)
+        (world.nginx.replay_dir / f"rs{rid}" / "early.m3u8").write_text("#EXTM3U\n")
+        connection = http.client.HTTPConnection("127.0.0.1", world.nginx.port, timeout=10)
+        cookie = "; ".join(f"{name}={value}" for name, value in alice.cookies.items())
+        connection.request("GET", f"/hls/rs{rid}/../../replay/rs{rid}/early.m3u8", headers={"Cookie": cookie})
+        assert connection.getresponse().status == 403  # the replay is not open while live
+        connection.close()
 
         # Nobody else: anonymous, a non-registrant, a cancelled registrant.
         assert fetch(None, url + playlist) == 401 and fetch(None, url + segment) == 401
