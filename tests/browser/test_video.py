@@ -244,23 +244,31 @@ def test_private_stream_plays_only_for_the_room_and_replays_with_its_questions(
         assert alice.get(url + script, headers={"Accept-Encoding": "br"}, timeout=30).status_code == 200
         browsing = Browsing(browser, url)
         try:
+            # Three browsers at once (the stream lasts 20 s): alice on a desktop and a phone, the host.
             desktop = browser_page(browsing, world, ALICE)
-            desktop.goto(room)
+            phone = browser_page(browsing, world, ALICE, **PHONE)
+            host_page = browser_page(browsing, world, HOST)
+            for page in (desktop, phone, host_page):
+                page.goto(room)
             wait_playing(desktop)
             assert desktop.evaluate("document.querySelector('video').videoWidth") == 640
             assert not KEY.search(desktop.content()), "the stream key reached an attendee's page"
+            beside = desktop.locator(".live-questions").bounding_box()
+            assert beside["x"] >= desktop.locator("video").bounding_box()["x"] + 300  # beside it
             desktop.screenshot(path=str(screenshot_dir / "video-room-desktop.png"))
-            phone = browser_page(browsing, world, ALICE, **PHONE)
-            phone.goto(room)
             wait_playing(phone)
             video_box = phone.locator("video").bounding_box()
             questions_box = phone.locator(".live-questions").bounding_box()
             assert video_box["y"] + video_box["height"] <= questions_box["y"]  # video above the Q&A
             assert phone.evaluate("document.documentElement.scrollWidth") <= 390
             phone.screenshot(path=str(screenshot_dir / "video-room-phone.png"))
-            beside = desktop.locator(".live-questions").bounding_box()
-            assert beside["x"] >= desktop.locator("video").bounding_box()["x"] + 300  # beside it
-
+            # The host's panel: the stream arriving, its resolution and bitrate; the OBS guide.
+            expect(host_page.locator("[data-video-arriving]")).to_have_text(zh("Arriving"))
+            expect(host_page.locator("[data-video-resolution]")).to_have_text(re.compile(r"^640×360"))
+            expect(host_page.locator("[data-video-bitrate]")).to_contain_text("kbit/s")
+            host_page.locator(".video-guide > summary").click()
+            expect(host_page.locator(".video-guide")).to_contain_text(world.nginx.rtmp_url)
+            host_page.locator(".video-host").screenshot(path=str(screenshot_dir / "video-host-panel.png"))
             asking.join()
             assert encoder.wait(timeout=STREAM_SECONDS + 10) == 0
         finally:
