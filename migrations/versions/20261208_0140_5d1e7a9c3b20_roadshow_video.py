@@ -1,8 +1,8 @@
 """The platform's own roadshow video: stream key nonce, replay settings, publish sessions.
 
 Revision ID: 5d1e7a9c3b20
-Revises: e5a9c1f3b7d2
-Create Date: 2026-12-07 07:30:00
+Revises: e1f3a5b7c9d2
+Create Date: 2026-12-08 01:40:00
 
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5d1e7a9c3b20'
-down_revision = 'e5a9c1f3b7d2'
+down_revision = 'e1f3a5b7c9d2'
 branch_labels = None
 depends_on = None
 
