@@ -39,6 +39,7 @@ from marketplace.listings.reindex import search_cli
 from marketplace.listings.search import include_object
 from marketplace.notifications.services import load_user_with_unread
 from marketplace.permissions import require_confirmed_email
+from marketplace.pki import pki_cli
 from marketplace.runtime import check_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +147,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(licences_cli)
     app.cli.add_command(alerts_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(pki_cli)
 
 
 @login_manager.user_loader

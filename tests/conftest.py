@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from werkzeug.routing.rules import Rule
 
-from marketplace import create_app
+from marketplace import create_app, pki
 from marketplace.config import TestConfig, normalise_database_url
 from marketplace.extensions import db, limiter
 from tests import factories
@@ -142,13 +142,25 @@ class IsolatedClient(FlaskClient):
                 db.session.expire_all()
 
 
+@pytest.fixture(scope="session")
+def signing_settings(tmp_path_factory) -> dict:
+    """The output of ``flask pki init`` (made once per run), configured as the signing key, so
+    agreements and certificates are signed as in the demo (marketplace/signing.py)."""
+    folder = tmp_path_factory.mktemp("pki")
+    pki.create(folder, key_size=2048)
+    return {"SIGNING_CERT": str(folder / "signing-cert.pem"),
+            "SIGNING_KEY": str(folder / "signing-key.pem"),
+            "SIGNING_CHAIN": str(folder / "ca-cert.pem")}
+
+
 @pytest.fixture
-def app(migrated, tmp_path):
+def app(migrated, tmp_path, signing_settings):
     app = create_app({
         "CONFIG_CLASS": TestConfig,
         "SQLALCHEMY_DATABASE_URI": migrated,
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        **signing_settings,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -168,7 +180,9 @@ def another_app(app):
     def _build(**overrides):
         settings = {"CONFIG_CLASS": TestConfig,
                     "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                    "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"], **overrides}
+                    "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
+                    **{key: app.config[key] for key in ("SIGNING_CERT", "SIGNING_KEY", "SIGNING_CHAIN")},
+                    **overrides}
         instance = create_app(settings)
         instance.test_client_class = IsolatedClient
         built.append(instance)
