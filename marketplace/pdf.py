@@ -30,6 +30,9 @@ DEFAULT_FONT_FILE = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 #: Who makes the documents (the PDF's /Creator).
 CREATOR = "百校千项高价值专利培育转化平台"
 LANG = "zh-CN"
+#: A table sets its cells' font even when they hold paragraphs (Helvetica unless told): every
+#: TableStyle of a document starts with this command.
+TABLE_FONT = ("FONTNAME", (0, 0), (-1, -1), FONT)
 
 _lock = threading.Lock()
 _registered: tuple | None = None

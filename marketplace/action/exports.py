@@ -90,7 +90,7 @@ def plan_pdf(version: PlanVersion) -> bytes:
                              Paragraph(escape(number_text), styles["cell"]),
                              Paragraph(escape(item["grade"]), styles["cell"])])
             table = Table(rows, colWidths=[300, 140, 55])
-            table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0)),
+            table.setStyle(TableStyle([pdf.TABLE_FONT, ("SPAN", (0, 0), (-1, 0)),
                                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f3f6")),
                                        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc")),
                                        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -104,7 +104,8 @@ def plan_pdf(version: PlanVersion) -> bytes:
                     Paragraph(escape(snap["targets"].get(name) or "—"), styles["cell"])]
                    for name in PLAN_TARGETS]
     targets = Table(target_rows, colWidths=[300, 195])
-    targets.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc"))]))
+    targets.setStyle(TableStyle([pdf.TABLE_FONT,
+                                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc"))]))
     story.append(targets)
 
     def footer(canvas, doc):

@@ -58,6 +58,7 @@ def render(licence: OpenLicence) -> bytes:
     ]
     table = Table([[para(k), para(v)] for k, v in parties], colWidths=[110, A4[0] - 2 * MARGIN - 110])
     table.setStyle(TableStyle([
+        pdf.TABLE_FONT,
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d2dc")),
         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f3f6")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -86,6 +86,7 @@ def render(licence: OpenLicence) -> bytes:
                           f"{signed.strftime('%Y-%m-%d %H:%M')}（北京时间）"))
     table = Table([[para(k), para(v)] for k, v in rows], colWidths=[120, A4[0] - 2 * MARGIN - 120])
     table.setStyle(TableStyle([
+        pdf.TABLE_FONT,
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d2dc")),
         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f3f6")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -95,11 +96,12 @@ def render(licence: OpenLicence) -> bytes:
     x0, y0, x1, y1 = qr.getBounds()
     size = 96
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.initialFontName = font  # a drawing starts in Helvetica unless told (not embedded)
     drawing.add(qr)
     check = Table([[[para("协议 SHA-256（对签署时冻结的协议全文计算）："), para(licence.sha256, mono),
                      Spacer(1, 6), para("在线核验："), para(url, mono)], drawing]],
                   colWidths=[A4[0] - 2 * MARGIN - size - 12, size + 12])
-    check.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+    check.setStyle(TableStyle([pdf.TABLE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#1f6f8b"))]))
     out = io.BytesIO()
     pdf.document(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,

@@ -171,6 +171,7 @@ def version_pdf(version: ListVersion, base_url: str = "") -> bytes:
         table_rows.append([cell(row.get(key)) for key, _width in PDF_COLUMNS])
     table = Table(table_rows, colWidths=[width for _key, width in PDF_COLUMNS], repeatRows=1)
     table.setStyle(TableStyle([
+        pdf.TABLE_FONT,
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f3f6")),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
