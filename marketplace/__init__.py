@@ -20,6 +20,7 @@ from marketplace import (
     public_urls,
     roles,
     security,
+    signing,
     sqlite_mmap,
     sqlite_threads,
     template_helpers,
@@ -57,6 +58,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     else:
         app.config.from_object(config or config_from_env())
     _check_production_secrets(app)
+    signing.warn_if_unconfigured(app)
     public_urls.init_app(app)
     role = app.config["SERVER_ROLE"] = roles.check(app.config)
     if app.config["PROXY_FIX_HOPS"]:

@@ -145,6 +145,14 @@ def material(app=None) -> Material:
     return cached
 
 
+def warn_if_unconfigured(app) -> None:
+    """Production without a signing key starts (pages work) but says at once what is missing."""
+    if app.config.get("ENV_NAME") == "production" and not configured(app):
+        app.logger.warning("No document-signing key: certificates cannot be issued and agreement "
+                           "PDFs cannot be downloaded until SIGNING_CERT and SIGNING_KEY (or "
+                           "SIGNING_PKCS12) are set (README, 'Document signatures and fonts').")
+
+
 def reset(app=None) -> None:
     (app or current_app).extensions.pop("bxqx_signing", None)
 

@@ -6,6 +6,7 @@ import os
 import re
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -142,25 +143,30 @@ class IsolatedClient(FlaskClient):
                 db.session.expire_all()
 
 
-@pytest.fixture(scope="session")
-def signing_settings(tmp_path_factory) -> dict:
-    """The output of ``flask pki init`` (made once per run), configured as the signing key, so
+@pytest.fixture(scope="session", autouse=True)
+def signing_settings(tmp_path_factory) -> Iterator[dict]:
+    """The output of ``flask pki init`` (made once per run) as every test app's signing key, so
     agreements and certificates are signed as in the demo (marketplace/signing.py)."""
     folder = tmp_path_factory.mktemp("pki")
     pki.create(folder, key_size=2048)
-    return {"SIGNING_CERT": str(folder / "signing-cert.pem"),
-            "SIGNING_KEY": str(folder / "signing-key.pem"),
-            "SIGNING_CHAIN": str(folder / "ca-cert.pem")}
+    settings = {"SIGNING_CERT": str(folder / "signing-cert.pem"),
+                "SIGNING_KEY": str(folder / "signing-key.pem"),
+                "SIGNING_CHAIN": str(folder / "ca-cert.pem")}
+    saved = {key: getattr(TestConfig, key) for key in settings}
+    for key, value in settings.items():
+        setattr(TestConfig, key, value)
+    yield settings
+    for key, value in saved.items():
+        setattr(TestConfig, key, value)
 
 
 @pytest.fixture
-def app(migrated, tmp_path, signing_settings):
+def app(migrated, tmp_path):
     app = create_app({
         "CONFIG_CLASS": TestConfig,
         "SQLALCHEMY_DATABASE_URI": migrated,
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
-        **signing_settings,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -180,9 +186,7 @@ def another_app(app):
     def _build(**overrides):
         settings = {"CONFIG_CLASS": TestConfig,
                     "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                    "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"],
-                    **{key: app.config[key] for key in ("SIGNING_CERT", "SIGNING_KEY", "SIGNING_CHAIN")},
-                    **overrides}
+                    "MAIL_OUTBOX_DIR": app.config["MAIL_OUTBOX_DIR"], **overrides}
         instance = create_app(settings)
         instance.test_client_class = IsolatedClient
         built.append(instance)

@@ -85,6 +85,7 @@ def assert_well_formed(data: bytes, tmp_path: Path, *, title: str) -> None:
     assert "No syntax or stream encoding errors found" in checked.stdout
     reader = PdfFileReader(io.BytesIO(data))
     assert reader.root["/Lang"] == "zh-CN"
+    assert reader.root["/ViewerPreferences"]["/DisplayDocTitle"]  # readers show the title
     meta = reader.document_meta_view
     assert meta.title == title and meta.author and meta.creator == pdf.CREATOR
 
