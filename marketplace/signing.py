@@ -19,6 +19,7 @@ certificate still counts, another holder of the same CA's certificates does not)
 """
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,20 @@ with warnings.catch_warnings():
 PKI_DIR = "pki"
 CA_CERT, SIGNING_CERT, SIGNING_KEY = "ca-cert.pem", "signing-cert.pem", "signing-key.pem"
 FIELD_NAME = "PlatformSignature"
+
+
+#: pyHanko's synchronous calls each run an asyncio event loop. Under the gevent server several
+#: greenlets share one thread, and a loop that waits lets another greenlet start a second loop in
+#: that thread, which asyncio refuses; so one signature or validation runs at a time. The lock is
+#: made on first use, after gevent has patched ``threading`` (it then waits cooperatively).
+_lock = None
+
+
+def _one_at_a_time():
+    global _lock
+    if _lock is None:
+        _lock = threading.Lock()
+    return _lock
 
 
 class SigningUnavailable(RuntimeError):
@@ -167,7 +182,8 @@ def sign(data: bytes, *, reason: str) -> bytes:
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, location="中华人民共和国", name=_common_name(found.subject))
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    return signers.sign_pdf(writer, meta, signer=found.signer, timestamper=timestamper).getvalue()
+    with _one_at_a_time():
+        return signers.sign_pdf(writer, meta, signer=found.signer, timestamper=timestamper).getvalue()
 
 
 def _common_name(name) -> str:
@@ -196,7 +212,8 @@ def validate(data: bytes) -> Verdict:
     found = material()
     embedded = signatures[-1]
     try:
-        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=list(found.anchors)))
+        with _one_at_a_time():
+            status = validate_pdf_signature(embedded, ValidationContext(trust_roots=list(found.anchors)))
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
         current_app.logger.info("signature not validated: %s", error)
         return Verdict("changed")

@@ -4,9 +4,11 @@ platform's signature on agreements and certificates, and a copy changed by one b
 
 import asyncio
 import io
+import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -310,3 +312,36 @@ def test_timestamp_url_adds_an_rfc3161_time_stamp(app):
     verdict = signing.validate(signed)
     assert verdict.state == "unchanged" and verdict.timestamped
     assert abs(verdict.signed_at - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+GEVENT_SCRIPT = """
+from gevent import monkey; monkey.patch_all()
+import io, sys, gevent
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph
+from marketplace import create_app, pdf, signing
+app = create_app()
+def download():
+    with app.app_context():
+        font, _mono = pdf.fonts()
+        out = io.BytesIO()
+        story = [Paragraph("协议", ParagraphStyle("p", fontName=font))]
+        pdf.document(out, title="t", author="a").build(story)
+        return signing.validate(signing.sign(out.getvalue(), reason="r")).state
+jobs = [gevent.spawn(download) for _ in range(4)]
+gevent.joinall(jobs)
+print([job.value or repr(job.exception) for job in jobs])
+"""
+
+
+def test_signing_works_for_greenlets_at_the_same_time_under_gevent(signing_settings, tmp_path):
+    """The production server runs requests as gevent greenlets in one thread: four agreement
+    downloads at once are all signed (pyHanko's event loops must not overlap)."""
+    environment = {**{k: v for k, v in os.environ.items() if k != "APP_ENV"},
+                   **signing_settings, "INSTANCE_PATH": str(tmp_path),
+                   "DATABASE_URL": f"sqlite:///{tmp_path / 'gevent.db'}"}
+    run = subprocess.run([sys.executable, "-c", GEVENT_SCRIPT],  # noqa: S603 (our own script)
+                         capture_output=True, text=True, timeout=120, env=environment,
+                         cwd=Path(__file__).resolve().parent.parent, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == str(["unchanged"] * 4), run.stdout + run.stderr[-2000:]
