@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from flask import current_app
 
 with warnings.catch_warnings():
@@ -42,6 +44,7 @@ with warnings.catch_warnings():
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 #: Files ``flask pki init`` writes into ``instance/pki/`` and the default configuration reads.
 PKI_DIR = "pki"
@@ -63,13 +66,32 @@ def _one_at_a_time():
     return _lock
 
 
+class _KeptKeySigner(signers.SimpleSigner):
+    """pyHanko reads the private key anew for each raw signature (two per PDF: the size estimate
+    and the signature), and reading an RSA key checks it: 0.1-0.4 s each for 3072 bits. This
+    signer reads it once; other mechanisms than RSA PKCS#1 v1.5 and ECDSA go the usual way."""
+
+    _key = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if self._key is None:
+            self._key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+        digest = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, rsa.RSAPrivateKey):
+            return self._key.sign(data, padding.PKCS1v15(), digest)
+        if mechanism == "ecdsa" and isinstance(self._key, ec.EllipticCurvePrivateKey):
+            return self._key.sign(data, ec.ECDSA(digest))
+        return super().sign_raw(data, digest_algorithm)
+
+
 class SigningUnavailable(RuntimeError):
     """No signing key and certificate are configured (or they cannot be read)."""
 
 
 @dataclass(frozen=True)
 class Material:
-    signer: signers.SimpleSigner
+    signer: "_KeptKeySigner"
     #: Trust anchors for validation: the configured chain, else the signing certificate itself.
     anchors: tuple
     subject: object
@@ -124,9 +146,11 @@ def _load(app) -> Material:
         chain = list(load_certs_from_pemder_data(_read(config["SIGNING_CHAIN"], "SIGNING_CHAIN")))
     try:
         if config.get("SIGNING_PKCS12"):
-            signer = signers.SimpleSigner.load_pkcs12_data(
+            loaded = signers.SimpleSigner.load_pkcs12_data(
                 _read(config["SIGNING_PKCS12"], "SIGNING_PKCS12"), chain,
                 passphrase=_password(config, "SIGNING_PKCS12_PASSWORD"))
+            signer = _KeptKeySigner(signing_cert=loaded.signing_cert, signing_key=loaded.signing_key,
+                                    cert_registry=loaded.cert_registry)
             chain = chain or [cert for cert in signer.cert_registry if cert != signer.signing_cert]
         else:
             if config.get("SIGNING_CERT") and config.get("SIGNING_KEY"):
@@ -143,8 +167,8 @@ def _load(app) -> Material:
             certs = list(load_certs_from_pemder_data(_read(cert_path, "SIGNING_CERT")))
             key = load_private_key_from_pemder_data(_read(key_path, "SIGNING_KEY"),
                                                     passphrase=_password(config, "SIGNING_KEY_PASSWORD"))
-            signer = signers.SimpleSigner(signing_cert=certs[0], signing_key=key,
-                                          cert_registry=SimpleCertificateStore.from_certs(certs + chain))
+            signer = _KeptKeySigner(signing_cert=certs[0], signing_key=key,
+                                    cert_registry=SimpleCertificateStore.from_certs(certs + chain))
     except (ValueError, TypeError, IndexError) as error:
         raise SigningUnavailable(f"The signing key or certificate cannot be loaded: {error}") from error
     anchors = tuple(chain) or (signer.signing_cert,)
