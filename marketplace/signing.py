@@ -169,8 +169,15 @@ def _load(app) -> Material:
                                                     passphrase=_password(config, "SIGNING_KEY_PASSWORD"))
             signer = _KeptKeySigner(signing_cert=certs[0], signing_key=key,
                                     cert_registry=SimpleCertificateStore.from_certs(certs + chain))
+        private = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+        signer._key = private
     except (ValueError, TypeError, IndexError) as error:
         raise SigningUnavailable(f"The signing key or certificate cannot be loaded: {error}") from error
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    if private.public_key().public_bytes(serialization.Encoding.DER, spki) != \
+            signer.signing_cert.public_key.dump():
+        raise SigningUnavailable("The signing key does not belong to the signing certificate "
+                                 "(SIGNING_KEY and SIGNING_CERT, or the PKCS#12 file).")
     anchors = tuple(chain) or (signer.signing_cert,)
     return Material(signer=signer, anchors=anchors, subject=signer.signing_cert.subject)
 

@@ -345,3 +345,38 @@ def test_signing_works_for_greenlets_at_the_same_time_under_gevent(signing_setti
                          cwd=Path(__file__).resolve().parent.parent, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == str(["unchanged"] * 4), run.stdout + run.stderr[-2000:]
+
+
+def test_production_keys_from_pkcs12_and_a_key_that_is_not_the_certificates(app, tmp_path, monkeypatch):
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    folder = tmp_path / "org"
+    pki.create(folder, key_size=2048)
+    key = serialization.load_pem_private_key((folder / "signing-key.pem").read_bytes(), password=None)
+    cert = x509.load_pem_x509_certificate((folder / "signing-cert.pem").read_bytes())
+    ca = x509.load_pem_x509_certificate((folder / "ca-cert.pem").read_bytes())
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"sign", key, cert, [ca], serialization.BestAvailableEncryption(b"secret"))
+    (tmp_path / "org.p12").write_bytes(bundle)
+    for name, value in {"SIGNING_CERT": "", "SIGNING_KEY": "", "SIGNING_CHAIN": "",
+                        "SIGNING_PKCS12": str(tmp_path / "org.p12"),
+                        "SIGNING_PKCS12_PASSWORD": "secret"}.items():
+        monkeypatch.setitem(app.config, name, value)
+    signing.reset()
+    verdict = signing.validate(signing.sign(small_pdf(), reason="测试"))
+    assert verdict.state == "unchanged"  # the chain inside the PKCS#12 file is the trust anchor
+
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", "wrong")
+    signing.reset()
+    with pytest.raises(signing.SigningUnavailable, match="cannot be loaded"):
+        signing.sign(small_pdf(), reason="测试")
+
+    other = tmp_path / "other"
+    pki.create(other, key_size=2048)
+    for name, value in {"SIGNING_PKCS12": "", "SIGNING_CERT": str(folder / "signing-cert.pem"),
+                        "SIGNING_KEY": str(other / "signing-key.pem")}.items():
+        monkeypatch.setitem(app.config, name, value)
+    signing.reset()
+    with pytest.raises(signing.SigningUnavailable, match="does not belong"):
+        signing.sign(small_pdf(), reason="测试")
+    signing.reset()
