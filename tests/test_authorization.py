@@ -700,6 +700,7 @@ ACCESS: dict[str, Access] = {
     # (the inventor), who see the licence page without them.
     "licences.agreement_file": Access("GET", licence_id, LICENCE_PARTIES - {"inventor"},
                                       hidden=NOT_PARTIES, status=200),
+    "licences.agreement_pdf": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
     "licences.certificate": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
     "licences.pay": Access("POST", licence_id, frozenset({"company"}), status=302),
     "licences.dated": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,

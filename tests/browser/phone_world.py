@@ -51,6 +51,7 @@ SKIPPED = {
     "ledger.university_csv": "file download (CSV)", "ledger.my_csv": "file download (CSV)",
     "licences.agreement_document": "file download (PDF)",
     "licences.agreement_file": "file download (PDF)", "licences.certificate": "file download (PDF)",
+    "licences.agreement_pdf": "file download (PDF)",
     "events.calendar": "file download (.ics)", "events.report_xlsx": "file download (XLSX)",
     "interests.message_file": "file download", "interests.download_confidential": "file download",
     "orgs.document": "file download (a claim document)",
