@@ -52,6 +52,7 @@ SKIPPED = {
     "ledger.university_csv": "file download (CSV)", "ledger.my_csv": "file download (CSV)",
     "licences.agreement_document": "file download (PDF)",
     "licences.agreement_file": "file download (PDF)", "licences.certificate": "file download (PDF)",
+    "licences.agreement_pdf": "file download (PDF)",
     "events.calendar": "file download (.ics)", "events.report_xlsx": "file download (XLSX)",
     "interests.message_file": "file download", "interests.download_confidential": "file download",
     "orgs.document": "file download (a claim document)",
@@ -60,6 +61,8 @@ SKIPPED = {
     "licences.accept": "only redirects (the demo company already holds the licence)",
     "licences.listing_offer": "only redirects a listing's open-licence chip to its announced declaration",
     "payments.stripe_return": "only redirects back from Stripe to the payment page",
+    "video.auth": "nginx's auth_request for the HLS files (204, 401 or 403, no body)",
+    "video.stream_status": "JSON polled by the host's stream panel in the room",
 }
 #: Pages whose persona is not the first of PREFERENCE (the other one shows a page, not a redirect).
 PERSONA = {"interests.express": "investor", "main.dashboard": "tto"}
