@@ -33,6 +33,7 @@ from marketplace.listings.queries import (
 )
 from marketplace.pagination import paginate
 from marketplace.permissions import can, require, roles_required, verified_org_required
+from marketplace.portfolio import services as portfolio
 
 bp = Blueprint("listings", __name__)
 ACTIONS = ("publish", "suspend", "convert", "withdraw")
@@ -69,6 +70,8 @@ def _results_block(query: SearchQuery) -> str:
         return Markup(render_template("listings/_number_result.html", query=query,  # noqa: S704
                                       number=number, problem=problem))
     result = run_search(query, load=cards.load)
+    if query.q and query.page == 1:  # a search that found too little is demand without supply
+        portfolio.note_search(query.q, query.field, len(result.items) - len(result.missing))
     labels = translated_labels()
     return cache.render_block("listings/search.html", "results", result=result, query=query,
                               facets=facet_links(query, result.facets, labels),
