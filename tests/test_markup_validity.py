@@ -61,6 +61,8 @@ PAGES = [
     ("tto", "/action/"), ("tto", "/action/our-dashboard"), ("tto", "/action/units"),
     ("tto", "/action/cases"), ("tto", ("/action/", r"/action/plans/\d+")),
     ("tto", ("/action/", r"/action/reports/\d+")),
+    ("tto", "/manage/portfolio/fees-due"), ("tto", "/manage/portfolio/map"),
+    ("tto", ("/manage/portfolio/fees-due", r"/manage/portfolio/patents/\d+")),
     ("inventor", "/dashboard"), ("inventor", "/my/listings"), ("inventor", "/my/revenue"),
     ("inventor", "/my/roadshows"),
     ("investor", "/dashboard"), ("investor", "/interests"), ("investor", ("/interests", r"/interests/\d+")),
@@ -77,7 +79,7 @@ PAGES = [
     ("admin", "/admin/"), ("admin", "/admin/organisations"),
     ("admin", ("/admin/organisations", r"/admin/organisations/\d+")), ("admin", "/admin/users"),
     ("admin", "/admin/audit"), ("admin", "/admin/payments"), ("admin", "/action/dashboard"),
-    ("admin", "/action/review"), ("admin", "/action/universities"),
+    ("admin", "/action/review"), ("admin", "/action/universities"), ("admin", "/action/patent-map"),
     ("admin", ("/action/", r"/action/batches/\d+")), ("admin", "/manage/lists/new"),
 ]
 

@@ -15,7 +15,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.interests.models import Interest, InterestStatus, Timeline
 from marketplace.listings import services as listings
-from marketplace.listings.models import ConversionMode, Grade, LegalStatus, Listing, ListingKind
+from marketplace.listings.models import ConversionMode, Grade, LegalStatus, Listing
 from marketplace.main.workbench.tto import fees_due as workbench_fees_due
 from marketplace.portfolio import navigation, queries
 from marketplace.portfolio import services as portfolio
@@ -82,13 +82,13 @@ def test_regrading_keeps_the_history_and_the_listing_shows_the_new_grade(client,
     tto, patent = campus["tto"], campus["patent"]
     login(auth, tto)
     url = f"/manage/portfolio/patents/{patent.id}"
-    assert post(client, url + "/grade", {"grade": "A", "reason": ""}).status_code == 422
-    response = post(client, url + "/grade", {"grade": "A", "reason": "两家企业表达意向"},
+    assert post(client, url + "/grade", {"regrade-grade": "A", "regrade-reason": ""}).status_code == 422
+    response = post(client, url + "/grade", {"regrade-grade": "A", "regrade-reason": "两家企业表达意向"},
                     follow_redirects=True)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "两家企业表达意向" in page and "B → A" in page
-    post(client, url + "/grade", {"grade": "C", "reason": "技术路线被替代"})
+    post(client, url + "/grade", {"regrade-grade": "C", "regrade-reason": "技术路线被替代"})
     db.session.expire_all()
     assert db.session.get(Listing, patent.id).grade is Grade.C
     history = queries.grade_history(patent.id)
@@ -97,7 +97,7 @@ def test_regrading_keeps_the_history_and_the_listing_shows_the_new_grade(client,
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.event == "listing.regraded", AuditEvent.target_id == patent.id)) == 2
     # The same grade again is refused with a message, and writes nothing.
-    response = post(client, url + "/grade", {"grade": "C", "reason": "再次确认"}, follow_redirects=True)
+    response = post(client, url + "/grade", {"regrade-grade": "C", "regrade-reason": "再次确认"}, follow_redirects=True)
     assert zh("The patent already has grade %(grade)s.", grade="C") in response.get_data(as_text=True)
     assert len(queries.grade_history(patent.id)) == 2
 
@@ -118,7 +118,7 @@ def test_another_university_company_and_investor_see_nothing_of_the_grading(clie
         login(auth, person)
         assert client.get(f"/manage/portfolio/patents/{patent.id}").status_code == 404
         assert post(client, f"/manage/portfolio/patents/{patent.id}/grade",
-                    {"grade": "C", "reason": "x"}).status_code == 404
+                    {"regrade-grade": "C", "regrade-reason": "x"}).status_code == 404
         fees = client.get("/manage/portfolio/fees-due")
         assert "保密的分级理由" not in fees.get_data(as_text=True) and patent.title not in fees.get_data(
             as_text=True)
@@ -181,14 +181,14 @@ def test_a_decision_and_an_explicit_date_show_on_the_list_and_the_workbench(app,
     tto, patent = fees_world["tto"], fees_world["due_today"]
     login(auth, tto)
     response = post(client, f"/manage/portfolio/patents/{patent.id}/maintenance",
-                    {"choice": "abandon", "reason": "无人问津，放弃缴纳年费"}, follow_redirects=True)
+                    {"decision-choice": "abandon", "decision-reason": "无人问津，放弃缴纳年费"}, follow_redirects=True)
     assert response.status_code == 200
     decision = db.session.scalars(select(MaintenanceDecision)).one()
     assert (decision.choice.value, decision.fee_due_on) == ("abandon", fees_world["today"])
     # Another patent's next fee is set by hand beyond the 90 days: it leaves the list.
     later = fees_world["today"] + timedelta(days=120)
     post(client, f"/manage/portfolio/patents/{fees_world['last_day'].id}/fee-due",
-         {"fee_due_on": later.isoformat()})
+         {"fee-fee_due_on": later.isoformat()})
     assert db.session.get(Listing, fees_world["last_day"].id).fee_due_override == later
     page = client.get("/manage/portfolio/fees-due?sort=grade").get_data(as_text=True)
     assert "今日到期专利" in page and "已许可专利" in page and "第九十天到期专利" not in page
@@ -210,7 +210,7 @@ def test_a_decision_and_an_explicit_date_show_on_the_list_and_the_workbench(app,
 def test_a_decision_needs_a_reason(client, auth, fees_world):
     login(auth, fees_world["tto"])
     response = post(client, f"/manage/portfolio/patents/{fees_world['due_today'].id}/maintenance",
-                    {"choice": "keep", "reason": " "})
+                    {"decision-choice": "keep", "decision-reason": " "})
     assert response.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(MaintenanceDecision)) == 0
 

@@ -15,7 +15,7 @@ from marketplace.action.dashboards.figures import Table
 from marketplace.http import download_caching, flash_service_errors, load_or_404, me
 from marketplace.listings.forms import GRADE_LABELS
 from marketplace.listings.models import Grade, Listing
-from marketplace.permissions import permission_required, require
+from marketplace.permissions import login_required, permission_required, require
 from marketplace.portfolio import demo as _demo  # noqa: F401  (adds the demo loader)
 from marketplace.portfolio import navigation, queries
 from marketplace.portfolio import services as portfolio
@@ -90,9 +90,10 @@ def _patent(listing_id: int) -> Listing:
 
 def _patent_page(listing: Listing, status: int = 200, **forms):
     today = timezones.today()
-    forms.setdefault("regrade_form", RegradeForm(formdata=None))
-    forms.setdefault("maintenance_form", MaintenanceForm(formdata=None))
-    forms.setdefault("fee_form", FeeDueForm(formdata=None, fee_due_on=listing.fee_due_override))
+    forms.setdefault("regrade_form", RegradeForm(formdata=None, prefix="regrade"))
+    forms.setdefault("maintenance_form", MaintenanceForm(formdata=None, prefix="decision"))
+    forms.setdefault("fee_form", FeeDueForm(formdata=None, prefix="fee",
+                                            fee_due_on=listing.fee_due_override))
     return render_template("portfolio/patent.html", listing=listing, due=next_due(listing, today),
                            history=queries.grade_history(listing.id),
                            decisions=queries.decisions(listing.id), choice_labels=CHOICE_LABELS,
@@ -100,16 +101,18 @@ def _patent_page(listing: Listing, status: int = 200, **forms):
 
 
 @bp.route("/manage/portfolio/patents/<int:listing_id>")
+@login_required
 def patent(listing_id):
     """A patent's grade history and maintenance decisions, with the forms to change them."""
     return _patent_page(_patent(listing_id))
 
 
 @bp.route("/manage/portfolio/patents/<int:listing_id>/grade", methods=["POST"])
+@login_required
 def regrade(listing_id):
     """Regrade a patent with a reason."""
     listing = _patent(listing_id)
-    form = RegradeForm()
+    form = RegradeForm(prefix="regrade")
     if not form.validate():
         return _patent_page(listing, 422, regrade_form=form)
     with flash_service_errors():
@@ -120,10 +123,11 @@ def regrade(listing_id):
 
 
 @bp.route("/manage/portfolio/patents/<int:listing_id>/maintenance", methods=["POST"])
+@login_required
 def maintenance(listing_id):
     """Record a maintenance decision: keep paying, open-license or abandon."""
     listing = _patent(listing_id)
-    form = MaintenanceForm()
+    form = MaintenanceForm(prefix="decision")
     if not form.validate():
         return _patent_page(listing, 422, maintenance_form=form)
     with flash_service_errors():
@@ -135,10 +139,11 @@ def maintenance(listing_id):
 
 
 @bp.route("/manage/portfolio/patents/<int:listing_id>/fee-due", methods=["POST"])
+@login_required
 def fee_due(listing_id):
     """Set the next annual fee due date explicitly, or go back to the filing anniversary."""
     listing = _patent(listing_id)
-    form = FeeDueForm()
+    form = FeeDueForm(prefix="fee")
     if not form.validate():
         return _patent_page(listing, 422, fee_form=form)
     with flash_service_errors():
