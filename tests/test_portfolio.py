@@ -97,7 +97,8 @@ def test_regrading_keeps_the_history_and_the_listing_shows_the_new_grade(client,
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.event == "listing.regraded", AuditEvent.target_id == patent.id)) == 2
     # The same grade again is refused with a message, and writes nothing.
-    response = post(client, url + "/grade", {"regrade-grade": "C", "regrade-reason": "再次确认"}, follow_redirects=True)
+    response = post(client, url + "/grade", {"regrade-grade": "C", "regrade-reason": "再次确认"},
+                    follow_redirects=True)
     assert zh("The patent already has grade %(grade)s.", grade="C") in response.get_data(as_text=True)
     assert len(queries.grade_history(patent.id)) == 2
 
@@ -181,7 +182,8 @@ def test_a_decision_and_an_explicit_date_show_on_the_list_and_the_workbench(app,
     tto, patent = fees_world["tto"], fees_world["due_today"]
     login(auth, tto)
     response = post(client, f"/manage/portfolio/patents/{patent.id}/maintenance",
-                    {"decision-choice": "abandon", "decision-reason": "无人问津，放弃缴纳年费"}, follow_redirects=True)
+                    {"decision-choice": "abandon", "decision-reason": "无人问津，放弃缴纳年费"},
+                    follow_redirects=True)
     assert response.status_code == 200
     decision = db.session.scalars(select(MaintenanceDecision)).one()
     assert (decision.choice.value, decision.fee_due_on) == ("abandon", fees_world["today"])

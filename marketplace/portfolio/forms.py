@@ -21,7 +21,7 @@ REASON = [required(), Length(max=2000)]
 class RegradeForm(FlaskForm):
     """A new grade with the reason for it."""
 
-    grade = ChoiceField(_l("New grade"),
+    grade = ChoiceField(_l("New grade"), validators=[required()],
                         choices=[SelectChoice(g.value, label) for g, label in GRADE_LABELS.items()])
     reason = TextAreaField(_l("Reason for the new grade"), validators=REASON,
                            description=_l("Kept in the patent's grade history."))
