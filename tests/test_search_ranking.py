@@ -102,8 +102,10 @@ def test_each_result_shows_the_words_it_lacks(world, client):
     assert result.missing[by_key["fill0"].id] == ["预测性", "维护"]
     html = client.get("/listings?q=设备预测性维护").get_data(as_text=True)
     card = html.split(f'href="/listings/{by_key["upkeep"].id}"', 1)[1].split("</article>", 1)[0]
-    assert f'{zh("Missing:")} <s>预测性</s></p>' in card
+    assert f'{zh("Missing: %(terms)s") % {"terms": "<s>预测性</s>"}}</p>' in card
     assert "<mark>设备维护</mark>" in card  # what it has is marked
+    several = html.split(f'href="/listings/{by_key["fill0"].id}"', 1)[1].split("</article>", 1)[0]
+    assert "缺少：<s>预测性</s>、<s>维护</s></p>" in several  # no space after the colon
     whole = html.split(f'href="/listings/{by_key["pdm"].id}"', 1)[1].split("</article>", 1)[0]
     assert "<s>" not in whole and "<mark>设备预测性维护</mark>" in whole
     assert html.index(zh("The results below contain only some of your words.")) > html.index(
@@ -206,3 +208,15 @@ def test_partial_matches_past_the_coverage_window_follow_newest_first(world, mon
     newest_three = sorted(paged[1:], reverse=True)[:3]
     assert sorted(paged[1:4], reverse=True) == newest_three  # the window, by coverage
     assert paged[4:] == sorted(paged[4:], reverse=True)  # then newest first
+
+
+def test_a_word_no_listing_has_is_looked_for_by_the_words_inside_it(world, client):
+    """关键设备 is in no listing: the search looks for 关键 and 设备 (and 风电设备维护 for 风电,
+    设备 and 维护) instead of finding nothing."""
+    assert terms.document_frequency("风电设备维护") == 0
+    tokens = run_search(SearchQuery(q="风电设备维护")).tokens
+    assert tokens == ["风电", "设备", "维护"]
+    result = run_search(SearchQuery(q="风电设备维护"))
+    assert _keys(world, [item.id for item in result.items])[0] == "upkeep"
+    page = client.get("/listings?q=风电设备维护").get_data(as_text=True)
+    assert "<mark>" in page and zh("Nothing found") not in page
