@@ -2,8 +2,8 @@
 listings, and the log of searches that found no good result.
 
 Revision ID: d81f4a6c2b90
-Revises: a4c7d2e9b513
-Create Date: 2026-12-07 07:20:00
+Revises: e5a9c1f3b7d2
+Create Date: 2026-12-07 07:30:00
 
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import marketplace.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'd81f4a6c2b90'
-down_revision = 'a4c7d2e9b513'
+down_revision = 'e5a9c1f3b7d2'
 branch_labels = None
 depends_on = None
 
