@@ -1,6 +1,6 @@
 """Public search and listing pages, and the university's management of its listings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -47,6 +47,8 @@ def search():
     if found is not None:
         return redirect(url_for("listings.detail", listing_id=found.id))
     page = cache.page(_search_page) or _search_page()
+    if "search_gap" in g:  # counted once the page is made, outside the cached computation
+        portfolio.note_search(*g.search_gap)
     cache.yield_to_others()
     return page
 
@@ -71,7 +73,7 @@ def _results_block(query: SearchQuery) -> str:
                                       number=number, problem=problem))
     result = run_search(query, load=cards.load)
     if query.q and query.page == 1:  # a search that found too little is demand without supply
-        portfolio.note_search(query.q, query.field, len(result.items) - len(result.missing))
+        g.search_gap = (query.q, query.field, len(result.items) - len(result.missing))
     labels = translated_labels()
     return cache.render_block("listings/search.html", "results", result=result, query=query,
                               facets=facet_links(query, result.facets, labels),
