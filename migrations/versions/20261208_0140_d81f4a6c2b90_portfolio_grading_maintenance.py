@@ -2,8 +2,8 @@
 listings, and the log of searches that found no good result.
 
 Revision ID: d81f4a6c2b90
-Revises: e5a9c1f3b7d2
-Create Date: 2026-12-07 07:30:00
+Revises: e1f3a5b7c9d2
+Create Date: 2026-12-08 01:40:00
 
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ import marketplace.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'd81f4a6c2b90'
-down_revision = 'e5a9c1f3b7d2'
+down_revision = 'e1f3a5b7c9d2'
 branch_labels = None
 depends_on = None
 
