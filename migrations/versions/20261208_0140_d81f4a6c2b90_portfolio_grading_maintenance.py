@@ -2,7 +2,7 @@
 listings, and the log of searches that found no good result.
 
 Revision ID: d81f4a6c2b90
-Revises: e1f3a5b7c9d2
+Revises: 5d1e7a9c3b20
 Create Date: 2026-12-08 01:40:00
 
 """
@@ -13,7 +13,7 @@ import marketplace.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'd81f4a6c2b90'
-down_revision = 'e1f3a5b7c9d2'
+down_revision = '5d1e7a9c3b20'
 branch_labels = None
 depends_on = None
 
