@@ -71,8 +71,9 @@ def view(user, disclosure) -> bool:
 
 @rule("disclosures.edit", message=lambda: _("Only the inventor who filed it edits a draft."))
 def edit(user, disclosure) -> bool:
-    """Change a draft: the inventor who filed it."""
-    return user.is_authenticated and disclosure.created_by_id == user.id
+    """Change and submit a draft: the inventor who filed it."""
+    return user.is_authenticated and disclosure.created_by_id == user.id \
+        and disclosure.state.is_draft
 
 
 @rule("disclosures.confirm", message=lambda: _("Only a co-inventor confirms their own share."))
