@@ -266,3 +266,19 @@ def test_annual_report_counts_each_disclosure_once_per_step(people):
                        "disclosure_applications": 1, "disclosures_listed": 1,
                        "disclosures_converted": 0}
     assert metrics.disclosures_received(org, year - 1) == 0
+
+
+def test_demo_has_disclosures_in_every_state_and_loads_once(app):
+    from marketplace.demo import load_demo
+    from marketplace.disclosures.demo import load_demo_disclosures
+
+    load_demo()
+    assert load_demo_disclosures() == 7
+    assert load_demo_disclosures() == 0
+    rows = db.session.scalars(db.select(Disclosure).where(Disclosure.is_demo)).all()
+    assert {d.state for d in rows} == set(DisclosureState)
+    assert {d.outcome for d in rows} >= {FilingOutcome.PENDING, FilingOutcome.GRANTED,
+                                        FilingOutcome.REFUSED}
+    granted = next(d for d in rows if d.outcome is FilingOutcome.GRANTED)
+    assert granted.listing is not None and ledger.shares_of(granted.listing)
+    assert any(d.reviewers for d in rows)

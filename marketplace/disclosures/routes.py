@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from marketplace import uploads
 from marketplace.disclosures import assessment as assessing
+from marketplace.disclosures import demo as _demo  # noqa: F401  (adds the demo loader)
 from marketplace.disclosures import filing, queries
 from marketplace.disclosures import metrics as _metrics  # noqa: F401  (the annual report's figures)
 from marketplace.disclosures import services as disclosures
