@@ -62,7 +62,10 @@ PAGES = [
     ("tto", "/action/cases"), ("tto", ("/action/", r"/action/plans/\d+")),
     ("tto", ("/action/", r"/action/reports/\d+")),
     ("inventor", "/dashboard"), ("inventor", "/my/listings"), ("inventor", "/my/revenue"),
-    ("inventor", "/my/roadshows"),
+    ("inventor", "/my/roadshows"), ("inventor", "/disclosures"), ("inventor", "/disclosures/new"),
+    ("inventor", ("/disclosures", r"/disclosures/\d+")),
+    ("tto", ("/disclosures", r"/disclosures/\d+", r"/disclosures/\d+/chain")),
+    ("tto", ("/disclosures?view=open", r"/disclosures/\d+", r"/disclosures/\d+/assessment")),
     ("investor", "/dashboard"), ("investor", "/interests"), ("investor", ("/interests", r"/interests/\d+")),
     ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest")),
     ("investor", "/recommendations"),
@@ -89,6 +92,7 @@ FAILED_SUBMITS = [
     ("tto", "/manage/lists/new", {}),
     ("tto", "/manage/roadshows/new", {}),
     ("company", "/manage/needs/new", {}),
+    ("inventor", "/disclosures/new", {}),
     ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest"), {}),
 ]
 
