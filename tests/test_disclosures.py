@@ -3,6 +3,7 @@ assessment and decision, outside reviewers, the filing and its outcome, the list
 shares reach the ledger, the chain screen, deadlines on the workbench, the annual report's
 figures, and confidentiality before filing."""
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,7 +25,8 @@ from marketplace.disclosures.models import (
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.listings.models import Grade, LegalStatus, ListingState
+from marketplace.listings import services as listings
+from marketplace.listings.models import ConversionMode, Grade, LegalStatus, ListingState
 from marketplace.notifications.models import Notification
 from tests.conftest import login, post, zh
 
@@ -266,6 +268,13 @@ def test_annual_report_counts_each_disclosure_once_per_step(people):
                        "disclosure_applications": 1, "disclosures_listed": 1,
                        "disclosures_converted": 0}
     assert metrics.disclosures_received(org, year - 1) == 0
+    # Converted: a deal on its listing (here, marked converted by hand) counts the disclosure once.
+    listing = disclosure.listing
+    listings.update_listing(people["tto"], listing, {"modes": [ConversionMode.TRANSFER]})
+    listings.transition(people["tto"], listing, "publish")
+    listings.transition(people["tto"], listing, "convert", "已转让给企业。")
+    assert metrics.disclosures_converted(org, year) == 1
+    assert metrics.disclosures_listed(org, year) == 1
 
 
 def test_demo_has_disclosures_in_every_state_and_loads_once(app):
@@ -282,3 +291,23 @@ def test_demo_has_disclosures_in_every_state_and_loads_once(app):
     granted = next(d for d in rows if d.outcome is FilingOutcome.GRANTED)
     assert granted.listing is not None and ledger.shares_of(granted.listing)
     assert any(d.reviewers for d in rows)
+
+
+def test_files_are_checked_and_a_draft_is_not_the_ttos(client, auth, people):
+    disclosure = disclosures.create(people["inventor"], data(people))
+    login(auth, people["inventor"])
+    post(client, f"/disclosures/{disclosure.id}/files",
+         {"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "实验数据.pdf")})
+    post(client, f"/disclosures/{disclosure.id}/files",
+         {"file": (io.BytesIO(b"MZ\x90\x00 not a document"), "tool.pdf")})
+    db.session.refresh(disclosure)
+    assert [f.original_name for f in disclosure.attachments] == ["实验数据.pdf"]
+    auth.logout()
+    login(auth, people["tto"])
+    path = f"/disclosures/{disclosure.id}/files/{disclosure.attachments[0].id}"
+    assert client.get(f"/disclosures/{disclosure.id}").status_code == 404  # a draft is the inventors'
+    disclosures.confirm_share(people["co"], disclosure)
+    disclosures.submit(people["inventor"], disclosure)
+    response = client.get(path)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    response.close()  # the download streams from an open file
