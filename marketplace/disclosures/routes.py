@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace import uploads
+from marketplace.accounts.models import Role
 from marketplace.disclosures import assessment as assessing
 from marketplace.disclosures import demo as _demo  # noqa: F401  (adds the demo loader)
 from marketplace.disclosures import filing, queries
@@ -57,7 +58,8 @@ def index():
         query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render_template("disclosures/index.html", rows=rows, view=view, total=total,
-                           page=page, pages=max(1, -(-total // PER_PAGE)))
+                           page=page, pages=max(1, -(-total // PER_PAGE)),
+                           tto_views=current_user.role is Role.TTO)
 
 
 def _prefill(form: DisclosureForm, disclosure: Disclosure | None) -> None:
