@@ -27,6 +27,7 @@ from events.live.models import (
     QuestionStatus,
 )
 from events.models import Registration, RegistrationStatus, Roadshow
+from events.video import timeline
 from marketplace import timezones
 from marketplace.extensions import db
 from marketplace.lists.exports import XLSX_TYPE, neutralise
@@ -207,12 +208,13 @@ def report_xlsx(roadshow: Roadshow, action_labels: dict) -> bytes:
          for n, r in enumerate(reports, start=1)]
         + [[None, _("Whole roadshow"), None, None, stats["questions"], None, None, None,
             stats["interests"], stats["attended"], None]])
+    replay_links = timeline.question_links(roadshow)
     _sheet(book, _("Transcript"), [
         (_("Listing"), 30), (_("Asked"), 17), (_("Asked by"), 24), (_("Question"), 50),
-        (_("Upvotes"), 8), (_("Answer"), 50), (_("Answered by"), 16)],
+        (_("Upvotes"), 8), (_("Answer"), 50), (_("Answered by"), 16), (_("In the replay"), 44)],
         [[s.listing.title if s.listing else _("General questions"), _local(q.created_at),
           author_name(q), q.text, q.upvotes, q.answer or "",
-          q.answered_by.name if q.answered_by else ""]
+          q.answered_by.name if q.answered_by else "", replay_links.get(q.id, (0, ""))[1]]
          for s in transcript(roadshow) for q in s.questions])
     _sheet(book, _("Interests"), [
         (_("Listing"), 36), (_("Name"), 16), (_("Organisation"), 30), (_("E-mail"), 28),

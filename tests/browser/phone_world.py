@@ -16,6 +16,7 @@ from marketplace.db_types import utcnow
 from marketplace.disclosures import assessment as assessing
 from marketplace.disclosures.models import Disclosure
 from marketplace.extensions import db
+from marketplace.jobs.models import Job, JobState
 from marketplace.licences import services as declarations
 from marketplace.licences.royalties import FEE_PURPOSE
 from marketplace.listings.imports.models import ImportBatch, ImportState
@@ -60,6 +61,8 @@ SKIPPED = {
     "licences.accept": "only redirects (the demo company already holds the licence)",
     "licences.listing_offer": "only redirects a listing's open-licence chip to its announced declaration",
     "payments.stripe_return": "only redirects back from Stripe to the payment page",
+    "video.auth": "nginx's auth_request for the HLS files (204, 401 or 403, no body)",
+    "video.stream_status": "JSON polled by the host's stream panel in the room",
     "disclosures.download": "file download (a disclosure's file)",
 }
 #: Pages whose persona is not the first of PREFERENCE (the other one shows a page, not a redirect).
@@ -163,7 +166,11 @@ class PhoneWorld:
         invitation = Invitation(organisation_id=tto.organisation_id, email="phone-invitee@example.com",
                                 role=Role.INVENTOR, status=InvitationStatus.PENDING,
                                 invited_by_id=tto.id, expires_at=utcnow() + timedelta(days=7))
-        db.session.add_all([payment, batch, invitation])
+        failed_job = Job(name="mail.deliver", payload={"message": ""}, state=JobState.FAILED,
+                         attempts=5, finished_at=utcnow(),
+                         error="SMTPServerDisconnected: Connection unexpectedly closed while "
+                               "delivering to a-very-long-recipient-address@university.example.edu.cn")
+        db.session.add_all([payment, batch, invitation, failed_job])
         db.session.flush()
         draft_listing = _one(
             "SELECT min(id) FROM listings WHERE organisation_id = :org AND state = 'published' "

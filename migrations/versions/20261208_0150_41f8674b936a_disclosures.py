@@ -2,7 +2,7 @@
 pre-filing assessment and outside reviewers; the filing and the listing made from it (issue 18).
 
 Revision ID: 41f8674b936a
-Revises: e1f3a5b7c9d2
+Revises: 5d1e7a9c3b20
 Create Date: 2026-12-07 01:26:32.762640
 
 """
@@ -13,7 +13,7 @@ import marketplace.db_types  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '41f8674b936a'
-down_revision = 'e1f3a5b7c9d2'
+down_revision = '5d1e7a9c3b20'
 branch_labels = None
 depends_on = None
 
