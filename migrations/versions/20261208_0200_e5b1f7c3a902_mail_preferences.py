@@ -2,8 +2,8 @@
 by e-mail (turned off from the profile or by a one-click unsubscribe link).
 
 Revision ID: e5b1f7c3a902
-Revises: 5d1e7a9c3b20
-Create Date: 2026-12-08 01:50:00
+Revises: 41f8674b936a
+Create Date: 2026-12-08 02:00:00
 
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5b1f7c3a902'
-down_revision = '5d1e7a9c3b20'
+down_revision = '41f8674b936a'
 branch_labels = None
 depends_on = None
 
