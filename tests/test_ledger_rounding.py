@@ -46,7 +46,7 @@ def splits(draw):
     return inventor_weights, others
 
 
-@settings(max_examples=2000, deadline=None, derandomize=True)
+@settings(max_examples=1000, deadline=None, derandomize=True)
 @given(amount=AMOUNTS, split=splits())
 def test_inventors_never_get_less_than_their_exact_share(amount, split):
     inventor_weights, other_weights = split
