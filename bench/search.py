@@ -27,12 +27,13 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import sqlalchemy as sa
 from build import bench_config, benchmark_database, describe  # first: puts the project on sys.path
 from werkzeug.datastructures import MultiDict
 
 from marketplace import create_app
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, search, search_sql
+from marketplace.listings import cache, facet_counts, identifiers, search, search_sql
 from marketplace.listings.queries import PER_PAGE, SearchQuery, run_search
 
 #: (name, query string): the fixed mix of query shapes.
@@ -43,6 +44,7 @@ SHAPES = (
     ("AND 锂离子电池 正极材料", "q=锂离子电池 正极材料"),
     ("partial 储能电池热失控预警", "q=储能电池热失控预警"),
     ("partial 设备预测性维护", "q=设备预测性维护"),
+    ("partial, common words 设备维护", "q=设备 维护"),
     ("电池 + grade A + open licence", "q=电池&grade=A&mode=open_licence"),
     ("电池, newest first", "q=电池&sort=newest"),
     ("browse field=energy", "field=energy"),
@@ -84,7 +86,7 @@ def measure(url: str, runs: int) -> list[dict]:
             db.session.remove()
         for _ in range(runs):
             for name, query in queries:
-                tokens = search.tokens_for_query(query.q)
+                tokens = identifiers.query_tokens(query.q)
                 figures = samples[name]
                 figures["matching"].append(
                     _timed(lambda q=query, t=tokens: search_sql.page_ids(q, t, PER_PAGE),
@@ -143,13 +145,25 @@ def main() -> None:
     parser.add_argument("--dialect", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=30, help="runs per shape (default 30)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--url", help="measure this existing database (built by bench/build.py "
+                                      "with keep) instead of building one")
+    parser.add_argument("--shape", action="append",
+                        help="only the shapes whose name contains this (may repeat)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="measure the whole mix this many times on the same database (the "
                              "machine is shared: compare medians of the repeats)")
     args = parser.parse_args()
     dialects = ("sqlite", "postgresql") if args.dialect == "both" else (args.dialect,)
     print(f"{args.n:,} listings, {args.runs} runs per shape; machine: {machine()}")
+    global SHAPES
+    if args.shape:
+        SHAPES = tuple(shape for shape in SHAPES if any(part in shape[0] for part in args.shape))
     verdicts = {}
+    if args.url:
+        dialect = sa.engine.make_url(args.url).get_backend_name()
+        verdicts[dialect] = report(dialect, measure(args.url, args.runs))
+        print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        return
     for dialect in dialects:
         with benchmark_database(dialect, args.n, seed=args.seed) as built:
             print(describe(built), flush=True)

@@ -206,3 +206,15 @@ def test_partial_matches_past_the_coverage_window_follow_newest_first(world, mon
     newest_three = sorted(paged[1:], reverse=True)[:3]
     assert sorted(paged[1:4], reverse=True) == newest_three  # the window, by coverage
     assert paged[4:] == sorted(paged[4:], reverse=True)  # then newest first
+
+
+def test_a_word_no_listing_has_is_looked_for_by_the_words_inside_it(world, client):
+    """关键设备 is in no listing: the search looks for 关键 and 设备 (and 风电设备维护 for 风电,
+    设备 and 维护) instead of finding nothing."""
+    assert terms.document_frequency("风电设备维护") == 0
+    tokens = run_search(SearchQuery(q="风电设备维护")).tokens
+    assert tokens == ["风电", "设备", "维护"]
+    result = run_search(SearchQuery(q="风电设备维护"))
+    assert _keys(world, [item.id for item in result.items])[0] == "upkeep"
+    page = client.get("/listings?q=风电设备维护").get_data(as_text=True)
+    assert "<mark>" in page and zh("Nothing found") not in page

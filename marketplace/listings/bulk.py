@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.listings import search, suggest_index
+from marketplace.listings import facet_bitmaps, search, suggest_index
 from marketplace.listings.models import Listing, listing_modes
 from marketplace.listings.synthetic import ListingFactory
 from marketplace.orgs import creditcode
@@ -74,6 +74,7 @@ def load(count: int, seed: int = 2026) -> dict[str, float]:
     started = time.perf_counter()
     with db.engine.begin() as connection:
         suggest_index.rebuild(connection)
+        facet_bitmaps.record(connection, [facet_bitmaps.EVERYTHING])
     phases["insert index"] += time.perf_counter() - started
     if dialect == "postgresql":  # explicit ids: move the sequences past them
         with db.engine.begin() as connection:

@@ -121,4 +121,6 @@ def query_tokens(text: str) -> list[str]:
     name = unicodedata.normalize("NFKC", text or "").strip().lower()
     if len(tokens) > 1 and _NAME.match(name) and _indexed(name):
         return [name]
-    return tokens
+    from marketplace.listings import terms
+
+    return terms.known_words(tokens)

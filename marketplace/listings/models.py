@@ -122,6 +122,9 @@ class Listing(db.Model):
         sa.CheckConstraint("trl BETWEEN 1 AND 9", name="trl_range"),
         sa.CheckConstraint("asking_price IS NULL OR asking_price >= 0", name="price_not_negative"),
         sa.Index("ix_listings_state_published_at", "state", "published_at"),
+        # Covers what the facet bitsets read (``facet_bitmaps``): no listing row is visited.
+        sa.Index("ix_listings_facets", "state", "id", "field", "grade", "trl", "kind",
+                 "legal_status", "organisation_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -217,3 +220,27 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     listing: Mapped[Listing] = relationship(back_populates="attachments")
+
+
+class SearchGeneration(db.Model):
+    """One row: how many times the published listings' facet values changed (``facet_bitmaps``).
+
+    A transaction that changes them increments ``generation`` just before it commits (the row
+    lock orders these transactions on PostgreSQL), so a process that has seen generation G has
+    every change up to G in ``search_changes``. ``epoch`` is random per row: should the row be
+    made anew (the tables emptied), every process rebuilds what it holds."""
+
+    __tablename__ = "search_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    epoch: Mapped[str] = mapped_column(sa.String(32))
+
+
+class SearchChange(db.Model):
+    """A listing whose facet values or published state changed in a generation (no listing:
+    everything may have changed, as after ``flask search reindex``)."""
+
+    __tablename__ = "search_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    listing_id: Mapped[int | None]

@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.listings import cache, search, suggest_index
+from marketplace.listings import cache, facet_bitmaps, search, suggest_index
 from marketplace.listings.models import Listing, ListingState
 
 search_cli = AppGroup("search", help="The listings' search index.")
@@ -38,6 +38,7 @@ def rebuild(batch: int = 500, progress=None) -> int:
         session.expunge_all()
         if progress:
             progress(min(start + batch, len(ids)), len(ids))
+    facet_bitmaps.changed(session, facet_bitmaps.EVERYTHING)  # every process reads them anew
     suggest_index.rebuild(session.connection())  # the suggestions' title index, in the same form
     cache.invalidate(session)
     session.commit()

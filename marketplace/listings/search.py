@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
-from marketplace.listings import cache, identifiers, synonyms
+from marketplace.listings import cache, facet_bitmaps, identifiers, synonyms
 from marketplace.listings.models import Listing, ListingState
 from marketplace.text import normalise
 
@@ -75,6 +75,18 @@ def tokens_for_query(text: str) -> list[str]:
     _load_dictionary()
     seen, result = set(), []
     for token in _clean(rjieba.cut(normalise(text))):
+        if token not in seen:
+            seen.add(token)
+            result.append(token)
+    return result
+
+
+def sub_words(word: str) -> list[str]:
+    """The dictionary words inside ``word`` (in order, without ``word`` itself): what the index
+    holds of a long word besides the word, 预测 of 预测性, 关键 and 设备 of 关键设备."""
+    _load_dictionary()
+    seen, result = {word}, []
+    for token in _clean(rjieba.cut_for_search(word)):
         if token not in seen:
             seen.add(token)
             result.append(token)
@@ -146,6 +158,7 @@ def index(listing, session=None) -> None:
     unindex(listing.id, session)
     dialect = session.get_bind().dialect.name
     session.execute(insert_statement(dialect), document(listing, dialect))
+    facet_bitmaps.changed(session, listing.id)
 
 
 def unindex(listing_id: int, session=None) -> None:
@@ -154,6 +167,7 @@ def unindex(listing_id: int, session=None) -> None:
     column = "listing_id" if session.get_bind().dialect.name == "postgresql" else "rowid"
     session.execute(sa.text(f"DELETE FROM {INDEX_TABLE} WHERE {column} = :id"),
                     {"id": listing_id})
+    facet_bitmaps.changed(session, listing_id)
     cache.invalidate(session)
 
 

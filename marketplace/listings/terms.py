@@ -96,6 +96,21 @@ def weights(tokens: list[str]) -> dict[str, int]:
     return result
 
 
+def known_words(tokens: list[str]) -> list[str]:
+    """The query's words as the index knows them: a word in no listing is replaced by the
+    dictionary words inside it that are (``search.sub_words``), so 设备预测性维护 looks for 预测 when
+    no listing says 预测性, and 关键设备 for 关键 and 设备. Words with synonyms stay as typed."""
+    result = []
+    for token in tokens:
+        parts = []
+        if not identifiers.IPC_TERM.match(token) and document_frequency(token) == 0:
+            parts = [part for part in search.sub_words(token) if document_frequency(part)]
+        for word in parts or [token]:
+            if word not in result:
+                result.append(word)
+    return result
+
+
 def selective(tokens: list[str]) -> list[str]:
     """The words that bring listings into the results (see the module docstring), in query order;
     all of them when none is in any listing."""
