@@ -99,3 +99,23 @@ else:
     #: Seconds of silence before the arbiter restarts the worker (WebSockets keep it busy, not silent).
     timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
     graceful_timeout = 10
+
+
+# Prometheus (marketplace/metrics.py): with PROMETHEUS_MULTIPROC_DIR set, every worker writes its
+# metrics to files there and /metrics adds them up. The folder holds this server's workers only
+# (one folder per gunicorn server): emptied when the server starts, and a worker's live gauges
+# are dropped when it exits. Not imported from the app here (the arbiter runs before gevent's
+# patching), so the hooks use prometheus_client directly.
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

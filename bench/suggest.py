@@ -14,6 +14,7 @@ session, as a request does. PostgreSQL is reached as bench/build.py says (BENCH_
 """
 
 import argparse
+import os
 
 import sqlalchemy as sa
 from build import bench_config, benchmark_database, describe  # first: puts the project on sys.path
@@ -91,10 +92,15 @@ def main() -> None:
     parser.add_argument("--dialect", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--runs", type=int, default=30, help="runs per shape (default 30)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--url", help="measure this existing database (bench/build.py, keep)")
     args = parser.parse_args()
     dialects = ("sqlite", "postgresql") if args.dialect == "both" else (args.dialect,)
     print(f"{args.n:,} listings, {args.runs} runs per shape; machine: {machine()}")
     verdicts = {}
+    if args.url:
+        report(sa.engine.make_url(args.url).get_backend_name(), measure(args.url, args.runs))
+        print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        return
     for dialect in dialects:
         with benchmark_database(dialect, args.n, seed=args.seed) as built:
             print(describe(built), flush=True)

@@ -6,7 +6,6 @@ request.
 """
 
 import importlib
-import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,7 +16,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from marketplace import (
     db_ping,
     delivery,
+    metrics,
     public_urls,
+    request_log,
     roles,
     security,
     sqlite_mmap,
@@ -28,6 +29,7 @@ from marketplace import models as _models  # noqa: F401  (every table in the met
 from marketplace.accounts.cli import users_cli
 from marketplace.accounts.models import User
 from marketplace.alerts.services import alerts_cli
+from marketplace.backup import backup_cli
 from marketplace.blueprints import BLUEPRINTS
 from marketplace.config import INSTANCE_DIR, Config, config_from_env
 from marketplace.demo import demo_cli
@@ -76,6 +78,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    metrics.install(app)  # first: times everything the request runs
+    request_log.install(app)  # before any handler that may log (the CSRF check logs)
     csrf.init_app(app)
     app.before_request(require_confirmed_email)
     babel.init_app(app, locale_selector=babel_locale, timezone_selector=select_timezone)
@@ -91,8 +95,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     template_helpers.init_app(app)
     _register_cli(app)
     roles.install(app, role)
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=app.config["LOG_LEVEL"])
     return app
 
 
@@ -146,6 +148,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(licences_cli)
     app.cli.add_command(alerts_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(backup_cli)
 
 
 @login_manager.user_loader

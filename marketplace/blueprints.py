@@ -5,10 +5,10 @@ the accounts blueprint from ``accounts.routes`` and ``accounts.confirm_routes``,
 from ``interests.routes`` and ``interests.manage_routes``, the action's from ``action.routes``
 and the ``routes`` of its ``plans``, ``reports`` and ``dashboards`` sub-packages, the licences'
 from ``licences.routes`` and ``licences.licence_routes``, the listings' from ``listings.routes``
-and ``listings.suggest_routes``, and main's error handlers and workbench
-actions from ``main.errors`` and ``main.workbench_routes``. Importing them here registers those
-views before ``create_app`` registers the blueprints. (The ``imports`` blueprint is the
-``listings.imports`` package's; ``live`` is ``events.live``'s.)
+and ``listings.suggest_routes``, and main's error handlers, health checks and workbench
+actions from ``main.errors``, ``main.health_routes`` and ``main.workbench_routes``. Importing
+them here registers those views before ``create_app`` registers the blueprints. (The
+``imports`` blueprint is the ``listings.imports`` package's; ``live`` is ``events.live``'s.)
 """
 
 from marketplace.accounts import confirm_routes as _confirm_routes  # noqa: F401  (views on accounts)
@@ -30,6 +30,7 @@ from marketplace.listings.imports.routes import bp as imports_bp
 from marketplace.listings.routes import bp as listings_bp
 from marketplace.lists.routes import bp as lists_bp
 from marketplace.main import errors as _errors  # noqa: F401  (error handlers on main)
+from marketplace.main import health_routes as _health_routes  # noqa: F401  (views on main)
 from marketplace.main import workbench_routes as _workbench_routes  # noqa: F401  (views on main)
 from marketplace.main.routes import bp as main_bp
 from marketplace.needs.routes import bp as needs_bp

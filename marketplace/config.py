@@ -137,6 +137,12 @@ class Config:
     #: Level of the app's log records (debug, info, warning, error, critical); gunicorn.conf.py
     #: reads the same variable for the server's own messages.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "info").upper()
+    #: ``text`` (Python's default lines) or ``json`` (one object per line, with the request id;
+    #: marketplace/request_log.py).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    #: The bearer token ``/metrics`` asks for (``Authorization: Bearer …``); unset: no /metrics
+    #: (404). Prometheus' multiprocess mode needs PROMETHEUS_MULTIPROC_DIR (marketplace/metrics.py).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     #: How many reverse proxies (nginx) set X-Forwarded-For/-Proto/-Host in front of the app.
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     #: Send Strict-Transport-Security; only behind TLS.

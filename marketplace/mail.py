@@ -25,6 +25,7 @@ from pathlib import Path
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 
+from marketplace import metrics
 from marketplace.jobs import after_commit
 from marketplace.jobs import services as jobs
 
@@ -79,6 +80,7 @@ def _deliver(job, message: str) -> None:
     send_mail(_parse(message.encode()))
 
 
+@metrics.count_failures(metrics.MAIL_FAILURES)
 def send_mail(message: EmailMessage) -> None:
     """Hand a composed message to the mail server, or to the outbox without one."""
     config = current_app.config

@@ -6,10 +6,10 @@ database: a stall or crash on the page side then drops no attendee (README "Runn
 production"; ``deploy/`` holds the nginx and systemd set-up).
 
 - ``all``: everything in one process: ``make run``, the tests, one-process deployments.
-- ``live``: Socket.IO and ``/healthz`` only; any other path gets a 404 here, before Flask. The
-  process still builds the whole app, because the live room needs it: the login session from
-  the page's cookie on connect (so the same ``SECRET_KEY``), the database, the translations of
-  its messages, and ``url_for`` for the pages its events link to.
+- ``live``: Socket.IO, ``/healthz``, ``/readyz`` and ``/metrics`` only; any other path gets a
+  404 here, before Flask. The process still builds the whole app, because the live room needs
+  it: the login session from the page's cookie on connect (so the same ``SECRET_KEY``), the
+  database, the translations of its messages, and ``url_for`` for the pages its events link to.
 - ``pages``: everything but Socket.IO (``/socket.io/`` gets a 404). Its Socket.IO server only
   publishes to the message queue (a write-only client manager): what a page sends to the live
   rooms (closing the connections of an attendee whose registration was cancelled, see
@@ -28,8 +28,9 @@ ALL, LIVE, PAGES = "all", "live", "pages"
 ROLES = (ALL, LIVE, PAGES)
 #: Where Flask-SocketIO serves Socket.IO (its default resource).
 SOCKETIO_PATH = "/socket.io"
-#: What a live process serves besides Socket.IO: the health check of load balancers and systemd.
-LIVE_PAGES = frozenset({"/healthz"})
+#: What a live process serves besides Socket.IO: the health checks of load balancers and systemd,
+#: and its metrics (the live-room gauges live in its processes).
+LIVE_PAGES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def check(config) -> str:

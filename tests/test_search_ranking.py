@@ -102,8 +102,10 @@ def test_each_result_shows_the_words_it_lacks(world, client):
     assert result.missing[by_key["fill0"].id] == ["预测性", "维护"]
     html = client.get("/listings?q=设备预测性维护").get_data(as_text=True)
     card = html.split(f'href="/listings/{by_key["upkeep"].id}"', 1)[1].split("</article>", 1)[0]
-    assert f'{zh("Missing:")} <s>预测性</s></p>' in card
+    assert f'{zh("Missing: %(terms)s") % {"terms": "<s>预测性</s>"}}</p>' in card
     assert "<mark>设备维护</mark>" in card  # what it has is marked
+    several = html.split(f'href="/listings/{by_key["fill0"].id}"', 1)[1].split("</article>", 1)[0]
+    assert "缺少：<s>预测性</s>、<s>维护</s></p>" in several  # no space after the colon
     whole = html.split(f'href="/listings/{by_key["pdm"].id}"', 1)[1].split("</article>", 1)[0]
     assert "<s>" not in whole and "<mark>设备预测性维护</mark>" in whole
     assert html.index(zh("The results below contain only some of your words.")) > html.index(

@@ -62,6 +62,8 @@ def init_app(app: Flask) -> None:
     socketio.on_namespace(LiveNamespace("/live"))
     if socketio.server is not None:
         encoded.install(socketio.server)
+    if socketio.server is not None and serves_socketio(app.config["SERVER_ROLE"]):
+        fanout.time_broadcasts(socketio.server)
     if app.config["LIVE_DIRECT_WRITES"] and socketio.server is not None \
             and serves_socketio(app.config["SERVER_ROLE"]):
         fanout.install(socketio.server)

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import deque
-from functools import partial
+from functools import partial, wraps
 
 from events.live import collector
+from marketplace import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -196,3 +198,29 @@ def install(sio_server) -> bool:
     eio._async = {**eio._async, "websocket": partial(Connection, registry=registry)}
     logger.debug("live room: direct WebSocket writes on")
     return True
+
+
+def time_broadcasts(sio_server) -> None:
+    """Observe ``bxqx_live_fanout_seconds`` for every broadcast ``sio_server`` delivers itself.
+
+    The time is that of handing one event to every connection of the room this process holds
+    (direct writes or engineio's queues), not the client's receipt. With a message queue, a
+    process delivers what Redis brings it in ``_handle_emit`` (and what it emits itself there
+    too); alone, in ``emit``. Installed once per server.
+    """
+    manager = getattr(sio_server, "manager", None)
+    if manager is None or getattr(manager, "_bxqx_timed", False):
+        return
+    name = "_handle_emit" if hasattr(manager, "_handle_emit") else "emit"
+    deliver = getattr(manager, name)
+
+    @wraps(deliver)
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return deliver(*args, **kwargs)
+        finally:
+            metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
+
+    setattr(manager, name, timed)
+    manager._bxqx_timed = True

@@ -19,6 +19,7 @@ from events.live.log import Viewer
 from events.live.models import QuestionStatus
 from events.live.services import RoomError
 from events.models import Roadshow
+from marketplace import metrics
 from marketplace.errors import ServiceError
 from marketplace.extensions import db, socketio
 from marketplace.http import me
@@ -129,6 +130,7 @@ class LiveNamespace(Namespace):
             log.ensure_room(roadshow_id)
         sid, user_id = request.sid, current_user.id
         connections[sid] = Connection(roadshow_id, user_id, moderator)
+        metrics.LIVE_CONNECTIONS.inc()
         self.enter_room(sid, bus.room_all(roadshow_id))
         if moderator:
             self.enter_room(sid, bus.room_moderators(roadshow_id))
@@ -144,6 +146,7 @@ class LiveNamespace(Namespace):
         connection = connections.pop(request.sid, None)
         if connection is None:
             return
+        metrics.LIVE_CONNECTIONS.dec()
         try:
             presence.leave(request.sid, connection.roadshow_id, connection.user_id)
             presence.announce(connection.roadshow_id)

@@ -40,6 +40,8 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The X-Request-ID of the request that submitted the job; its log lines carry it (request_log.py).
+    request_id: Mapped[str | None] = mapped_column(sa.String(128))
 
     @property
     def percent(self) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from marketplace import metrics, request_log
 from marketplace.db_types import utcnow
 from marketplace.extensions import db, socketio
 from marketplace.jobs.models import Job, JobState
@@ -58,11 +59,13 @@ def run(job_id: int) -> None:
         return
     job.state, job.started_at = JobState.RUNNING, utcnow()
     db.session.commit()
+    request_log.bind_job(job)
     try:
         result = REGISTRY[job.name](job, **job.payload)
     except Exception as error:  # noqa: BLE001 - a job's failure is recorded, never lost
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, job.name)
+        metrics.job_failed(job.name)
         job = db.session.get(Job, job_id)
         job.state, job.finished_at = JobState.FAILED, utcnow()
         job.error = getattr(error, "message", None) or str(error) or type(error).__name__

@@ -50,6 +50,7 @@ FACETS = (*COLUMNS, "mode")
 #: Changes are kept for this many generations; a process further behind rebuilds.
 KEEP_GENERATIONS = 2000
 _CHANGED = "facet_bitmaps_changed"
+_MEMO = "facet_bitmaps_snapshot"
 #: Stands for "every listing" in ``search_changes``.
 EVERYTHING = None
 
@@ -139,7 +140,21 @@ def _apply(old: Snapshot, epoch: str, generation: int, changed: list[int]) -> Sn
 
 
 def current() -> Snapshot:
-    """The bitsets of this database as of its last committed generation."""
+    """The bitsets of this database as of its last committed generation (read once per
+    transaction: a search asks several times)."""
+    memo = db.session.info.get(_MEMO)
+    if memo is None:
+        memo = db.session.info[_MEMO] = _current()
+    return memo
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_memo(session: Session, *_args) -> None:
+    session.info.pop(_MEMO, None)
+
+
+def _current() -> Snapshot:
     key = db.engine.url.render_as_string(hide_password=True)
     row = db.session.execute(sa.select(SearchGeneration.epoch, SearchGeneration.generation)
                              .where(SearchGeneration.id == 1)).first()

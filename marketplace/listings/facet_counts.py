@@ -9,7 +9,6 @@ against the bitsets, so the cost does not grow with the facets or their values.
 from collections import Counter
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from marketplace.extensions import db
 from marketplace.listings import facet_bitmaps, search_sql
@@ -61,10 +60,7 @@ def facets(query, tokens: list[str]) -> tuple[int, dict[str, list[tuple[object, 
     result["mode"] = _ordered(Counter({ConversionMode(value): n
                                        for value, n in counted["mode"].items()}))
     ids = [value for value, _ in result["university"]]
-    # PostgreSQL: one array parameter; psycopg parses a statement of more than 50 parameters
-    # (an IN of ~90 universities) afresh on every execution, and never prepares it.
-    named = (Organisation.id == sa.any_(sa.literal(ids, ARRAY(sa.Integer))) if search_sql._postgres()
-             else Organisation.id.in_(ids))
-    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(named)).all())
+    names = dict(db.session.execute(sa.select(Organisation.id, Organisation.name).where(
+        search_sql.among(Organisation.id, ids))).all())
     result["university"] = [((value, names.get(value, "")), n) for value, n in result["university"]]
     return total, result

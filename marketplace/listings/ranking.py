@@ -44,26 +44,58 @@ def _hits(query, branches: list, token_weights: list[int], restrict) -> sa.Subqu
     return sa.union_all(*selects).subquery("hits")
 
 
-def _partial(query, tokens: list[str], wanted: int) -> list[int]:
-    """The ``wanted`` first partial matches (some words, not every one), in order."""
-    shown = search_sql.words(tokens)
-    partial = ("but", shown, search_sql.words(tokens, every=True))
+def _covered_sqlite(query, tokens: list[str], partial, weights: dict, limit: int
+                    ) -> tuple[dict[int, int], int | None]:
+    """SQLite: the window's floor, then each word's ids in it from FTS5 (a doclist walked from
+    the floor, newest first), summed per id."""
     id_column = search_sql.index_id()
     newest = (sa.select(id_column.label("id")).select_from(search_sql.INDEX)
               .where(search_sql.text_match(query, partial))
               .order_by(id_column.desc()).limit(COVERAGE_WINDOW).subquery("newest"))
     floor = db.session.scalar(sa.select(sa.func.min(newest.c.id)))
     if floor is None:
-        return []
-    weights = terms.weights(tokens)
+        return {}, None
+    shown = partial[1]
     hits = _hits(query, [("all", [terms.equivalents(token), shown]) for token in tokens],
                  [weights[token] for token in tokens], lambda column: column >= floor)
     coverage = sa.func.sum(hits.c.weight).label("coverage")
-    limit = max(search.RANK_CANDIDATES, wanted)
-    covered = dict(db.session.execute(
+    return dict(db.session.execute(
         sa.select(hits.c.id, coverage).group_by(hits.c.id)
         .having(sa.func.sum(hits.c.bit) < (1 << len(tokens)) - 1)
-        .order_by(sa.desc("coverage"), hits.c.id.desc()).limit(limit)).all())
+        .order_by(sa.desc("coverage"), hits.c.id.desc()).limit(limit)).all()), floor
+
+
+def _covered_postgres(query, tokens: list[str], partial, weights: dict, limit: int
+                      ) -> tuple[dict[int, int], int | None]:
+    """PostgreSQL: one pass over the window's rows, testing each word on the row's document
+    (the GIN index cannot bound a word's postings by id, so a common word's lookup would read
+    all of them); the coverage is summed here."""
+    id_column = search_sql.index_id()
+    tests = [search_sql.INDEX.c.document.bool_op("@@")(search_sql._text_tsquery(
+        terms.equivalents(token))) for token in tokens]
+    rows = db.session.execute(
+        sa.select(id_column, *tests).select_from(search_sql.INDEX)
+        .where(search_sql.text_match(query, partial))
+        .order_by(id_column.desc()).limit(COVERAGE_WINDOW)).all()
+    if not rows:
+        return {}, None
+    scored = [(sum(weights[token] for token, present in zip(tokens, row[1:], strict=True)
+                   if present), row[0]) for row in rows]
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    return {listing_id: coverage for coverage, listing_id in scored[:limit]}, rows[-1][0]
+
+
+def _partial(query, tokens: list[str], wanted: int) -> list[int]:
+    """The ``wanted`` first partial matches (some words, not every one), in order."""
+    shown = search_sql.words(tokens)
+    partial = ("but", shown, search_sql.words(tokens, every=True))
+    id_column = search_sql.index_id()
+    weights = terms.weights(tokens)
+    limit = max(search.RANK_CANDIDATES, wanted)
+    cover = _covered_postgres if search_sql._postgres() else _covered_sqlite
+    covered, floor = cover(query, tokens, partial, weights, limit)
+    if floor is None:
+        return []
     older = []
     if len(covered) < wanted:  # the window is exhausted: older partial matches follow, newest first
         older = list(db.session.scalars(
@@ -73,7 +105,7 @@ def _partial(query, tokens: list[str], wanted: int) -> list[int]:
     ids = [*covered, *older]
     known = {row.id: row for row in db.session.execute(
         sa.select(Listing.id, Listing.state, Listing.grade, Listing.published_at)
-        .where(Listing.id.in_(ids))).all()} if ids else {}
+        .where(search_sql.among(Listing.id, ids))).all()} if ids else {}
 
     def published(some: list[int]) -> list[int]:
         return [i for i in some if i in known and known[i].state is ListingState.PUBLISHED]

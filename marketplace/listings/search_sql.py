@@ -23,7 +23,7 @@ coverage. A one-word query is ranked here, as before.
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 
 from marketplace.extensions import db
 from marketplace.listings import identifiers, search, terms
@@ -45,6 +45,14 @@ UNFILTERED = SimpleNamespace(**{name: None for name in (
 
 def _postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def among(column, ids: list[int]):
+    """``column IN ids``; on PostgreSQL one array parameter (psycopg parses a statement of more
+    than 50 parameters afresh on every execution and never prepares it)."""
+    if _postgres():
+        return column == sa.any_(sa.literal(list(ids), ARRAY(sa.Integer)))
+    return column.in_(ids)
 
 
 def filter_items(query) -> list[tuple[str, object]]:
@@ -292,7 +300,7 @@ def _best_published(query, tokens: list[str], wanted: int, every: bool = False
         found = _window_ranked(base, tokens, wanted, every)
         # The state is read, not tested in SQL (see below).
         states = dict(db.session.execute(sa.select(Listing.id, Listing.state).where(
-            Listing.id.in_(found))).all()) if found else {}
+            among(Listing.id, found))).all()) if found else {}
         rows = [(i, states.get(i)) for i in found]
     else:
         # One statement: the best matches among the newest RANK_CANDIDATES (FTS5 walks a word's

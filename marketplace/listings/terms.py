@@ -28,8 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
-from marketplace.listings import cache, identifiers, search, synonyms
-from marketplace.listings.models import Listing, ListingState
+from marketplace.listings import cache, facet_bitmaps, identifiers, search, synonyms, term_stats
 
 POSTINGS_BUDGET = 5000
 #: Weights are integers (idf × this), so that equal sets of words sum to equal coverage.
@@ -48,12 +47,38 @@ def equivalents(token: str):
     return ("any", [words[0] if len(words) == 1 else ("all", list(words)) for words in options])
 
 
+def _leaves(node) -> list[str] | None:
+    """The words of an equivalents node that is a word or any of several words, else None."""
+    if isinstance(node, str):
+        return [node]
+    if node[0] == "any" and all(isinstance(part, str) for part in node[1]):
+        return list(node[1])
+    return None
+
+
 def _count(token: str) -> int:
-    """Listings with the word or one of its equivalents (one index lookup)."""
+    """Listings with the word or one of its equivalents (one index lookup).
+
+    On PostgreSQL a common word's count is the statistics' estimate (``term_stats``); a word with
+    synonyms, one of them common, is at most the sum of its words' counts (they rarely overlap).
+    """
+
+    node = equivalents(token)
+    leaves = None if identifiers.IPC_TERM.match(token) else _leaves(node)
+    if leaves:
+        estimates = [term_stats.estimate(leaf) for leaf in leaves]
+        if any(estimates):
+            total = sum(found if found else _count_node(leaf)
+                        for leaf, found in zip(leaves, estimates, strict=True))
+            return min(total, published_total())
+    return _count_node(node)
+
+
+def _count_node(node) -> int:
     from marketplace.listings import search_sql  # builds on this module
 
     statement = sa.select(sa.func.count()).select_from(search_sql.INDEX).where(
-        search_sql.text_match(search_sql.UNFILTERED, equivalents(token)))
+        search_sql.text_match(search_sql.UNFILTERED, node))
     return db.session.scalar(statement) or 0
 
 
@@ -80,9 +105,8 @@ def document_frequency(token: str) -> int:
 
 
 def published_total() -> int:
-    return _remembered(("published-total",), lambda: db.session.scalar(
-        sa.select(sa.func.count()).select_from(Listing).where(
-            Listing.state == ListingState.PUBLISHED)) or 0)
+    """How many listings are published (the facet bitsets hold them: no count is run)."""
+    return facet_bitmaps.current().published.bit_count()
 
 
 def weights(tokens: list[str]) -> dict[str, int]:

@@ -1,12 +1,10 @@
-"""Home page, dashboard, language switch and health check."""
+"""Home page, dashboard and language switch (health checks: main/health_routes.py)."""
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
 from marketplace.accounts.models import Role
-from marketplace.extensions import db
 from marketplace.http import safe_next
 from marketplace.listings import cache
 from marketplace.main import home, workbench
@@ -50,9 +48,3 @@ def set_language():
         session["lang"] = code
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
-
-@bp.route("/healthz")
-def healthz():
-    """Liveness and database check for load balancers."""
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")

@@ -169,7 +169,7 @@ def require_same_org(organisation_id: int | None) -> None:
 #: logging out, the confirmation itself, the language switch, and the public account forms (which
 #: send a logged-in user on to the dashboard, hence to the confirmation page).
 OPEN_TO_UNCONFIRMED = frozenset({
-    "static", "main.healthz", "main.set_language",
+    "static", "main.healthz", "main.readyz", "main.metrics_page", "main.set_language",
     "accounts.register", "accounts.login", "accounts.logout", "accounts.logout_everywhere",
     "accounts.reset_request",
     "accounts.reset_password",

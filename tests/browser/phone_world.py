@@ -37,6 +37,8 @@ ACCOUNTS = {
 #: GET routes that are not pages of their own, with the reason (each is still in ACCESS).
 SKIPPED = {
     "main.healthz": "a health check for load balancers, plain text, not a page",
+    "main.readyz": "a readiness check for load balancers, JSON, not a page",
+    "main.metrics_page": "Prometheus metrics behind a bearer token, plain text, not a page",
     "api.listings": "JSON API", "api.listing": "JSON API", "api.openapi": "JSON document",
     "imports.status": "JSON progress polled by the import page",
     "listings.suggestions": "JSON for the search boxes (tests/browser/test_suggest.py opens the list)",

@@ -21,7 +21,7 @@ from tests.security._support import mailed_path, registration
 
 #: What an account with an unconfirmed address may still use.
 OPEN_TO_UNCONFIRMED = {
-    "static", "main.healthz", "main.set_language",
+    "static", "main.healthz", "main.readyz", "main.metrics_page", "main.set_language",
     "accounts.register", "accounts.login", "accounts.logout", "accounts.logout_everywhere",
     "accounts.reset_request",
     "accounts.reset_password", "accounts.profile", "accounts.change_password",
