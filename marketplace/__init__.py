@@ -36,9 +36,11 @@ from marketplace.demo import demo_cli
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from marketplace.http import IdConverter
 from marketplace.i18n import babel_locale, select_timezone
+from marketplace.jobs.cli import jobs_cli
 from marketplace.licences.reminders import licences_cli
 from marketplace.listings.reindex import search_cli
 from marketplace.listings.search import include_object
+from marketplace.needs import expiry as _need_expiry  # noqa: F401  (a periodic task)
 from marketplace.notifications.services import load_user_with_unread
 from marketplace.permissions import require_confirmed_email
 from marketplace.runtime import check_python
@@ -149,6 +151,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(alerts_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(jobs_cli)
 
 
 @login_manager.user_loader

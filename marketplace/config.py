@@ -52,6 +52,23 @@ class Config:
     MATCH_TERM_STATS_SECONDS = float(os.environ.get("MATCH_TERM_STATS_SECONDS", "600"))
     #: Spreadsheets with this many rows or more are imported by the job worker (listings/imports/services.py).
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("IMPORT_BACKGROUND_ROWS", "5000"))
+    #: With a job worker (REDIS_URL), spreadsheets of this many bytes or more are parsed by the
+    #: worker too, not by the web process that received them.
+    IMPORT_WORKER_PARSE_BYTES = int(os.environ.get("IMPORT_WORKER_PARSE_BYTES", str(256 * 1024)))
+
+    # Background jobs (marketplace/jobs): RQ when REDIS_URL is set, else the serving process.
+    #: The RQ queue's name (``flask jobs worker`` serves it).
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "bxqx-jobs")
+    #: Runs of a job that fails transiently (mail server down, deadlock) before it is FAILED.
+    JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "5"))
+    #: Wait before the second attempt; it doubles for each further one, up to the maximum.
+    JOBS_RETRY_BASE_SECONDS = float(os.environ.get("JOBS_RETRY_BASE_SECONDS", "30"))
+    JOBS_RETRY_MAX_SECONDS = float(os.environ.get("JOBS_RETRY_MAX_SECONDS", "3600"))
+    #: A running job with no sign of life (start, progress) this long is taken for dead and
+    #: requeued by ``flask jobs run-due``; RQ stops a job running longer.
+    JOBS_VISIBILITY_TIMEOUT = int(os.environ.get("JOBS_VISIBILITY_TIMEOUT", "900"))
+    #: A due queued job that no runner took within this many seconds is dispatched again.
+    JOBS_QUEUED_GRACE = int(os.environ.get("JOBS_QUEUED_GRACE", "120"))
 
     # Payments (used from the payments feature on).
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

@@ -39,6 +39,7 @@ from marketplace.action.reports.models import Report, ReportState, SecondaryUnit
 from marketplace.config import TestConfig
 from marketplace.db_types import utcnow
 from marketplace.extensions import db, limiter
+from marketplace.jobs.models import Job, JobState
 from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.listings.models import (
     Attachment,
@@ -114,6 +115,8 @@ class World:
     licensing: dict = field(default_factory=dict)
     #: A notification for ``company`` (notifications).
     notification: Notification | None = None
+    #: A background job that failed (the admin's failed-jobs page retries it).
+    failed_job: object = None
     #: ``company``'s open public need (university A's tto proposed ``listing`` to it), its draft
     #: need, and ``investor``'s preference profile (technology needs).
     need: object = None
@@ -254,8 +257,13 @@ def world(app) -> World:
     notification = Notification(user_id=users["company"].id, kind="interests.status",
                                 params={}, link=f"/listings/{listing.id}")
     db.session.add(notification)
+    failed_job = Job(name="alerts.follows", payload={"listing_ids": []}, state=JobState.FAILED,
+                     attempts=1, error="SMTPServerDisconnected: Connection unexpectedly closed",
+                     finished_at=utcnow())
+    db.session.add(failed_job)
     db.session.commit()
     return World(
+        failed_job=failed_job,
         **_needs_world(users, listing),
         notification=notification, **_interest_world(app, users, listing),
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
@@ -549,6 +557,9 @@ ACCESS: dict[str, Access] = {
     "admin.change_role": Access("POST", inventor_id, PLATFORM_ADMIN, status=302, data={"role": "tto"}),
     "admin.set_active": Access("POST", inventor_id, PLATFORM_ADMIN, status=302, data={"value": "0"}),
     "admin.audit": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    "admin.failed_jobs": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    "admin.retry_job": Access("POST", lambda w: {"job_id": w.failed_job.id}, PLATFORM_ADMIN,
+                              status=302),
     # listings: public search and pages; management for the owning university's verified tto.
     "listings.search": Access("GET", no_args, EVERYONE, login=False, status=200),
     "listings.detail": Access("GET", listing_id, EVERYONE, login=False, status=200),

@@ -61,6 +61,34 @@ def test_the_environment_example_leaves_role_and_port_to_the_units():
     assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "PROXY_FIX_HOPS"} <= set(names)
 
 
+def test_the_worker_and_the_scheduler_run_the_jobs_commands():
+    """The worker runs `flask jobs worker` for good; a timer runs `flask jobs run-due` every
+    minute as a one-shot service; the target starts both."""
+    worker = unit("bxqx-worker.service")["Service"]
+    assert shlex.split(worker["ExecStart"]) == ["/srv/bxqx/.venv/bin/flask", "jobs", "worker"]
+    assert worker["Restart"] == "always" and worker["EnvironmentFile"] == "/etc/bxqx/bxqx.env"
+    service = unit("bxqx-scheduler.service")["Service"]
+    assert service["Type"] == "oneshot" and "Restart" not in service
+    assert shlex.split(service["ExecStart"]) == ["/srv/bxqx/.venv/bin/flask", "jobs", "run-due"]
+    for section in (worker, service):
+        assert section["Environment"] == "FLASK_APP=marketplace"
+    timer = unit("bxqx-scheduler.timer")["Timer"]
+    assert timer["OnCalendar"] == "*-*-* *:*:00" and timer["Unit"] == "bxqx-scheduler.service"
+    assert timer["Persistent"] == "true"
+    wanted = unit("bxqx.target")["Unit"]["Wants"].split()
+    assert {"bxqx-worker.service", "bxqx-scheduler.timer"} <= set(wanted)
+
+
+def test_the_scheduler_command_exists_and_lists_its_tasks():
+    """What the timer runs is a real command of the app (not a typo that fails every minute)."""
+    result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "marketplace",  # noqa: S603
+                             "jobs", "run-due", "--list"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert {"alerts.run", "licences.reminders", "needs.expiry", "jobs.recover"} <= {
+        line.split("\t")[0] for line in result.stdout.splitlines()}
+
+
 def test_the_runner_starts_what_the_units_start():
     from deploy.run_local import GUNICORN_ARGS
 
@@ -105,12 +133,14 @@ def test_systemd_accepts_the_units(tmp_path):
             pytest.fail("systemd-analyze is not installed (CI=true: a missing tool is a failure)",
                         pytrace=False)
         pytest.skip("systemd-analyze is not installed")
-    gunicorn = Path(sys.executable).parent / "gunicorn"  # /srv/bxqx/.venv/bin/gunicorn here
-    for name in ("bxqx-live@.service", "bxqx-pages@.service", "bxqx.target"):
+    venv = Path(sys.executable).parent  # /srv/bxqx/.venv/bin here
+    for name in ("bxqx-live@.service", "bxqx-pages@.service", "bxqx.target", "bxqx-worker.service",
+                 "bxqx-scheduler.service", "bxqx-scheduler.timer"):
         text = (DEPLOY / "systemd" / name).read_text()
-        (tmp_path / name).write_text(text.replace("/srv/bxqx/.venv/bin/gunicorn", str(gunicorn)))
+        (tmp_path / name).write_text(text.replace("/srv/bxqx/.venv/bin", str(venv)))
     units = [str(tmp_path / name) for name in ("bxqx-live@8101.service", "bxqx-pages@8201.service",
-                                               "bxqx.target")]
+                                               "bxqx-worker.service", "bxqx-scheduler.service",
+                                               "bxqx-scheduler.timer", "bxqx.target")]
     result = subprocess.run([analyze, "verify", "--man=no", *units], capture_output=True, text=True,  # noqa: S603
                             cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == "", result.stderr

@@ -76,7 +76,8 @@ PAGES = [
     ("company", ("/open-licences", r"/open-licences/\d+")),
     ("admin", "/admin/"), ("admin", "/admin/organisations"),
     ("admin", ("/admin/organisations", r"/admin/organisations/\d+")), ("admin", "/admin/users"),
-    ("admin", "/admin/audit"), ("admin", "/admin/payments"), ("admin", "/action/dashboard"),
+    ("admin", "/admin/audit"), ("admin", "/admin/payments"), ("admin", "/admin/jobs/failed"),
+    ("admin", "/action/dashboard"),
     ("admin", "/action/review"), ("admin", "/action/universities"),
     ("admin", ("/action/", r"/action/batches/\d+")), ("admin", "/manage/lists/new"),
 ]
@@ -108,6 +109,14 @@ def demo_app(tmp_path_factory):
         upgrade()
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
+    with app.app_context():  # the failed-jobs page with a job on it (the demo has none)
+        from marketplace.db_types import utcnow
+        from marketplace.jobs.models import Job, JobState
+
+        db.session.add(Job(name="mail.deliver", payload={}, state=JobState.FAILED, attempts=5,
+                           error="SMTPServerDisconnected: Connection unexpectedly closed",
+                           finished_at=utcnow()))
+        db.session.commit()
     yield app
     with app.app_context():
         db.engine.dispose()

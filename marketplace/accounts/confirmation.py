@@ -7,7 +7,7 @@ the demo's accounts.
 """
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace import mail
@@ -54,7 +54,7 @@ def send_link(user: User) -> None:
     """Mail the confirmation link to the account's address (nothing when it is confirmed)."""
     if user.email_confirmed:
         return
-    mail.send(user.email, _("Confirm your e-mail address"), "confirm_email", locale=user.locale,
+    mail.send(user.email, _l("Confirm your e-mail address"), "confirm_email", locale=user.locale,
               user=user, link=link_for(user),
               days=current_app.config["EMAIL_CONFIRM_MAX_AGE"] // (24 * 3600))
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -133,7 +134,7 @@ def request_password_reset(email: str) -> None:
     token = _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
     audit.record("accounts.password_reset_requested", actor=user)
     db.session.commit()
-    mail.send(user.email, _("Reset your password"), "reset_password", locale=user.locale,
+    mail.send(user.email, _l("Reset your password"), "reset_password", locale=user.locale,
               user=user, token=token)
 
 

@@ -15,6 +15,8 @@ from marketplace.audit.services import EVENTS
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
+from marketplace.jobs import services as jobs
+from marketplace.jobs.models import Job, JobState
 from marketplace.orgs import claims, creditcode
 from marketplace.orgs import services as orgs
 from marketplace.orgs.forms import DOCUMENT_LABELS
@@ -177,3 +179,23 @@ def audit():
     return render_template("admin/audit.html", page=page, event=event, search=search,
                            EVENTS=EVENTS, targets=describe.targets(page.items),
                            details=describe.details)
+
+
+@bp.route("/jobs/failed")
+@admin_required
+def failed_jobs():
+    """Background jobs that failed for good, newest first, with their error and a retry button."""
+    query = (select(Job).where(Job.state == JobState.FAILED)
+             .order_by(Job.finished_at.desc().nulls_last(), Job.id.desc()))
+    return render_template("admin/failed_jobs.html", page=paginate(query, per_page=PER_PAGE))
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@admin_required
+def retry_job(job_id):
+    """Send a failed job back to the queue for a fresh set of attempts."""
+    job = load_or_404(Job, job_id)
+    with flash_service_errors():
+        jobs.retry(me(), job)
+        flash(_("Job #%(number)d is queued again.", number=job.id), "success")
+    return redirect(url_for("admin.failed_jobs"))

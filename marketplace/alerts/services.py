@@ -19,6 +19,7 @@ from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch, Sav
 from marketplace.db_types import utcnow
 from marketplace.errors import NotAllowed, ServiceError
 from marketplace.extensions import db
+from marketplace.jobs import scheduler
 from marketplace.jobs import services as jobs
 from marketplace.listings import identifiers, search_sql
 from marketplace.listings.models import Listing
@@ -181,6 +182,12 @@ def follows_job(job, listing_ids: list[int]) -> dict:
     """Tell the followers of these listings about changes (submitted when a listing changes)."""
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         return {"follow_alerts": run_follow_alerts(listing_ids)}
+
+
+@scheduler.periodic("alerts.run", timedelta(minutes=15))
+def periodic_run(now) -> dict:
+    """Follow alerts and saved-search digests (what ``flask alerts run`` does)."""
+    return scheduler.as_job("alerts.run", {"digests": True, "follows": True})
 
 
 alerts_cli = AppGroup("alerts", help="Follow alerts and saved-search digests.")

@@ -147,6 +147,7 @@ EVENTS = {
     "live.unpin": _l("Live room: question unpinned"),
     "live.open_poll": _l("Live room: poll started"),
     "live.close_poll": _l("Live room: poll closed"),
+    "job.retried": _l("Failed background job sent back to the queue"),
 }
 
 

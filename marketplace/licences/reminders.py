@@ -12,6 +12,7 @@ from marketplace import timezones
 from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
+from marketplace.jobs import scheduler
 from marketplace.jobs.services import register
 from marketplace.licences import notices
 from marketplace.licences.licensing import lock
@@ -66,6 +67,12 @@ def run(today: date | None = None) -> dict[str, int]:
 def reminders_job(job, today: str | None = None) -> dict:
     """The job form of ``run`` (its result is the counts)."""
     return run(date.fromisoformat(today) if today else None)
+
+
+@scheduler.periodic("licences.reminders", timedelta(hours=1))
+def periodic_reminders(now) -> dict:
+    """Trial, overdue and CNIPA recordation reminders (what ``flask licences remind`` does)."""
+    return scheduler.as_job("licences.reminders")
 
 
 licences_cli = AppGroup("licences", help="Open licences.")

@@ -87,6 +87,8 @@ class Need(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the stored matches were last computed.
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the company was told its open need passed its deadline (the scheduler's need expiry).
+    expiry_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User | None] = relationship()

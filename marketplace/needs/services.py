@@ -109,6 +109,8 @@ def update_need(actor: User, need: Need, data: dict) -> list[str]:
         return []
     for name in changed:
         setattr(need, name, data[name])
+    if "deadline" in changed:
+        need.expiry_notified_at = None  # a new deadline: tell the company again when it passes
     need.updated_at = utcnow()
     audit.record("need.updated", actor=actor, target=need, fields=",".join(changed))
     db.session.commit()

@@ -2,7 +2,7 @@
 job's log lines carry the same id as the request's (marketplace/request_log.py).
 
 Revision ID: e1f3a5b7c9d2
-Revises: e5a9c1f3b7d2
+Revises: d81f3a6c2e47
 Create Date: 2026-12-08 01:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e1f3a5b7c9d2'
-down_revision = 'e5a9c1f3b7d2'
+down_revision = 'd81f3a6c2e47'
 branch_labels = None
 depends_on = None
 

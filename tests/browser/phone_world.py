@@ -14,6 +14,7 @@ from marketplace.accounts.models import Role
 from marketplace.accounts.services import _reset_serializer, find_user_by_email
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
+from marketplace.jobs.models import Job, JobState
 from marketplace.licences import services as declarations
 from marketplace.licences.royalties import FEE_PURPOSE
 from marketplace.listings.imports.models import ImportBatch, ImportState
@@ -150,7 +151,11 @@ class PhoneWorld:
         invitation = Invitation(organisation_id=tto.organisation_id, email="phone-invitee@example.com",
                                 role=Role.INVENTOR, status=InvitationStatus.PENDING,
                                 invited_by_id=tto.id, expires_at=utcnow() + timedelta(days=7))
-        db.session.add_all([payment, batch, invitation])
+        failed_job = Job(name="mail.deliver", payload={"message": ""}, state=JobState.FAILED,
+                         attempts=5, finished_at=utcnow(),
+                         error="SMTPServerDisconnected: Connection unexpectedly closed while "
+                               "delivering to a-very-long-recipient-address@university.example.edu.cn")
+        db.session.add_all([payment, batch, invitation, failed_job])
         db.session.flush()
         draft_listing = _one(
             "SELECT min(id) FROM listings WHERE organisation_id = :org AND state = 'published' "

@@ -7,6 +7,7 @@ uploader's language, for the listing form and the messages of the report.
 import sqlalchemy as sa
 
 from marketplace.accounts.models import User
+from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from marketplace.jobs import services as jobs
 from marketplace.jobs.models import Job
@@ -47,5 +48,6 @@ def _progress_beside(job_id: int):
         if db.engine.dialect.name == "sqlite":
             return
         with db.engine.begin() as connection:
-            connection.execute(sa.update(Job).where(Job.id == job_id).values(progress=done, total=total))
+            connection.execute(sa.update(Job).where(Job.id == job_id).values(
+                progress=done, total=total, heartbeat_at=utcnow()))
     return report

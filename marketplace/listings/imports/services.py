@@ -7,7 +7,8 @@ by background jobs (``jobs``); smaller ones within the request.
 
 import logging
 from contextlib import ExitStack, contextmanager
-from pathlib import PurePosixPath
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale, get_locale
@@ -19,6 +20,7 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
+from marketplace.jobs import queue
 from marketplace.jobs import services as jobs
 from marketplace.jobs.models import Job, JobState
 from marketplace.listings import services as listings
@@ -68,8 +70,18 @@ def active_job(batch: ImportBatch) -> Job | None:
 
 
 def busy(batch: ImportBatch) -> bool:
-    """The batch is being checked, or a job for it is queued or running."""
-    return batch.state is ImportState.VALIDATING or active_job(batch) is not None
+    """A job for the batch is queued or running, or the batch was just handed to one.
+
+    The lock lives and dies with the job: a job whose process died is requeued by recovery
+    (``jobs.recover``) and in the end fails, so a batch left VALIDATING without an active job
+    blocks nothing once the job's visibility timeout has passed.
+    """
+    if active_job(batch) is not None:
+        return True
+    if batch.state is not ImportState.VALIDATING:
+        return False
+    timeout = timedelta(seconds=current_app.config["JOBS_VISIBILITY_TIMEOUT"])
+    return batch.job_id is None and batch.created_at > utcnow() - timeout
 
 
 def _defaults(user: User | None) -> dict:
@@ -77,14 +89,27 @@ def _defaults(user: User | None) -> dict:
     return {"contact_name": user.name, "contact_email": user.email} if user is not None else {}
 
 
+def parse_in_worker(content: bytes) -> bool:
+    """A large file is parsed by the job worker, when there is one (never by a web process)."""
+    return queue.enabled() and len(content) >= int(current_app.config["IMPORT_WORKER_PARSE_BYTES"])
+
+
+def _stash(batch_id: int) -> Path:
+    """Where a file waits for the worker to parse it (UPLOAD_DIR is shared with the worker)."""
+    return Path(current_app.config["UPLOAD_DIR"]) / "imports" / f"batch-{batch_id}.upload"
+
+
 def upload(actor: User, stream, filename: str) -> ImportBatch:
     """Read and check an uploaded XLSX or CSV file and validate every row (large files in a job)."""
     check("listings.publish", actor=actor)
-    table = read_table(read_upload(stream))
+    content = read_upload(stream)
+    name = PurePosixPath((filename or "").replace("\\", "/")).name[:200] or "-"
+    if parse_in_worker(content):
+        return _upload_to_worker(actor, content, name)
+    table = read_table(content)
     validator = RowValidator(table.headers, _defaults(actor))  # refuses missing columns now
     batch = ImportBatch(organisation_id=actor.organisation_id, created_by_id=actor.id,
-                        filename=PurePosixPath((filename or "").replace("\\", "/")).name[:200] or "-",
-                        state=ImportState.VALIDATING, total_rows=len(table.rows))
+                        filename=name, state=ImportState.VALIDATING, total_rows=len(table.rows))
     db.session.add(batch)
     db.session.flush()
     audit.record("import.uploaded", actor=actor, target=batch, file=batch.filename,
@@ -99,6 +124,35 @@ def upload(actor: User, stream, filename: str) -> ImportBatch:
     db.session.commit()
     jobs.submit(VALIDATE_JOB, {"batch_id": batch.id, "locale": current_locale()}, actor)
     return batch
+
+
+def _upload_to_worker(actor: User, content: bytes, name: str) -> ImportBatch:
+    """Store the file and let the validation job parse it too: the request only writes it."""
+    batch = ImportBatch(organisation_id=actor.organisation_id, created_by_id=actor.id,
+                        filename=name, state=ImportState.VALIDATING, total_rows=0, rows=[])
+    db.session.add(batch)
+    db.session.flush()
+    audit.record("import.uploaded", actor=actor, target=batch, file=batch.filename,
+                 bytes=len(content))
+    path = _stash(batch.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    db.session.commit()
+    jobs.submit(VALIDATE_JOB, {"batch_id": batch.id, "locale": current_locale()}, actor)
+    return batch
+
+
+def _raw_rows(batch: ImportBatch, progress=None) -> tuple[list, list]:
+    """The header and the numbered rows of a batch waiting for validation: stored in ``rows``,
+    or, for a file left to the worker, parsed from its stashed copy now."""
+    raw = list(batch.rows or [])
+    if raw:
+        return raw[0]["cells"], [(item["row"], item["cells"]) for item in raw[1:]]
+    table = read_table(_stash(batch.id).read_bytes())
+    batch.total_rows = len(table.rows)
+    if progress is not None:
+        progress(0, len(table.rows))
+    return table.headers, table.rows
 
 
 def _validate(batch: ImportBatch, validator: RowValidator, rows, progress=None) -> None:
@@ -122,18 +176,22 @@ def run_validation(batch_id: int, locale: str, progress=None) -> dict:
     batch = db.session.get(ImportBatch, batch_id)
     if batch is None or batch.state is not ImportState.VALIDATING:
         return {"skipped": True}
-    raw = list(batch.rows or [])
     try:
         with locale_context(locale):
-            validator = RowValidator(raw[0]["cells"], _defaults(batch.created_by))
-            _validate(batch, validator, [(item["row"], item["cells"]) for item in raw[1:]], progress)
+            headers, rows = _raw_rows(batch, progress)
+            validator = RowValidator(headers, _defaults(batch.created_by))
+            _validate(batch, validator, rows, progress)
         db.session.commit()
-    except Exception:
+    except Exception as error:
         db.session.rollback()
         batch = db.session.get(ImportBatch, batch_id)
         batch.state, batch.rows, batch.finished_at = ImportState.FAILED, [], utcnow()
+        if isinstance(error, ServiceError):  # an unreadable file or missing columns: say why
+            batch.problems = [{"row": 1, "column": "", "message": str(error)}]
         db.session.commit()
+        _stash(batch_id).unlink(missing_ok=True)
         raise
+    _stash(batch_id).unlink(missing_ok=True)
     return {"valid": batch.valid_rows, "problems": len(batch.problems)}
 
 
