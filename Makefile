@@ -33,7 +33,7 @@ install-dev: $(VENV)/.installed-dev translations vendor
 # Browser libraries come from npm (package.json + package-lock.json) and are copied next to our own
 # static files; neither node_modules nor the copies are committed.
 VENDOR_DIR := marketplace/static/vendor
-VENDOR_FILES := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/chart.umd.min.js
+VENDOR_FILES := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/chart.umd.min.js $(VENDOR_DIR)/hls.light.min.js
 vendor: $(VENDOR_FILES)
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -44,6 +44,9 @@ $(VENDOR_DIR)/socket.io.min.js: node_modules/.package-lock.json
 $(VENDOR_DIR)/chart.umd.min.js: node_modules/.package-lock.json
 	mkdir -p $(VENDOR_DIR)
 	cp node_modules/chart.js/dist/chart.umd.min.js $@
+$(VENDOR_DIR)/hls.light.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR_DIR)
+	cp node_modules/hls.js/dist/hls.light.min.js $@
 
 # Compiled catalogues are build output (not committed): compile whenever a .po is newer.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard marketplace/translations/*/LC_MESSAGES/messages.po))

@@ -13,6 +13,7 @@ from events import reports
 from events.live.models import ModerationAction
 from events.models import Roadshow
 from events.routes import bp
+from events.video import timeline
 from marketplace.http import file_name, load_or_404, send_download
 from marketplace.permissions import require
 
@@ -48,7 +49,8 @@ def transcript(roadshow_id):
     """The questions asked, with their answers, by listing."""
     roadshow = reported(roadshow_id)
     return render_template("events/transcript.html", roadshow=roadshow,
-                           sections=reports.transcript(roadshow), author_name=reports.author_name)
+                           sections=reports.transcript(roadshow), author_name=reports.author_name,
+                           replay_links=timeline.question_links(roadshow))
 
 
 @bp.route("/roadshows/<int:roadshow_id>/report")

@@ -24,6 +24,7 @@ from events.live.models import (
     QuestionStatus,
 )
 from events.models import Registration, RegistrationStatus, Roadshow
+from events.video import timeline
 from marketplace import timezones
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
@@ -197,14 +198,15 @@ def report_xlsx(roadshow: Roadshow, action_labels: dict) -> bytes:
           "\n".join(f"{p.question}: " + "; ".join(f"{o.label} {o.votes}" for o in p.options)
                     for p in r.polls)]
          for n, r in enumerate(reports, start=1)])
+    replay_links = timeline.question_links(roadshow)
     questions = _table(_("Transcript"), [
         ("listing", _("Listing"), TEXT, 30), ("asked", _("Asked"), DATETIME, 17),
         ("by", _("Asked by"), TEXT, 24), ("question", _("Question"), TEXT, 50),
         ("upvotes", _("Upvotes"), INT, 8), ("answer", _("Answer"), TEXT, 50),
-        ("answered_by", _("Answered by"), TEXT, 16)],
+        ("answered_by", _("Answered by"), TEXT, 16), ("replay", _("In the replay"), TEXT, 44)],
         [[s.listing.title if s.listing else _("General questions"), _zoned(q.created_at),
           author_name(q), q.text, q.upvotes, q.answer or "",
-          q.answered_by.name if q.answered_by else ""]
+          q.answered_by.name if q.answered_by else "", replay_links.get(q.id, (0, ""))[1]]
          for s in transcript(roadshow) for q in s.questions])
     interests = _table(_("Interests"), [
         ("listing", _("Listing"), TEXT, 36), ("name", _("Name"), TEXT, 16),

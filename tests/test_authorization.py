@@ -821,6 +821,22 @@ ACCESS: dict[str, Access] = {
     "live.room": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
     # Going live from a page: the roadshow starts in a week, so staff get the confirmation page.
     "live.go_live": Access("POST", roadshow_id, ROADSHOW_STAFF, status=200),
+    # The roadshow's own video. nginx-rtmp's callbacks (from loopback only; a request without
+    # nginx's fields is refused with 400, a wrong key with 403: tests/test_video.py); the end and
+    # recording notices change nothing here.
+    "video.on_publish": Access("POST", no_args, EVERYONE, login=False, status=400),
+    "video.on_publish_done": Access("POST", no_args, EVERYONE, login=False, status=204,
+                                    data={"name": "rs1"}),
+    "video.on_record_done": Access("POST", no_args, EVERYONE, login=False, status=204,
+                                   data={"name": "rs1", "path": "/etc/passwd"}),
+    # nginx's auth_request for the HLS files (without its header: 400; tests/test_video.py).
+    "video.auth": Access("GET", no_args, EVERYONE, login=False, status=400),
+    "video.stream_status": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
+    "video.manage": Access("GET", roadshow_id, TTO, status=200),
+    "video.enable": Access("POST", roadshow_id, TTO, status=302),
+    "video.rotate": Access("POST", roadshow_id, TTO, status=302),
+    "video.replay_settings": Access("POST", roadshow_id, TTO, status=302,
+                                    data={"published": "0", "audience": "registrants"}),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.

@@ -57,6 +57,7 @@ PAGES = [
     ("tto", "/manage/roadshows/new"), ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/agenda")),
     ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/agenda", r"/manage/roadshows/\d+/edit")),
     ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/registrations")),
+    ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/agenda", r"/manage/roadshows/\d+/video")),
     ("tto", "/manage/imports"), ("tto", "/manage/imports/new"), ("tto", ("/needs", r"/needs/\d+")),
     ("tto", "/action/"), ("tto", "/action/our-dashboard"), ("tto", "/action/units"),
     ("tto", "/action/cases"), ("tto", ("/action/", r"/action/plans/\d+")),

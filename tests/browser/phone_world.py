@@ -59,6 +59,8 @@ SKIPPED = {
     "licences.accept": "only redirects (the demo company already holds the licence)",
     "licences.listing_offer": "only redirects a listing's open-licence chip to its announced declaration",
     "payments.stripe_return": "only redirects back from Stripe to the payment page",
+    "video.auth": "nginx's auth_request for the HLS files (204, 401 or 403, no body)",
+    "video.stream_status": "JSON polled by the host's stream panel in the room",
 }
 #: Pages whose persona is not the first of PREFERENCE (the other one shows a page, not a redirect).
 PERSONA = {"interests.express": "investor", "main.dashboard": "tto"}
