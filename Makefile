@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := marketplace
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgresql lint translations extract-messages install install-dev migrate demo vendor
+.PHONY: run test test-sqlite test-postgresql lint translations extract-messages install install-dev migrate demo vendor pdf-font
 
 # Python 3.12 or newer (scripts/find-python says why; `make run PYTHON=/path/to/python3.12` picks one).
 # A .venv made by an older Python is rebuilt.
@@ -61,7 +61,13 @@ extract-messages: $(VENV)/.installed
 migrate: install
 	$(BIN)/flask db upgrade
 
-demo: migrate
+# The Chinese TrueType font every PDF embeds (marketplace/pdf.py); the demo's certificates need it.
+PDF_FONT_FILE ?= /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+pdf-font:
+	@test -f "$(PDF_FONT_FILE)" || { echo "PDFs embed a Chinese TrueType font, $(PDF_FONT_FILE), which is missing:" \
+	  "install it (Debian/Ubuntu: sudo apt-get install fonts-wqy-zenhei) or set PDF_FONT_FILE." >&2; exit 1; }
+
+demo: migrate pdf-font
 	$(BIN)/flask demo load --if-empty
 
 run: demo

@@ -37,8 +37,9 @@ from marketplace.needs.routes import bp as needs_bp
 from marketplace.notifications.routes import bp as notifications_bp
 from marketplace.orgs.routes import bp as orgs_bp
 from marketplace.payments.routes import bp as payments_bp
+from marketplace.portfolio.routes import bp as portfolio_bp
 
 #: The order in which ``create_app`` registers them.
 BLUEPRINTS = (main_bp, accounts_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp,
               notifications_bp, interests_bp, alerts_bp, needs_bp, action_bp,
-              licences_bp, payments_bp, ledger_bp)
+              licences_bp, payments_bp, ledger_bp, portfolio_bp)

@@ -19,3 +19,4 @@ from marketplace.needs import models as _needs  # noqa: F401
 from marketplace.notifications import models as _notifications  # noqa: F401
 from marketplace.orgs import models as _orgs  # noqa: F401
 from marketplace.payments import models as _payments  # noqa: F401
+from marketplace.portfolio import models as _portfolio  # noqa: F401

@@ -44,6 +44,7 @@ from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.listings.models import (
     Attachment,
     ConversionMode,
+    Grade,
     LegalStatus,
     Listing,
     ListingState,
@@ -642,6 +643,25 @@ ACCESS: dict[str, Access] = {
     "action.university_dashboard": Access("GET", no_args, TTO, status=200),
     "action.university_export": Access("GET", lambda w: {"table_key": "units", "fmt": "xlsx"}, TTO,
                                        status=200),
+    # portfolio: a verified university's tto sees its fees due and its map, and grades and decides
+    # on its own patents (for anyone else a patent's portfolio page does not exist); the national
+    # map is the action's administrators'.
+    "portfolio.fees_due": Access("GET", no_args, TTO, status=200),
+    "portfolio.fees_due_export": Access("GET", lambda w: {"fmt": "xlsx"}, TTO, status=200),
+    "portfolio.patent": Access("GET", listing_id, TTO, hidden=LOGGED_IN - TTO, status=200),
+    "portfolio.regrade": Access("POST", listing_id, TTO, hidden=LOGGED_IN - TTO, status=302,
+                                data={"regrade-grade": "C", "regrade-reason": "三年无企业问询"}),
+    "portfolio.maintenance": Access("POST", listing_id, TTO, hidden=LOGGED_IN - TTO, status=302,
+                                    data={"decision-choice": "keep", "decision-reason": "正在洽谈许可",
+                                          "decision-fee_due_on": "2027-07-20"}),
+    "portfolio.fee_due": Access("POST", listing_id, TTO, hidden=LOGGED_IN - TTO, status=302,
+                                data={"fee-fee_due_on": "2027-07-20"}),
+    "portfolio.university_map": Access("GET", no_args, TTO, status=200),
+    "portfolio.university_map_export": Access("GET", lambda w: {"table_key": "fields", "fmt": "csv"},
+                                              TTO, status=200),
+    "portfolio.national_map": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    "portfolio.national_map_export": Access("GET", lambda w: {"table_key": "gaps", "fmt": "xlsx"},
+                                            PLATFORM_ADMIN, status=200),
     # payments: the payer's organisation, the payee university's tto and admins see a payment;
     # everyone else gets 404 (no existence leak). Only the payee's verified tto confirms a
     # transfer; refunds by that tto or an admin. The webhook is public but needs Stripe's
@@ -700,6 +720,7 @@ ACCESS: dict[str, Access] = {
     # (the inventor), who see the licence page without them.
     "licences.agreement_file": Access("GET", licence_id, LICENCE_PARTIES - {"inventor"},
                                       hidden=NOT_PARTIES, status=200),
+    "licences.agreement_pdf": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
     "licences.certificate": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
     "licences.pay": Access("POST", licence_id, frozenset({"company"}), status=302),
     "licences.dated": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
@@ -1059,3 +1080,26 @@ def test_another_universitys_ledger_shows_none_of_ours(client, auth, world, make
     _login(auth, make_user(Role.INVENTOR, org=other_tto.organisation, is_org_admin=False))
     assert world.listing.title not in client.get("/my/revenue").get_data(as_text=True)
     assert world.listing.title not in client.get("/my/revenue.csv").get_data(as_text=True)
+
+
+def test_another_universitys_tto_sees_none_of_our_grading_or_maintenance(client, auth, world, make_user):
+    """University A regraded its patent and decided on its fee: university B's tto finds neither
+    the patent's portfolio page nor the patent on its own fees-due list and map."""
+    from marketplace.portfolio import services as portfolio
+    from marketplace.portfolio.models import MaintenanceChoice
+
+    tto = world.users["tto"]
+    listing = world.listing
+    listing.legal_status = LegalStatus.GRANTED
+    listing.application_date = date(2019, 3, 1)
+    portfolio.regrade(tto, listing, Grade.C, "保密的分级理由")
+    portfolio.decide_maintenance(tto, listing, MaintenanceChoice.ABANDON, "保密的维持理由",
+                                 date(2027, 3, 1))
+    _login(auth, make_user(Role.TTO))
+    assert client.get(f"/manage/portfolio/patents/{listing.id}").status_code == 404
+    for path in ("/manage/portfolio/fees-due", "/manage/portfolio/map",
+                 "/manage/portfolio/fees-due.csv", "/manage/portfolio/map/gaps.csv"):
+        page = client.get(path)
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert listing.title not in text and "保密" not in text

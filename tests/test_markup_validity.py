@@ -62,6 +62,8 @@ PAGES = [
     ("tto", "/action/"), ("tto", "/action/our-dashboard"), ("tto", "/action/units"),
     ("tto", "/action/cases"), ("tto", ("/action/", r"/action/plans/\d+")),
     ("tto", ("/action/", r"/action/reports/\d+")),
+    ("tto", "/manage/portfolio/fees-due"), ("tto", "/manage/portfolio/map"),
+    ("tto", ("/manage/portfolio/fees-due", r"/manage/portfolio/patents/\d+")),
     ("inventor", "/dashboard"), ("inventor", "/my/listings"), ("inventor", "/my/revenue"),
     ("inventor", "/my/roadshows"),
     ("investor", "/dashboard"), ("investor", "/interests"), ("investor", ("/interests", r"/interests/\d+")),
@@ -79,7 +81,7 @@ PAGES = [
     ("admin", ("/admin/organisations", r"/admin/organisations/\d+")), ("admin", "/admin/users"),
     ("admin", "/admin/audit"), ("admin", "/admin/payments"), ("admin", "/admin/jobs/failed"),
     ("admin", "/action/dashboard"),
-    ("admin", "/action/review"), ("admin", "/action/universities"),
+    ("admin", "/action/review"), ("admin", "/action/universities"), ("admin", "/action/patent-map"),
     ("admin", ("/action/", r"/action/batches/\d+")), ("admin", "/manage/lists/new"),
 ]
 

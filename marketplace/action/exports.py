@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from marketplace import spreadsheets, timezones
+from marketplace import pdf, spreadsheets, timezones
 from marketplace.action.dashboards.figures import Table as DataTable
 from marketplace.action.forms import PROJECTS_LABEL, SECTION_LABELS, TARGET_LABELS
 from marketplace.action.models import PLAN_TARGETS, PlanVersion
@@ -51,6 +51,7 @@ def _paragraphs(text: str, style) -> list[Paragraph]:
 def plan_pdf(version: PlanVersion) -> bytes:
     """One submitted version of a plan as an A4 document in the annex template's order."""
     snap = version.snapshot
+    pdf.fonts()
     styles = _styles()
     with force_locale(EXPORT_LOCALE):
         title = _("Implementation plan of the Hundred Schools, Thousand Projects high-value patent "
@@ -87,7 +88,7 @@ def plan_pdf(version: PlanVersion) -> bytes:
                              Paragraph(escape(number_text), styles["cell"]),
                              Paragraph(escape(item["grade"]), styles["cell"])])
             table = Table(rows, colWidths=[300, 140, 55])
-            table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0)),
+            table.setStyle(TableStyle([pdf.TABLE_FONT, ("SPAN", (0, 0), (-1, 0)),
                                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f3f6")),
                                        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc")),
                                        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -101,7 +102,8 @@ def plan_pdf(version: PlanVersion) -> bytes:
                     Paragraph(escape(snap["targets"].get(name) or "—"), styles["cell"])]
                    for name in PLAN_TARGETS]
     targets = Table(target_rows, colWidths=[300, 195])
-    targets.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc"))]))
+    targets.setStyle(TableStyle([pdf.TABLE_FONT,
+                                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc"))]))
     story.append(targets)
 
     def footer(canvas, doc):
@@ -113,9 +115,9 @@ def plan_pdf(version: PlanVersion) -> bytes:
         canvas.restoreState()
 
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                      bottomMargin=MARGIN, title=title, author=snap["university"], creator="百校千项",
-                      invariant=1, lang="zh-CN").build(story, onFirstPage=footer, onLaterPages=footer)
+    pdf.document(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                 bottomMargin=MARGIN, title=title, author=snap["university"]).build(
+        story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
 
 

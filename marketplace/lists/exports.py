@@ -12,19 +12,16 @@ from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from marketplace import spreadsheets, timezones
+from marketplace import pdf, spreadsheets, timezones
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
 from marketplace.listings.models import FIELDS, ConversionMode, Grade, LegalStatus, ListingKind
 from marketplace.lists.models import ListVersion
 
 EXPORT_LOCALE = "zh_CN"
-#: Adobe's built-in Song typeface: every PDF viewer has it, so no font file is embedded.
-PDF_FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+#: The embedded Chinese font of every PDF (marketplace/pdf.py).
+PDF_FONT = pdf.FONT
 XLSX_TYPE = spreadsheets.XLSX_TYPE
 
 
@@ -132,6 +129,7 @@ MARGIN = 36
 
 def version_pdf(version: ListVersion, base_url: str = "") -> bytes:
     """The version as a landscape A4 document; SHA-256 and page number in every footer."""
+    pdf.fonts()
     styles = _styles()
     with force_locale(EXPORT_LOCALE):
         headers = {key: header for key, header, _width in _columns()}
@@ -156,6 +154,7 @@ def version_pdf(version: ListVersion, base_url: str = "") -> bytes:
         table_rows.append([cell(row.get(key)) for key, _width in PDF_COLUMNS])
     table = Table(table_rows, colWidths=[width for _key, width in PDF_COLUMNS], repeatRows=1)
     table.setStyle(TableStyle([
+        pdf.TABLE_FONT,
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f3f6")),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -171,10 +170,10 @@ def version_pdf(version: ListVersion, base_url: str = "") -> bytes:
         canvas.restoreState()
 
     out = io.BytesIO()
-    document = SimpleDocTemplate(
+    document = pdf.document(
         out, pagesize=landscape(A4), leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN, title=version.title, author=owner, creator="百校千项",
-        subject=f"v{version.number} {version.sha256}", invariant=1, lang="zh-CN")
+        bottomMargin=MARGIN, title=version.title, author=owner,
+        subject=f"v{version.number} {version.sha256}")
     story = [cell(version.title, "title")] + [cell(line, "meta") for line in meta]
     story += [Spacer(1, 10), table]
     document.build(story, onFirstPage=footer, onLaterPages=footer)

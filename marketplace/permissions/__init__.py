@@ -27,3 +27,4 @@ from marketplace.permissions import lists as _lists  # noqa: E402,F401
 from marketplace.permissions import needs as _needs  # noqa: E402,F401
 from marketplace.permissions import orgs as _orgs  # noqa: E402,F401
 from marketplace.permissions import payments as _payments  # noqa: E402,F401
+from marketplace.permissions import portfolio as _portfolio  # noqa: E402,F401

@@ -48,9 +48,13 @@ SKIPPED = {
     "lists.pdf": "file download (PDF)", "action.plan_pdf": "file download (PDF)",
     "action.national_export": "file download (CSV/XLSX)",
     "action.university_export": "file download (CSV/XLSX)",
+    "portfolio.fees_due_export": "file download (CSV/XLSX)",
+    "portfolio.university_map_export": "file download (CSV/XLSX)",
+    "portfolio.national_map_export": "file download (CSV/XLSX)",
     "ledger.university_csv": "file download (CSV)", "ledger.my_csv": "file download (CSV)",
     "licences.agreement_document": "file download (PDF)",
     "licences.agreement_file": "file download (PDF)", "licences.certificate": "file download (PDF)",
+    "licences.agreement_pdf": "file download (PDF)",
     "events.calendar": "file download (.ics)", "events.report_xlsx": "file download (XLSX)",
     "interests.message_file": "file download", "interests.download_confidential": "file download",
     "orgs.document": "file download (a claim document)",
@@ -81,6 +85,7 @@ ARGS = {
     "events.transcript": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
     "events.report": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
     "events.moderation_log": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
+    "portfolio.patent": lambda w: {"listing_id": w["regraded_listing_id"]},
 }
 
 
@@ -132,6 +137,7 @@ class PhoneWorld:
                          id=roadshow),
             ended_roadshow_id=_one("SELECT min(id) FROM roadshows WHERE organisation_id = :org "
                                    "AND state = 'ended'", org=org),
+            regraded_listing_id=_one("SELECT min(listing_id) FROM grade_changes"),
             org_id=org,
             pending_org_id=find_user_by_email(ACCOUNTS["unverified_tto"]).organisation_id,
             user_id=inventor.id,
