@@ -8,6 +8,7 @@ from marketplace.action import models as _action  # noqa: F401
 from marketplace.action.reports import models as _action_reports  # noqa: F401
 from marketplace.alerts import models as _alerts  # noqa: F401
 from marketplace.audit import models as _audit  # noqa: F401
+from marketplace.disclosures import models as _disclosures  # noqa: F401
 from marketplace.interests import models as _interests  # noqa: F401
 from marketplace.jobs import models as _jobs  # noqa: F401
 from marketplace.ledger import models as _ledger  # noqa: F401

@@ -138,6 +138,9 @@ class World:
     #: The action: batch 2 with university A enrolled, its submitted plan (version 1, one project),
     #: its submitted 2024 report with one case, and one secondary unit.
     action: dict = field(default_factory=dict)
+    #: Invention disclosures of university A by ``inventor``: a draft, a submitted one with a file,
+    #: and a submitted one ``investor`` was invited to review.
+    disclosures: dict = field(default_factory=dict)
 
 
 def _action_world(org_a: Organisation, tto: User, listing: Listing) -> dict:
@@ -252,8 +255,10 @@ def world(app) -> World:
     licensing = authorization_objects(org_a, users["tto"], users["company"], listing,
                                       app.config["UPLOAD_DIR"])
     roadshow, item, registration, moderator = _roadshow(org_a, users, listing)
+    disclosures = _disclosure_world(org_a, users)
     db.session.commit()
-    for stored_name in (attachment.stored_name, org_document.stored_name):
+    for stored_name in (attachment.stored_name, org_document.stored_name,
+                        disclosures["file"].stored_name):
         (Path(app.config["UPLOAD_DIR"]) / stored_name).write_bytes(b"%PDF-1.4\n")
     notification = Notification(user_id=users["company"].id, kind="interests.status",
                                 params={}, link=f"/listings/{listing.id}")
@@ -270,7 +275,7 @@ def world(app) -> World:
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
         batch=batch, payment=payment, licensing=licensing, action=action,
         roadshow=roadshow, agenda_item=item, registration=registration,
-        moderator=moderator,
+        moderator=moderator, disclosures=disclosures,
         users=users,
         org_a=org_a,
         pending_org=pending,
@@ -280,6 +285,38 @@ def world(app) -> World:
         confirm_token=confirmation.token_for(inventor),
         org_document=org_document,
     )
+
+
+def _disclosure_world(org_a: Organisation, users: dict[str, User]) -> dict:
+    """University A's disclosures by ``inventor`` (sole inventor, share confirmed)."""
+    from marketplace.disclosures.models import (
+        Disclosure,
+        DisclosureFile,
+        DisclosureInventor,
+        DisclosureState,
+        Reviewer,
+    )
+
+    inventor = users["inventor"]
+
+    def disclosure(state: DisclosureState, title: str) -> Disclosure:
+        item = Disclosure(organisation=org_a, created_by_id=inventor.id, state=state, title=title,
+                          problem="界面阻抗高。", solution="原子层沉积。", novelty="厚度可控。",
+                          field="energy", submitted_at=None if state.is_draft else utcnow())
+        item.inventors = [DisclosureInventor(position=0, name=inventor.name, user_id=inventor.id,
+                                             share_pct=100, confirmed_at=utcnow())]
+        db.session.add(item)
+        return item
+
+    draft = disclosure(DisclosureState.DRAFT, "草稿披露")
+    submitted = disclosure(DisclosureState.SUBMITTED, "已提交披露")
+    reviewed = disclosure(DisclosureState.UNDER_ASSESSMENT, "外审披露")
+    reviewed.reviewers = [Reviewer(user=users["investor"], invited_by_id=users["tto"].id)]
+    file = DisclosureFile(disclosure=submitted, stored_name="5" * 32 + ".pdf",
+                          original_name="实验数据.pdf", content_type="application/pdf", size=9,
+                          sha256="5" * 64)
+    db.session.add(file)
+    return {"draft": draft, "submitted": submitted, "reviewed": reviewed, "file": file}
 
 
 def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
@@ -493,6 +530,15 @@ def licence_id(world: World) -> dict:
 #: A licence is seen by its two parties (the company, university A's members) and admins.
 LICENCE_PARTIES = frozenset({"tto", "inventor", "company", "admin"})
 NOT_PARTIES = frozenset({"investor", "unverified_tto"})
+
+def disclosure_id(world: World) -> dict:
+    return {"disclosure_id": world.disclosures["submitted"].id}
+
+
+#: A disclosure is confidential before filing: its inventor and its university's tto see it;
+#: everyone else (admins too) must not learn it exists.
+DISCLOSURE_PARTIES = frozenset({"tto", "inventor"})
+NOT_DISCLOSURE_PARTIES = LOGGED_IN - DISCLOSURE_PARTIES
 
 ACCESS: dict[str, Access] = {
     # main: public pages, and the workbench for everyone logged in (admins too).
@@ -763,6 +809,42 @@ ACCESS: dict[str, Access] = {
                                                      "file_id": w.confidential_file.id},
                                   TTO, status=302),
     "interests.pipeline_page": Access("GET", no_args, TTO, status=200),
+    # disclosures: confidential before filing. The inventor files and edits drafts (a draft is
+    # not even the tto's); the tto assesses, invites reviewers, records the filing and makes the
+    # listing (empty forms and refused steps flash and redirect); ``investor`` reviews the one
+    # disclosure it was invited to and sees no other.
+    "disclosures.index": Access("GET", no_args, DISCLOSURE_PARTIES | {"investor"}, status=200),
+    "disclosures.create": Access("GET", no_args, frozenset({"inventor"}), status=200),
+    "disclosures.edit": Access("GET", lambda w: {"disclosure_id": w.disclosures["draft"].id},
+                               frozenset({"inventor"}), hidden=LOGGED_IN - {"inventor"},
+                               status=200),
+    "disclosures.submit": Access("POST", lambda w: {"disclosure_id": w.disclosures["draft"].id},
+                                 frozenset({"inventor"}), hidden=LOGGED_IN - {"inventor"},
+                                 status=302),
+    "disclosures.detail": Access("GET", disclosure_id, DISCLOSURE_PARTIES,
+                                 hidden=NOT_DISCLOSURE_PARTIES, status=200),
+    "disclosures.chain": Access("GET", disclosure_id, DISCLOSURE_PARTIES,
+                                hidden=NOT_DISCLOSURE_PARTIES, status=200),
+    "disclosures.confirm": Access("POST", disclosure_id, frozenset({"inventor"}),
+                                  hidden=NOT_DISCLOSURE_PARTIES, status=302),
+    "disclosures.upload": Access("POST", disclosure_id, DISCLOSURE_PARTIES,
+                                 hidden=NOT_DISCLOSURE_PARTIES, status=302),
+    "disclosures.download": Access("GET", lambda w: {"disclosure_id": w.disclosures["submitted"].id,
+                                                     "file_id": w.disclosures["file"].id},
+                                   DISCLOSURE_PARTIES, hidden=NOT_DISCLOSURE_PARTIES, status=200),
+    "disclosures.assess": Access("GET", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                 status=200),
+    "disclosures.invite": Access("POST", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                 status=302),
+    "disclosures.file_application": Access("POST", disclosure_id, TTO,
+                                           hidden=NOT_DISCLOSURE_PARTIES, status=302),
+    "disclosures.outcome": Access("POST", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                  status=302),
+    "disclosures.make_listing": Access("POST", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                       status=302),
+    "disclosures.review": Access("GET", lambda w: {"disclosure_id": w.disclosures["reviewed"].id},
+                                 frozenset({"investor"}),
+                                 hidden=LOGGED_IN - {"investor", "tto", "inventor"}, status=200),
     # alerts: anyone logged in follows listings and saves searches; a saved search is its owner's.
     "alerts.index": Access("GET", no_args, LOGGED_IN, status=200),
     "alerts.follow": Access("POST", listing_id, LOGGED_IN, status=302),

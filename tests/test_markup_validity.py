@@ -65,7 +65,10 @@ PAGES = [
     ("tto", "/manage/portfolio/fees-due"), ("tto", "/manage/portfolio/map"),
     ("tto", ("/manage/portfolio/fees-due", r"/manage/portfolio/patents/\d+")),
     ("inventor", "/dashboard"), ("inventor", "/my/listings"), ("inventor", "/my/revenue"),
-    ("inventor", "/my/roadshows"),
+    ("inventor", "/my/roadshows"), ("inventor", "/disclosures"), ("inventor", "/disclosures/new"),
+    ("inventor", ("/disclosures", r"/disclosures/\d+")),
+    ("tto", ("/disclosures", r"/disclosures/\d+", r"/disclosures/\d+/chain")),
+    ("tto", ("/disclosures?view=open", r"/disclosures/\d+", r"/disclosures/\d+/assessment")),
     ("investor", "/dashboard"), ("investor", "/interests"), ("investor", ("/interests", r"/interests/\d+")),
     ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest")),
     ("investor", "/recommendations"),
@@ -93,6 +96,7 @@ FAILED_SUBMITS = [
     ("tto", "/manage/lists/new", {}),
     ("tto", "/manage/roadshows/new", {}),
     ("company", "/manage/needs/new", {}),
+    ("inventor", "/disclosures/new", {}),
     ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest"), {}),
 ]
 

@@ -155,6 +155,20 @@ EVENTS = {
     "live.open_poll": _l("Live room: poll started"),
     "live.close_poll": _l("Live room: poll closed"),
     "job.retried": _l("Failed background job sent back to the queue"),
+    "disclosure.created": _l("Invention disclosure drafted"),
+    "disclosure.updated": _l("Invention disclosure edited"),
+    "disclosure.share_confirmed": _l("Co-inventor confirmed their share"),
+    "disclosure.submitted": _l("Invention disclosure submitted"),
+    "disclosure.file_added": _l("File added to a disclosure"),
+    "disclosure.assessment_started": _l("Pre-filing assessment started"),
+    "disclosure.assessed": _l("Pre-filing assessment saved"),
+    "disclosure.decided": _l("Decision on a disclosure recorded"),
+    "disclosure.reviewer_invited": _l("Outside reviewer invited"),
+    "disclosure.reviewed": _l("Outside review recorded"),
+    "disclosure.filed": _l("Patent application recorded"),
+    "disclosure.granted": _l("Patent grant recorded"),
+    "disclosure.refused": _l("Patent refusal recorded"),
+    "disclosure.listed": _l("Listing made from a disclosure"),
 }
 
 

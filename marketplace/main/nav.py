@@ -106,6 +106,8 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
     NavGroup("university", _l("My university"), [
         nav_item(_l("Our listings"), "listings.manage", TTO, verified=True),
         nav_item(_l("My patents and achievements"), "listings.mine", {Role.INVENTOR}),
+        nav_item(_l("Invention disclosures"), "disclosures.index", {Role.TTO, Role.INVENTOR},
+                 "disclosures.", verified=True),
         nav_item(_l("Our lists"), "lists.manage", TTO, verified=True),
         nav_item(_l("Imports"), "imports.index", TTO, "imports.", verified=True),
         nav_item(_l("The Hundred Schools, Thousand Projects action"), "action.index", TTO,

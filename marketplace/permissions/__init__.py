@@ -18,6 +18,7 @@ from marketplace.permissions.core import __all__  # noqa: F401
 from marketplace.permissions import accounts as _accounts  # noqa: E402,F401
 from marketplace.permissions import action as _action  # noqa: E402,F401
 from marketplace.permissions import alerts as _alerts  # noqa: E402,F401
+from marketplace.permissions import disclosures as _disclosures  # noqa: E402,F401
 from marketplace.permissions import interests as _interests  # noqa: E402,F401
 from marketplace.permissions import jobs as _jobs  # noqa: E402,F401
 from marketplace.permissions import ledger as _ledger  # noqa: E402,F401
