@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -206,6 +207,11 @@ def test_a_decision_and_an_explicit_date_show_on_the_list_and_the_workbench(app,
     assert len(rows) == 3 and rows[1][2] == "今日到期专利" and rows[1][4] == "C"
     xlsx = client.get("/manage/portfolio/fees-due.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert 'filename="bxqx-fees-due-' in xlsx.headers["Content-Disposition"]
+    frame = pd.read_excel(io.BytesIO(xlsx.data))  # issue 19 §2: header in row 1, dates as dates
+    assert list(frame.columns)[:3] == [zh("Fee due on"), zh("Days left"), zh("Patent")]
+    assert len(frame) == 2 and pd.api.types.is_datetime64_any_dtype(frame[zh("Fee due on")])
+    assert list(pd.read_csv(io.BytesIO(exported.data)).columns) == list(frame.columns)
     assert client.get("/manage/portfolio/fees-due.pdf").status_code == 404
 
 

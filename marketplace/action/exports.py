@@ -3,26 +3,24 @@
 A plan's PDF is an official copy for the ministries, so it is always in Chinese and Beijing time.
 """
 
-import csv
 import io
+from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from marketplace import pdf, timezones
+from marketplace import pdf, spreadsheets, timezones
 from marketplace.action.dashboards.figures import Table as DataTable
 from marketplace.action.forms import PROJECTS_LABEL, SECTION_LABELS, TARGET_LABELS
 from marketplace.action.models import PLAN_TARGETS, PlanVersion
-from marketplace.lists.exports import EXPORT_LOCALE, PDF_FONT, XLSX_TYPE, neutralise
+from marketplace.lists.exports import EXPORT_LOCALE, PDF_FONT
+from marketplace.spreadsheets import XLSX_TYPE
 
 __all__ = ["plan_pdf", "table_csv", "table_xlsx", "XLSX_TYPE"]
 MARGIN = 50
@@ -123,37 +121,33 @@ def plan_pdf(version: PlanVersion) -> bytes:
     return out.getvalue()
 
 
-def _cell(value):
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return neutralise(value if value is not None else "")
+def _kind(table: DataTable, key: str) -> str:
+    """A dashboard column's kind, from its values: money (all amounts), whole numbers, numbers
+    (counts and amounts mixed, as the figures of the year), dates, or text."""
+    values = [row.get(key) for row in table.rows if row.get(key) not in (None, "")]
+    if values and all(isinstance(v, Decimal) for v in values):
+        return spreadsheets.MONEY
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return spreadsheets.INT
+    if values and all(isinstance(v, int | Decimal) and not isinstance(v, bool) for v in values):
+        return spreadsheets.NUMBER
+    if values and all(isinstance(v, date) for v in values):
+        return spreadsheets.DATE
+    return spreadsheets.TEXT
+
+
+def _columns(table: DataTable) -> list[spreadsheets.Column]:
+    return [spreadsheets.Column(key, header, _kind(table, key), 28 if index == 0 else 18)
+            for index, (key, header) in enumerate(table.columns)]
 
 
 def table_csv(table: DataTable) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads the Chinese), formulas neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([neutralise(header) for _key, header in table.columns])
-    for row in table.rows:
-        writer.writerow([_cell(row.get(key)) for key, _header in table.columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """UTF-8 with a byte-order mark (so Excel reads the Chinese), the header in row 1, formulas
+    neutralised."""
+    return spreadsheets.csv_bytes(_columns(table), table.rows)
 
 
-def table_xlsx(table: DataTable) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.title[:31]
-    fill = PatternFill("solid", fgColor="F0F3F6")
-    for index, (_key, header) in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=neutralise(header))
-        cell.font, cell.fill = Font(bold=True), fill
-        sheet.column_dimensions[get_column_letter(index)].width = 28 if index == 1 else 18
-    for number, row in enumerate(table.rows, start=2):
-        for index, (key, _header) in enumerate(table.columns, start=1):
-            value = row.get(key)
-            value = value if isinstance(value, int | Decimal) else neutralise(str(value or ""))
-            sheet.cell(row=number, column=index, value=value).alignment = Alignment(vertical="top")
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def table_xlsx(table: DataTable, *, title: str, about: list[tuple[str, object]]) -> bytes:
+    """The table on one sheet (the header in row 1); ``title`` and ``about`` on the About sheet."""
+    return spreadsheets.workbook([spreadsheets.Sheet(table.title, _columns(table), table.rows)],
+                                 title=title, subject=table.title, about=about)

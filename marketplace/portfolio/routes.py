@@ -1,18 +1,18 @@
 """The portfolio pages: fees falling due, a patent's grading and maintenance, and the portfolio
 map against demand for a university and for the action."""
 
-import io
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace import timezones
+from marketplace import spreadsheets, timezones
 from marketplace.action import exports
 from marketplace.action.dashboards.figures import Table
-from marketplace.http import download_caching, flash_service_errors, load_or_404, me
+from marketplace.db_types import utcnow
+from marketplace.http import flash_service_errors, load_or_404, me, send_download
 from marketplace.listings.forms import GRADE_LABELS
 from marketplace.listings.models import Grade, Listing
 from marketplace.permissions import login_required, permission_required, require
@@ -25,7 +25,7 @@ from marketplace.portfolio.models import MaintenanceChoice
 from marketplace.portfolio.queries import SORTS, LicenceSituation
 
 bp = Blueprint("portfolio", __name__)
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": exports.XLSX_TYPE}
+FORMATS = {"csv": spreadsheets.CSV_TYPE, "xlsx": spreadsheets.XLSX_TYPE}
 
 
 def situation_label(situation: LicenceSituation) -> str:
@@ -43,7 +43,7 @@ def _fees_table(rows) -> Table:
     columns = [("due_on", _("Fee due on")), ("days", _("Days left")), ("title", _("Patent")),
                ("number", _("Patent number")), ("grade", _("Grade")), ("interests", _("Interests")),
                ("licence", _("Licence state")), ("decision", _("Maintenance decision"))]
-    data = [{"due_on": row.due_on.isoformat(), "days": row.days_left, "title": row.listing.title,
+    data = [{"due_on": row.due_on, "days": row.days_left, "title": row.listing.title,
              "number": row.listing.patent_number or "", "grade": row.listing.grade.value,
              "interests": row.interests, "licence": situation_label(row.situation),
              "decision": str(CHOICE_LABELS[row.decision.choice]) if row.decision else ""}
@@ -55,11 +55,16 @@ def _fees_table(rows) -> Table:
 def _download(table: Table, fmt: str, name: str):
     if fmt not in FORMATS:
         abort(404)
-    content = exports.table_csv(table) if fmt == "csv" else exports.table_xlsx(table)
-    response = send_file(io.BytesIO(content), mimetype=FORMATS[fmt], as_attachment=True,
-                         download_name=f"{name}.{fmt}")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return download_caching(response, public=False)
+    today = timezones.today()
+    if fmt == "csv":
+        content = exports.table_csv(table)
+    else:
+        content = exports.table_xlsx(table, title=table.title, about=[
+            (pgettext("about this file", "Exported (China Standard Time)"),
+             utcnow().astimezone(timezones.BEIJING))])
+    return send_download(content, mimetype=FORMATS[fmt],
+                         name=f"{table.title}-{today.isoformat()}.{fmt}",
+                         ascii_name=f"bxqx-{name}.{fmt}")
 
 
 @bp.route("/manage/portfolio/fees-due")
