@@ -37,17 +37,30 @@ def utc_stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def roadshow_calendar(roadshow: Roadshow, *, page_url: str, host: str, now: datetime | None = None) -> bytes:
-    """The .ics file for ``roadshow`` (METHOD:PUBLISH: a calendar entry, not a meeting invitation)."""
+#: iTIP methods (RFC 5546 3.2). The roadshow's calendar has no ATTENDEE (it is the same file for
+#: every registrant, and the download route serves it to anyone who may see the roadshow), so it is
+#: PUBLISH, not REQUEST: REQUEST needs at least one ATTENDEE and asks each one for a reply. A later
+#: PUBLISH with the same UID and a higher SEQUENCE updates the entry; CANCEL removes it (RFC 5546
+#: 3.2.1: a published event is updated with PUBLISH and cancelled with CANCEL).
+PUBLISH, CANCEL = "PUBLISH", "CANCEL"
+
+
+def roadshow_calendar(roadshow: Roadshow, *, page_url: str, host: str, now: datetime | None = None,
+                      method: str = PUBLISH) -> bytes:
+    """The .ics file for ``roadshow``: one VEVENT, METHOD:PUBLISH (a calendar entry, not a meeting
+    invitation), or METHOD:CANCEL with STATUS:CANCELLED to remove it from calendars."""
+    if method not in (PUBLISH, CANCEL):
+        raise ValueError(f"unsupported iTIP method {method!r}")
     description = roadshow.description.strip()
     if roadshow.agenda:
         lines = [f"{item.position}. {item.listing.title} — {item.presenter}" for item in roadshow.agenda]
         description = "\n".join(filter(None, [description, "", *lines]))
     description = "\n\n".join(filter(None, [description, page_url]))
-    status = "CANCELLED" if roadshow.state is RoadshowState.CANCELLED else "CONFIRMED"
+    cancelled = method == CANCEL or roadshow.state is RoadshowState.CANCELLED
+    status = "CANCELLED" if cancelled else "CONFIRMED"
     properties = [
         ("BEGIN", "VCALENDAR"), ("VERSION", "2.0"), ("PRODID", PRODID), ("CALSCALE", "GREGORIAN"),
-        ("METHOD", "PUBLISH"),
+        ("METHOD", method),
         ("BEGIN", "VEVENT"),
         ("UID", f"roadshow-{roadshow.id}@{host}"),
         ("DTSTAMP", utc_stamp(now or utcnow())),

@@ -1,4 +1,6 @@
-"""E-mails to registrants, in their language and time zone; confirmations carry the .ics file."""
+"""E-mails to registrants, in their language and time zone. Confirmations, promotions from the
+waiting list and new times carry the roadshow's .ics (METHOD:PUBLISH, same UID, the roadshow's
+SEQUENCE, raised on every change); the roadshow's cancellation carries METHOD:CANCEL."""
 
 
 from babel.dates import format_time
@@ -7,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from events import registration_notices
-from events.ics import roadshow_calendar
+from events.ics import CANCEL, PUBLISH, roadshow_calendar
 from events.models import Registration, RegistrationStatus, Roadshow
 from marketplace import mail, timezones
 from marketplace.i18n import moment_text
@@ -32,20 +34,22 @@ def page_url(roadshow: Roadshow) -> str:
     return public_url_for("events.detail", roadshow_id=roadshow.id)
 
 
-def calendar_file(roadshow: Roadshow) -> bytes:
-    return roadshow_calendar(roadshow, page_url=page_url(roadshow), host=public_host())
+def calendar_file(roadshow: Roadshow, method: str = PUBLISH) -> bytes:
+    return roadshow_calendar(roadshow, page_url=page_url(roadshow), host=public_host(),
+                             method=method)
 
 
-def _send(registration: Registration, subject_msgid_fn, template: str, *, ics: bool = False,
+def _send(registration: Registration, subject_msgid_fn, template: str, *, ics: str | None = None,
           **context) -> None:
+    """Mail one registrant; ``ics`` is the iTIP method of the attached calendar, if any."""
     user, roadshow = registration.user, registration.roadshow
     if not user.active:
         return
     locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         subject = subject_msgid_fn(roadshow)
-    attachments = [(f"roadshow-{roadshow.id}.ics", "text/calendar", calendar_file(roadshow))] \
-        if ics else None
+    attachments = [(f"roadshow-{roadshow.id}.ics", "text/calendar",
+                    calendar_file(roadshow, ics))] if ics else None
     from events.registrations import waitlist_position  # cycle: registrations imports notify
 
     mail.send(user.email, subject, template, locale=locale, attachments=attachments,
@@ -59,7 +63,7 @@ def registered(registration: Registration) -> None:
     status = registration.status
     if status is RegistrationStatus.CONFIRMED:
         _send(registration, lambda r: _("Registration confirmed: %(title)s", title=r.title),
-              "roadshow_confirmed", ics=True)
+              "roadshow_confirmed", ics=PUBLISH)
     elif status is RegistrationStatus.PENDING:
         _send(registration, lambda r: _("Registration received: %(title)s", title=r.title),
               "roadshow_pending")
@@ -77,7 +81,7 @@ def approved(registration: Registration) -> None:
 def promoted(registration: Registration) -> None:
     """A seat opened up for someone on the waiting list."""
     _send(registration, lambda r: _("A seat opened up: %(title)s", title=r.title),
-          "roadshow_promoted", ics=True)
+          "roadshow_promoted", ics=PUBLISH)
     registration_notices.decided(registration, "promoted")
 
 
@@ -93,11 +97,11 @@ def cancelled(registration: Registration, *, by_host: bool) -> None:
 
 
 def roadshow_cancelled(registration: Registration) -> None:
-    """The host cancelled the whole roadshow (the .ics carries STATUS:CANCELLED)."""
+    """The host cancelled the whole roadshow (the .ics: METHOD:CANCEL, STATUS:CANCELLED)."""
     _send(registration, lambda r: _("Roadshow cancelled: %(title)s", title=r.title),
-          "roadshow_cancelled", ics=True)
+          "roadshow_cancelled", ics=CANCEL)
 
 
 def times_changed(registration: Registration) -> None:
     _send(registration, lambda r: _("New times: %(title)s", title=r.title),
-          "roadshow_times_changed", ics=True)
+          "roadshow_times_changed", ics=PUBLISH)

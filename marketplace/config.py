@@ -124,6 +124,8 @@ class Config:
     INVITATION_MAX_AGE = 14 * 24 * 3600
     #: Seconds an e-mail confirmation link stays valid (the mail says three days).
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
+    #: Seconds the one-click unsubscribe link of a digest or alert works (mails are kept for long).
+    UNSUBSCRIBE_MAX_AGE = 365 * 24 * 3600
     #: How often an account may ask for the confirmation link again (Flask-Limiter syntax).
     EMAIL_CONFIRM_RESEND_LIMIT = os.environ.get("EMAIL_CONFIRM_RESEND_LIMIT", "3 per hour")
     PASSWORD_HASH_METHOD = "scrypt"

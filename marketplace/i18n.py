@@ -5,19 +5,24 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date, get_datetime_format
 from babel.dates import format_time as babel_format_time
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_time, get_locale, get_timezone
 from flask_login import current_user
 
 
 def select_locale() -> str:
-    """An explicit choice in this browser, then the user's preference, then Chinese."""
+    """An explicit choice in this browser, then the user's preference (or the addressee's of a
+    page reached from a mail), then Chinese."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    # A page for someone who is not logged in but known (the unsubscribe link names its user).
+    addressee = g.get("addressee_locale")
+    if addressee in languages:
+        return addressee
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]

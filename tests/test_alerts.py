@@ -14,6 +14,7 @@ from marketplace.notifications.models import Notification
 from tests import factories
 from tests.conftest import post
 from tests.interests_support import cast_fixture, client_for  # noqa: F401
+from tests.mail_support import plain
 
 
 def _notes(user) -> list[tuple[str, str]]:
@@ -82,7 +83,7 @@ def test_saved_search_digest_is_idempotent(app, cast, runner, outbox):
     assert "digests e-mailed: 1" in result.output
     (mail,) = outbox()
     assert mail["To"] == cast.company.email and "电池材料" in mail["Subject"]
-    body = mail.get_content()
+    body = plain(mail)
     assert "一种固态电池电解质膜" in body and "一种电池回收方法" not in body
     assert cast.listing.title not in body  # published before the search was saved
     assert f"/listings/{first.id}" in body
@@ -100,7 +101,7 @@ def test_saved_search_digest_is_idempotent(app, cast, runner, outbox):
     db.session.commit()
     runner.invoke(args=["alerts", "run"])
     assert len(outbox()) == 2
-    body = outbox()[-1].get_content()
+    body = plain(outbox()[-1])
     assert "一种钠离子电池负极材料" in body and "一种固态电池电解质膜" not in body
     assert second.id in set(db.session.scalars(select(SavedSearchHit.listing_id)))
     assert [kind for kind, _ in _notes(cast.company)] == ["alerts.digest", "alerts.digest"]

@@ -22,7 +22,7 @@ from events.models import (
     RoadshowState,
 )
 from marketplace import create_app
-from marketplace.accounts import confirmation
+from marketplace.accounts import confirmation, mailings
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.services import _reset_serializer
@@ -99,6 +99,8 @@ class World:
     reset_token: str
     #: The inventor's e-mail confirmation token (already confirmed: the link only says so).
     confirm_token: str
+    #: The inventor's one-click unsubscribe token for saved-search digests.
+    unsubscribe_token: str
     #: The pending university's business licence, uploaded with its claim.
     org_document: OrganisationDocument
     #: University A's published listing (with one attachment) and its draft.
@@ -283,6 +285,7 @@ def world(app) -> World:
         invitation_token=invitation_token(invitation),
         reset_token=_reset_serializer().dumps({"id": inventor.id, "h": inventor.password_hash[-16:]}),
         confirm_token=confirmation.token_for(inventor),
+        unsubscribe_token=mailings.token_for(inventor, "digests"),
         org_document=org_document,
     )
 
@@ -569,6 +572,10 @@ ACCESS: dict[str, Access] = {
     "accounts.confirm_email": Access("GET", lambda w: {"token": w.confirm_token}, EVERYONE, login=False,
                                  status=302,
                                  redirect={**_LOGGED_IN_TO_DASHBOARD, ANONYMOUS: "/auth/login"}),
+    # The one-click unsubscribe link of a digest or alert mail: its token, not a session, is the key
+    # (GET asks to confirm; the POST is tested in tests/test_mail_format.py).
+    "accounts.unsubscribe": Access("GET", lambda w: {"token": w.unsubscribe_token}, EVERYONE,
+                                   login=False, status=200),
     "accounts.resend_confirmation": Access("POST", no_args, LOGGED_IN, status=302,
                                        redirect=_LOGGED_IN_TO_DASHBOARD),
     # orgs: one's own organisation; editing and member management for its administrators.

@@ -9,6 +9,7 @@ from marketplace.accounts.models import Role
 from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from tests.conftest import PASSWORD, csrf_token, post, zh
+from tests.mail_support import plain
 
 
 def audit_events(name):
@@ -102,7 +103,7 @@ def test_deactivated_account_cannot_log_in(client, auth, make_user):
 
 def _reset_link(outbox):
     (message,) = outbox()
-    body = message.get_content()
+    body = plain(message)
     return re.search(r"http://[^/\s]+(/auth/reset/\S+)", body).group(1)
 
 

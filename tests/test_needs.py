@@ -18,6 +18,7 @@ from marketplace.orgs.models import OrgStatus
 from tests import factories
 from tests.conftest import login, post, zh
 from tests.factories import BATTERY, NEED
+from tests.mail_support import plain
 
 
 def need_form(**changes) -> dict:
@@ -186,7 +187,7 @@ def test_tto_proposes_and_the_company_is_told_and_answers(client, auth, company,
     assert proposal.status is ProposalStatus.PROPOSED and proposal.organisation_id == tto.organisation_id
     mails = [m for m in outbox() if m["To"] == company.email]
     assert len(mails) == 1 and need.title in mails[0]["Subject"]
-    assert "该方法已在两座储能电站试点应用" in mails[0].get_content()
+    assert "该方法已在两座储能电站试点应用" in plain(mails[0])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
         Notification.user_id == company.id)) == 1
     # The same listing cannot be proposed twice.

@@ -9,6 +9,7 @@ from marketplace.audit.models import AuditEvent
 from marketplace.extensions import db
 from marketplace.orgs.models import Invitation, InvitationStatus, OrgKind, OrgStatus
 from tests.conftest import PASSWORD, csrf_token, post, zh
+from tests.mail_support import plain
 
 
 def events(name):
@@ -57,7 +58,7 @@ def test_rejection_needs_a_reason_and_is_resubmitted_after_correction(client, au
     assert post(client, f"/admin/organisations/{org_id}/reject",
                 {"reason": reason}).status_code == 302
     assert founder.organisation.status is OrgStatus.REJECTED
-    assert reason in outbox()[0].get_content()
+    assert reason in plain(outbox()[0])
 
     founder_client = app.test_client()
     post(founder_client, "/auth/login", {"email": founder.email, "password": PASSWORD})
@@ -82,7 +83,7 @@ def test_unverified_organisation_cannot_invite(client, auth, make_user, outbox):
 
 
 def _accept_path(outbox):
-    body = outbox()[-1].get_content()
+    body = plain(outbox()[-1])
     return re.search(r"http://[^/\s]+(/invite/\S+)", body).group(1)
 
 

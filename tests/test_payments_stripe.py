@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerLine
 from marketplace.payments.models import Payment, PaymentState, WebhookEvent
 from tests.conftest import Auth, post
+from tests.mail_support import plain
 from tests.payments_support import hooks, parties, start  # noqa: F401  (fixtures)
 from tests.stripe_support import WEBHOOK_SECRET, signed_event
 
@@ -283,7 +284,7 @@ def test_tto_refunds_through_stripe_with_a_reason(paying, client, auth, hooks, p
     charge = stripe_boundary.charge_of(session["payment_intent"])
     assert deliver(client, "charge.refunded", charge).get_json()["outcome"] == "no change"
     assert hooks.count("refunded", payment) == 1
-    assert any("退款" in m.get_content() or "refunded" in m.get_content() for m in outbox())
+    assert any("退款" in plain(m) or "refunded" in plain(m) for m in outbox())
 
 
 def test_success_page_racing_the_webhook_fulfils_once(paying, app, hooks):  # noqa: F811

@@ -107,6 +107,10 @@ class ProfileForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES, validate_choice=True)
     timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES, validate_choice=True)
+    #: One switch per mailing of accounts/mailings.py (transactional mail has none).
+    mail_digests = BooleanField(_l("Saved-search digests"))
+    mail_follows = BooleanField(_l("Alerts on listings you follow"))
+    mail_notifications = BooleanField(_l("Other notifications by e-mail"))
 
     def validate_timezone(self, field):
         if field.data and field.data not in available_timezones():

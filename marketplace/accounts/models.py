@@ -63,6 +63,12 @@ class User(UserMixin, db.Model):
     recommendations_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When an inventor last marked the interest in their listings seen (the workbench's "new").
     interests_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Mail the user may turn off (profile, or the one-click link in those mails: mailings.py):
+    #: saved-search digests, alerts on followed listings, other notifications. Transactional mail
+    #: (resets, confirmations, agreements, payments) has no switch.
+    mail_digests: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    mail_follow_alerts: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    mail_notifications: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     organisation: Mapped["Organisation | None"] = relationship(  # noqa: F821
         back_populates="members", foreign_keys=[organisation_id]

@@ -1,9 +1,11 @@
-"""Views for registration, login, logout, password reset and the profile."""
+"""Views for registration, login, logout, password reset, the profile and mail unsubscribing."""
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
 
+from marketplace.accounts import mailings
 from marketplace.accounts import services as accounts
 from marketplace.accounts.forms import (
     ChangePasswordForm,
@@ -14,7 +16,7 @@ from marketplace.accounts.forms import (
     ResetRequestForm,
 )
 from marketplace.errors import ServiceError
-from marketplace.extensions import limiter
+from marketplace.extensions import csrf, limiter
 from marketplace.http import flash_service_error, me, render_form, safe_next
 from marketplace.orgs import services as orgs
 from marketplace.orgs.models import OrgKind
@@ -141,10 +143,13 @@ def profile():
     if request.method == "GET":
         form.locale.data = current_user.locale or ""
         form.timezone.data = current_user.timezone or ""
+        for name in mailings.MAILINGS:
+            form[f"mail_{name}"].data = mailings.receives(current_user, name)
     if form.validate_on_submit():
         accounts.update_profile(current_user, name=form.name.data, title=form.title.data,
                                 phone=form.phone.data, locale=form.locale.data,
-                                timezone=form.timezone.data)
+                                timezone=form.timezone.data,
+                                mail={name: form[f"mail_{name}"].data for name in mailings.MAILINGS})
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_form("accounts/profile.html", form)
@@ -168,3 +173,27 @@ def change_password():
             return redirect(url_for("accounts.profile"))
     return render_form("accounts/change_password.html", form)
 
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click", with no session
+def unsubscribe(token):
+    """One-click unsubscribe from a digest or alert mail: GET asks, POST turns that mail off."""
+    try:
+        user, mailing = mailings.read_token(token)
+    except mailings.BadToken as error:
+        _speak_to(error.user)
+        return render_template("accounts/unsubscribe_invalid.html"), 400
+    _speak_to(user)
+    done = request.method == "POST"
+    if done:
+        mailings.unsubscribe(user, mailing)
+    return render_template("accounts/unsubscribe.html", done=done, token=token,
+                           mailing=mailings.MAILINGS[mailing], addressee=user)
+
+
+def _speak_to(user) -> None:
+    """Show the page in the language of the user the link was mailed to."""
+    if user is not None and user.locale:
+        g.addressee_locale = user.locale
+        refresh_locale()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from marketplace import mail
 from marketplace.accounts import confirmation, lockout
+from marketplace.accounts.mailings import MAILINGS
 from marketplace.accounts.models import Role, User, new_session_nonce
 from marketplace.accounts.passwords import hash_password, verify_password
 from marketplace.audit import services as audit
@@ -174,13 +175,16 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def update_profile(user: User, *, name: str, title: str | None, phone: str | None,
-                   locale: str | None, timezone: str | None) -> None:
-    """Save the fields a user may edit on their own profile."""
+                   locale: str | None, timezone: str | None,
+                   mail: dict[str, bool] | None = None) -> None:
+    """Save the fields a user may edit on their own profile (``mail``: mailing name -> wanted)."""
     user.name = name.strip()
     user.title = (title or "").strip() or None
     user.phone = (phone or "").strip() or None
     user.locale = locale or None
     user.timezone = timezone or None
+    for mailing, wanted in (mail or {}).items():
+        setattr(user, MAILINGS[mailing].column, bool(wanted))
     db.session.commit()
     if locale:
         session["lang"] = locale

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace import mail
+from marketplace.accounts import mailings
 from marketplace.accounts.models import User
 from marketplace.alerts import hooks  # noqa: F401  (listing changes reach followers at once)
 from marketplace.alerts.models import Frequency, ListingFollow, SavedSearch, SavedSearchHit
@@ -33,12 +34,13 @@ STATE_LABELS = {
 }
 register_kind(Kind("alerts.listing_state", title=_l("%(listing)s is now %(state)s"),
                    text=_l("A listing you follow changed its state to “%(state)s”."),
-                   labels={"state": STATE_LABELS}))
+                   labels={"state": STATE_LABELS}, mailing="follows"))
 register_kind(Kind("alerts.listing_terms", title=_l("New terms for %(listing)s"),
-                   text=_l("A listing you follow changed its price, conversion modes or terms.")))
+                   text=_l("A listing you follow changed its price, conversion modes or terms."),
+                   mailing="follows"))
 register_kind(Kind("alerts.digest", title=_l("%(count)s new listings for “%(search)s”"),
                    text=_l("Your saved search “%(search)s” has %(count)s new matching listings."),
-                   email=False))
+                   email=False, mailing="digests"))
 #: The most listings one digest e-mail lists.
 DIGEST_MAX = 20
 MAX_SAVED_SEARCHES = 20
@@ -135,9 +137,12 @@ def run_digests(now=None) -> int:
         if not listings:
             continue
         search_url = url_for("listings.search", **saved.query_args)
-        mail.send(user.email, _l("New listings for your saved search “%(name)s”", name=saved.name),
-                  "alerts_digest", locale=user.locale, user=user, saved=saved, listings=listings,
-                  search_url=search_url)
+        if mailings.receives(user, "digests"):
+            mail.send(user.email, _l("New listings for your saved search “%(name)s”",
+                                     name=saved.name),
+                      "alerts_digest", locale=user.locale, user=user, saved=saved,
+                      listings=listings, search_url=search_url,
+                      unsubscribe_url=mailings.unsubscribe_url(user, "digests"))
         notify([user], "alerts.digest", search_url, search=saved.name, count=len(listings))
         sent += 1
     return sent

@@ -24,10 +24,11 @@ register_kind(Kind("interests.message", title=_l("New message about %(listing)s"
 register_kind(Kind("interests.contacts", title=_l("Contact details shared for %(listing)s"),
                    text=_l("%(org)s agreed to share contact details about %(listing)s.")))
 register_kind(Kind("interests.nda", title=_l("NDA accepted for %(listing)s"),
-                   text=_l("%(org)s accepted version %(version)s of the NDA of %(listing)s.")))
+                   text=_l("%(org)s accepted version %(version)s of the NDA of %(listing)s."),
+                   mailing=None))
 register_kind(Kind("interests.nda_changed", title=_l("New NDA version for %(listing)s"),
                    text=_l("%(org)s changed the NDA of %(listing)s (version %(version)s). Accept "
-                           "the new version to keep access to the confidential files.")))
+                           "the new version to keep access to the confidential files."), mailing=None))
 
 
 def university_recipients(interest: Interest) -> list[User]:

@@ -21,10 +21,10 @@ from marketplace.public_urls import public_url_for
 
 # In-app notifications for the university's tto (the e-mails below already go out: email=False).
 register_kind(Kind("licences.accepted", title=_l("Open licence signed: %(title)s"),
-                   text=_l("%(company)s accepted the open licence of %(title)s.")))
+                   text=_l("%(company)s accepted the open licence of %(title)s."), mailing=None))
 register_kind(Kind("licences.payment_overdue", title=_l("Payment overdue: %(title)s"),
                    text=_l("The trial fee of ¥%(fee)s for %(company)s was due on %(day)s and has "
-                           "not been paid.")))
+                           "not been paid."), mailing=None))
 
 
 def _members(org_id: int, role: Role) -> list[User]:

@@ -20,6 +20,10 @@ class Kind:
     labels: Mapping[str, Mapping] = field(default_factory=dict)
     #: Whether ``notify`` also sends an e-mail.
     email: bool = True
+    #: The mailing (accounts/mailings.py) its e-mail belongs to, which the recipient may turn off
+    #: and which carries a one-click unsubscribe link; None for transactional mail (agreements,
+    #: payments), which always goes out and has no unsubscribe link.
+    mailing: str | None = "notifications"
 
 
 def register_kind(kind: Kind) -> Kind:

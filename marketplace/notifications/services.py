@@ -10,6 +10,7 @@ from flask_babel import LazyString
 from sqlalchemy import func, select, update
 
 from marketplace import mail
+from marketplace.accounts import mailings
 from marketplace.accounts.models import User
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
@@ -55,11 +56,16 @@ def notify(users: Iterable[User], kind: str, link: str, *, email: bool = True,
 
 
 def _email(user: User, notification: Notification) -> None:
-    """Mail a notification to its recipient, in their language."""
+    """Mail a notification to its recipient, in their language, unless they turned that mailing
+    off; only a transactional kind (no mailing) is mailed without an unsubscribe link."""
     kind, params = notification.kind, notification.params
+    mailing = KINDS[kind].mailing
+    if mailing is not None and not mailings.receives(user, mailing):
+        return
     mail.send(user.email, LazyString(lambda: render_title(kind, params)), "notification",
               locale=user.locale, user=user, notification=notification,
-              text=LazyString(lambda: render_text(kind, params)))
+              text=LazyString(lambda: render_text(kind, params)),
+              unsubscribe_url=mailings.unsubscribe_url(user, mailing) if mailing else None)
     notification.emailed_at = utcnow()
 
 

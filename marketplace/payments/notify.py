@@ -13,7 +13,8 @@ from marketplace.payments.models import Payment
 
 register_kind(Kind("payments.transfer_started", title=_l("Bank transfer on its way: %(amount)s"),
                    text=_l("%(payer)s started a bank transfer of %(amount)s for %(title)s with "
-                           "the reference %(reference)s. Confirm it once it reaches your account.")))
+                           "the reference %(reference)s. Confirm it once it reaches your account."),
+                   mailing=None))
 
 SUBJECTS = {
     "succeeded": _l("Payment received"),

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from marketplace.accounts import mailings
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import _reset_serializer, find_user_by_email
 from marketplace.db_types import utcnow
@@ -82,6 +83,7 @@ ARGS = {
     "action.batch": lambda w: {"batch_id": w["action_batch_id"]},
     "admin.organisation": lambda w: {"org_id": w["pending_org_id"]},
     "accounts.reset_password": lambda w: {"token": w["reset_token"]},
+    "accounts.unsubscribe": lambda w: {"token": w["unsubscribe_token"]},
     "orgs.accept": lambda w: {"token": w["invitation_token"]},
     "licences.edit": lambda w: {"declaration_id": w["draft_declaration_id"]},
     "licences.create": lambda w: {"listing_id": w["draft_listing_id"]},
@@ -156,6 +158,7 @@ class PhoneWorld:
             user_id=inventor.id,
             reset_token=_reset_serializer().dumps({"id": inventor.id,
                                                    "h": inventor.password_hash[-16:]}),
+            unsubscribe_token=mailings.token_for(inventor, "digests"),
         )
 
     def _add_missing(self) -> None:

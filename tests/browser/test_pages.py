@@ -13,6 +13,7 @@ from marketplace.mail import read_outbox
 from marketplace.orgs import creditcode
 from tests.browser.conftest import DESKTOP, PHONE, Browsing
 from tests.conftest import zh
+from tests.mail_support import plain
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +74,7 @@ def confirmation_path(outbox, email: str) -> str:
     """The path of the last confirmation link mailed to ``email``."""
     mails = [message for message in read_outbox(outbox) if message["To"] == email]
     assert mails, f"no mail to {email}"
-    return re.search(r"https?://[^/\s]+(/auth/confirm/\S+)", mails[-1].get_content()).group(1)
+    return re.search(r"https?://[^/\s]+(/auth/confirm/\S+)", plain(mails[-1])).group(1)
 
 
 def main_nav_hrefs(page: Page) -> list[str]:

@@ -7,6 +7,7 @@ from itertools import count
 
 from marketplace.orgs import creditcode
 from tests.conftest import PASSWORD
+from tests.mail_support import plain
 
 #: The smallest files the content check accepts as a PDF and as a PNG.
 PDF = b"%PDF-1.4\n% business licence scan\n%%EOF\n"
@@ -35,6 +36,6 @@ def registration(**overrides) -> dict:
 
 def mailed_path(message, prefix: str) -> str:
     """The path of the first link in ``message`` whose path starts with ``prefix``."""
-    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S+)", message.get_content())
-    assert match, f"no {prefix} link in: {message.get_content()}"
+    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S+)", plain(message))
+    assert match, f"no {prefix} link in: {plain(message)}"
     return match.group(1)

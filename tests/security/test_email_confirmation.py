@@ -17,6 +17,7 @@ from marketplace.config import TestConfig
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
 from tests.conftest import _TOKEN, PASSWORD, post, zh
+from tests.mail_support import plain
 from tests.security._support import mailed_path, registration
 
 #: What an account with an unconfirmed address may still use.
@@ -63,7 +64,7 @@ def test_the_link_is_built_on_public_url_whatever_the_host_header(app, client, o
     response = client.post("/auth/register", base_url=evil,
                            data={"csrf_token": token.group(1), **registration()})
     assert response.status_code == 302
-    body = outbox()[-1].get_content()
+    body = plain(outbox()[-1])
     assert "evil.example" not in body
     assert app.config["PUBLIC_URL"].rstrip("/") + "/auth/confirm/" in body
 

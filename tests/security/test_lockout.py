@@ -10,6 +10,7 @@ import pytest
 from marketplace.accounts.models import Role
 from marketplace.db_types import utcnow
 from tests.conftest import PASSWORD, csrf_token, post, zh
+from tests.mail_support import plain
 
 WRONG = "wrong-password-9"
 
@@ -119,7 +120,7 @@ def test_a_locked_out_user_can_reset_the_password_and_log_in(client, make_user, 
     assert attempt(client, user.email, PASSWORD).status_code == 429
     assert post(client, "/auth/reset", {"email": user.email}).status_code == 302
     (message,) = outbox()
-    path = re.search(r"https?://[^/\s]+(/auth/reset/\S+)", message.get_content()).group(1)
+    path = re.search(r"https?://[^/\s]+(/auth/reset/\S+)", plain(message)).group(1)
     new = "Fresh-Start-2026"
     response = client.post(path, data={"csrf_token": csrf_token(client, path), "password": new,
                                        "confirm": new})

@@ -8,6 +8,7 @@ import pytest
 
 from marketplace.accounts.models import Role
 from tests.conftest import PASSWORD, csrf_token, post, zh
+from tests.mail_support import plain
 
 PROFILE = "/account/profile"
 EVERYWHERE = "/account/logout-everywhere"
@@ -99,7 +100,7 @@ def test_password_reset_refuses_every_older_cookie(app, make_user, outbox):
     stranger = app.test_client()
     post(stranger, "/auth/reset", {"email": user.email})
     (message,) = outbox()
-    path = re.search(r"https?://[^/\s]+(/auth/reset/\S+)", message.get_content()).group(1)
+    path = re.search(r"https?://[^/\s]+(/auth/reset/\S+)", plain(message)).group(1)
     new = "Another-Strong-77"
     response = stranger.post(path, data={"csrf_token": csrf_token(stranger, path),
                                          "password": new, "confirm": new})
