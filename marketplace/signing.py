@@ -18,6 +18,7 @@ certificate chains to the configured anchors, and its subject is the platform's 
 certificate still counts, another holder of the same CA's certificates does not).
 """
 
+import asyncio
 import io
 import threading
 import warnings
@@ -64,6 +65,31 @@ def _one_at_a_time():
     if _lock is None:
         _lock = threading.Lock()
     return _lock
+
+
+def _pyhanko(function, *args, **kwargs):
+    """``function(*args, **kwargs)``, one at a time (see ``_lock``). pyHanko's synchronous calls
+    start an event loop, which asyncio refuses where one already runs in this thread (Playwright's
+    synchronous API runs one in the tests' thread): there the call runs in a thread of its own."""
+    with _one_at_a_time():
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return function(*args, **kwargs)
+        outcome = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = function(*args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - raised again in the caller
+                outcome["error"] = error
+
+        thread = threading.Thread(target=run, name="pyhanko")
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
 
 class _KeptKeySigner(signers.SimpleSigner):
@@ -213,8 +239,8 @@ def sign(data: bytes, *, reason: str) -> bytes:
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, location="中华人民共和国", name=_common_name(found.subject))
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    with _one_at_a_time():
-        return signers.sign_pdf(writer, meta, signer=found.signer, timestamper=timestamper).getvalue()
+    return _pyhanko(signers.sign_pdf, writer, meta, signer=found.signer,
+                    timestamper=timestamper).getvalue()
 
 
 def _common_name(name) -> str:
@@ -243,8 +269,8 @@ def validate(data: bytes) -> Verdict:
     found = material()
     embedded = signatures[-1]
     try:
-        with _one_at_a_time():
-            status = validate_pdf_signature(embedded, ValidationContext(trust_roots=list(found.anchors)))
+        status = _pyhanko(validate_pdf_signature, embedded,
+                          ValidationContext(trust_roots=list(found.anchors)))
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
         current_app.logger.info("signature not validated: %s", error)
         return Verdict("changed")

@@ -23,13 +23,13 @@ def test_a_connection_returned_moments_ago_is_not_pinged_one_idle_longer_is(
     with busy.app_context():
         pings = _pings(busy, monkeypatch)
         for _ in range(3):
-            assert busy.test_client().get("/healthz").status_code == 200
+            assert busy.test_client().get("/readyz").status_code == 200
         assert len(pings) == 1  # the first checkout of a new connection only
     idle = another_app(DB_PING_IDLE_SECONDS=0)
     with idle.app_context():
         pings = _pings(idle, monkeypatch)
         for _ in range(3):
-            assert idle.test_client().get("/healthz").status_code == 200
+            assert idle.test_client().get("/readyz").status_code == 200
         assert len(pings) == 3
 
 
@@ -43,5 +43,5 @@ def test_a_connection_the_database_dropped_while_idle_is_replaced(another_app, a
     with app.app_context(), db.engine.connect() as other:
         assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     with instance.app_context():
-        assert instance.test_client().get("/healthz").status_code == 200
+        assert instance.test_client().get("/readyz").status_code == 200
         assert db.session.scalar(sa.text("SELECT pg_backend_pid()")) != pid

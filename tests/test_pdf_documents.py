@@ -158,7 +158,9 @@ def test_the_certificate_links_to_the_verification_page_on_public_url(app, world
 def _pyhanko(data: bytes, ca_path: str):
     reader = PdfFileReader(io.BytesIO(data))
     (embedded,) = reader.embedded_signatures
-    return validate_pdf_signature(embedded, ValidationContext(trust_roots=[load_cert_from_pemder(ca_path)]))
+    # Through the app's runner: pyHanko starts an event loop, refused where one runs (Playwright's).
+    return signing._pyhanko(validate_pdf_signature, embedded,
+                            ValidationContext(trust_roots=[load_cert_from_pemder(ca_path)]))
 
 
 def tamper(data: bytes) -> bytes:
@@ -380,3 +382,16 @@ def test_production_keys_from_pkcs12_and_a_key_that_is_not_the_certificates(app,
     with pytest.raises(signing.SigningUnavailable, match="does not belong"):
         signing.sign(small_pdf(), reason="测试")
     signing.reset()
+
+
+def test_signing_works_where_an_event_loop_already_runs(world, app, signing_settings):  # noqa: F811
+    """pyHanko starts an event loop; where one already runs in the thread (Playwright's
+    synchronous API in the browser tests does this), signing must still work, not raise
+    'asyncio.run() cannot be called from a running event loop'."""
+    licence = free_licence(world)
+
+    async def inside() -> bytes:
+        return agreement_pdf.signed(licence)
+
+    signed = asyncio.run(inside())
+    assert _pyhanko(signed, signing_settings["SIGNING_CHAIN"]).bottom_line

@@ -9,6 +9,7 @@ refusals arrive here as codes and leave as translated messages.
 """
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -130,9 +131,13 @@ def _run_parser(content: bytes) -> tuple[bytes, int]:
     """Run ``parse`` on ``content`` in a child process; (its output, its exit status)."""
     module = _subprocess()
     # -I: isolated (no user site, no PYTHON* variables); -S is not used: openpyxl lives in site.
+    # openpyxl parses with the standard library's XML parser, as the limits were set for: with
+    # lxml (installed for pyHanko) a failed allocation is an XML syntax error, not a MemoryError,
+    # and a file too big for the memory limit would be reported as unreadable.
+    environment = {**os.environ, "OPENPYXL_LXML": "False"}
     child = module.Popen([sys.executable, "-I", str(_PARSER), json.dumps(_limits())],
                          stdin=module.PIPE, stdout=module.PIPE, stderr=module.DEVNULL,
-                         close_fds=True)
+                         close_fds=True, env=environment)
     try:
         output, _errors = child.communicate(content, timeout=setting("IMPORT_PARSE_SECONDS"))
     except module.TimeoutExpired:

@@ -172,6 +172,10 @@ def limit_resources(memory_bytes: int, cpu_seconds: int) -> None:
 
 
 def main(argv: list[str]) -> int:
+    # openpyxl uses numpy when it is installed (it is, beside pandas, in development); numpy's
+    # OpenBLAS allocates its thread buffers at import and gives up under the memory limit,
+    # ending this process before it can say why. The parser needs neither.
+    sys.modules["numpy"] = None
     limits = json.loads(argv[1])
     limit_resources(limits["memory_bytes"], limits["cpu_seconds"])
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
