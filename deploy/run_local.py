@@ -172,8 +172,9 @@ class Nginx:
         brotli = ""
         if BROTLI_MODULE.exists():
             brotli = f"load_module {BROTLI_MODULE};\n"
-            types = re.search(r"^gzip_types([^;]*);", locations, re.M).group(1)
-            locations += f"\nbrotli on;\nbrotli_types{types};\n"
+            types = re.search(r"gzip_types([^;]*);", locations).group(1)
+            locations = locations.replace(
+                "    gzip on;\n", f"    gzip on;\n    brotli on;\n    brotli_types{types};\n")
         (self.run_dir / "bxqx-locations.conf").write_text(locations)
         return f"""# Written by deploy/run_local.py: the routing of deploy/nginx/, this machine's ports.
 {brotli}daemon off;

@@ -250,7 +250,7 @@ def live_process_of(stack, key: str) -> int:
 def sticky_keys(stack) -> list[str]:
     """One sticky-cookie value per live process (nginx's hash picks the process)."""
     keys: dict[int, str] = {}
-    for attempt in range(64):
+    for _attempt in range(64):
         key = uuid.uuid4().hex
         keys.setdefault(live_process_of(stack, key), key)
         if len(keys) == len(stack.live):
