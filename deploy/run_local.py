@@ -38,6 +38,10 @@ _MAPS = re.compile(r"^map .*?^\}", re.S | re.M)
 _LIVE_BALANCING = re.compile(r"^upstream bxqx_live \{\s*(?P<line>[^\n]*;)", re.M)
 #: Where the production files say the checkout is (deploy/systemd, the static root).
 _CHECKOUT = "/srv/bxqx/"
+#: nginx's connections per worker: a proxied WebSocket holds two (the browser's and the upstream's),
+#: so Debian's default of 768 in /etc/nginx/nginx.conf stops near 380 attendees a worker
+#: (docs/deployment.md, "nginx's own settings").
+WORKER_CONNECTIONS = 8192
 #: Debian's libnginx-mod-http-brotli-filter, when installed.
 BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
 
@@ -181,7 +185,8 @@ class Nginx:
 worker_processes 1;
 pid {self.run_dir / "nginx.pid"};
 error_log {self.error_log} warn;
-{user}events {{ worker_connections 1024; }}
+worker_rlimit_nofile {WORKER_CONNECTIONS * 2 + 1024};
+{user}events {{ worker_connections {WORKER_CONNECTIONS}; }}
 http {{
     access_log {self.run_dir / "nginx-access.log"};
 {http}
