@@ -196,8 +196,12 @@ def main() -> int:
     args = parser.parse_args()
     print(f"machine: {machine()}; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    # Each process's connection pool is capped (6 + 4) so that the five processes stay well under
+    # PostgreSQL's max_connections (100 by default), which other work on the machine shares: with
+    # the defaults (10 + 30 each) the first run exhausted it.
     env = {"SECRET_KEY": SECRET, "LIVE_QUESTION_RATE": "100000/minute", "LOG_LEVEL": "warning",
-           "IMPORT_BACKGROUND_ROWS": "1", "SEARCH_CACHE_SECONDS": "30"}
+           "IMPORT_BACKGROUND_ROWS": "1", "SEARCH_CACHE_SECONDS": "30",
+           "DB_POOL_SIZE": "6", "DB_MAX_OVERFLOW": "4"}
     run_dir = Path(tempfile.mkdtemp(prefix="bxqx-mixed-"))
     stack = Stack(run_dir, database=DATABASE_URL, redis=REDIS_URL, env=env,
                   web_concurrency=args.web_concurrency)
