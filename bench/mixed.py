@@ -193,15 +193,18 @@ def main() -> int:
     parser.add_argument("--loadgens", type=int, default=2, help="live-client processes (default 2)")
     parser.add_argument("--web-concurrency", type=int, default=1,
                         help="gunicorn workers per pages process (default 1; two pages processes)")
+    parser.add_argument("--db-pool-size", type=int, default=10, help="DB_POOL_SIZE (default 10)")
+    parser.add_argument("--db-max-overflow", type=int, default=6, help="DB_MAX_OVERFLOW (default 6)")
     args = parser.parse_args()
     print(f"machine: {machine()}; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    # Each process's connection pool is capped (6 + 4) so that the five processes stay well under
-    # PostgreSQL's max_connections (100 by default), which other work on the machine shares: with
-    # the defaults (10 + 30 each) the first run exhausted it.
+    # Each process's connection pool is capped so that the five processes stay under PostgreSQL's
+    # max_connections (100 by default), which other work on the machine shares: with the app's
+    # defaults (10 + 30 each) the first run exhausted it; 6 + 4 starved the pages of connections
+    # (docs/performance.md, "Mixed load").
     env = {"SECRET_KEY": SECRET, "LIVE_QUESTION_RATE": "100000/minute", "LOG_LEVEL": "warning",
            "IMPORT_BACKGROUND_ROWS": "1", "SEARCH_CACHE_SECONDS": "30",
-           "DB_POOL_SIZE": "6", "DB_MAX_OVERFLOW": "4"}
+           "DB_POOL_SIZE": str(args.db_pool_size), "DB_MAX_OVERFLOW": str(args.db_max_overflow)}
     run_dir = Path(tempfile.mkdtemp(prefix="bxqx-mixed-"))
     stack = Stack(run_dir, database=DATABASE_URL, redis=REDIS_URL, env=env,
                   web_concurrency=args.web_concurrency)
