@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := marketplace
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgresql deploy-check lint translations extract-messages install install-dev migrate demo vendor
+.PHONY: run test test-sqlite test-postgresql deploy-check lint translations extract-messages install install-dev migrate demo vendor pdf-font
 
 # Python 3.12 or newer (scripts/find-python says why; `make run PYTHON=/path/to/python3.12` picks one).
 # A .venv made by an older Python is rebuilt.
@@ -33,7 +33,7 @@ install-dev: $(VENV)/.installed-dev translations vendor
 # Browser libraries come from npm (package.json + package-lock.json) and are copied next to our own
 # static files; neither node_modules nor the copies are committed.
 VENDOR_DIR := marketplace/static/vendor
-VENDOR_FILES := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/chart.umd.min.js
+VENDOR_FILES := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/chart.umd.min.js $(VENDOR_DIR)/hls.light.min.js
 vendor: $(VENDOR_FILES)
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -44,6 +44,9 @@ $(VENDOR_DIR)/socket.io.min.js: node_modules/.package-lock.json
 $(VENDOR_DIR)/chart.umd.min.js: node_modules/.package-lock.json
 	mkdir -p $(VENDOR_DIR)
 	cp node_modules/chart.js/dist/chart.umd.min.js $@
+$(VENDOR_DIR)/hls.light.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR_DIR)
+	cp node_modules/hls.js/dist/hls.light.min.js $@
 
 # Compiled catalogues are build output (not committed): compile whenever a .po is newer.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard marketplace/translations/*/LC_MESSAGES/messages.po))
@@ -58,7 +61,13 @@ extract-messages: $(VENV)/.installed
 migrate: install
 	$(BIN)/flask db upgrade
 
-demo: migrate
+# The Chinese TrueType font every PDF embeds (marketplace/pdf.py); the demo's certificates need it.
+PDF_FONT_FILE ?= /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+pdf-font:
+	@test -f "$(PDF_FONT_FILE)" || { echo "PDFs embed a Chinese TrueType font, $(PDF_FONT_FILE), which is missing:" \
+	  "install it (Debian/Ubuntu: sudo apt-get install fonts-wqy-zenhei) or set PDF_FONT_FILE." >&2; exit 1; }
+
+demo: migrate pdf-font
 	$(BIN)/flask demo load --if-empty
 
 run: demo

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from events import action_metrics as _action_metrics  # noqa: F401  (roadshow reach for the action)
 from events import home as _home  # noqa: F401  (the roadshows on the home page)
-from events import live
+from events import live, video
 from events import manage_routes as _manage_routes  # noqa: F401  (the host's pages, on ``bp``)
 from events import models as _models  # noqa: F401  (tables for the metadata and Alembic)
 from events import permissions as _permissions  # noqa: F401  (registers the roadshow rules)
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     _add_nav_items()
     _add_demo_loader()
     live.init_app(app)
+    video.init_app(app)
 
 
 def _add_demo_loader() -> None:

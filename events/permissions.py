@@ -21,6 +21,7 @@ from events.models import (
     RoadshowModerator,
     RoadshowState,
 )
+from events.video.models import ReplayAudience, RoadshowVideo
 from marketplace.accounts.models import Role
 from marketplace.errors import NotAllowed
 from marketplace.extensions import db
@@ -159,3 +160,30 @@ def room_access_from(user, roadshow: Roadshow, named: bool, confirmed: bool) -> 
     may_moderate = bool(user.is_admin or manage(user, roadshow) or named)
     return RoomAccess(may_moderate or bool(confirmed and roadshow.state in ROOM_OPEN_STATES),
                       may_moderate)
+
+
+# --- the platform's own video (events.video) ----------------------------------------------------
+
+@rule("events.watch_live", message=_l("Only confirmed registrants and the host can watch this stream."))
+def watch_live(user, roadshow: Roadshow) -> bool:
+    """The live stream: whoever may enter the room, while it is live (those who run the room
+    also before, for the sound check)."""
+    access = room_access(user, roadshow)
+    return access.moderate or (access.enter and roadshow.state is RoadshowState.LIVE)
+
+
+@rule("events.watch_replay", message=_l("The replay of this roadshow is not open to you."))
+def watch_replay(user, roadshow: Roadshow) -> bool:
+    """The replay, after the event: those who run the room always; when the host publishes it,
+    whoever could enter the room, or every signed-in user if the host allows that."""
+    video = db.session.get(RoadshowVideo, roadshow.id)
+    if video is None or roadshow.state is not RoadshowState.ENDED:
+        return False
+    access = room_access(user, roadshow)
+    if access.moderate:
+        return True
+    if not video.replay_published:
+        return False
+    if video.replay_audience is ReplayAudience.SIGNED_IN:
+        return bool(user is not None and user.is_authenticated and user.is_active)
+    return access.enter

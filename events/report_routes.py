@@ -4,7 +4,8 @@ Host staff, the roadshow's moderators and platform admins may read them; for any
 roadshow's reports do not exist (404).
 """
 
-from flask import current_app, render_template
+from flask import render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
@@ -12,7 +13,8 @@ from events import reports
 from events.live.models import ModerationAction
 from events.models import Roadshow
 from events.routes import bp
-from marketplace.http import load_or_404
+from events.video import timeline
+from marketplace.http import file_name, load_or_404, send_download
 from marketplace.permissions import require
 
 ACTION_LABELS = {
@@ -47,7 +49,8 @@ def transcript(roadshow_id):
     """The questions asked, with their answers, by listing."""
     roadshow = reported(roadshow_id)
     return render_template("events/transcript.html", roadshow=roadshow,
-                           sections=reports.transcript(roadshow), author_name=reports.author_name)
+                           sections=reports.transcript(roadshow), author_name=reports.author_name,
+                           replay_links=timeline.question_links(roadshow))
 
 
 @bp.route("/roadshows/<int:roadshow_id>/report")
@@ -65,11 +68,9 @@ def report(roadshow_id):
 def report_xlsx(roadshow_id):
     """The report, transcript, interests and moderation log as a workbook."""
     roadshow = reported(roadshow_id)
-    response = current_app.response_class(reports.report_xlsx(roadshow, ACTION_LABELS),
-                                          mimetype=reports.XLSX_TYPE)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="roadshow-{roadshow.id}-report.xlsx"')
-    return response
+    return send_download(reports.report_xlsx(roadshow, ACTION_LABELS), mimetype=reports.XLSX_TYPE,
+                         name=_("%(title)s: roadshow report", title=file_name(roadshow.title))
+                         + ".xlsx", ascii_name=f"bxqx-roadshow-{roadshow.id}-report.xlsx")
 
 
 @bp.route("/roadshows/<int:roadshow_id>/moderation-log")

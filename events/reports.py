@@ -6,14 +6,11 @@ the time the listing was presented — from the room's "present listing" actions
 any, else from the agenda slot.
 """
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -27,9 +24,11 @@ from events.live.models import (
     QuestionStatus,
 )
 from events.models import Registration, RegistrationStatus, Roadshow
+from events.video import timeline
 from marketplace import timezones
+from marketplace.db_types import utcnow
 from marketplace.extensions import db
-from marketplace.lists.exports import XLSX_TYPE, neutralise
+from marketplace.spreadsheets import DATETIME, INT, TEXT, XLSX_TYPE, Column, Sheet, workbook
 
 __all__ = ["XLSX_TYPE", "transcript", "listing_reports", "moderation_log", "summary", "report_xlsx"]
 
@@ -167,66 +166,69 @@ def author_name(question: LiveQuestion) -> str:
     return f"{question.author.name}（{org.name}）" if org else question.author.name
 
 
-def _local(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.astimezone(timezones.viewer_zone()).strftime("%Y-%m-%d %H:%M")
+def _zoned(value: datetime | None) -> datetime | None:
+    """A stored UTC time in the viewer's zone (the workbook writes it as a date cell)."""
+    return value.astimezone(timezones.viewer_zone()) if value is not None else None
 
 
-def _sheet(book: Workbook, title: str, headers: list[tuple[str, int]], rows: list[list]) -> None:
-    sheet = book.create_sheet(title)
-    fill = PatternFill("solid", fgColor="F0F3F6")
-    for index, (header, width) in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=index, value=neutralise(header))
-        cell.font, cell.fill = Font(bold=True), fill
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for row_index, row in enumerate(rows, start=2):
-        for index, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_index, column=index, value=neutralise(value))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
+def _table(title: str, columns: list[tuple[str, str, str, int]], rows: list[list]) -> Sheet:
+    """A sheet from (key, header, kind, width) columns and rows listed in the same order."""
+    keys = [key for key, _header, _kind, _width in columns]
+    return Sheet(title, [Column(key, header, kind, width) for key, header, kind, width in columns],
+                 [dict(zip(keys, row, strict=True)) for row in rows])
 
 
 def report_xlsx(roadshow: Roadshow, action_labels: dict) -> bytes:
-    """The report as a workbook: per listing, transcript, interests, moderation log.
-
-    Every text cell goes through ``neutralise`` (no formula injection from questions or names).
-    """
-    book = Workbook()
-    book.remove(book.active)
+    """The report as a workbook: per listing, transcript, interests, moderation log, each with its
+    header in row 1; the roadshow, its times and its totals on the About sheet. Times are date
+    cells in the viewer's zone; text cells are formula-neutralised (``spreadsheets``)."""
     stats = summary(roadshow)
     reports = listing_reports(roadshow)
-    _sheet(book, _("Per listing"), [
-        (_("No."), 6), (_("Listing"), 40), (_("Presenter"), 20), (_("Presented"), 24),
-        (_("Questions"), 10), (_("Answered"), 10), (_("Hidden"), 8), (_("Upvotes"), 8),
-        (_("Interests"), 10), (_("Attendance"), 10), (_("Polls"), 50)],
-        [[n, r.listing.title, r.presenter, f"{_local(r.window[0])} – {_local(r.window[1])}",
+    per_listing = _table(_("Per listing"), [
+        ("no", _("No."), INT, 6), ("listing", _("Listing"), TEXT, 40),
+        ("presenter", _("Presenter"), TEXT, 20),
+        ("from", pgettext("roadshow report", "Presented from"), DATETIME, 17),
+        ("until", pgettext("roadshow report", "Presented until"), DATETIME, 17),
+        ("questions", _("Questions"), INT, 10), ("answered", _("Answered"), INT, 10),
+        ("hidden", _("Hidden"), INT, 8), ("upvotes", _("Upvotes"), INT, 8),
+        ("interests", _("Interests"), INT, 10), ("attendance", _("Attendance"), INT, 10),
+        ("polls", _("Polls"), TEXT, 50)],
+        [[n, r.listing.title, r.presenter, _zoned(r.window[0]), _zoned(r.window[1]),
           r.questions, r.answered, r.hidden, r.upvotes, len(r.interests), r.attendance,
           "\n".join(f"{p.question}: " + "; ".join(f"{o.label} {o.votes}" for o in p.options)
                     for p in r.polls)]
-         for n, r in enumerate(reports, start=1)]
-        + [[None, _("Whole roadshow"), None, None, stats["questions"], None, None, None,
-            stats["interests"], stats["attended"], None]])
-    _sheet(book, _("Transcript"), [
-        (_("Listing"), 30), (_("Asked"), 17), (_("Asked by"), 24), (_("Question"), 50),
-        (_("Upvotes"), 8), (_("Answer"), 50), (_("Answered by"), 16)],
-        [[s.listing.title if s.listing else _("General questions"), _local(q.created_at),
+         for n, r in enumerate(reports, start=1)])
+    replay_links = timeline.question_links(roadshow)
+    questions = _table(_("Transcript"), [
+        ("listing", _("Listing"), TEXT, 30), ("asked", _("Asked"), DATETIME, 17),
+        ("by", _("Asked by"), TEXT, 24), ("question", _("Question"), TEXT, 50),
+        ("upvotes", _("Upvotes"), INT, 8), ("answer", _("Answer"), TEXT, 50),
+        ("answered_by", _("Answered by"), TEXT, 16), ("replay", _("In the replay"), TEXT, 44)],
+        [[s.listing.title if s.listing else _("General questions"), _zoned(q.created_at),
           author_name(q), q.text, q.upvotes, q.answer or "",
-          q.answered_by.name if q.answered_by else ""]
+          q.answered_by.name if q.answered_by else "", replay_links.get(q.id, (0, ""))[1]]
          for s in transcript(roadshow) for q in s.questions])
-    _sheet(book, _("Interests"), [
-        (_("Listing"), 36), (_("Name"), 16), (_("Organisation"), 30), (_("E-mail"), 28),
-        (_("When"), 17)],
+    interests = _table(_("Interests"), [
+        ("listing", _("Listing"), TEXT, 36), ("name", _("Name"), TEXT, 16),
+        ("organisation", _("Organisation"), TEXT, 30), ("email", _("E-mail"), TEXT, 28),
+        ("when", _("When"), DATETIME, 17)],
         [[r.listing.title, i.user.name, i.user.organisation.name if i.user.organisation else "",
-          i.user.email, _local(i.created_at)] for r in reports for i in r.interests])
-    _sheet(book, _("Moderation log"), [
-        (_("When"), 17), (_("Who"), 16), (_("Action"), 16), (_("Question or poll"), 50),
-        (_("Previous text"), 40), (_("New text"), 40)],
-        [[_local(e.created_at), e.actor.name if e.actor else "", str(action_labels[e.action]),
+          i.user.email, _zoned(i.created_at)] for r in reports for i in r.interests])
+    log = _table(_("Moderation log"), [
+        ("when", _("When"), DATETIME, 17), ("who", _("Who"), TEXT, 16),
+        ("action", _("Action"), TEXT, 16), ("subject", _("Question or poll"), TEXT, 50),
+        ("previous", _("Previous text"), TEXT, 40), ("new", _("New text"), TEXT, 40)],
+        [[_zoned(e.created_at), e.actor.name if e.actor else "", str(action_labels[e.action]),
           e.question.text if e.question else (e.poll.question if e.poll else ""),
           e.previous_text or "", e.new_text or ""] for e in moderation_log(roadshow)])
-    book.properties.title = roadshow.title
-    book.properties.creator = "百校千项"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    about = [
+        (pgettext("about this file", "Host university"), roadshow.organisation.name),
+        (_("Starts"), _zoned(roadshow.starts_at)), (_("Ends"), _zoned(roadshow.ends_at)),
+        (pgettext("about this file", "Time zone"), str(timezones.viewer_zone())),
+        (pgettext("about this file", "Registrations confirmed"), stats["confirmed"]),
+        (pgettext("about this file", "People who entered the live room"), stats["attended"]),
+        (_("Questions"), stats["questions"]), (_("Interests"), stats["interests"]),
+        (pgettext("about this file", "Exported"), _zoned(utcnow()))]
+    return workbook([per_listing, questions, interests, log],
+                    title=_("%(title)s: roadshow report", title=roadshow.title),
+                    subject=roadshow.title, about=about)

@@ -21,6 +21,7 @@ from marketplace import (
     request_log,
     roles,
     security,
+    signing,
     sqlite_mmap,
     sqlite_threads,
     template_helpers,
@@ -43,6 +44,7 @@ from marketplace.listings.search import include_object
 from marketplace.needs import expiry as _need_expiry  # noqa: F401  (a periodic task)
 from marketplace.notifications.services import load_user_with_unread
 from marketplace.permissions import require_confirmed_email
+from marketplace.pki import pki_cli
 from marketplace.runtime import check_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +62,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     else:
         app.config.from_object(config or config_from_env())
     _check_production_secrets(app)
+    signing.warn_if_unconfigured(app)
     public_urls.init_app(app)
     role = app.config["SERVER_ROLE"] = roles.check(app.config)
     if app.config["PROXY_FIX_HOPS"]:
@@ -150,6 +153,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(licences_cli)
     app.cli.add_command(alerts_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(pki_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(jobs_cli)
 

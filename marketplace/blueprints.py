@@ -20,6 +20,7 @@ from marketplace.action.routes import bp as action_bp
 from marketplace.admin.routes import bp as admin_bp
 from marketplace.alerts.routes import bp as alerts_bp
 from marketplace.api.routes import bp as api_bp
+from marketplace.disclosures.routes import bp as disclosures_bp
 from marketplace.interests import manage_routes as _interest_manage_routes  # noqa: F401  (views on interests)
 from marketplace.interests.routes import bp as interests_bp
 from marketplace.ledger.routes import bp as ledger_bp
@@ -37,8 +38,9 @@ from marketplace.needs.routes import bp as needs_bp
 from marketplace.notifications.routes import bp as notifications_bp
 from marketplace.orgs.routes import bp as orgs_bp
 from marketplace.payments.routes import bp as payments_bp
+from marketplace.portfolio.routes import bp as portfolio_bp
 
 #: The order in which ``create_app`` registers them.
 BLUEPRINTS = (main_bp, accounts_bp, orgs_bp, admin_bp, listings_bp, imports_bp, lists_bp, api_bp,
               notifications_bp, interests_bp, alerts_bp, needs_bp, action_bp,
-              licences_bp, payments_bp, ledger_bp)
+              licences_bp, payments_bp, ledger_bp, portfolio_bp, disclosures_bp)

@@ -173,6 +173,22 @@ class Config:
     COMPRESS_MIN_BYTES = int(os.environ.get("COMPRESS_MIN_BYTES", "512"))
     #: Most search results (and rendered result fragments) a process keeps.
     SEARCH_CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "512"))
+    #: The TrueType font embedded (as a subset) in every PDF, and the faces of a collection used
+    #: for text and for digests (marketplace/pdf.py; Debian's fonts-wqy-zenhei by default).
+    PDF_FONT_FILE = os.environ.get("PDF_FONT_FILE", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+    PDF_FONT_INDEX = int(os.environ.get("PDF_FONT_INDEX", "0"))
+    PDF_MONO_INDEX = int(os.environ.get("PDF_MONO_INDEX", "1"))
+    #: The platform's document-signing key (marketplace/signing.py): PEM certificate and key, or a
+    #: PKCS#12 file; unset, the development certificate of ``flask pki init`` (instance/pki/).
+    SIGNING_CERT = os.environ.get("SIGNING_CERT", "")
+    SIGNING_KEY = os.environ.get("SIGNING_KEY", "")
+    SIGNING_KEY_PASSWORD = os.environ.get("SIGNING_KEY_PASSWORD", "")
+    SIGNING_PKCS12 = os.environ.get("SIGNING_PKCS12", "")
+    SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "")
+    #: PEM file of the issuing CA certificates: sent in each signature, trusted by /verify.
+    SIGNING_CHAIN = os.environ.get("SIGNING_CHAIN", "")
+    #: An RFC 3161 time-stamping server; when set, every signature carries its time stamp.
+    TIMESTAMP_URL = os.environ.get("TIMESTAMP_URL", "")
     #: Top-level packages that extend the platform (``create_app`` imports each and calls its
     #: ``init_app(app)``, which registers its models, blueprints and handlers). They may import
     #: ``marketplace``; ``marketplace`` never imports them.

@@ -5,6 +5,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from marketplace import pki
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, User
 from marketplace.action.demo import load_demo_action, load_demo_report
@@ -196,6 +197,9 @@ def demo_cli():
 @with_appcontext
 def load_command(if_empty: bool):
     """Load the demo organisations, accounts and listings (safe to run again)."""
+    if pki.ensure():
+        click.echo("Created the development signing certificate (instance/pki/): the demo's "
+                   "agreements and certificates are signed with it.")
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("Database already has accounts; demo data not loaded.")
         return

@@ -1,11 +1,12 @@
 """Small helpers every blueprint's views use: the current user, loading a row or 404, form pages,
-a service's refusal as a flash, safe redirects and download caching."""
+a service's refusal as a flash, safe redirects, download caching and download names."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from flask import abort, flash, render_template, request
+from flask import Response, abort, flash, render_template, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -97,3 +98,40 @@ def download_caching(response, *, public: bool):
         response.headers["Cache-Control"] = "private, no-store"
         response.expires = None
     return response
+
+
+#: Characters that are unsafe in a file name on some system.
+_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+#: What an ASCII fallback name may hold.
+_ASCII_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+
+
+def file_name(text: str, *, limit: int = 80) -> str:
+    """``text`` (a title, in any script) made safe as a file name: no path or control characters."""
+    return _UNSAFE_FILENAME.sub("", text or "").strip().strip(".")[:limit].strip()
+
+
+def content_disposition(name: str, ascii_name: str) -> str:
+    """The one ``Content-Disposition`` of a generated download (RFC 6266): ``filename`` is
+    ``ascii_name``, which says what the file is (``bxqx-list-12-v1.xlsx``) for clients that read
+    only ASCII; ``filename*`` keeps the full name (``2026年度高价值专利清单-v1.xlsx``) in UTF-8.
+
+    Werkzeug's own fallback strips every non-ASCII character, which left "()-v1.xlsx".
+    """
+    if not _ASCII_NAME.match(ascii_name):
+        raise ValueError(f"not a plain ASCII file name: {ascii_name!r}")
+    extension = ascii_name.rpartition(".")[2]
+    name = file_name(name) or ascii_name
+    if not name.lower().endswith("." + extension.lower()):
+        name = f"{name}.{extension}"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def send_download(content: bytes, *, mimetype: str, name: str, ascii_name: str,
+                  public: bool = False) -> Response:
+    """A file the platform generates (an export, a template) as a download that is never
+    rendered: its names (``content_disposition``) and caching (``download_caching``)."""
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(name, ascii_name)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return download_caching(response, public=public)

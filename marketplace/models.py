@@ -8,6 +8,7 @@ from marketplace.action import models as _action  # noqa: F401
 from marketplace.action.reports import models as _action_reports  # noqa: F401
 from marketplace.alerts import models as _alerts  # noqa: F401
 from marketplace.audit import models as _audit  # noqa: F401
+from marketplace.disclosures import models as _disclosures  # noqa: F401
 from marketplace.interests import models as _interests  # noqa: F401
 from marketplace.jobs import models as _jobs  # noqa: F401
 from marketplace.ledger import models as _ledger  # noqa: F401
@@ -19,3 +20,4 @@ from marketplace.needs import models as _needs  # noqa: F401
 from marketplace.notifications import models as _notifications  # noqa: F401
 from marketplace.orgs import models as _orgs  # noqa: F401
 from marketplace.payments import models as _payments  # noqa: F401
+from marketplace.portfolio import models as _portfolio  # noqa: F401

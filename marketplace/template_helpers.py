@@ -19,6 +19,7 @@ from flask_login import current_user
 from marketplace import amounts, uploads
 from marketplace.action.forms import CATEGORY_LABELS, PLAN_STATE_LABELS, REPORT_STATE_LABELS
 from marketplace.db_types import utcnow
+from marketplace.disclosures import labels as disclosure_labels
 from marketplace.i18n import current_path, datetime_filter, fmt_time, html_lang, select_locale
 from marketplace.interests.labels import INTENT_LABELS, REASON_LABELS, STATUS_LABELS, TIMELINE_LABELS
 from marketplace.interests.panel import interest_panel
@@ -54,6 +55,14 @@ LABELS = {
     "LICENCE_STATE_LABELS": licence_labels.LICENCE_STATE_LABELS,
     "ROYALTY_REPORT_STATE_LABELS": licence_labels.ROYALTY_REPORT_STATE_LABELS,
     "AGREEMENT_LABELS": licence_labels.AGREEMENT_LABELS,
+    # invention disclosures
+    "DISCLOSURE_STATES": tuple(disclosure_labels.STATE_LABELS),
+    "DISCLOSURE_STATE_LABELS": disclosure_labels.STATE_LABELS,
+    "DISCLOSURE_STATE_TONES": disclosure_labels.STATE_TONES,
+    "DISCLOSURE_DECISIONS": disclosure_labels.RECOMMENDATION_LABELS,
+    "PUBLICATION_LABELS": disclosure_labels.PUBLICATION_LABELS,
+    "FILING_OUTCOME_LABELS": disclosure_labels.OUTCOME_LABELS,
+    "FILING_KIND_LABELS": disclosure_labels.FILING_KINDS,
 }
 
 

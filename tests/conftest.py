@@ -6,6 +6,7 @@ import os
 import re
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from werkzeug.routing.rules import Rule
 
-from marketplace import create_app
+from marketplace import create_app, pki
 from marketplace.config import TestConfig, normalise_database_url
 from marketplace.extensions import db, limiter
 from tests import factories
@@ -140,6 +141,23 @@ class IsolatedClient(FlaskClient):
             _cv_app.reset(token)
             if _cv_app.get(None) is not None:
                 db.session.expire_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_settings(tmp_path_factory) -> Iterator[dict]:
+    """The output of ``flask pki init`` (made once per run) as every test app's signing key, so
+    agreements and certificates are signed as in the demo (marketplace/signing.py)."""
+    folder = tmp_path_factory.mktemp("pki")
+    pki.create(folder, key_size=2048)
+    settings = {"SIGNING_CERT": str(folder / "signing-cert.pem"),
+                "SIGNING_KEY": str(folder / "signing-key.pem"),
+                "SIGNING_CHAIN": str(folder / "ca-cert.pem")}
+    saved = {key: getattr(TestConfig, key) for key in settings}
+    for key, value in settings.items():
+        setattr(TestConfig, key, value)
+    yield settings
+    for key, value in saved.items():
+        setattr(TestConfig, key, value)
 
 
 @pytest.fixture

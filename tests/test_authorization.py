@@ -44,6 +44,7 @@ from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.listings.models import (
     Attachment,
     ConversionMode,
+    Grade,
     LegalStatus,
     Listing,
     ListingState,
@@ -137,6 +138,9 @@ class World:
     #: The action: batch 2 with university A enrolled, its submitted plan (version 1, one project),
     #: its submitted 2024 report with one case, and one secondary unit.
     action: dict = field(default_factory=dict)
+    #: Invention disclosures of university A by ``inventor``: a draft, a submitted one with a file,
+    #: and a submitted one ``investor`` was invited to review.
+    disclosures: dict = field(default_factory=dict)
 
 
 def _action_world(org_a: Organisation, tto: User, listing: Listing) -> dict:
@@ -251,8 +255,10 @@ def world(app) -> World:
     licensing = authorization_objects(org_a, users["tto"], users["company"], listing,
                                       app.config["UPLOAD_DIR"])
     roadshow, item, registration, moderator = _roadshow(org_a, users, listing)
+    disclosures = _disclosure_world(org_a, users)
     db.session.commit()
-    for stored_name in (attachment.stored_name, org_document.stored_name):
+    for stored_name in (attachment.stored_name, org_document.stored_name,
+                        disclosures["file"].stored_name):
         (Path(app.config["UPLOAD_DIR"]) / stored_name).write_bytes(b"%PDF-1.4\n")
     notification = Notification(user_id=users["company"].id, kind="interests.status",
                                 params={}, link=f"/listings/{listing.id}")
@@ -269,7 +275,7 @@ def world(app) -> World:
         listing=listing, draft=draft, attachment=attachment, plist=plist, version=version,
         batch=batch, payment=payment, licensing=licensing, action=action,
         roadshow=roadshow, agenda_item=item, registration=registration,
-        moderator=moderator,
+        moderator=moderator, disclosures=disclosures,
         users=users,
         org_a=org_a,
         pending_org=pending,
@@ -279,6 +285,38 @@ def world(app) -> World:
         confirm_token=confirmation.token_for(inventor),
         org_document=org_document,
     )
+
+
+def _disclosure_world(org_a: Organisation, users: dict[str, User]) -> dict:
+    """University A's disclosures by ``inventor`` (sole inventor, share confirmed)."""
+    from marketplace.disclosures.models import (
+        Disclosure,
+        DisclosureFile,
+        DisclosureInventor,
+        DisclosureState,
+        Reviewer,
+    )
+
+    inventor = users["inventor"]
+
+    def disclosure(state: DisclosureState, title: str) -> Disclosure:
+        item = Disclosure(organisation=org_a, created_by_id=inventor.id, state=state, title=title,
+                          problem="界面阻抗高。", solution="原子层沉积。", novelty="厚度可控。",
+                          field="energy", submitted_at=None if state.is_draft else utcnow())
+        item.inventors = [DisclosureInventor(position=0, name=inventor.name, user_id=inventor.id,
+                                             share_pct=100, confirmed_at=utcnow())]
+        db.session.add(item)
+        return item
+
+    draft = disclosure(DisclosureState.DRAFT, "草稿披露")
+    submitted = disclosure(DisclosureState.SUBMITTED, "已提交披露")
+    reviewed = disclosure(DisclosureState.UNDER_ASSESSMENT, "外审披露")
+    reviewed.reviewers = [Reviewer(user=users["investor"], invited_by_id=users["tto"].id)]
+    file = DisclosureFile(disclosure=submitted, stored_name="5" * 32 + ".pdf",
+                          original_name="实验数据.pdf", content_type="application/pdf", size=9,
+                          sha256="5" * 64)
+    db.session.add(file)
+    return {"draft": draft, "submitted": submitted, "reviewed": reviewed, "file": file}
 
 
 def _interest_world(app, users: dict[str, User], listing: Listing) -> dict:
@@ -493,6 +531,15 @@ def licence_id(world: World) -> dict:
 LICENCE_PARTIES = frozenset({"tto", "inventor", "company", "admin"})
 NOT_PARTIES = frozenset({"investor", "unverified_tto"})
 
+def disclosure_id(world: World) -> dict:
+    return {"disclosure_id": world.disclosures["submitted"].id}
+
+
+#: A disclosure is confidential before filing: its inventor and its university's tto see it;
+#: everyone else (admins too) must not learn it exists.
+DISCLOSURE_PARTIES = frozenset({"tto", "inventor"})
+NOT_DISCLOSURE_PARTIES = LOGGED_IN - DISCLOSURE_PARTIES
+
 ACCESS: dict[str, Access] = {
     # main: public pages, and the workbench for everyone logged in (admins too).
     "main.index": Access("GET", no_args, EVERYONE, login=False, status=200),
@@ -642,6 +689,25 @@ ACCESS: dict[str, Access] = {
     "action.university_dashboard": Access("GET", no_args, TTO, status=200),
     "action.university_export": Access("GET", lambda w: {"table_key": "units", "fmt": "xlsx"}, TTO,
                                        status=200),
+    # portfolio: a verified university's tto sees its fees due and its map, and grades and decides
+    # on its own patents (for anyone else a patent's portfolio page does not exist); the national
+    # map is the action's administrators'.
+    "portfolio.fees_due": Access("GET", no_args, TTO, status=200),
+    "portfolio.fees_due_export": Access("GET", lambda w: {"fmt": "xlsx"}, TTO, status=200),
+    "portfolio.patent": Access("GET", listing_id, TTO, hidden=LOGGED_IN - TTO, status=200),
+    "portfolio.regrade": Access("POST", listing_id, TTO, hidden=LOGGED_IN - TTO, status=302,
+                                data={"regrade-grade": "C", "regrade-reason": "三年无企业问询"}),
+    "portfolio.maintenance": Access("POST", listing_id, TTO, hidden=LOGGED_IN - TTO, status=302,
+                                    data={"decision-choice": "keep", "decision-reason": "正在洽谈许可",
+                                          "decision-fee_due_on": "2027-07-20"}),
+    "portfolio.fee_due": Access("POST", listing_id, TTO, hidden=LOGGED_IN - TTO, status=302,
+                                data={"fee-fee_due_on": "2027-07-20"}),
+    "portfolio.university_map": Access("GET", no_args, TTO, status=200),
+    "portfolio.university_map_export": Access("GET", lambda w: {"table_key": "fields", "fmt": "csv"},
+                                              TTO, status=200),
+    "portfolio.national_map": Access("GET", no_args, PLATFORM_ADMIN, status=200),
+    "portfolio.national_map_export": Access("GET", lambda w: {"table_key": "gaps", "fmt": "xlsx"},
+                                            PLATFORM_ADMIN, status=200),
     # payments: the payer's organisation, the payee university's tto and admins see a payment;
     # everyone else gets 404 (no existence leak). Only the payee's verified tto confirms a
     # transfer; refunds by that tto or an admin. The webhook is public but needs Stripe's
@@ -700,6 +766,7 @@ ACCESS: dict[str, Access] = {
     # (the inventor), who see the licence page without them.
     "licences.agreement_file": Access("GET", licence_id, LICENCE_PARTIES - {"inventor"},
                                       hidden=NOT_PARTIES, status=200),
+    "licences.agreement_pdf": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
     "licences.certificate": Access("GET", licence_id, LICENCE_PARTIES, hidden=NOT_PARTIES, status=200),
     "licences.pay": Access("POST", licence_id, frozenset({"company"}), status=302),
     "licences.dated": Access("POST", lambda w: {"licence_id": w.licensing["licence"].id,
@@ -742,6 +809,42 @@ ACCESS: dict[str, Access] = {
                                                      "file_id": w.confidential_file.id},
                                   TTO, status=302),
     "interests.pipeline_page": Access("GET", no_args, TTO, status=200),
+    # disclosures: confidential before filing. The inventor files and edits drafts (a draft is
+    # not even the tto's); the tto assesses, invites reviewers, records the filing and makes the
+    # listing (empty forms and refused steps flash and redirect); ``investor`` reviews the one
+    # disclosure it was invited to and sees no other.
+    "disclosures.index": Access("GET", no_args, DISCLOSURE_PARTIES | {"investor"}, status=200),
+    "disclosures.create": Access("GET", no_args, frozenset({"inventor"}), status=200),
+    "disclosures.edit": Access("GET", lambda w: {"disclosure_id": w.disclosures["draft"].id},
+                               frozenset({"inventor"}), hidden=LOGGED_IN - {"inventor"},
+                               status=200),
+    "disclosures.submit": Access("POST", lambda w: {"disclosure_id": w.disclosures["draft"].id},
+                                 frozenset({"inventor"}), hidden=LOGGED_IN - {"inventor"},
+                                 status=302),
+    "disclosures.detail": Access("GET", disclosure_id, DISCLOSURE_PARTIES,
+                                 hidden=NOT_DISCLOSURE_PARTIES, status=200),
+    "disclosures.chain": Access("GET", disclosure_id, DISCLOSURE_PARTIES,
+                                hidden=NOT_DISCLOSURE_PARTIES, status=200),
+    "disclosures.confirm": Access("POST", disclosure_id, frozenset({"inventor"}),
+                                  hidden=NOT_DISCLOSURE_PARTIES, status=302),
+    "disclosures.upload": Access("POST", disclosure_id, DISCLOSURE_PARTIES,
+                                 hidden=NOT_DISCLOSURE_PARTIES, status=302),
+    "disclosures.download": Access("GET", lambda w: {"disclosure_id": w.disclosures["submitted"].id,
+                                                     "file_id": w.disclosures["file"].id},
+                                   DISCLOSURE_PARTIES, hidden=NOT_DISCLOSURE_PARTIES, status=200),
+    "disclosures.assess": Access("GET", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                 status=200),
+    "disclosures.invite": Access("POST", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                 status=302),
+    "disclosures.file_application": Access("POST", disclosure_id, TTO,
+                                           hidden=NOT_DISCLOSURE_PARTIES, status=302),
+    "disclosures.outcome": Access("POST", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                  status=302),
+    "disclosures.make_listing": Access("POST", disclosure_id, TTO, hidden=NOT_DISCLOSURE_PARTIES,
+                                       status=302),
+    "disclosures.review": Access("GET", lambda w: {"disclosure_id": w.disclosures["reviewed"].id},
+                                 frozenset({"investor"}),
+                                 hidden=LOGGED_IN - {"investor", "tto", "inventor"}, status=200),
     # alerts: anyone logged in follows listings and saves searches; a saved search is its owner's.
     "alerts.index": Access("GET", no_args, LOGGED_IN, status=200),
     "alerts.follow": Access("POST", listing_id, LOGGED_IN, status=302),
@@ -821,6 +924,22 @@ ACCESS: dict[str, Access] = {
     "live.room": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
     # Going live from a page: the roadshow starts in a week, so staff get the confirmation page.
     "live.go_live": Access("POST", roadshow_id, ROADSHOW_STAFF, status=200),
+    # The roadshow's own video. nginx-rtmp's callbacks (from loopback only; a request without
+    # nginx's fields is refused with 400, a wrong key with 403: tests/test_video.py); the end and
+    # recording notices change nothing here.
+    "video.on_publish": Access("POST", no_args, EVERYONE, login=False, status=400),
+    "video.on_publish_done": Access("POST", no_args, EVERYONE, login=False, status=204,
+                                    data={"name": "rs1"}),
+    "video.on_record_done": Access("POST", no_args, EVERYONE, login=False, status=204,
+                                   data={"name": "rs1", "path": "/etc/passwd"}),
+    # nginx's auth_request for the HLS files (without its header: 400; tests/test_video.py).
+    "video.auth": Access("GET", no_args, EVERYONE, login=False, status=400),
+    "video.stream_status": Access("GET", roadshow_id, ROADSHOW_STAFF, status=200),
+    "video.manage": Access("GET", roadshow_id, TTO, status=200),
+    "video.enable": Access("POST", roadshow_id, TTO, status=302),
+    "video.rotate": Access("POST", roadshow_id, TTO, status=302),
+    "video.replay_settings": Access("POST", roadshow_id, TTO, status=302,
+                                    data={"published": "0", "audience": "registrants"}),
 }
 
 #: Cases where the app is known to behave wrongly: (endpoint, persona) -> what is wrong.
@@ -1043,3 +1162,26 @@ def test_another_universitys_ledger_shows_none_of_ours(client, auth, world, make
     _login(auth, make_user(Role.INVENTOR, org=other_tto.organisation, is_org_admin=False))
     assert world.listing.title not in client.get("/my/revenue").get_data(as_text=True)
     assert world.listing.title not in client.get("/my/revenue.csv").get_data(as_text=True)
+
+
+def test_another_universitys_tto_sees_none_of_our_grading_or_maintenance(client, auth, world, make_user):
+    """University A regraded its patent and decided on its fee: university B's tto finds neither
+    the patent's portfolio page nor the patent on its own fees-due list and map."""
+    from marketplace.portfolio import services as portfolio
+    from marketplace.portfolio.models import MaintenanceChoice
+
+    tto = world.users["tto"]
+    listing = world.listing
+    listing.legal_status = LegalStatus.GRANTED
+    listing.application_date = date(2019, 3, 1)
+    portfolio.regrade(tto, listing, Grade.C, "保密的分级理由")
+    portfolio.decide_maintenance(tto, listing, MaintenanceChoice.ABANDON, "保密的维持理由",
+                                 date(2027, 3, 1))
+    _login(auth, make_user(Role.TTO))
+    assert client.get(f"/manage/portfolio/patents/{listing.id}").status_code == 404
+    for path in ("/manage/portfolio/fees-due", "/manage/portfolio/map",
+                 "/manage/portfolio/fees-due.csv", "/manage/portfolio/map/gaps.csv"):
+        page = client.get(path)
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        assert listing.title not in text and "保密" not in text

@@ -277,3 +277,27 @@ def test_listing_cannot_offer_exclusive_licences_while_declaration_active(client
     assert response.status_code == 409
     db.session.expire_all()
     assert world.listing.mode_set == {ConversionMode.OPEN_LICENCE}
+
+
+@pytest.mark.parametrize("kind", [ListingKind.UTILITY_MODEL, ListingKind.DESIGN])
+def test_a_whitespace_evaluation_report_is_refused_by_the_service(world, kind):  # noqa: F811
+    """Issue 19 §5: "   " is no evaluation report, whoever calls the service (not only the form)."""
+    listing = factories.patent(world.university, world.tto, kind=kind)
+    declaration = declarations.create_declaration(
+        world.tto, listing, factories.declaration_terms(evaluation_report="   ",
+                                                        term_end=date(2028, 12, 31)))
+    assert declaration.evaluation_report is None
+    with pytest.raises(ServiceError) as refused:
+        declarations.transition(world.tto, declaration, "submit")
+    assert zh("Utility models and designs need a patent evaluation report: give its number.") \
+        in str(refused.value)
+    assert declaration.state is DeclarationState.DRAFT
+    declarations.update_declaration(world.tto, declaration, {"evaluation_report": " \u3000\t"})
+    assert declaration.evaluation_report is None
+    declaration.evaluation_report = "  "  # as a row written before the service stripped it
+    assert not eligibility.check(declaration, TODAY).ok
+    declarations.update_declaration(world.tto, declaration,
+                                    {"evaluation_report": " 2026ZLPJ0001 "})
+    assert declaration.evaluation_report == "2026ZLPJ0001"
+    declarations.transition(world.tto, declaration, "submit")
+    assert declaration.state is DeclarationState.SUBMITTED

@@ -92,13 +92,17 @@ def test_company_reviews_signs_pays_by_bank_transfer_and_verifies(client, auth, 
         in verified.get_data(as_text=True)
     changed = licence.sha256[:-1] + ("0" if licence.sha256[-1] != "0" else "1")
     assert client.get(f"/verify/{changed}").status_code == 404
-    for upload, expected in ((certificate.data, 302), (licence.document.encode(), 302),
+    for upload, expected in ((certificate.data, 200), (licence.document.encode(), 302),
                              (licence.document.encode().replace("赵敏".encode(), "赵民".encode()), 404)):
         response = post(client, "/verify", {"file": (io.BytesIO(upload), "x.bin")},
                         content_type="multipart/form-data")
         assert response.status_code == expected
         if expected == 302:
             assert response.headers["Location"] == f"/verify/{licence.sha256}"
+        if expected == 200:  # the certificate (a signed PDF): its signature and its licence
+            page = response.get_data(as_text=True)
+            assert zh("Signed by the platform and unchanged since signing.") in page
+            assert licence.sha256 in page and world.company.name in page
     pasted = post(client, "/verify", {"text": licence.document + "\n"})
     assert pasted.headers["Location"] == f"/verify/{licence.sha256}"
 

@@ -142,9 +142,12 @@ def test_exports_open_and_are_safe(client, tto, make_listing):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert "v1.xlsx" in response.headers["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    book = load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.active
     values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
-    assert values[0] == "2026年度高价值专利清单"
+    assert values[0] == zh("No.")  # the header is row 1; the title is on the About sheet
+    assert book.properties.title == "2026年度高价值专利清单"
+    assert book[zh("About this file")]["B2"].value == "2026年度高价值专利清单"
     assert "一种锂离子电池正极材料" in values and zh("Title") in values
     assert "'" + FORMULA_TITLE in values and FORMULA_TITLE not in values
     assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
@@ -154,7 +157,7 @@ def test_exports_open_and_are_safe(client, tto, make_listing):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment")
     body = response.get_data()
-    assert body.startswith(b"%PDF") and b"STSong-Light" in body
+    assert body.startswith(b"%PDF") and b"+WenQuanYiZenHei-0" in body  # the embedded font's subset
 
 
 def test_an_empty_list_cannot_be_published(client, tto):

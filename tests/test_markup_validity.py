@@ -57,12 +57,18 @@ PAGES = [
     ("tto", "/manage/roadshows/new"), ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/agenda")),
     ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/agenda", r"/manage/roadshows/\d+/edit")),
     ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/registrations")),
+    ("tto", ("/manage/roadshows", r"/manage/roadshows/\d+/agenda", r"/manage/roadshows/\d+/video")),
     ("tto", "/manage/imports"), ("tto", "/manage/imports/new"), ("tto", ("/needs", r"/needs/\d+")),
     ("tto", "/action/"), ("tto", "/action/our-dashboard"), ("tto", "/action/units"),
     ("tto", "/action/cases"), ("tto", ("/action/", r"/action/plans/\d+")),
     ("tto", ("/action/", r"/action/reports/\d+")),
+    ("tto", "/manage/portfolio/fees-due"), ("tto", "/manage/portfolio/map"),
+    ("tto", ("/manage/portfolio/fees-due", r"/manage/portfolio/patents/\d+")),
     ("inventor", "/dashboard"), ("inventor", "/my/listings"), ("inventor", "/my/revenue"),
-    ("inventor", "/my/roadshows"),
+    ("inventor", "/my/roadshows"), ("inventor", "/disclosures"), ("inventor", "/disclosures/new"),
+    ("inventor", ("/disclosures", r"/disclosures/\d+")),
+    ("tto", ("/disclosures", r"/disclosures/\d+", r"/disclosures/\d+/chain")),
+    ("tto", ("/disclosures?view=open", r"/disclosures/\d+", r"/disclosures/\d+/assessment")),
     ("investor", "/dashboard"), ("investor", "/interests"), ("investor", ("/interests", r"/interests/\d+")),
     ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest")),
     ("investor", "/recommendations"),
@@ -78,7 +84,7 @@ PAGES = [
     ("admin", ("/admin/organisations", r"/admin/organisations/\d+")), ("admin", "/admin/users"),
     ("admin", "/admin/audit"), ("admin", "/admin/payments"), ("admin", "/admin/jobs/failed"),
     ("admin", "/action/dashboard"),
-    ("admin", "/action/review"), ("admin", "/action/universities"),
+    ("admin", "/action/review"), ("admin", "/action/universities"), ("admin", "/action/patent-map"),
     ("admin", ("/action/", r"/action/batches/\d+")), ("admin", "/manage/lists/new"),
 ]
 
@@ -90,6 +96,7 @@ FAILED_SUBMITS = [
     ("tto", "/manage/lists/new", {}),
     ("tto", "/manage/roadshows/new", {}),
     ("company", "/manage/needs/new", {}),
+    ("inventor", "/disclosures/new", {}),
     ("investor", ("/listings", r"/listings/\d+", r"/listings/\d+/interest"), {}),
 ]
 

@@ -1,7 +1,7 @@
 """After the event: transcript, per-listing report, moderation log, XLSX export; the .ics file."""
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -129,14 +129,15 @@ def test_moderation_log_shows_who_hid_and_edited_what(client, as_host):
 def test_xlsx_export_is_formula_safe(client, as_host):
     response = client.get(f"/roadshows/{as_host['roadshow'].id}/report.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith('-report.xlsx"')
+    assert 'filename="bxqx-roadshow-' in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.get_data()))
     transcript = book[zh("Transcript")]
     texts = [row[3] for row in transcript.iter_rows(min_row=2, values_only=True)]
     assert "'" + FORMULA in texts and FORMULA not in texts
     per_listing = book[zh("Per listing")]
     rows = list(per_listing.iter_rows(min_row=2, values_only=True))
-    assert rows[0][1] == "高镍正极材料" and rows[0][4:10] == (2, 1, 1, 3, 1, 2)
+    assert rows[0][1] == "高镍正极材料" and rows[0][5:11] == (2, 1, 1, 3, 1, 2)
+    assert isinstance(rows[0][3], datetime) and rows[0][3] < rows[0][4]  # date cells
     log = [row[2] for row in book[zh("Moderation log")].iter_rows(min_row=2, values_only=True)]
     assert zh("Hid a question") in log
 

@@ -11,6 +11,7 @@ from events.forms import GoLiveForm
 from events.live import bus, log, moderation, refusals
 from events.live.services import RoomError
 from events.models import Roadshow
+from events.video import pages as video_pages
 from marketplace.db_types import utcnow
 from marketplace.http import load_or_404, me
 from marketplace.permissions import can, require
@@ -24,13 +25,21 @@ def room(roadshow_id):
     """The live room of a roadshow, for confirmed registrants and the host's staff."""
     roadshow = load_or_404(Roadshow, roadshow_id)
     require("events.view", roadshow, missing=404)
+    replay = video_pages.replay_for(roadshow)
+    if replay is not None:  # after the event: the recording and its Q&A timeline
+        response = current_app.make_response(render_template(
+            "events/video/replay.html", roadshow=roadshow, replay=replay,
+            detail_url=url_for("events.detail", roadshow_id=roadshow.id)))
+        response.headers["Content-Security-Policy"] = video_pages.video_csp()
+        return response
     if not can("events.enter_room", roadshow):
         # Still a 403, but a page that says why and offers the next step (docs/realtime.md §1).
         return render_template("events/room_refused.html", roadshow=roadshow,
                                reason=refusals.why_not(current_user, roadshow)), 403
-    embed = stream.embed_for(roadshow.stream_url)
+    live_video = video_pages.live_for(roadshow)
+    embed = None if live_video else stream.embed_for(roadshow.stream_url)
     response = current_app.make_response(render_template(
-        "events/room.html", roadshow=roadshow, embed=embed,
+        "events/room.html", roadshow=roadshow, embed=embed, live_video=live_video,
         moderator=can("events.moderate", roadshow), go_live_form=GoLiveForm(),
         early_seconds=max(0, int((roadshow.starts_at - roadshows.EARLY_START_WINDOW
                                   - utcnow()).total_seconds())),
@@ -38,6 +47,8 @@ def room(roadshow_id):
         detail_url=url_for("events.detail", roadshow_id=roadshow.id)))
     if embed is not None:
         response.headers["Content-Security-Policy"] = stream.csp_allowing(embed)
+    elif live_video is not None:
+        response.headers["Content-Security-Policy"] = video_pages.video_csp()
     return response
 
 

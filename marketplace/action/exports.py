@@ -3,26 +3,24 @@
 A plan's PDF is an official copy for the ministries, so it is always in Chinese and Beijing time.
 """
 
-import csv
 import io
+from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from marketplace import timezones
+from marketplace import pdf, spreadsheets, timezones
 from marketplace.action.dashboards.figures import Table as DataTable
 from marketplace.action.forms import PROJECTS_LABEL, SECTION_LABELS, TARGET_LABELS
 from marketplace.action.models import PLAN_TARGETS, PlanVersion
-from marketplace.lists.exports import EXPORT_LOCALE, PDF_FONT, XLSX_TYPE, neutralise
+from marketplace.lists.exports import EXPORT_LOCALE, PDF_FONT
+from marketplace.spreadsheets import XLSX_TYPE
 
 __all__ = ["plan_pdf", "table_csv", "table_xlsx", "XLSX_TYPE"]
 MARGIN = 50
@@ -53,6 +51,7 @@ def _paragraphs(text: str, style) -> list[Paragraph]:
 def plan_pdf(version: PlanVersion) -> bytes:
     """One submitted version of a plan as an A4 document in the annex template's order."""
     snap = version.snapshot
+    pdf.fonts()
     styles = _styles()
     with force_locale(EXPORT_LOCALE):
         title = _("Implementation plan of the Hundred Schools, Thousand Projects high-value patent "
@@ -89,7 +88,7 @@ def plan_pdf(version: PlanVersion) -> bytes:
                              Paragraph(escape(number_text), styles["cell"]),
                              Paragraph(escape(item["grade"]), styles["cell"])])
             table = Table(rows, colWidths=[300, 140, 55])
-            table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0)),
+            table.setStyle(TableStyle([pdf.TABLE_FONT, ("SPAN", (0, 0), (-1, 0)),
                                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f3f6")),
                                        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc")),
                                        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -103,7 +102,8 @@ def plan_pdf(version: PlanVersion) -> bytes:
                     Paragraph(escape(snap["targets"].get(name) or "—"), styles["cell"])]
                    for name in PLAN_TARGETS]
     targets = Table(target_rows, colWidths=[300, 195])
-    targets.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc"))]))
+    targets.setStyle(TableStyle([pdf.TABLE_FONT,
+                                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc"))]))
     story.append(targets)
 
     def footer(canvas, doc):
@@ -115,43 +115,39 @@ def plan_pdf(version: PlanVersion) -> bytes:
         canvas.restoreState()
 
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                      bottomMargin=MARGIN, title=title, author=snap["university"], creator="百校千项",
-                      invariant=1, lang="zh-CN").build(story, onFirstPage=footer, onLaterPages=footer)
+    pdf.document(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                 bottomMargin=MARGIN, title=title, author=snap["university"]).build(
+        story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
 
 
-def _cell(value):
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return neutralise(value if value is not None else "")
+def _kind(table: DataTable, key: str) -> str:
+    """A dashboard column's kind, from its values: money (all amounts), whole numbers, numbers
+    (counts and amounts mixed, as the figures of the year), dates, or text."""
+    values = [row.get(key) for row in table.rows if row.get(key) not in (None, "")]
+    if values and all(isinstance(v, Decimal) for v in values):
+        return spreadsheets.MONEY
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return spreadsheets.INT
+    if values and all(isinstance(v, int | Decimal) and not isinstance(v, bool) for v in values):
+        return spreadsheets.NUMBER
+    if values and all(isinstance(v, date) for v in values):
+        return spreadsheets.DATE
+    return spreadsheets.TEXT
+
+
+def _columns(table: DataTable) -> list[spreadsheets.Column]:
+    return [spreadsheets.Column(key, header, _kind(table, key), 28 if index == 0 else 18)
+            for index, (key, header) in enumerate(table.columns)]
 
 
 def table_csv(table: DataTable) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads the Chinese), formulas neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([neutralise(header) for _key, header in table.columns])
-    for row in table.rows:
-        writer.writerow([_cell(row.get(key)) for key, _header in table.columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """UTF-8 with a byte-order mark (so Excel reads the Chinese), the header in row 1, formulas
+    neutralised."""
+    return spreadsheets.csv_bytes(_columns(table), table.rows)
 
 
-def table_xlsx(table: DataTable) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = table.title[:31]
-    fill = PatternFill("solid", fgColor="F0F3F6")
-    for index, (_key, header) in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=neutralise(header))
-        cell.font, cell.fill = Font(bold=True), fill
-        sheet.column_dimensions[get_column_letter(index)].width = 28 if index == 1 else 18
-    for number, row in enumerate(table.rows, start=2):
-        for index, (key, _header) in enumerate(table.columns, start=1):
-            value = row.get(key)
-            value = value if isinstance(value, int | Decimal) else neutralise(str(value or ""))
-            sheet.cell(row=number, column=index, value=value).alignment = Alignment(vertical="top")
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def table_xlsx(table: DataTable, *, title: str, about: list[tuple[str, object]]) -> bytes:
+    """The table on one sheet (the header in row 1); ``title`` and ``about`` on the About sheet."""
+    return spreadsheets.workbook([spreadsheets.Sheet(table.title, _columns(table), table.rows)],
+                                 title=title, subject=table.title, about=about)

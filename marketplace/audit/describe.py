@@ -34,6 +34,8 @@ TARGETS = {
     "action_plans": (_lp("audit object", "Implementation plan"), "action.plan", "plan_id"),
     "action_reports": (_lp("audit object", "Annual report"), "action.report", "report_id"),
     "action_secondary_units": (_lp("audit object", "Secondary unit"), None, None),
+    # Confidential to its university: no link from the administrators' audit log.
+    "disclosures": (_lp("audit object", "Invention disclosure"), None, None),
 }
 
 #: Names of the details events record (``audit.record(..., reason=...)``); others show their key.
@@ -56,6 +58,9 @@ DETAILS = {
     "imported": _lp("audit detail", "Imported"), "declaration": _lp("audit detail", "Declaration"),
     "day": _lp("audit detail", "Date"), "category": _lp("audit detail", "Category"),
     "batch": _lp("audit detail", "Batch"), "admin": _lp("audit detail", "Administrator"),
+    "share": _lp("audit detail", "Share"), "recommendation": _lp("audit detail", "Recommendation"),
+    "grade": _lp("audit detail", "Grade"), "decision": _lp("audit detail", "Decision"),
+    "scores": _lp("audit detail", "Scores"),
 }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from marketplace.accounts.models import Role, User
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, load_or_404, me, render_form
+from marketplace.http import flash_service_error, load_or_404, me, render_form, send_download
 from marketplace.ledger import services as ledger
 from marketplace.ledger import statements
 from marketplace.ledger.forms import FinanceForm, PeriodForm, SharesForm
@@ -16,6 +16,7 @@ from marketplace.ledger.models import InventorShare, LedgerParty
 from marketplace.listings.models import Listing, ListingState
 from marketplace.pagination import page_number
 from marketplace.permissions import permission_required, require, roles_required, verified_org_required
+from marketplace.spreadsheets import CSV_TYPE
 
 bp = Blueprint("ledger", __name__)
 
@@ -98,11 +99,11 @@ def _period() -> PeriodForm:
     return form
 
 
-def _csv(body: str, name: str) -> Response:
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+def _csv(lines, name: str, ascii_name: str, period: PeriodForm) -> Response:
+    dates = "-".join(day.isoformat() for day in (period.start.data, period.end.data) if day)
+    suffix = f"-{dates}" if dates else ""
+    return send_download(statements.to_csv(lines), mimetype=CSV_TYPE, name=f"{name}{suffix}.csv",
+                         ascii_name=f"{ascii_name}{suffix}.csv")
 
 
 @bp.route("/manage/revenue")
@@ -130,7 +131,8 @@ def university_csv():
     period = _period()
     lines = statements.university_lines(current_user.organisation_id, period.start.data,
                                         period.end.data)
-    return _csv(statements.to_csv(lines), "revenue-statement.csv")
+    return _csv(lines, _("Revenue statement"), f"bxqx-revenue-{current_user.organisation_id}",
+                period)
 
 
 @bp.route("/my/revenue")
@@ -149,4 +151,4 @@ def my_csv():
     """Your statement as CSV."""
     period = _period()
     lines = statements.inventor_lines(current_user.id, period.start.data, period.end.data)
-    return _csv(statements.to_csv(lines), "my-revenue.csv")
+    return _csv(lines, _("My revenue"), f"bxqx-my-revenue-{current_user.id}", period)

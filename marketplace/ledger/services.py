@@ -54,6 +54,59 @@ def allocate(amount: Decimal, weights: list[Fraction]) -> list[Decimal]:
     return [sign * Decimal(fen) * CENT for fen in floors]
 
 
+def _fen(amount: Decimal) -> int:
+    """``amount`` (CNY, not negative, to the fen) as a whole number of fen."""
+    fen = int((amount / CENT).to_integral_exact())
+    if fen < 0 or Decimal(fen) * CENT != amount:
+        raise ValueError("amount must not be negative and have at most two decimals")
+    return fen
+
+
+def _largest_remainder(total: int, quotas: list[Fraction]) -> list[int]:
+    """``total`` fen over exact ``quotas`` (in fen, summing to at least ``total``): each part the
+    floor of its quota, the fen left over one each to the largest remainders, earlier on a tie."""
+    floors = [quota.numerator // quota.denominator for quota in quotas]
+    left = total - sum(floors)
+    order = sorted(range(len(quotas)), key=lambda i: (-(quotas[i] - floors[i]), i))
+    if left < 0 or left > len(quotas):
+        raise ValueError("quotas do not cover the total")
+    for index in order[:left]:
+        floors[index] += 1
+    return floors
+
+
+def split_receipt(amount: Decimal, inventor_weights: list[Fraction],
+                  other_weights: list[Fraction]) -> tuple[list[Decimal], list[Decimal]]:
+    """Split a received ``amount`` into inventor lines and the other lines (office, university).
+
+    The rule (促进科技成果转化法 art. 45 sets the inventors' share as a floor):
+
+    1. The inventors' total is their exact share of the amount rounded **up** to the fen, never
+       down (¥0.01 at 50% gives them ¥0.01; ¥1,000,000.22 at 50% gives them ¥500,000.11).
+    2. That total is shared among the inventors by largest remainder: each gets the floor of
+       their exact part of it, the fen left over go one each to the largest remainders, the
+       earlier inventor (contribution-share order) on a tie.
+    3. The rest of the amount goes to the other parties: each the floor of its exact share of the
+       amount, the fen left over (at most one per party) to the largest remainders, the earlier
+       party (office before university) on a tie.
+
+    Every line is zero or more, and the lines add up exactly to the amount. The weights are the
+    parties' fractions of the whole payment and together sum to 1.
+    """
+    if sum(inventor_weights) + sum(other_weights) != 1 or any(
+            weight < 0 for weight in (*inventor_weights, *other_weights)):
+        raise ValueError("weights must be non-negative and sum to 1")
+    total = _fen(amount)
+    inventors_weight = sum(inventor_weights, Fraction(0))
+    exact = total * inventors_weight
+    inventors_total = -(-exact.numerator // exact.denominator)  # rounded up to the fen
+    inventors = (_largest_remainder(inventors_total, [inventors_total * weight / inventors_weight
+                                                      for weight in inventor_weights])
+                 if inventor_weights and inventors_weight else [0] * len(inventor_weights))
+    others = _largest_remainder(total - inventors_total, [total * weight for weight in other_weights])
+    return ([Decimal(fen) * CENT for fen in inventors], [Decimal(fen) * CENT for fen in others])
+
+
 def _fraction(value: Decimal) -> Fraction:
     return Fraction(value) / 100
 
@@ -182,7 +235,11 @@ def effective_shares(listing: Listing) -> list[tuple[str, int | None, Fraction]]
 # --- ledger lines ------------------------------------------------------------------------------
 
 def plan(payment) -> list[dict]:
-    """The receipt lines ``payment`` writes (not stored): parties, percents and exact amounts."""
+    """The receipt lines ``payment`` writes (not stored): parties, percents and exact amounts,
+    rounded by ``split_receipt`` (inventors' total never below their exact share).
+
+    Only new receipts are split here: lines already stored are never recomputed (a refund
+    negates the stored lines), so a payment recorded under the earlier rounding keeps its lines."""
     inventors, tto, university = split_of(payment.payee_org_id)
     parts = []
     if inventors:
@@ -193,8 +250,12 @@ def plan(payment) -> list[dict]:
         parts.append({"party": LedgerParty.TTO, "weight": _fraction(tto)})
     if university:
         parts.append({"party": LedgerParty.UNIVERSITY, "weight": _fraction(university)})
-    amounts = allocate(payment.amount, [part["weight"] for part in parts])
-    for part, amount in zip(parts, amounts, strict=True):
+    inventor_parts = [part for part in parts if part["party"] is LedgerParty.INVENTOR]
+    other_parts = [part for part in parts if part["party"] is not LedgerParty.INVENTOR]
+    to_inventors, to_others = split_receipt(payment.amount,
+                                            [part["weight"] for part in inventor_parts],
+                                            [part["weight"] for part in other_parts])
+    for part, amount in zip(inventor_parts + other_parts, to_inventors + to_others, strict=True):
         part["amount"] = amount
         weight = part.pop("weight")
         part["percent"] = (Decimal(weight.numerator) * HUNDRED / Decimal(weight.denominator)

@@ -1,7 +1,5 @@
 """Statements: an inventor's lines, a university's lines, and their CSV exports."""
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -13,9 +11,7 @@ from marketplace import timezones
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerEntry, LedgerLine, LedgerParty
 from marketplace.payments.models import Payment
-
-#: Text a spreadsheet would read as a formula (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from marketplace.spreadsheets import DATETIME, ID, MONEY, PERCENT, Column, csv_bytes
 
 
 def _period(query, start: date | None, end: date | None):
@@ -59,13 +55,6 @@ def total(lines: list[LedgerLine]) -> Decimal:
     return sum((line.amount for line in lines), Decimal("0.00"))
 
 
-def neutralise(value):
-    """Make text that a spreadsheet would evaluate as a formula plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def party_label(line: LedgerLine) -> str:
     if line.party is LedgerParty.INVENTOR:
         return _("Inventor: %(name)s", name=line.inventor_name or "")
@@ -78,24 +67,17 @@ def entry_label(line: LedgerLine) -> str:
     return _("Receipt") if line.entry is LedgerEntry.RECEIPT else _("Refund reversal")
 
 
-def to_csv(lines: list[LedgerLine]) -> str:
-    """The lines as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("Date"), _("Payment number"), _("Listing"), _("Payer"), _("Entry"),
-                     _("Party"), _("Percent of the payment"), _("Amount (CNY)")])
-    for line in lines:
-        payment = line.payment
-        writer.writerow([
-            line.created_at.astimezone(timezones.BEIJING).strftime("%Y-%m-%d %H:%M"),
-            payment.public_id,
-            neutralise(payment.listing.title),
-            neutralise(payment.payer_org.name),
-            entry_label(line),
-            neutralise(party_label(line)),
-            f"{line.percent.normalize():f}",
-            f"{line.amount:.2f}",
-        ])
-    writer.writerow(["", "", "", "", "", _("Total"), "", f"{total(lines):.2f}"])
-    return out.getvalue()
+def to_csv(lines: list[LedgerLine]) -> bytes:
+    """The lines as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese), the header in
+    row 1 and one row per line: no total row, so a column's sum is the total."""
+    columns = [Column("date", _("Date"), DATETIME), Column("payment", _("Payment number"), ID),
+               Column("listing", _("Listing")), Column("payer", _("Payer")),
+               Column("entry", _("Entry")), Column("party", _("Party")),
+               Column("percent", _("Percent of the payment"), PERCENT),
+               Column("amount", _("Amount (CNY)"), MONEY)]
+    rows = [{"date": line.created_at.astimezone(timezones.BEIJING),
+             "payment": line.payment.public_id, "listing": line.payment.listing.title,
+             "payer": line.payment.payer_org.name, "entry": entry_label(line),
+             "party": party_label(line), "percent": line.percent, "amount": line.amount}
+            for line in lines]
+    return csv_bytes(columns, rows)

@@ -1,8 +1,9 @@
-"""The licence certificate: an A4 PDF in Chinese (STSong-Light, as the list exports) with the
-agreement's SHA-256 and a link and QR code to the public verification page.
+"""The licence certificate: an A4 PDF in Chinese (the embedded font of marketplace/pdf.py) with
+the agreement's SHA-256 and a link and QR code to the public verification page (on PUBLIC_URL).
 
-It is issued once, when the licence takes effect, and stored with its own digest, so the very
-file a licensee holds can be checked on the verification page too.
+It is issued once, when the licence takes effect, signed by the platform (marketplace/signing.py)
+and stored with the digest of the signed file, so the very file a licensee holds can be checked on
+the verification page both ways: by its SHA-256 and by its signature.
 """
 
 import hashlib
@@ -15,15 +16,16 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from marketplace import amounts, timezones
+from marketplace import amounts, pdf, signing, timezones
 from marketplace.licences.agreement import BASE_ZH, KIND_ZH, METHOD_ZH
 from marketplace.licences.models import OpenLicence, PaymentMethod, RoyaltyBase
-from marketplace.lists.exports import PDF_FONT
 from marketplace.public_urls import public_url_for
 
 MARGIN = 48
+#: The signature's stated reason (shown by PDF readers).
+SIGNING_REASON = "百校千项平台出具专利开放许可证书"
 
 
 def number(licence: OpenLicence) -> str:
@@ -52,11 +54,12 @@ def render(licence: OpenLicence) -> bytes:
     """The certificate's bytes (the same licence always gives the same bytes)."""
     document = json.loads(licence.document)
     patent, terms = document["patent"], document["declaration"]
-    base = ParagraphStyle("cert", fontName=PDF_FONT, fontSize=10.5, leading=15, wordWrap="CJK")
+    font, mono_font = pdf.fonts()
+    base = ParagraphStyle("cert", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK")
     title = ParagraphStyle("title", parent=base, fontSize=22, leading=30, alignment=1, spaceAfter=4)
     sub = ParagraphStyle("sub", parent=base, fontSize=10, alignment=1,
                          textColor=colors.HexColor("#52606d"))
-    mono = ParagraphStyle("mono", parent=base, fontName="Courier", fontSize=8.6, leading=12)
+    mono = ParagraphStyle("mono", parent=base, fontName=mono_font, fontSize=8.6, leading=12)
 
     def para(text, style=base) -> Paragraph:
         return Paragraph(escape(str(text)), style)
@@ -83,6 +86,7 @@ def render(licence: OpenLicence) -> bytes:
                           f"{signed.strftime('%Y-%m-%d %H:%M')}（北京时间）"))
     table = Table([[para(k), para(v)] for k, v in rows], colWidths=[120, A4[0] - 2 * MARGIN - 120])
     table.setStyle(TableStyle([
+        pdf.TABLE_FONT,
         ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#c9d2dc")),
         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f3f6")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -92,18 +96,17 @@ def render(licence: OpenLicence) -> bytes:
     x0, y0, x1, y1 = qr.getBounds()
     size = 96
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.initialFontName = font  # a drawing starts in Helvetica unless told (not embedded)
     drawing.add(qr)
     check = Table([[[para("协议 SHA-256（对签署时冻结的协议全文计算）："), para(licence.sha256, mono),
                      Spacer(1, 6), para("在线核验："), para(url, mono)], drawing]],
                   colWidths=[A4[0] - 2 * MARGIN - size - 12, size + 12])
-    check.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+    check.setStyle(TableStyle([pdf.TABLE_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#1f6f8b"))]))
     out = io.BytesIO()
-    pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=MARGIN, title="专利开放许可证书",
-                            author=document["licensor"]["name"], creator="百校千项",
-                            subject=licence.sha256, invariant=1, lang="zh-CN")
-    pdf.build([
+    pdf.document(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                 bottomMargin=MARGIN, title="专利开放许可证书", author=document["licensor"]["name"],
+                 subject=licence.sha256).build([
         para("专利开放许可证书", title),
         para("依据《中华人民共和国专利法》第五十条至第五十二条", sub), Spacer(1, 18), table,
         Spacer(1, 18), check, Spacer(1, 14),
@@ -115,7 +118,8 @@ def render(licence: OpenLicence) -> bytes:
 
 
 def issue(licence: OpenLicence) -> None:
-    """Render and keep the certificate (once; the caller's transaction stores it)."""
-    pdf = render(licence)
-    licence.certificate_pdf = pdf
-    licence.certificate_sha256 = hashlib.sha256(pdf).hexdigest()
+    """Render, sign and keep the certificate (once; the caller's transaction stores it). Its
+    digest is of the signed file: the one the licensee downloads and may upload to /verify."""
+    signed = signing.sign(render(licence), reason=SIGNING_REASON)
+    licence.certificate_pdf = signed
+    licence.certificate_sha256 = hashlib.sha256(signed).hexdigest()

@@ -121,14 +121,16 @@ def check(declaration: OpenLicenceDeclaration, today: date) -> Check:
                                "conversion modes before declaring an open licence."))
     if declaration.fees_paid_declared_on is None:
         result.errors.append(_("Declare that the annual fees are paid."))
-    if declaration.pledged and not (declaration.pledgee and declaration.pledgee_consent_on):
+    if declaration.pledged and not ((declaration.pledgee or "").strip()
+                                    and declaration.pledgee_consent_on):
         result.errors.append(_("The patent is pledged: name the pledgee and the date of its "
                                "written consent."))
     missing = [owner.name for owner in declaration.co_owners if not owner.consented]
     if missing:
         result.errors.append(_("Every co-owner must consent; missing: %(names)s.",
                                names="、".join(missing)))
-    if listing.kind in (ListingKind.UTILITY_MODEL, ListingKind.DESIGN) and not declaration.evaluation_report:
+    if (listing.kind in (ListingKind.UTILITY_MODEL, ListingKind.DESIGN)
+            and not (declaration.evaluation_report or "").strip()):
         result.errors.append(_("Utility models and designs need a patent evaluation report: give "
                                "its number."))
     expiry = patent_expiry(listing)

@@ -216,5 +216,5 @@ class ReportForm(FlaskForm):
 
 
 class VerifyForm(FlaskForm):
-    file = FileField(_l("The agreement (JSON) or the certificate (PDF)"))
+    file = FileField(_l("The agreement (JSON or PDF) or the certificate (PDF)"))
     text = TextAreaField(_l("Or paste the agreement's text"), validators=[Optional()])

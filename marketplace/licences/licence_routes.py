@@ -15,6 +15,7 @@ from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
 from marketplace.licences import agreement as documents
+from marketplace.licences import agreement_pdf as agreement_pdf_file
 from marketplace.licences import licensing, royalties
 from marketplace.licences.forms import DayForm, PayForm, ReasonForm, RecordForm, ReportForm, SignForm
 from marketplace.licences.models import OpenLicence, OpenLicenceDeclaration, RoyaltyReport
@@ -118,6 +119,17 @@ def agreement_file(licence_id):
     return download_caching(send_file(
         io.BytesIO(item.document.encode("utf-8")), mimetype="application/json",
         as_attachment=True, download_name=f"open-licence-{item.sha256[:12]}.json"), public=False)
+
+
+@bp.route("/licences/<int:licence_id>/agreement.pdf")
+@login_required
+def agreement_pdf(licence_id):
+    """Download the agreement's text as a PDF signed by the platform (without the signer's
+    address and browser, so for everyone who may see the licence)."""
+    item = _visible(licence_id)
+    return download_caching(send_file(
+        io.BytesIO(agreement_pdf_file.signed(item)), mimetype="application/pdf", as_attachment=True,
+        download_name=f"open-licence-agreement-{item.id}.pdf"), public=False)
 
 
 @bp.route("/licences/<int:licence_id>/certificate.pdf")

@@ -14,7 +14,7 @@ from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
-from marketplace.licences import eligibility
+from marketplace.licences import eligibility, verification
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
     AgreementForm,
@@ -95,6 +95,15 @@ def verify_upload():
         candidates = []
         if form.file.data:
             content = form.file.data.stream.read(uploads.max_bytes() + 1)
+            if len(content) > uploads.max_bytes():
+                flash(uploads.too_large_message(), "error")
+                return render_form("licences/verify.html", form, status=413, licence=None, digest=None)
+            if content.startswith(b"%PDF-"):
+                verdict, licence = verification.check_pdf(content)
+                ok = (verdict is not None and verdict.unchanged) or (
+                    licence is not None and (verdict is None or verdict.state == "unsigned"))
+                return render_template("licences/verify.html", form=form, licence=licence,
+                                       digest=None, verdict=verdict), 200 if ok else 422
             candidates.append(hashlib.sha256(content).hexdigest())
         if form.text.data:
             for text in (form.text.data, form.text.data.strip()):

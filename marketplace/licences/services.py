@@ -56,10 +56,19 @@ def today() -> date:
 
 # --- Declarations ------------------------------------------------------------------------------
 
+#: Names and numbers a declaration needs: blank or whitespace-only text counts as not given, so
+#: a caller other than the form (which strips them too) cannot pass "   " off as an evaluation
+#: report or a pledgee.
+BLANK_IS_MISSING = ("evaluation_report", "pledgee")
+
+
 def _apply(declaration: OpenLicenceDeclaration, data: dict) -> None:
     for name in FIELDS:
         if name in data:
-            setattr(declaration, name, data[name])
+            value = data[name]
+            if name in BLANK_IS_MISSING and isinstance(value, str):
+                value = value.strip() or None
+            setattr(declaration, name, value)
     method = declaration.payment_method
     if not method.has_fee:
         declaration.fee_amount = None

@@ -146,6 +146,10 @@ class Listing(db.Model):
     application_number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     application_date: Mapped[date | None] = mapped_column(sa.Date)
     grant_date: Mapped[date | None] = mapped_column(sa.Date)
+    #: The next annual fee's due date when the university sets it explicitly (e.g. CNIPA's fee
+    #: notice says otherwise); null: the next anniversary of ``application_date``
+    #: (``portfolio.fees.next_due``).
+    fee_due_override: Mapped[date | None] = mapped_column(sa.Date)
     legal_status: Mapped[LegalStatus] = mapped_column(enum_column(LegalStatus), index=True)
     grade: Mapped[Grade] = mapped_column(enum_column(Grade, 1), index=True)
     #: Technology readiness level, 1 (principle) to 9 (proven in operation).

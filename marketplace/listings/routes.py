@@ -1,6 +1,6 @@
 """Public search and listing pages, and the university's management of its listings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,6 +33,7 @@ from marketplace.listings.queries import (
 )
 from marketplace.pagination import paginate
 from marketplace.permissions import can, require, roles_required, verified_org_required
+from marketplace.portfolio import services as portfolio
 
 bp = Blueprint("listings", __name__)
 ACTIONS = ("publish", "suspend", "convert", "withdraw")
@@ -46,6 +47,8 @@ def search():
     if found is not None:
         return redirect(url_for("listings.detail", listing_id=found.id))
     page = cache.page(_search_page) or _search_page()
+    if "search_gap" in g:  # counted once the page is made, outside the cached computation
+        portfolio.note_search(*g.search_gap)
     cache.yield_to_others()
     return page
 
@@ -69,6 +72,8 @@ def _results_block(query: SearchQuery) -> str:
         return Markup(render_template("listings/_number_result.html", query=query,  # noqa: S704
                                       number=number, problem=problem))
     result = run_search(query, load=cards.load)
+    if query.q and query.page == 1:  # a search that found too little is demand without supply
+        g.search_gap = (query.q, query.field, len(result.items) - len(result.missing))
     labels = translated_labels()
     return cache.render_block("listings/search.html", "results", result=result, query=query,
                               facets=facet_links(query, result.facets, labels),

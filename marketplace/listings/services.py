@@ -24,6 +24,7 @@ from marketplace.listings.models import (
 )
 from marketplace.needs.hooks import listing_changed
 from marketplace.permissions import check
+from marketplace.portfolio import services as portfolio
 
 #: (state, action) -> (new state, audit event).
 TRANSITIONS = {
@@ -146,7 +147,14 @@ def update_listing(actor: User, listing: Listing, data: dict) -> list[str]:
     if not listing.is_editable:
         raise InvalidTransition(_("A converted or withdrawn listing can no longer be edited."))
     try:
-        changed = _apply(listing, data)
+        if data.get("grade") is not None and data["grade"] is not listing.grade:
+            # the grade history is written in one place (the portfolio's service)
+            portfolio.record_grade(actor, listing, data["grade"], None)
+            data = {**data}
+            data.pop("grade")
+            changed = ["grade", *_apply(listing, data)]
+        else:
+            changed = _apply(listing, data)
         if not changed:
             return []
         _check_unique(listing)

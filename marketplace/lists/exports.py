@@ -7,30 +7,22 @@ China Standard Time, whatever language the person downloading them reads the sit
 import io
 from xml.sax.saxutils import escape
 
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from marketplace import timezones
+from marketplace import pdf, spreadsheets, timezones
 from marketplace.listings.forms import GRADE_LABELS, KIND_LABELS, LEGAL_LABELS, MODE_LABELS
 from marketplace.listings.models import FIELDS, ConversionMode, Grade, LegalStatus, ListingKind
 from marketplace.lists.models import ListVersion
 
 EXPORT_LOCALE = "zh_CN"
-#: Adobe's built-in Song typeface: every PDF viewer has it, so no font file is embedded.
-PDF_FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-#: Text a spreadsheet would read as a formula (CSV/formula injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The embedded Chinese font of every PDF (marketplace/pdf.py).
+PDF_FONT = pdf.FONT
+XLSX_TYPE = spreadsheets.XLSX_TYPE
 
 
 def _label(labels: dict, enum_cls, value) -> str:
@@ -88,45 +80,33 @@ def _rows(version: ListVersion, base_url: str) -> list[dict]:
     return rows
 
 
-def neutralise(value):
-    """Make text that a spreadsheet would evaluate as a formula plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+#: XLSX column kinds; the others are text.
+_KINDS = {"no": spreadsheets.INT, "trl": spreadsheets.INT,
+          "application_number": spreadsheets.ID, "patent_number": spreadsheets.ID}
 
 
 def version_xlsx(version: ListVersion, base_url: str = "") -> bytes:
-    """The version as a workbook: a title block, then one row per listing."""
+    """The version as a workbook: the header in row 1 and one row per listing; its title, owner,
+    version, publication time, SHA-256 and note on the About sheet and in the file's properties."""
     with force_locale(EXPORT_LOCALE):
-        columns = _columns()
+        columns = [spreadsheets.Column(key, header, _KINDS.get(key, spreadsheets.TEXT), width)
+                   for key, header, width in _columns()]
         rows = _rows(version, base_url)
-        heading = [version.title, version_line(version), "SHA-256: " + version.sha256]
+        for row in rows:
+            row["application_number"] = spreadsheets.application_number(row.get("application_number"))
+        about = [(pgettext("about this file", "Published by"), owner_name(version)),
+                 (_("Version"), version.number),
+                 (pgettext("about this file", "Published (China Standard Time)"),
+                  version.published_at.astimezone(timezones.BEIJING)),
+                 (pgettext("about this file", "Listings"), len(rows)),
+                 ("SHA-256", version.sha256)]
         if version.note:
-            heading.append(_("Note: %(note)s", note=version.note))
-        sheet_title = _("List")
-    book = Workbook()
-    sheet = book.active
-    sheet.title = sheet_title
-    for line, text in enumerate(heading, start=1):
-        sheet.cell(row=line, column=1, value=neutralise(text))
-        sheet.merge_cells(start_row=line, start_column=1, end_row=line, end_column=len(columns))
-    sheet["A1"].font = Font(bold=True, size=14)
-    header_row = len(heading) + 2
-    fill = PatternFill("solid", fgColor="F0F3F6")
-    for index, (_key, header, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=header_row, column=index, value=header)
-        cell.font, cell.fill = Font(bold=True), fill
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for offset, row in enumerate(rows, start=1):
-        for index, (key, _header, _width) in enumerate(columns, start=1):
-            cell = sheet.cell(row=header_row + offset, column=index, value=neutralise(row.get(key)))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    book.properties.title = version.title
-    book.properties.creator = "百校千项"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            about.append((_("Note"), version.note))
+        if base_url:
+            about.append((_("Link"), base_url.rstrip("/") + f"/lists/{version.list_id}/versions/"
+                                                          f"{version.number}"))
+        return spreadsheets.workbook([spreadsheets.Sheet(_("List"), columns, rows)],
+                                     title=version.title, subject=version_line(version), about=about)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -149,6 +129,7 @@ MARGIN = 36
 
 def version_pdf(version: ListVersion, base_url: str = "") -> bytes:
     """The version as a landscape A4 document; SHA-256 and page number in every footer."""
+    pdf.fonts()
     styles = _styles()
     with force_locale(EXPORT_LOCALE):
         headers = {key: header for key, header, _width in _columns()}
@@ -173,6 +154,7 @@ def version_pdf(version: ListVersion, base_url: str = "") -> bytes:
         table_rows.append([cell(row.get(key)) for key, _width in PDF_COLUMNS])
     table = Table(table_rows, colWidths=[width for _key, width in PDF_COLUMNS], repeatRows=1)
     table.setStyle(TableStyle([
+        pdf.TABLE_FONT,
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f3f6")),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9d2dc")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -188,10 +170,10 @@ def version_pdf(version: ListVersion, base_url: str = "") -> bytes:
         canvas.restoreState()
 
     out = io.BytesIO()
-    document = SimpleDocTemplate(
+    document = pdf.document(
         out, pagesize=landscape(A4), leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN, title=version.title, author=owner, creator="百校千项",
-        subject=f"v{version.number} {version.sha256}", invariant=1, lang="zh-CN")
+        bottomMargin=MARGIN, title=version.title, author=owner,
+        subject=f"v{version.number} {version.sha256}")
     story = [cell(version.title, "title")] + [cell(line, "meta") for line in meta]
     story += [Spacer(1, 10), table]
     document.build(story, onFirstPage=footer, onLaterPages=footer)

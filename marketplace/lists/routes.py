@@ -1,9 +1,6 @@
 """Published lists: assembling, publishing versions, public pages and exports."""
 
-import io
-import re
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,12 +9,13 @@ from sqlalchemy.orm import selectinload
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import (
-    download_caching,
+    file_name,
     flash_service_error,
     flash_service_errors,
     load_or_404,
     me,
     render_form,
+    send_download,
 )
 from marketplace.listings.models import Listing
 from marketplace.lists import exports
@@ -34,8 +32,6 @@ from marketplace.permissions import permission_required, require
 from marketplace.public_urls import public_url
 
 bp = Blueprint("lists", __name__)
-#: Characters that are unsafe in a file name on some system.
-_UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 # --- Public pages --------------------------------------------------------------------------------
@@ -83,12 +79,11 @@ def version(list_id, number):
 
 
 def _download(version: ListVersion, content: bytes, mimetype: str, extension: str):
-    name = _UNSAFE_FILENAME.sub("", version.title).strip()[:80] or "list"
-    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True,
-                         download_name=f"{name}-v{version.number}.{extension}")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     org = version.list.organisation  # an unverified university's list is seen only by its people
-    return download_caching(response, public=org is None or org.status.is_verified)
+    return send_download(content, mimetype=mimetype,
+                         name=f"{file_name(version.title) or 'list'}-v{version.number}.{extension}",
+                         ascii_name=f"bxqx-list-{version.list_id}-v{version.number}.{extension}",
+                         public=org is None or org.status.is_verified)
 
 
 @bp.route("/lists/<int:list_id>/versions/<int:number>.xlsx")

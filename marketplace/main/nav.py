@@ -106,12 +106,16 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
     NavGroup("university", _l("My university"), [
         nav_item(_l("Our listings"), "listings.manage", TTO, verified=True),
         nav_item(_l("My patents and achievements"), "listings.mine", {Role.INVENTOR}),
+        nav_item(_l("Invention disclosures"), "disclosures.index", {Role.TTO, Role.INVENTOR},
+                 "disclosures.", verified=True),
         nav_item(_l("Our lists"), "lists.manage", TTO, verified=True),
         nav_item(_l("Imports"), "imports.index", TTO, "imports.", verified=True),
         nav_item(_l("The Hundred Schools, Thousand Projects action"), "action.index", TTO,
                  "action.index", verified=True),
         nav_item(_l("Our dashboard"), "action.university_dashboard", TTO, verified=True),
         nav_item(_l("Secondary units"), "action.unit_list", TTO, verified=True),
+        nav_item(_l("Annual fees due"), "portfolio.fees_due", TTO, verified=True),
+        nav_item(_l("Our patent map against demand"), "portfolio.university_map", TTO, verified=True),
     ]),
     NavGroup("action", lazy_pgettext("navigation", "The action"), [
         nav_item(_l("The Hundred Schools, Thousand Projects action"), "action.index", {Role.ADMIN},
@@ -119,6 +123,7 @@ NAV_GROUPS: tuple[NavGroup, ...] = (
         nav_item(_l("Plans and reports"), "action.review_queue", {Role.ADMIN}),
         nav_item(_l("Universities in the action"), "action.universities", {Role.ADMIN}),
         nav_item(_l("National dashboard"), "action.national_dashboard", {Role.ADMIN}),
+        nav_item(_l("National patent map against demand"), "portfolio.national_map", {Role.ADMIN}),
         nav_item(_l("Our lists"), "lists.manage", {Role.ADMIN}),
     ]),
     NavGroup("admin", _l("Administration"), [

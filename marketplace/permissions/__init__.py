@@ -18,6 +18,7 @@ from marketplace.permissions.core import __all__  # noqa: F401
 from marketplace.permissions import accounts as _accounts  # noqa: E402,F401
 from marketplace.permissions import action as _action  # noqa: E402,F401
 from marketplace.permissions import alerts as _alerts  # noqa: E402,F401
+from marketplace.permissions import disclosures as _disclosures  # noqa: E402,F401
 from marketplace.permissions import interests as _interests  # noqa: E402,F401
 from marketplace.permissions import jobs as _jobs  # noqa: E402,F401
 from marketplace.permissions import ledger as _ledger  # noqa: E402,F401
@@ -27,3 +28,4 @@ from marketplace.permissions import lists as _lists  # noqa: E402,F401
 from marketplace.permissions import needs as _needs  # noqa: E402,F401
 from marketplace.permissions import orgs as _orgs  # noqa: E402,F401
 from marketplace.permissions import payments as _payments  # noqa: E402,F401
+from marketplace.permissions import portfolio as _portfolio  # noqa: E402,F401

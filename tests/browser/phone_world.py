@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import _reset_serializer, find_user_by_email
 from marketplace.db_types import utcnow
+from marketplace.disclosures import assessment as assessing
+from marketplace.disclosures.models import Disclosure
 from marketplace.extensions import db
 from marketplace.jobs.models import Job, JobState
 from marketplace.licences import services as declarations
@@ -48,9 +50,13 @@ SKIPPED = {
     "lists.pdf": "file download (PDF)", "action.plan_pdf": "file download (PDF)",
     "action.national_export": "file download (CSV/XLSX)",
     "action.university_export": "file download (CSV/XLSX)",
+    "portfolio.fees_due_export": "file download (CSV/XLSX)",
+    "portfolio.university_map_export": "file download (CSV/XLSX)",
+    "portfolio.national_map_export": "file download (CSV/XLSX)",
     "ledger.university_csv": "file download (CSV)", "ledger.my_csv": "file download (CSV)",
     "licences.agreement_document": "file download (PDF)",
     "licences.agreement_file": "file download (PDF)", "licences.certificate": "file download (PDF)",
+    "licences.agreement_pdf": "file download (PDF)",
     "events.calendar": "file download (.ics)", "events.report_xlsx": "file download (XLSX)",
     "interests.message_file": "file download", "interests.download_confidential": "file download",
     "orgs.document": "file download (a claim document)",
@@ -59,6 +65,9 @@ SKIPPED = {
     "licences.accept": "only redirects (the demo company already holds the licence)",
     "licences.listing_offer": "only redirects a listing's open-licence chip to its announced declaration",
     "payments.stripe_return": "only redirects back from Stripe to the payment page",
+    "video.auth": "nginx's auth_request for the HLS files (204, 401 or 403, no body)",
+    "video.stream_status": "JSON polled by the host's stream panel in the room",
+    "disclosures.download": "file download (a disclosure's file)",
 }
 #: Pages whose persona is not the first of PREFERENCE (the other one shows a page, not a redirect).
 PERSONA = {"interests.express": "investor", "main.dashboard": "tto"}
@@ -79,6 +88,10 @@ ARGS = {
     "events.transcript": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
     "events.report": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
     "events.moderation_log": lambda w: {"roadshow_id": w["ended_roadshow_id"]},
+    "portfolio.patent": lambda w: {"listing_id": w["regraded_listing_id"]},
+    "disclosures.edit": lambda w: {"disclosure_id": w["draft_disclosure_id"]},
+    "disclosures.assess": lambda w: {"disclosure_id": w["open_disclosure_id"]},
+    "disclosures.review": lambda w: {"disclosure_id": w["open_disclosure_id"]},
 }
 
 
@@ -130,7 +143,15 @@ class PhoneWorld:
                          id=roadshow),
             ended_roadshow_id=_one("SELECT min(id) FROM roadshows WHERE organisation_id = :org "
                                    "AND state = 'ended'", org=org),
+            regraded_listing_id=_one("SELECT min(listing_id) FROM grade_changes"),
             org_id=org,
+            # The demo disclosures: the granted one shows the whole chain; a draft; one assessed.
+            disclosure_id=_one("SELECT min(id) FROM disclosures WHERE organisation_id = :org "
+                               "AND outcome = 'granted'", org=org),
+            draft_disclosure_id=_one("SELECT min(id) FROM disclosures WHERE organisation_id = :org "
+                                     "AND state = 'draft'", org=org),
+            open_disclosure_id=_one("SELECT min(id) FROM disclosures WHERE organisation_id = :org "
+                                    "AND state = 'under_assessment'", org=org),
             pending_org_id=find_user_by_email(ACCOUNTS["unverified_tto"]).organisation_id,
             user_id=inventor.id,
             reset_token=_reset_serializer().dumps({"id": inventor.id,
@@ -162,6 +183,9 @@ class PhoneWorld:
             "AND legal_status = 'granted' AND kind = 'invention' "
             "AND id NOT IN (SELECT listing_id FROM open_licence_declarations)",
             org=tto.organisation_id)
+        # The demo investor reviews the disclosure under assessment (the review page's persona).
+        assessing.invite_reviewer(tto, db.session.get(Disclosure, self.args["open_disclosure_id"]),
+                                  ACCOUNTS["investor"])
         draft = declarations.create_declaration(
             tto, db.session.get(Listing, draft_listing), declaration_terms())
         self.args.update(public_id=payment.public_id, batch_id=batch.id,

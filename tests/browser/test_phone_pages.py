@@ -40,7 +40,8 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN", "timez
 DESKTOP_PAGES = [("main.index", "anonymous"), ("listings.search", "anonymous"),
                  ("listings.detail", "company"), ("main.dashboard", "tto"), ("interests.index", "tto"),
                  ("interests.pipeline_page", "tto"), ("action.national_dashboard", "admin"),
-                 ("admin.audit", "admin"), ("needs.index", "company"), ("payments.manage", "tto")]
+                 ("admin.audit", "admin"), ("needs.index", "company"), ("payments.manage", "tto"),
+                 ("portfolio.fees_due", "tto"), ("portfolio.university_map", "tto")]
 #: Who sees a page that is not public, first allowed wins: the demo's university owns the world.
 PREFERENCE = ("tto", "company", "investor", "inventor", "admin", "unverified_tto")
 

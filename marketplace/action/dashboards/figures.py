@@ -208,7 +208,7 @@ def _units_table(orgs, listings, deals, org_id) -> Table:
 
 
 def _deals_table(deals: list[DealRef]) -> Table:
-    rows = [{"date": d.concluded_on.isoformat(), "title": d.title, "mode": _mode_label(d.mode),
+    rows = [{"date": d.concluded_on, "title": d.title, "mode": _mode_label(d.mode),
              "counterparty": d.counterparty or "", "amount": d.amount if d.amount is not None else ""}
             for d in deals]
     return Table("conversions", _("Conversions"), [

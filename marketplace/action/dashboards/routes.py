@@ -1,22 +1,22 @@
 """The national (admin) and university (tto) dashboards, and CSV / XLSX of their tables."""
 
-import io
 import json
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
-from marketplace import timezones
+from marketplace import spreadsheets, timezones
 from marketplace.action import exports
 from marketplace.action.dashboards import figures as dashboards
 from marketplace.action.routes import bp
 from marketplace.db_types import utcnow
-from marketplace.http import download_caching
+from marketplace.http import send_download
 from marketplace.permissions import admin_required, permission_required
 
 FIRST_YEAR = 2022
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": exports.XLSX_TYPE}
+FORMATS = {"csv": spreadsheets.CSV_TYPE, "xlsx": spreadsheets.XLSX_TYPE}
 
 
 def _years() -> list[int]:
@@ -38,18 +38,26 @@ def _page(org_id: int | None, title: str, export_endpoint: str):
                            national=org_id is None)
 
 
-def _export(org_id: int | None, table_key: str, fmt: str):
+def _export(org_id: int | None, table_key: str, fmt: str, title: str):
     if fmt not in FORMATS:
         abort(404)
     year = _year()
     table = next((t for t in dashboards.build(year, org_id)["tables"] if t.key == table_key), None)
     if table is None:
         abort(404)
-    content = exports.table_csv(table) if fmt == "csv" else exports.table_xlsx(table)
-    response = send_file(io.BytesIO(content), mimetype=FORMATS[fmt], as_attachment=True,
-                         download_name=f"{table_key}-{year}.{fmt}")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return download_caching(response, public=False)
+    if fmt == "csv":
+        content = exports.table_csv(table)
+    else:
+        scope = current_user.organisation.name if org_id is not None else title
+        content = exports.table_xlsx(
+            table, title=_("%(dashboard)s: %(table)s (%(year)d)", dashboard=title,
+                           table=table.title, year=year),
+            about=[(pgettext("about this file", "Dashboard"), scope), (_("Year"), year),
+                   (pgettext("about this file", "Exported (China Standard Time)"),
+                    utcnow().astimezone(timezones.BEIJING))])
+    scope_key = "national" if org_id is None else f"org-{org_id}"
+    return send_download(content, mimetype=FORMATS[fmt], name=f"{title}-{table.title}-{year}.{fmt}",
+                         ascii_name=f"bxqx-dashboard-{scope_key}-{table_key}-{year}.{fmt}")
 
 
 @bp.route("/dashboard")
@@ -63,7 +71,7 @@ def national_dashboard():
 @admin_required
 def national_export(table_key, fmt):
     """A table of the national dashboard as CSV or XLSX."""
-    return _export(None, table_key, fmt)
+    return _export(None, table_key, fmt, _("National dashboard"))
 
 
 @bp.route("/our-dashboard")
@@ -77,4 +85,4 @@ def university_dashboard():
 @permission_required("action.take_part")
 def university_export(table_key, fmt):
     """A table of the university's dashboard as CSV or XLSX."""
-    return _export(current_user.organisation_id, table_key, fmt)
+    return _export(current_user.organisation_id, table_key, fmt, _("Our dashboard"))

@@ -1,15 +1,21 @@
 """Bulk import of listings from XLSX or CSV."""
 
-import io
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
-from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
+from marketplace.http import (
+    flash_service_error,
+    flash_service_errors,
+    load_or_404,
+    me,
+    render_form,
+    send_download,
+)
 from marketplace.listings.imports import jobs as _jobs  # noqa: F401  (registers the import's job functions)
 from marketplace.listings.imports import services as importer
 from marketplace.listings.imports import template as import_template
@@ -17,9 +23,10 @@ from marketplace.listings.imports.forms import ImportRunForm, ImportUploadForm
 from marketplace.listings.imports.models import ImportBatch, ImportState
 from marketplace.pagination import paginate
 from marketplace.permissions import can, roles_required, verified_org_required
+from marketplace.spreadsheets import XLSX_TYPE
 
 bp = Blueprint("imports", __name__, url_prefix="/manage/imports")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_TYPE
 #: Problems shown on the report page (the counts always cover all of them).
 PROBLEMS_SHOWN = 1000
 
@@ -70,8 +77,9 @@ def upload():
 @verified_org_required
 def template():
     """Download the XLSX template with its instructions."""
-    return send_file(io.BytesIO(import_template.build()), mimetype=XLSX, as_attachment=True,
-                     download_name=_("listings-import-template") + ".xlsx", max_age=0)
+    return send_download(import_template.build(), mimetype=XLSX,
+                         name=_("listings-import-template") + ".xlsx",
+                         ascii_name="bxqx-listings-import-template.xlsx")
 
 
 @bp.route("/<int:batch_id>")

@@ -16,8 +16,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from marketplace import uploads
+from marketplace.db_types import utcnow
 from marketplace.listings.imports.files import setting
 from marketplace.listings.imports.validation import CHOICES, COLUMNS, blank_form
+from marketplace.spreadsheets import CREATOR
 
 DESCRIPTIONS = {
     "kind": _l("Invention, utility model or design patent, or a non-patent achievement."),
@@ -110,6 +112,11 @@ def build() -> bytes:
     sheet.freeze_panes = "A2"
     sheet.row_dimensions[1].height = 32
     _write_guide(guide, cols)
+    properties = workbook.properties
+    properties.title = _("Listings import template")
+    properties.subject = _("Bulk import of listings")
+    properties.creator = properties.lastModifiedBy = CREATOR
+    properties.created = properties.modified = utcnow().replace(tzinfo=None, microsecond=0)
     buffer = io.BytesIO()
     workbook.save(buffer)
     workbook.close()

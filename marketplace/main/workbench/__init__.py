@@ -7,6 +7,7 @@ builds its sections from the same queries as the list pages behind them (see ``c
 from marketplace.accounts.models import Role
 from marketplace.main.workbench import admin, inventor, members, tto
 from marketplace.main.workbench import demo as _demo  # noqa: F401  (adds the demo to-dos loader)
+from marketplace.main.workbench import disclosures as _disclosures  # noqa: F401  (its sections)
 from marketplace.main.workbench.core import Item, Section, build, contributes
 
 __all__ = ["Item", "Section", "contributes", "sections_for"]

@@ -23,8 +23,11 @@ from marketplace.interests.labels import INTENT_LABELS
 from marketplace.licences import queries as licences
 from marketplace.licences.models import DeclarationState
 from marketplace.listings.imports.models import ImportBatch, ImportState
-from marketplace.main.workbench.core import Item, Section, contributes, section
+from marketplace.main.workbench.core import SHOWN, Item, Section, contributes, section
 from marketplace.payments import queries as payments
+from marketplace.portfolio import queries as portfolio
+from marketplace.portfolio.fees import HORIZON_DAYS
+from marketplace.portfolio.forms import CHOICE_LABELS
 
 AUDIENCE = "tto"
 #: Finished and failed imports are shown this long after they ended.
@@ -113,6 +116,28 @@ def records(user) -> Section:
         licences.records_due(user.organisation_id), item,
         _l("No licence has to be recorded with CNIPA in the next 30 days."),
         url_for("licences.manage"), _l("All licences"))
+
+
+@contributes(AUDIENCE, 55)
+def fees_due(user) -> Section:
+    """Annual fees falling due: the same rows as the fees-due page, soonest first."""
+    rows = portfolio.fees_due(user.organisation_id, timezones.today())
+
+    def item(row) -> Item:
+        badge, tone = due_badge(row.due_on)
+        decided = (str(CHOICE_LABELS[row.decision.choice]) if row.decision
+                   else _("No maintenance decision yet"))
+        return Item(row.listing.title, url_for("portfolio.patent", listing_id=row.listing.id),
+                    meta=_("Grade %(grade)s · %(interests)d interests · fee due %(day)s · %(decided)s",
+                           grade=row.listing.grade.value, interests=row.interests,
+                           day=format_date(row.due_on), decided=decided),
+                    badge=badge, tone=tone)
+    return Section("fees_due", _("Annual fees due in the next %(days)d days", days=HORIZON_DAYS),
+                   [item(row) for row in rows[:SHOWN]], len(rows),
+                   _("No annual fee of your granted patents falls due in the next %(days)d days.",
+                     days=HORIZON_DAYS),
+                   url_for("portfolio.fees_due"), _("All fees due"),
+                   note=_("Keep paying, offer an open licence or let it go: decide before the date."))
 
 
 def action_deadlines(org_id: int) -> list[Item]:
