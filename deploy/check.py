@@ -176,12 +176,19 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def migrate(self) -> None:
+    def flask(self, *command: str) -> None:
         result = subprocess.run(  # noqa: S603  (our interpreter, our command)
-            [sys.executable, "-m", "flask", "--app", "marketplace", "db", "upgrade"], cwd=ROOT,
+            [sys.executable, "-m", "flask", "--app", "marketplace", *command], cwd=ROOT,
             env={**self.env, "LOG_LEVEL": "warning"}, capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
-            raise RuntimeError(f"flask db upgrade failed:\n{result.stderr[-4000:]}")
+            raise RuntimeError(f"flask {' '.join(command)} failed:\n{result.stderr[-4000:]}")
+
+    def migrate(self) -> None:
+        """The schema, and the certificate that signs PDFs (licence certificates): production
+        sets SIGNING_CERT and SIGNING_KEY; here a throw-away one in the instance folder."""
+        self.flask("db", "upgrade")
+        if not (self.env.get("SIGNING_PKCS12") or self.env.get("SIGNING_CERT")):
+            self.flask("pki", "init")
 
     def start(self) -> Stack:
         from aiosmtpd.controller import Controller

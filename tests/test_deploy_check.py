@@ -384,7 +384,8 @@ def test_a_signed_stripe_webhook_makes_the_licence_effective(stack):
     answer = requests.post(stack.url + "/payments/webhooks/stripe", data=payload, timeout=30,
                            headers={"Stripe-Signature": signature,
                                     "Content-Type": "application/json"})
-    assert answer.status_code == 200 and answer.json()["received"] is True, answer.text
+    assert answer.status_code == 200 and answer.json()["received"] is True, \
+        f"{answer.text}\n{stack.logs()}"
     forged = requests.post(stack.url + "/payments/webhooks/stripe", data=payload, timeout=30,
                            headers={"Stripe-Signature": signature.replace("v1=", "v1=0"),
                                     "Content-Type": "application/json"})
