@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := marketplace
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgresql lint translations extract-messages install install-dev migrate demo vendor pdf-font
+.PHONY: run test test-sqlite test-postgresql deploy-check lint translations extract-messages install install-dev migrate demo vendor pdf-font
 
 # Python 3.12 or newer (scripts/find-python says why; `make run PYTHON=/path/to/python3.12` picks one).
 # A .venv made by an older Python is rebuilt.
@@ -88,3 +88,9 @@ test-sqlite: install-dev
 test-postgresql: install-dev
 	@echo "== test suite on PostgreSQL =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
+
+# Production's set-up on loopback, used through nginx (deploy/check.py, tests/test_deploy_check.py):
+# nginx, two live and two pages gunicorn processes, an RQ worker, a fresh PostgreSQL database,
+# Redis and an SMTP server. `make test` runs it in its PostgreSQL lane (about a minute).
+deploy-check: install-dev
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -p no:randomly tests/test_deploy_check.py

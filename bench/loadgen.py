@@ -160,7 +160,8 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
     ordered = sorted(latencies)
     return {"rps": len(latencies) / elapsed, "requests": len(latencies),
             "p50": percentile(ordered, 50), "p90": percentile(ordered, 90),
-            "p99": percentile(ordered, 99), **counts, "reused": next(sequence) > len(paths)}
+            "p95": percentile(ordered, 95), "p99": percentile(ordered, 99), **counts,
+            "reused": next(sequence) > len(paths)}
 
 
 # --- open-loop load and a health check beside it ----------------------------------------------------

@@ -32,7 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 NGINX_DIR = ROOT / "deploy" / "nginx"
 #: What the systemd units run after the gunicorn executable (deploy/systemd/bxqx-*@.service).
 GUNICORN_ARGS = ["-c", "gunicorn.conf.py", "wsgi:app"]
-_MAP = re.compile(r"^map \$http_upgrade \$bxqx_connection \{.*?^\}", re.S | re.M)
+#: The site's maps (WebSocket upgrade, the sticky-session key and cookie) and the live upstream's
+#: balancing line, copied into the rendered configuration.
+_MAPS = re.compile(r"^map .*?^\}", re.S | re.M)
+_LIVE_BALANCING = re.compile(r"^upstream bxqx_live \{\s*(?P<line>[^\n]*;)", re.M)
+#: Where the production files say the checkout is (deploy/systemd, the static root).
+_CHECKOUT = "/srv/bxqx/"
+#: nginx's connections per worker: a proxied WebSocket holds two (the browser's and the upstream's),
+#: so Debian's default of 768 in /etc/nginx/nginx.conf stops near 380 attendees a worker
+#: (docs/deployment.md, "nginx's own settings").
+WORKER_CONNECTIONS = 8192
+#: Debian's libnginx-mod-http-brotli-filter, when installed.
+BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
 
 
 def free_port() -> int:
@@ -151,8 +162,8 @@ class Nginx:
         lines = [f"{name}_temp_path {temp / name};"
                  for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
                  if f"--without-http_{name}_module" not in compiled]
-        lines.append(_MAP.search(site).group(0))
-        lines += ["upstream bxqx_live {", "    ip_hash;"]
+        lines += _MAPS.findall(site)
+        lines += ["upstream bxqx_live {", "    " + _LIVE_BALANCING.search(site).group("line")]
         lines += [f"    server 127.0.0.1:{server.port};" for server in live]
         lines += ["}", "upstream bxqx_pages {"]
         lines += [f"    server 127.0.0.1:{server.port} max_fails=1 fail_timeout=5s;" for server in pages]
@@ -161,18 +172,27 @@ class Nginx:
         # As root (CI) the workers stay root: they write temporary files under run_dir, which
         # nginx's default worker user may not enter.
         user = "user root;\n" if os.geteuid() == 0 else ""
+        locations = (NGINX_DIR / "bxqx-locations.conf").read_text().replace(_CHECKOUT, f"{ROOT}/")
+        brotli = ""
+        if BROTLI_MODULE.exists():
+            brotli = f"load_module {BROTLI_MODULE};\n"
+            types = re.search(r"gzip_types([^;]*);", locations).group(1)
+            locations = locations.replace(
+                "    gzip on;\n", f"    gzip on;\n    brotli on;\n    brotli_types{types};\n")
+        (self.run_dir / "bxqx-locations.conf").write_text(locations)
         return f"""# Written by deploy/run_local.py: the routing of deploy/nginx/, this machine's ports.
-daemon off;
+{brotli}daemon off;
 worker_processes 1;
 pid {self.run_dir / "nginx.pid"};
 error_log {self.error_log} warn;
-{user}events {{ worker_connections 1024; }}
+worker_rlimit_nofile {WORKER_CONNECTIONS * 2 + 1024};
+{user}events {{ worker_connections {WORKER_CONNECTIONS}; }}
 http {{
     access_log {self.run_dir / "nginx-access.log"};
 {http}
     server {{
         listen 127.0.0.1:{self.port};
-        include {NGINX_DIR / "bxqx-locations.conf"};
+        include {self.run_dir / "bxqx-locations.conf"};
     }}
 }}
 """

@@ -51,7 +51,8 @@ def test_the_target_starts_the_processes_the_nginx_site_sends_to():
     for role, upstream in (("live", "bxqx_live"), ("pages", "bxqx_pages")):
         ports = [int(name.split("@")[1].split(".")[0]) for name in wanted if name.startswith(f"bxqx-{role}@")]
         assert ports and ports == upstream_ports(site, upstream), role
-    assert re.search(r"upstream bxqx_live \{\s*ip_hash;", site), "long-polling needs sticky sessions"
+    assert re.search(r"upstream bxqx_live \{\s*hash \$bxqx_live_key consistent;", site), \
+        "long-polling needs sticky sessions"
 
 
 def test_the_environment_example_leaves_role_and_port_to_the_units():
