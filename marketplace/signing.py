@@ -68,28 +68,22 @@ def _one_at_a_time():
 
 
 def _pyhanko(function, *args, **kwargs):
-    """``function(*args, **kwargs)``, one at a time (see ``_lock``). pyHanko's synchronous calls
-    start an event loop, which asyncio refuses where one already runs in this thread (Playwright's
-    synchronous API runs one in the tests' thread): there the call runs in a thread of its own."""
+    """``function(*args, **kwargs)``, one at a time (see ``_lock``).
+
+    pyHanko's synchronous calls start an event loop with ``asyncio.run``, which asyncio refuses
+    where a loop already runs in this thread (Playwright's synchronous API runs one in the
+    tests' thread). The running loop is set aside for the call and put back after it: the call
+    is synchronous, so that loop cannot run in between.
+    """
     with _one_at_a_time():
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
+        running = asyncio._get_running_loop()
+        if running is None:
             return function(*args, **kwargs)
-        outcome = {}
-
-        def run() -> None:
-            try:
-                outcome["value"] = function(*args, **kwargs)
-            except BaseException as error:  # noqa: BLE001 - raised again in the caller
-                outcome["error"] = error
-
-        thread = threading.Thread(target=run, name="pyhanko")
-        thread.start()
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["value"]
+        asyncio._set_running_loop(None)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            asyncio._set_running_loop(running)
 
 
 class _KeptKeySigner(signers.SimpleSigner):

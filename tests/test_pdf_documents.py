@@ -389,9 +389,11 @@ def test_signing_works_where_an_event_loop_already_runs(world, app, signing_sett
     synchronous API in the browser tests does this), signing must still work, not raise
     'asyncio.run() cannot be called from a running event loop'."""
     licence = free_licence(world)
-
-    async def inside() -> bytes:
-        return agreement_pdf.signed(licence)
-
-    signed = asyncio.run(inside())
+    loop, previous = asyncio.new_event_loop(), asyncio._get_running_loop()
+    asyncio._set_running_loop(loop)  # as Playwright's is while a browser test runs
+    try:
+        signed = agreement_pdf.signed(licence)
+    finally:
+        asyncio._set_running_loop(previous)
+        loop.close()
     assert _pyhanko(signed, signing_settings["SIGNING_CHAIN"]).bottom_line

@@ -18,6 +18,7 @@ from wtforms.fields.core import UnboundField
 from marketplace.accounts.models import Role
 from marketplace.action import services as action
 from marketplace.action.models import Batch
+from marketplace.disclosures import services as disclosures
 from marketplace.extensions import db
 from marketplace.licences.models import PaymentMethod, RoyaltyBase
 from marketplace.lists import services as lists
@@ -35,6 +36,7 @@ PAGINATED = {
     "payments.mine": Role.COMPANY, "payments.manage": Role.TTO, "payments.admin_overview": Role.ADMIN,
     "listings.manage": Role.TTO, "imports.index": Role.TTO, "ledger.settings": Role.TTO,
     "admin.organisations": Role.ADMIN, "admin.users": Role.ADMIN, "admin.audit": Role.ADMIN,
+    "admin.failed_jobs": Role.ADMIN, "disclosures.index": Role.INVENTOR,
 }
 
 PLAN = {"basis": "学校现有有效发明专利一千余件。", "target_high_value_patents": "20",
@@ -154,6 +156,13 @@ def numbers(app, make_user, make_org) -> Numbers:
     plan = action.enrol(tto, batch).plan
     today = date.today()
     starts = f"{today + timedelta(days=7)}T09:00"
+    disclosure = disclosures.create(users[Role.INVENTOR], {
+        "title": "一种固态电解质界面修饰方法", "field": "energy", "problem": "界面阻抗高。",
+        "solution": "原子层沉积形成薄层。", "novelty": "厚度可控至 2 nm。", "funding": None,
+        "publications": None, "public_dates": [],
+        "inventors": [{"name": users[Role.INVENTOR].name, "email": users[Role.INVENTOR].email,
+                       "share_pct": Decimal("100")}]})
+    disclosures.submit(users[Role.INVENTOR], disclosure)
     cases = {
         "marketplace.interests.forms.InterestForm": FormCase(
             Role.COMPANY, f"/listings/{listing.id}/interest", INTEREST_FORM, ("budget_min", "budget_max")),
@@ -190,6 +199,19 @@ def numbers(app, make_user, make_org) -> Numbers:
             Role.COMPANY, f"/licences/{licence.id}/reports",
             {"period_start": str(today), "period_end": str(today), "base_amount": "12345.67"},
             ("base_amount",)),
+        "marketplace.disclosures.forms.AssessmentForm": FormCase(
+            Role.TTO, f"/disclosures/{disclosure.id}/assessment",
+            {"novelty_score": "4", "inventiveness_score": "4", "practicality_score": "5",
+             "market_field": "energy", "trl": "4", "recommendation": "file_invention",
+             "grade": "A", "conclusion": "具备新颖性和创造性，建议申请发明专利。"},
+            ("novelty_score", "inventiveness_score", "practicality_score", "trl")),
+        "marketplace.disclosures.forms.InventorRow": FormCase(
+            Role.INVENTOR, "/disclosures/new",
+            {"title": "一种锂电池隔膜涂层", "field": "energy", "problem": "隔膜耐热性差。",
+             "solution": "陶瓷涂层。", "novelty": "涂层厚度可控。",
+             "inventors-0-name": users[Role.INVENTOR].name,
+             "inventors-0-email": users[Role.INVENTOR].email, "inventors-0-share_pct": "100"},
+            ("inventors-0-share_pct",)),
         "events.forms.RoadshowForm": FormCase(
             Role.TTO, "/manage/roadshows/new",
             {"title": "新材料专场路演", "description": "六项高镍正极材料专利的线上路演。",

@@ -20,7 +20,8 @@ from tests.security.numeric_inputs import numbers  # noqa: F401
 
 BELOW_THE_FEN = "An amount has at most two decimals (fen)."
 PERCENT_PLACES = "A percentage has at most two decimals."
-PERCENT_FIELDS = {"inventors_pct", "tto_pct", "university_pct", "rows-0-share_pct", "royalty_rate"}
+PERCENT_FIELDS = {"inventors_pct", "tto_pct", "university_pct", "rows-0-share_pct", "royalty_rate",
+                  "inventors-0-share_pct"}
 #: Money columns (every Numeric column that is not a percentage).
 MONEY_COLUMNS = {
     ("listings", "asking_price"), ("interests", "budget_min"), ("interests", "budget_max"),
