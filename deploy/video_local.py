@@ -16,7 +16,7 @@ from deploy.run_local import NGINX_DIR, find_nginx, free_port, port_open
 #: Debian's libnginx-mod-rtmp.
 RTMP_MODULES = ("/usr/lib/nginx/modules/ngx_rtmp_module.so",
                 "/usr/lib64/nginx/modules/ngx_rtmp_module.so")
-_PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
+_MARKER = re.compile(r"@([A-Z_]+)@")
 
 
 def find_rtmp_module() -> str | None:
@@ -25,9 +25,10 @@ def find_rtmp_module() -> str | None:
 
 
 def render(template: str, values: dict) -> str:
-    """A deploy/nginx template with its @NAME@ placeholders filled (a missing one is an error)."""
+    """A deploy/nginx template with every @NAME@ marker replaced by its value (a marker
+    without a value is an error)."""
     text = (NGINX_DIR / template).read_text()
-    return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), text)
+    return _MARKER.sub(lambda match: str(values[match.group(1)]), text)
 
 
 class VideoNginx:

@@ -29,8 +29,8 @@ from tests.services import require
 CALLS: list[str] = []
 
 
-@jobs.register("tests.flaky_mail")
-def _flaky_mail(job, failures: int):
+@jobs.register("tests.mail_failing_n_times")
+def _mail_failing_n_times(job, failures: int):
     CALLS.append("run")
     if len(CALLS) <= failures:
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
@@ -65,7 +65,7 @@ def _due_now(job_id: int) -> None:
 
 def test_transient_failures_retry_with_growing_waits_then_fail_with_the_error(app):
     app.config.update(JOBS_MAX_ATTEMPTS=3, JOBS_RETRY_BASE_SECONDS=60)
-    job = jobs.submit("tests.flaky_mail", {"failures": 5})
+    job = jobs.submit("tests.mail_failing_n_times", {"failures": 5})
     job = _job(job.id)
     assert job.state is JobState.QUEUED and job.attempts == 1
     first_wait = job.next_attempt_at - utcnow()
@@ -86,7 +86,7 @@ def test_transient_failures_retry_with_growing_waits_then_fail_with_the_error(ap
 
 def test_a_transient_failure_that_passes_ends_in_success(app):
     app.config["JOBS_RETRY_BASE_SECONDS"] = 0
-    job = jobs.submit("tests.flaky_mail", {"failures": 1})
+    job = jobs.submit("tests.mail_failing_n_times", {"failures": 1})
     assert _job(job.id).state is JobState.QUEUED
     jobs.run(job.id)
     job = _job(job.id)
@@ -225,7 +225,7 @@ def test_with_redis_a_job_waits_for_the_worker_and_the_worker_runs_it(rq_app):
 
 def test_with_redis_a_transient_failure_is_scheduled_again_in_rq(rq_app):
     rq_app.config["JOBS_RETRY_BASE_SECONDS"] = 30
-    job = jobs.submit("tests.flaky_mail", {"failures": 1})
+    job = jobs.submit("tests.mail_failing_n_times", {"failures": 1})
     queue.work(rq_app, burst=True, simple=True)
     job = _job(job.id)
     assert job.state is JobState.QUEUED and job.attempts == 1 and job.next_attempt_at

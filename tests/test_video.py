@@ -185,4 +185,4 @@ def test_nginx_accepts_the_video_templates(tmp_path):
     assert check.returncode == 0, check.stderr
     text = nginx.conf.read_text()
     assert "hls_fragment 1s;" in text and "auth_request /_video_auth;" in text
-    assert not re.search(r"@[A-Z_]+@", text)  # every placeholder filled
+    assert not re.search(r"@[A-Z_]+@", text)  # every @NAME@ marker replaced
