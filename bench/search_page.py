@@ -35,7 +35,7 @@ SHAPES = (
     ("mid 锂离子电池", "q=锂离子电池"),
     ("rare 薄荷", "q=薄荷"),
     ("AND 锂离子电池 正极材料", "q=锂离子电池+正极材料"),
-    ("电池 + grade A + open licence", "q=电池&grade=A&mode=open_licence"),
+    ("电池 + grade A + try first", "q=电池&grade=A&mode=try_first"),
     ("电池 newest, page 3", "q=电池&sort=newest&page=3"),
     ("电池 + university", "q=电池&university=7"),
     ("browse field=energy", "field=energy"),

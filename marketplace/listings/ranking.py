@@ -27,7 +27,7 @@ from marketplace.listings import search, search_sql, terms
 from marketplace.listings.models import Listing, ListingState
 
 #: The partial matches whose coverage is summed, the newest (the others follow, newest first).
-COVERAGE_WINDOW = 5000
+COVERAGE_WINDOW = 10000
 
 
 def _hits(query, branches: list, token_weights: list[int], restrict) -> sa.Subquery:
@@ -67,22 +67,44 @@ def _covered_sqlite(query, tokens: list[str], partial, weights: dict, limit: int
 
 def _covered_postgres(query, tokens: list[str], partial, weights: dict, limit: int
                       ) -> tuple[dict[int, int], int | None]:
-    """PostgreSQL: one pass over the window's rows, testing each word on the row's document
-    (the GIN index cannot bound a word's postings by id, so a common word's lookup would read
-    all of them); the coverage is summed here."""
+    """PostgreSQL: each word's partial matches from the GIN index (the index evaluates the word
+    and the partial-match condition together; no row's document is read or tested), summed per
+    id in SQL, the best ``limit`` returned.
+
+    The selective words bound the partial matches (``terms.selective``); only when they may
+    exceed the window is its floor looked up (a sort of the partial matches' ids) and each word's
+    rows kept above it. A lone selective word is in every partial match: it adds the same weight
+    to each and is not looked up; the partial matches with none of the other words follow the
+    others, newest first.
+    """
     id_column = search_sql.index_id()
-    tests = [search_sql.INDEX.c.document.bool_op("@@")(search_sql._text_tsquery(
-        terms.equivalents(token))) for token in tokens]
-    rows = db.session.execute(
-        sa.select(id_column, *tests).select_from(search_sql.INDEX)
-        .where(search_sql.text_match(query, partial))
-        .order_by(id_column.desc()).limit(COVERAGE_WINDOW)).all()
-    if not rows:
+    selective = terms.selective(tokens)
+    floor = 0
+    if sum(terms.document_frequency(token) for token in selective) > COVERAGE_WINDOW:
+        floor = db.session.scalar(
+            sa.select(id_column).select_from(search_sql.INDEX)
+            .where(search_sql.text_match(query, partial))
+            .order_by(id_column.desc()).offset(COVERAGE_WINDOW - 1).limit(1)) or 0
+    counted = [token for token in tokens if not (len(selective) == 1 and token in selective)]
+    base = weights[selective[0]] if len(selective) == 1 else 0
+    covered = {}
+    if counted:
+        hits = _hits(query, [("all", [terms.equivalents(token), partial]) for token in counted],
+                     [weights[token] for token in counted], lambda column: column >= floor)
+        coverage = sa.func.sum(hits.c.weight).label("coverage")
+        covered = {listing_id: base + int(value) for listing_id, value in db.session.execute(
+            sa.select(hits.c.id, coverage).group_by(hits.c.id)
+            .order_by(sa.desc("coverage"), hits.c.id.desc()).limit(limit)).all()}
+    if len(covered) < limit and base:  # the lone selective word's listings without another word
+        alone = ("but", partial, ("any", [terms.equivalents(token) for token in counted])) \
+            if counted else partial
+        covered.update((listing_id, base) for listing_id in db.session.scalars(
+            sa.select(id_column).select_from(search_sql.INDEX)
+            .where(search_sql.text_match(query, alone), id_column >= floor)
+            .order_by(id_column.desc()).limit(limit - len(covered))))
+    if not covered:
         return {}, None
-    scored = [(sum(weights[token] for token, present in zip(tokens, row[1:], strict=True)
-                   if present), row[0]) for row in rows]
-    scored.sort(key=lambda item: (-item[0], -item[1]))
-    return {listing_id: coverage for coverage, listing_id in scored[:limit]}, rows[-1][0]
+    return covered, floor
 
 
 def _partial(query, tokens: list[str], wanted: int) -> list[int]:

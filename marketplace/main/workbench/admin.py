@@ -85,7 +85,7 @@ def jobs(user) -> Section:
         "jobs", _l("Failed background jobs"), failed_jobs(),
         lambda job: Item(job.name, url_for("admin.failed_jobs", _anchor=f"job-{job.id}"),
                          meta=(job.error or _("No error message was stored."))[:300],
-                         when=job.finished_at or job.created_at, when_label=_("Failed"),
+                         when=job.finished_at or job.created_at, when_label=_("Failed at"),
                          badge=_("Failed"), tone="bad"),
         _l("No background job failed in the last 7 days."),
         url_for("admin.failed_jobs"), _l("All failed jobs, with retry"))
