@@ -13,6 +13,7 @@ list of paths never requested before stays unrepeated while ``reused`` is False.
 
 import http.client
 import itertools
+import random
 import re
 import subprocess
 import threading
@@ -98,8 +99,14 @@ def wrk_load(port: int, paths: list[str], seconds: int, connections: int, header
 # --- the Python load generator -----------------------------------------------------------------
 
 def python_load(port: int, paths: list[str], seconds: int, connections: int, headers: dict,
-                timeout: float) -> dict:
+                timeout: float, think: float = 0.0, seed: int = 0) -> dict:
+    """``connections`` users, each on a keep-alive connection. With ``think`` (seconds), a user
+    pauses between two requests, for a time drawn from an exponential distribution of that mean
+    (the first request after a uniform pause of up to ``think``, so the users do not all start at
+    once), as a person reads a page before the next click; without it, the next request leaves as
+    soon as the last is answered (a closed loop at full speed)."""
     deadline = time.monotonic() + seconds
+    users = itertools.count()
     sequence = itertools.count()  # next() on it is atomic under the GIL
     latencies: list[float] = []
     counts = dict.fromkeys(ERRORS, 0)
@@ -108,7 +115,14 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
     def worker() -> None:
         mine, failed = [], dict.fromkeys(ERRORS, 0)
         connection = None
+        rng = random.Random(seed * 100_003 + next(users))
+        pause = rng.uniform(0, think) if think else 0.0
         while time.monotonic() < deadline and len(mine) < MAX_REQUESTS // connections:
+            if pause:
+                if time.monotonic() + pause >= deadline:
+                    break
+                time.sleep(pause)
+            pause = rng.expovariate(1 / think) if think else 0.0
             if connection is None:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
                 try:

@@ -3,8 +3,9 @@ processes, an RQ worker, PostgreSQL, Redis), everything at once:
 
 - 200 concurrent HTTP users (``--users``) browsing (home, listing index, listing pages) and
   searching (the search mix of bench/pages.py), half of them logged in as an investor, half
-  visitors, each on a keep-alive connection, sending their next request as soon as the last one
-  is answered (bench/loadgen.py's Python load generator);
+  visitors, each on a keep-alive connection, pausing between two requests as a person reads the
+  page (``--think``, mean 5 s, exponentially distributed; 0: the next request as soon as the last
+  is answered) (bench/loadgen.py's Python load generator);
 - 1,000 live-room attendees (``--attendees``; bench/live_client.py's clients in load-generator
   processes, over WebSockets through nginx, spread over both live processes by nginx) while one
   attendee asks ``--rate`` questions a second;
@@ -157,8 +158,9 @@ class Import(threading.Thread):
 
 
 def http_load(port: int, paths: list[str], seconds: int, users: int, headers: dict,
-              results: dict, key: str) -> None:
-    results[key] = python_load(port, paths, seconds, users, headers, timeout=10)
+              results: dict, key: str, think: float, seed: int) -> None:
+    results[key] = python_load(port, paths, seconds, users, headers, timeout=10, think=think,
+                               seed=seed)
 
 
 async def room(stack: Stack, data: dict, args, generators: LoadGenerators, started: threading.Event):
@@ -187,6 +189,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200, help="concurrent HTTP users (default 200)")
     parser.add_argument("--attendees", type=int, default=1000, help="live-room attendees (default 1,000)")
     parser.add_argument("--seconds", type=int, default=60, help="length of the mixed load (default 60)")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="a user's mean pause between two requests, in seconds (default 5; "
+                             "0: the next request as soon as the last is answered)")
     parser.add_argument("--rate", type=float, default=5.0, help="questions a second (default 5)")
     parser.add_argument("--listings", type=int, default=20_000, help="listings (default 20,000)")
     parser.add_argument("--import-rows", type=int, default=2_000, help="rows imported (default 2,000)")
@@ -238,8 +243,8 @@ def main() -> int:
             go.wait()
             threads = [threading.Thread(target=http_load, daemon=True,
                                         args=(stack.port, paths, args.seconds, quarter,
-                                              browser.headers(), results, name))
-                       for name, (paths, browser) in groups.items()]
+                                              browser.headers(), results, name, args.think, number))
+                       for number, (name, (paths, browser)) in enumerate(groups.items())]
             threads.append(Import(stack, data["host"], content))
             for thread in threads:
                 thread.start()
@@ -269,7 +274,8 @@ def main() -> int:
                 "p95": max(p["p95"] for p in parts), "rps": sum(p["rps"] for p in parts),
                 **{error: sum(p[error] for p in parts) for error in ERRORS}}
 
-    print(f"\n{args.users} HTTP users for {args.seconds} s, {live['connected']} attendees, "
+    print(f"\n{args.users} HTTP users for {args.seconds} s (mean pause {args.think:g} s), "
+          f"{live['connected']} attendees, "
           f"{len(live.get('client_errors', []))} client errors")
     for name in groups:
         figures = results[name]

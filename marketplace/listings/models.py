@@ -203,6 +203,15 @@ class Listing(db.Model):
         return None if self.state in (ListingState.DRAFT, ListingState.PUBLISHED) else self.state_reason
 
 
+
+# The home page's best listings (grade A first, newest within a grade) and a listing page's related
+# listings (its field's, ordered the same way) as a walk of an index that stops after a few rows,
+# instead of a sort of every published listing (67 ms and 26 ms at 100,000 listings).
+sa.Index("ix_listings_grade_newest", Listing.state, Listing.grade, Listing.published_at.desc(),
+         Listing.id.desc())
+sa.Index("ix_listings_field_grade_newest", Listing.state, Listing.field, Listing.grade,
+         Listing.published_at.desc(), Listing.id.desc())
+
 class Attachment(db.Model):
     """A file attached to a listing, stored under a name the server made."""
 
