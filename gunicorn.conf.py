@@ -114,6 +114,15 @@ def on_starting(server):
             stale.unlink()
 
 
+def post_worker_init(worker):
+    """Pages workers compile the templates and build the search state before their first request
+    (marketplace/warmup.py); imported here, after the worker's gevent patching."""
+    if ROLE in {"pages", "all"}:
+        from marketplace.warmup import warm_up
+
+        warm_up(worker.wsgi)
+
+
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

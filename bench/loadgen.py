@@ -109,11 +109,12 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
     users = itertools.count()
     sequence = itertools.count()  # next() on it is atomic under the GIL
     latencies: list[float] = []
+    timeline: list[tuple[float, float]] = []
     counts = dict.fromkeys(ERRORS, 0)
     lock = threading.Lock()
 
     def worker() -> None:
-        mine, failed = [], dict.fromkeys(ERRORS, 0)
+        mine, failed, moments = [], dict.fromkeys(ERRORS, 0), []
         connection = None
         rng = random.Random(seed * 100_003 + next(users))
         pause = rng.uniform(0, think) if think else 0.0
@@ -150,6 +151,7 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
                 failed[stage] += 1
             else:
                 mine.append((time.perf_counter() - started) * 1000)
+                moments.append((time.monotonic(), mine[-1]))
                 failed["status"] += not 200 <= response.status < 400
                 if not response.will_close:
                     continue
@@ -159,6 +161,7 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
             connection.close()
         with lock:
             latencies.extend(mine)
+            timeline.extend(moments)
             for kind, count in failed.items():
                 counts[kind] += count
 
@@ -175,7 +178,9 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
     return {"rps": len(latencies) / elapsed, "requests": len(latencies),
             "p50": percentile(ordered, 50), "p90": percentile(ordered, 90),
             "p95": percentile(ordered, 95), "p99": percentile(ordered, 99), **counts,
-            "reused": next(sequence) > len(paths)}
+            "reused": next(sequence) > len(paths),
+            # (seconds since the start when the answer came, its latency in ms), in time order
+            "timeline": sorted((moment - started, latency) for moment, latency in timeline)}
 
 
 # --- open-loop load and a health check beside it ----------------------------------------------------

@@ -38,8 +38,9 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 from build import ROOT  # noqa: F401  (first: puts the project on sys.path)
+from cpu_roles import CpuRoles
 from live_client import USER_AGENT
-from loadgen import ERRORS, failures, python_load
+from loadgen import ERRORS, failures, percentile, python_load
 from roadshow_db import SECRET, build_database
 from roadshow_procs import Asker, LoadGenerators
 from roadshow_report import summarise_fanout
@@ -184,6 +185,14 @@ async def room(stack: Stack, data: dict, args, generators: LoadGenerators, start
             "disconnected": done["disconnected"]}
 
 
+def by_ten_seconds(timeline: list[tuple[float, float]]) -> list[tuple[int, float]]:
+    """(start of each 10 s of the run, the p95 of the latencies answered then)."""
+    buckets: dict[int, list[float]] = {}
+    for moment, latency in timeline:
+        buckets.setdefault(int(moment // 10) * 10, []).append(latency)
+    return [(start, percentile(sorted(values), 95)) for start, values in sorted(buckets.items())]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200, help="concurrent HTTP users (default 200)")
@@ -198,6 +207,8 @@ def main() -> int:
     parser.add_argument("--loadgens", type=int, default=2, help="live-client processes (default 2)")
     parser.add_argument("--web-concurrency", type=int, default=1,
                         help="gunicorn workers per pages process (default 1; two pages processes)")
+    parser.add_argument("--search-cache", type=int, default=30,
+                        help="SEARCH_CACHE_SECONDS of the processes (default 30, the app's default)")
     parser.add_argument("--db-pool-size", type=int, default=10, help="DB_POOL_SIZE (default 10)")
     parser.add_argument("--db-max-overflow", type=int, default=6, help="DB_MAX_OVERFLOW (default 6)")
     args = parser.parse_args()
@@ -208,7 +219,7 @@ def main() -> int:
     # defaults (10 + 30 each) the first run exhausted it; 6 + 4 starved the pages of connections
     # (docs/performance.md, "Mixed load").
     env = {"SECRET_KEY": SECRET, "LIVE_QUESTION_RATE": "100000/minute", "LOG_LEVEL": "warning",
-           "IMPORT_BACKGROUND_ROWS": "1", "SEARCH_CACHE_SECONDS": "30",
+           "IMPORT_BACKGROUND_ROWS": "1", "SEARCH_CACHE_SECONDS": str(args.search_cache),
            "DB_POOL_SIZE": str(args.db_pool_size), "DB_MAX_OVERFLOW": str(args.db_max_overflow)}
     run_dir = Path(tempfile.mkdtemp(prefix="bxqx-mixed-"))
     stack = Stack(run_dir, database=DATABASE_URL, redis=REDIS_URL, env=env,
@@ -239,8 +250,18 @@ def main() -> int:
         groups = {"page, investor": (pages, investor), "page, visitor": (pages, visitor),
                   "search, investor": (SEARCHES, investor), "search, visitor": (SEARCHES, visitor)}
 
+        roles = CpuRoles({
+            "pages": [server.process.pid for server in stack.pages],
+            "live": [server.process.pid for server in stack.live],
+            "RQ worker": [stack.worker.process.pid],
+            "nginx": [stack.deployment.nginx.process.pid],
+            "live-room clients": [part.process.pid for part in generators.parts],
+            "benchmark (HTTP users, asker, import)": [os.getpid()]})
+        cpu: dict = {}
+
         def start_the_rest() -> list[threading.Thread]:
             go.wait()
+            cpu["before"], cpu["started"] = roles.sample(), time.monotonic()
             threads = [threading.Thread(target=http_load, daemon=True,
                                         args=(stack.port, paths, args.seconds, quarter,
                                               browser.headers(), results, name, args.think, number))
@@ -256,6 +277,9 @@ def main() -> int:
         starter.start()
         live = asyncio.run(room(stack, data, args, generators, go))
         starter.join()
+        for thread in holder["threads"][:-1]:  # the HTTP users
+            thread.join(timeout=args.seconds + 60)
+        cpu_report = roles.report(cpu["before"], roles.sample(), time.monotonic() - cpu["started"])
         for thread in holder["threads"]:
             thread.join(timeout=args.seconds + 660)
         load = os.getloadavg()
@@ -283,6 +307,9 @@ def main() -> int:
               f"p50 {figures['p50']:6.1f}  p95 {figures['p95']:6.1f}  p99 {figures['p99']:6.1f} ms  "
               f"failures {failures(figures)}")
     page, search = merged("page"), merged("search")
+    print("every HTTP request's p95 by 10 s of the run: " + ", ".join(
+        f"{start}-{start + 10} s {p95:.0f} ms" for start, p95 in by_ten_seconds(
+            [point for name in groups for point in results[name]["timeline"]])))
     delivered = 100.0 * live["delivered"] / max(1, live["expected"])
     print(f"page p95 {page['p95']:.0f} ms (goal <= {GOAL_PAGE_P95:.0f}), search p95 {search['p95']:.0f} ms")
     print(f"room fan-out p50 {live['p50']:.0f} ms, p99 {live['p99']:.0f} ms (goal <= {GOAL_ROOM_P99:.0f}), "
@@ -298,6 +325,7 @@ def main() -> int:
     print(f"errors/timeouts: http {errors} ({', '.join(f'{e} {page[e] + search[e]}' for e in ERRORS)}), "
           f"asker {len(live['asker_errors'])} refused / {live['unacked']} unacked / "
           f"{live['asker_timeouts']} ack timeouts, {live['disconnected']} attendees dropped")
+    print(cpu_report)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in load)} (2 cores; the load generators "
           "run on the same machine)")
     if problems:

@@ -86,7 +86,8 @@ def test_entries_expire_after_the_ttl(cached, publish, monkeypatch):
     publish("一种钠离子电池负极材料")
     run_search(SearchQuery(q="电池"))
     now = cache.time.monotonic()
-    monkeypatch.setattr(cache.time, "monotonic", lambda: now + 29)
+    # Every entry lives at least 3/4 of the setting (22.5 s) and at most all of it.
+    monkeypatch.setattr(cache.time, "monotonic", lambda: now + 22)
     hits = cache.stats()["hits"]
     run_search(SearchQuery(q="电池"))
     assert cache.stats()["hits"] == hits + 2
@@ -94,6 +95,18 @@ def test_entries_expire_after_the_ttl(cached, publish, monkeypatch):
     misses = cache.stats()["misses"]
     run_search(SearchQuery(q="电池"))
     assert cache.stats()["misses"] > misses
+
+
+def test_entries_made_together_expire_spread_over_the_last_quarter_of_the_ttl(cached):
+    """Searches cached in the same second must not all go to the database in the same second."""
+    with cached.test_request_context():
+        started = cache.time.monotonic()
+        generation = cache.generation()
+        for number in range(200):
+            cache.put(("spread", number), number, generation)
+        expiries = [cache._entries[("spread", number)][0] - started for number in range(200)]
+    assert all(30 * 0.75 <= expiry <= 30 + 1 for expiry in expiries)
+    assert max(expiries) - min(expiries) > 5  # spread, not one instant
 
 
 def test_publishing_and_withdrawing_invalidate_at_once(cached, publish, tto, client):
