@@ -101,8 +101,8 @@ def drop_database(database_url: str) -> None:
         admin.dispose()
 
 
-#: The RQ worker's niceness here (bxqx-worker.service: CPUWeight=50, the pages 100).
-WORKER_NICENESS = 3
+#: The RQ worker's niceness here (bxqx-worker.service: CPUWeight=20, the pages 100).
+WORKER_NICENESS = 7
 
 
 class Worker:
@@ -116,9 +116,9 @@ class Worker:
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603  (our interpreter, our command)
-                # bxqx-worker.service's CPUWeight=50 against the pages' 100: under contention the
-                # imports and PDFs get about half a page process's share. Outside systemd, the
-                # same through the scheduler's niceness (each step ~1.25x: 3 is about 2x).
+                # bxqx-worker.service's CPUWeight=20 against the pages' 100: under contention the
+                # imports and PDFs get a fifth of a page process's share. Outside systemd, the
+                # same through the scheduler's niceness (each step ~1.25x: 7 is about 5x).
                 [shutil.which("nice") or "/usr/bin/nice", "-n", str(WORKER_NICENESS),
                  sys.executable, "-m", "flask", "--app", "marketplace", "jobs", "worker",
                  "--name", self.name], cwd=ROOT, env=self.env,
