@@ -109,7 +109,7 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
     users = itertools.count()
     sequence = itertools.count()  # next() on it is atomic under the GIL
     latencies: list[float] = []
-    timeline: list[tuple[float, float]] = []
+    timeline: list[tuple[float, float, str]] = []
     counts = dict.fromkeys(ERRORS, 0)
     lock = threading.Lock()
 
@@ -151,7 +151,7 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
                 failed[stage] += 1
             else:
                 mine.append((time.perf_counter() - started) * 1000)
-                moments.append((time.monotonic(), mine[-1]))
+                moments.append((time.monotonic(), mine[-1], path))
                 failed["status"] += not 200 <= response.status < 400
                 if not response.will_close:
                     continue
@@ -179,8 +179,10 @@ def python_load(port: int, paths: list[str], seconds: int, connections: int, hea
             "p50": percentile(ordered, 50), "p90": percentile(ordered, 90),
             "p95": percentile(ordered, 95), "p99": percentile(ordered, 99), **counts,
             "reused": next(sequence) > len(paths),
-            # (seconds since the start when the answer came, its latency in ms), in time order
-            "timeline": sorted((moment - started, latency) for moment, latency in timeline)}
+            # (seconds since the start when the answer came, its latency in ms, the path), in
+            # time order
+            "timeline": sorted((moment - started, latency, path)
+                               for moment, latency, path in timeline)}
 
 
 # --- open-loop load and a health check beside it ----------------------------------------------------

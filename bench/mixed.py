@@ -207,10 +207,10 @@ def warm_up(stack: Stack, browsers) -> None:
           flush=True)
 
 
-def by_ten_seconds(timeline: list[tuple[float, float]]) -> list[tuple[int, float]]:
+def by_ten_seconds(timeline: list[tuple[float, float, str]]) -> list[tuple[int, float]]:
     """(start of each 10 s of the run, the p95 of the latencies answered then)."""
     buckets: dict[int, list[float]] = {}
-    for moment, latency in timeline:
+    for moment, latency, _ in timeline:
         buckets.setdefault(int(moment // 10) * 10, []).append(latency)
     return [(start, percentile(sorted(values), 95)) for start, values in sorted(buckets.items())]
 
@@ -229,6 +229,8 @@ def main() -> int:
     parser.add_argument("--loadgens", type=int, default=2, help="live-client processes (default 2)")
     parser.add_argument("--web-concurrency", type=int, default=1,
                         help="gunicorn workers per pages process (default 1; two pages processes)")
+    parser.add_argument("--requests-log", help="write every HTTP request (group, seconds into the "
+                                                "run, ms, path) to this file, tab-separated")
     parser.add_argument("--search-cache", type=int, default=30,
                         help="SEARCH_CACHE_SECONDS of the processes (default 30, the app's default)")
     parser.add_argument("--db-pool-size", type=int, default=10, help="DB_POOL_SIZE (default 10)")
@@ -330,6 +332,12 @@ def main() -> int:
               f"p50 {figures['p50']:6.1f}  p95 {figures['p95']:6.1f}  p99 {figures['p99']:6.1f} ms  "
               f"failures {failures(figures)}")
     page, search = merged("page"), merged("search")
+    if args.requests_log:
+        with open(args.requests_log, "w", encoding="utf-8") as out:
+            out.write("group\tseconds\tms\tpath\n")
+            for name in groups:
+                for moment, latency, path in results[name]["timeline"]:
+                    out.write(f"{name}\t{moment:.3f}\t{latency:.1f}\t{path}\n")
     print("every HTTP request's p95 by 10 s of the run: " + ", ".join(
         f"{start}-{start + 10} s {p95:.0f} ms" for start, p95 in by_ten_seconds(
             [point for name in groups for point in results[name]["timeline"]])))

@@ -188,7 +188,11 @@ error_log {self.error_log} warn;
 worker_rlimit_nofile {WORKER_CONNECTIONS * 2 + 1024};
 {user}events {{ worker_connections {WORKER_CONNECTIONS}; }}
 http {{
-    access_log {self.run_dir / "nginx-access.log"};
+    # The time of each request at nginx and at the upstream (what bench/mixed.py's slow requests
+    # are told apart by: a slow upstream, or time spent before or after it).
+    log_format bxqx_timing '$msec $status rt=$request_time urt=$upstream_response_time '
+                           'up=$upstream_addr "$request"';
+    access_log {self.run_dir / "nginx-access.log"} bxqx_timing;
 {http}
     server {{
         listen 127.0.0.1:{self.port};

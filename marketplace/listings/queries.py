@@ -226,7 +226,7 @@ def related(listing: Listing, limit: int = 4) -> list[Listing]:
                                      Listing.field == listing.field, Listing.id != listing.id,
                                      university if same_university else ~university)
             .order_by(Listing.grade, Listing.published_at.desc(), Listing.id.desc())
-            .limit(wanted).options(selectinload(Listing.organisation))))
+            .limit(wanted).options(selectinload(Listing.organisation), selectinload(Listing.modes))))
 
     found = walk(True, limit)
     return found + (walk(False, limit - len(found)) if len(found) < limit else [])
