@@ -1,6 +1,15 @@
 """Published lists: assembling, publishing versions, public pages and exports."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,7 +27,7 @@ from marketplace.http import (
     send_download,
 )
 from marketplace.listings.models import Listing
-from marketplace.lists import exports
+from marketplace.lists import export_files, exports
 from marketplace.lists import services as lists
 from marketplace.lists.forms import (
     AddListingForm,
@@ -29,7 +38,6 @@ from marketplace.lists.forms import (
 )
 from marketplace.lists.models import ListItem, ListVersion, PublishedList
 from marketplace.permissions import permission_required, require
-from marketplace.public_urls import public_url
 
 bp = Blueprint("lists", __name__)
 
@@ -86,18 +94,27 @@ def _download(version: ListVersion, content: bytes, mimetype: str, extension: st
                          public=org is None or org.status.is_verified)
 
 
+def _file(list_id: int, number: int, kind: str, mimetype: str):
+    """A version's file, built once (``export_files``); 503 while the worker is still on it."""
+    version = _version_of(_visible(list_id), number)
+    content = export_files.content(version, kind)
+    if content is None:
+        response = make_response(render_template("lists/file_pending.html", version=version), 503)
+        response.headers["Retry-After"] = "30"
+        return response
+    return _download(version, content, mimetype, kind)
+
+
 @bp.route("/lists/<int:list_id>/versions/<int:number>.xlsx")
 def xlsx(list_id, number):
     """Download a version as an Excel workbook."""
-    version = _version_of(_visible(list_id), number)
-    return _download(version, exports.version_xlsx(version, public_url()), exports.XLSX_TYPE, "xlsx")
+    return _file(list_id, number, "xlsx", exports.XLSX_TYPE)
 
 
 @bp.route("/lists/<int:list_id>/versions/<int:number>.pdf")
 def pdf(list_id, number):
     """Download a version as a PDF."""
-    version = _version_of(_visible(list_id), number)
-    return _download(version, exports.version_pdf(version, public_url()), "application/pdf", "pdf")
+    return _file(list_id, number, "pdf", "application/pdf")
 
 
 # --- Management ----------------------------------------------------------------------------------

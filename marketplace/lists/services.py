@@ -20,6 +20,7 @@ from marketplace.audit import services as audit
 from marketplace.errors import InvalidTransition, NotAllowed, ServiceError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingState
+from marketplace.lists import export_files
 from marketplace.lists.models import ListItem, ListKind, ListVersion, PublishedList
 from marketplace.permissions import check
 
@@ -249,4 +250,5 @@ def publish_version(actor: User, plist: PublishedList, note: str | None = None) 
                  sha256=version.sha256, items=len(items))
     db.session.commit()
     db.session.expire(plist, ["versions"])
+    export_files.published(version)  # the worker builds its PDF and XLSX now
     return version
