@@ -16,7 +16,7 @@ from events.forms import ActionForm, RegistrationForm
 from events.models import AgendaItem, Registration, RegistrationStatus, Roadshow, RoadshowState
 from marketplace.db_types import utcnow
 from marketplace.extensions import db
-from marketplace.http import flash_service_errors, load_or_404, me
+from marketplace.http import flash_form_errors, flash_service_errors, load_or_404, me
 from marketplace.pagination import paginate
 from marketplace.permissions import can, require
 
@@ -103,8 +103,7 @@ def register(roadshow_id):
     roadshow = visible_roadshow(roadshow_id)
     form = RegistrationForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "error")
+        flash_form_errors(form)
         return redirect(url_for("events.detail", roadshow_id=roadshow.id))
     with flash_service_errors():
         registration = regs.register(me(), roadshow, (form.note.data or "").strip())

@@ -1,5 +1,7 @@
 """Validators and fields shared by the forms of several features."""
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -88,6 +90,36 @@ class FixedDecimalField(DecimalField):
 def money_field(label=None, validators=None, **kwargs) -> FixedDecimalField:
     """An amount in yuan, to the fen (any money column)."""
     return FixedDecimalField(label, validators, **kwargs)
+
+
+def check_share_rows(rows, ok: bool, filled_without_name) -> tuple[bool, str | None]:
+    """Inventor rows (``name``, ``share_pct``) of a disclosure or a ledger: each named row has a
+    share, each row with something else filled (``filled_without_name(row data)``) has a name, at
+    least one is named and, when nothing else is wrong (``ok``), the shares add up to 100 %.
+
+    The row errors go on the rows' fields; returns whether all is well and the error about the
+    total (None when there is none).
+    """
+    total, named = Decimal("0"), 0
+    for row in rows:
+        data = row.form
+        if (data.name.data or "").strip():
+            named += 1
+            if data.share_pct.data is None:
+                data.share_pct.errors.append(_l("Give this inventor's share."))
+                ok = False
+            else:
+                total += Decimal(data.share_pct.data)
+        elif filled_without_name(data):
+            data.name.errors.append(_l("Name the inventor of this share."))
+            ok = False
+    if ok and named == 0:
+        rows[0].form.name.errors.append(_l("Name at least one inventor."))
+        ok = False
+    if ok and total != 100:
+        return False, _l("The shares add up to %(total)s%%, not 100%%.",
+                         total=total.quantize(Decimal("0.01")))
+    return ok, None
 
 
 def percent_field(label=None, validators=None, **kwargs) -> FixedDecimalField:

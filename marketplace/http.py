@@ -60,6 +60,14 @@ def flash_service_error(error) -> None:
     flash(error.message, "error")
 
 
+def flash_form_errors(form, fallback: str | None = None) -> None:
+    """A posted form that did not validate, for a view that redirects instead of showing the form
+    again: each of its messages flashed as an error (``fallback`` when it has none)."""
+    messages = [str(error) for errors in form.errors.values() for error in errors]
+    for message in messages or ([fallback] if fallback else []):
+        flash(message, "error")
+
+
 @contextmanager
 def flash_service_errors() -> Iterator[None]:
     """Around a view's service call and its success flash: a ``ServiceError`` skips the rest of the

@@ -1,6 +1,5 @@
 """Forms of the disclosure, its assessment, reviews, filing and outcome."""
 
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,7 +25,13 @@ from marketplace.disclosures.labels import (
     RECOMMENDATION_LABELS,
 )
 from marketplace.disclosures.models import FilingOutcome, PublicationKind, Recommendation
-from marketplace.forms import ChoiceField, email_validator, percent_field, required
+from marketplace.forms import (
+    ChoiceField,
+    check_share_rows,
+    email_validator,
+    percent_field,
+    required,
+)
 from marketplace.listings import patentno
 from marketplace.listings.forms import GRADE_LABELS, PATENT_NUMBER_MESSAGES
 from marketplace.listings.models import FIELDS, Grade
@@ -91,27 +96,9 @@ class DisclosureForm(FlaskForm):
         self.total_error = None
 
     def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        total, named = Decimal("0"), 0
-        for row in self.inventors:
-            data = row.form
-            if (data.name.data or "").strip():
-                named += 1
-                if data.share_pct.data is None:
-                    data.share_pct.errors.append(_l("Give this inventor's share."))
-                    ok = False
-                else:
-                    total += data.share_pct.data
-            elif data.share_pct.data is not None or data.email.data:
-                data.name.errors.append(_l("Name the inventor of this share."))
-                ok = False
-        if ok and named == 0:
-            self.inventors[0].form.name.errors.append(_l("Name at least one inventor."))
-            ok = False
-        if ok and total != 100:
-            self.total_error = _l("The shares add up to %(total)s%%, not 100%%.",
-                                  total=total.quantize(Decimal("0.01")))
-            ok = False
+        ok, self.total_error = check_share_rows(
+            self.inventors, super().validate(extra_validators),
+            lambda data: data.share_pct.data is not None or bool(data.email.data))
         for row in self.public_dates:
             data = row.form
             filled = [bool(data.kind.data), data.planned_on.data is not None,

@@ -25,7 +25,14 @@ from marketplace.disclosures.forms import (
 from marketplace.disclosures.models import Disclosure, DisclosureFile, FilingOutcome
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
+from marketplace.http import (
+    flash_form_errors,
+    flash_service_error,
+    flash_service_errors,
+    load_or_404,
+    me,
+    render_form,
+)
 from marketplace.pagination import page_number
 from marketplace.permissions import permission_required, require
 
@@ -256,9 +263,7 @@ def file_application(disclosure_id):
     disclosure = _load(disclosure_id, "disclosures.assess")
     form = FilingForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
         return _detail(disclosure)
     with flash_service_errors():
         filing.record_filing(me(), disclosure, form.application_number.data, form.filed_on.data)

@@ -11,7 +11,14 @@ from marketplace import text, uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
+from marketplace.http import (
+    flash_form_errors,
+    flash_service_error,
+    flash_service_errors,
+    load_or_404,
+    me,
+    render_form,
+)
 from marketplace.interests import nda, queries, threads
 from marketplace.interests import services as interests
 from marketplace.interests.forms import DeclineForm, InterestForm, MessageForm
@@ -131,8 +138,7 @@ def post_message(interest_id):
     interest = _visible(interest_id)
     form = MessageForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors)
-              or _("The message could not be sent."), "error")
+        flash_form_errors(form, _("The message could not be sent."))
         return redirect(url_for("interests.thread", interest_id=interest.id))
     upload = form.file.data if form.file.data and form.file.data.filename else None
     try:
@@ -179,7 +185,7 @@ def decline(interest_id):
     interest = _visible(interest_id)
     form = DeclineForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash_form_errors(form)
         return redirect(url_for("interests.thread", interest_id=interest.id))
     with flash_service_errors():
         interests.transition(me(), interest, "decline", reason=DeclineReason(form.reason.data),

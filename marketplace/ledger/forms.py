@@ -1,13 +1,12 @@
 """Forms for the revenue split, the bank account and inventors' contribution shares."""
 
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
 
-from marketplace.forms import percent_field, required
+from marketplace.forms import check_share_rows, percent_field, required
 from marketplace.ledger import services as ledger
 
 PERCENT = [required(),
@@ -73,27 +72,9 @@ class SharesForm(FlaskForm):
             row.form.user_id.choices = choices
 
     def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        total, named = 0, 0
-        for row in self.rows:
-            data = row.form
-            if (data.name.data or "").strip():
-                named += 1
-                if data.share_pct.data is None:
-                    data.share_pct.errors.append(_l("Give this inventor's share."))
-                    ok = False
-                else:
-                    total += data.share_pct.data
-            elif data.share_pct.data is not None:
-                data.name.errors.append(_l("Name the inventor of this share."))
-                ok = False
-        if ok and named == 0:
-            self.rows[0].form.name.errors.append(_l("Name at least one inventor."))
-            ok = False
-        if ok and total != 100:
-            self.total_error = _l("The shares add up to %(total)s%%, not 100%%.",
-                                  total=Decimal(total).quantize(Decimal("0.01")))
-            ok = False
+        ok, self.total_error = check_share_rows(
+            self.rows, super().validate(extra_validators),
+            lambda data: data.share_pct.data is not None)
         return ok
 
     def cleaned(self) -> list[dict]:

@@ -13,7 +13,14 @@ from marketplace import timezones
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import download_caching, flash_service_error, load_or_404, me, render_form
+from marketplace.http import (
+    download_caching,
+    flash_form_errors,
+    flash_service_error,
+    load_or_404,
+    me,
+    render_form,
+)
 from marketplace.licences import agreement as documents
 from marketplace.licences import agreement_pdf as agreement_pdf_file
 from marketplace.licences import licensing, royalties
@@ -157,10 +164,6 @@ def _act(item: OpenLicence, action, success: str):
     return redirect(url_for("licences.licence", licence_id=item.id))
 
 
-def _form_errors(form) -> None:
-    flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-
-
 def _to_payment(payment):
     return redirect(url_for("payments.status", public_id=payment.public_id))
 
@@ -173,7 +176,7 @@ def pay(licence_id):
     item = _visible(licence_id)
     form = PayForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
     return _act(item, lambda: _to_payment(royalties.pay_fee(me(), item, form.method.data)),
                 _("Payment started."))
@@ -194,7 +197,7 @@ def dated(licence_id, action):
             me(), item, form.record_number.data, form.recorded_on.data)
         done = _("The CNIPA record is entered.")
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
     return _act(item, run, done)
 
@@ -206,7 +209,7 @@ def end(licence_id, action):
     item = _visible(licence_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
     if action == "exit":
         return _act(item, lambda: licensing.exit_trial(me(), item, form.reason.data),
@@ -238,7 +241,7 @@ def pay_report(licence_id, report_id):
     entry = load_or_404(RoyaltyReport, report_id, licence_id=item.id)
     form = PayForm()
     if not form.validate_on_submit():
-        _form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("licences.licence", licence_id=item.id))
     return _act(item, lambda: _to_payment(royalties.pay_report(me(), entry, form.method.data)),
                 _("Payment started."))

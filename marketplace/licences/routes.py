@@ -13,7 +13,14 @@ from marketplace import uploads
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
+from marketplace.http import (
+    flash_form_errors,
+    flash_service_error,
+    flash_service_errors,
+    load_or_404,
+    me,
+    render_form,
+)
 from marketplace.licences import eligibility, verification
 from marketplace.licences import services as declarations
 from marketplace.licences.forms import (
@@ -251,8 +258,7 @@ def change_state(declaration_id, action):
     form = AnnounceForm() if action == "announce" else ReasonForm()
     back = redirect(url_for("licences.declaration", declaration_id=item.id))
     if action != "submit" and not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(" ".join(str(e) for e in errors), "error")
+        flash_form_errors(form)
         return back
     try:
         if action == "announce":

@@ -10,7 +10,14 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
-from marketplace.http import flash_service_error, flash_service_errors, load_or_404, me, render_form
+from marketplace.http import (
+    flash_form_errors,
+    flash_service_error,
+    flash_service_errors,
+    load_or_404,
+    me,
+    render_form,
+)
 from marketplace.listings.models import Listing, ListingState
 from marketplace.needs import queries, services
 from marketplace.needs.forms import (
@@ -185,9 +192,7 @@ def propose(need_id):
     need = _visible(need_id)
     form = ProposalForm(listings=_own_published_listings())
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect(url_for("needs.detail", need_id=need.id))
     listing = db.session.get(Listing, form.listing_id.data)
     with flash_service_errors():
