@@ -334,6 +334,21 @@ def test_killing_a_live_process_loses_no_acknowledged_event(stack):
     finally:
         for client in clients:
             client.client.disconnect()
+        restart_live(stack, 0, keys[0])
+
+
+def restart_live(stack, index: int, key: str) -> None:
+    """Start live process ``index`` again, as systemd's Restart=always does, and wait until nginx
+    sends ``key`` to it again (it skips a failed server for fail_timeout), so that the module's
+    deployment is whole for the tests that run after this one, in whatever order."""
+    server = stack.live[index]
+    if not server.running():
+        server.kill()  # whatever is left of its process group
+        server.start()
+    deadline = time.monotonic() + 30
+    while live_process_of(stack, key) != index:
+        assert time.monotonic() < deadline, f"nginx did not send {key} back to live process {index}"
+        time.sleep(0.5)
 
 
 # --- the worker, Stripe and mail, through nginx -------------------------------------------------
