@@ -19,6 +19,7 @@ certificate still counts, another holder of the same CA's certificates does not)
 """
 
 import asyncio
+import hashlib
 import io
 import threading
 import warnings
@@ -217,6 +218,11 @@ def warn_if_unconfigured(app) -> None:
         app.logger.warning("No document-signing key: certificates cannot be issued and agreement "
                            "PDFs cannot be downloaded until SIGNING_CERT and SIGNING_KEY (or "
                            "SIGNING_PKCS12) are set (README, 'Document signatures and fonts').")
+
+
+def certificate_fingerprint(app=None) -> str:
+    """The SHA-256 of the signing certificate: a document signed with another one differs."""
+    return hashlib.sha256(material(app).signer.signing_cert.dump()).hexdigest()
 
 
 def reset(app=None) -> None:

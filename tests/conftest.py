@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.routing.rules import Rule
 
 from marketplace import create_app, pki
+from marketplace.accounts.models import Role
 from marketplace.config import TestConfig, normalise_database_url
 from marketplace.extensions import db, limiter
 from tests import factories
@@ -258,6 +259,14 @@ def make_user(app):
     """Build users (tests/factories.py ``user``): members get a verified organisation of the
     fitting kind unless given one."""
     return factories.user
+
+
+@pytest.fixture
+def tto(make_user, auth):
+    """A technology-transfer officer of a verified university, logged in."""
+    user = make_user(Role.TTO)
+    auth.login(user.email)
+    return user
 
 
 @pytest.fixture

@@ -410,6 +410,14 @@ def test_a_signed_stripe_webhook_makes_the_licence_effective(stack):
     assert forged.status_code == 400
     assert fresh(Payment, payment.id).state is PaymentState.SUCCEEDED
     assert fresh(OpenLicence, licence.id).state is LicenceState.EFFECTIVE
+    # The agreement's signed PDF: the pages process finds no file, asks the worker, and serves
+    # what the worker signed and kept; the next download is the same file.
+    copies = [session.get(f"{stack.url}/licences/{licence.id}/agreement.pdf", timeout=60)
+              for _ in range(2)]
+    assert [copy.status_code for copy in copies] == [200, 200], f"{copies[0].text[:300]}\n{stack.logs()}"
+    assert copies[0].content.startswith(b"%PDF") and copies[0].content == copies[1].content
+    signed_by = db.session.scalars(select(Job).where(Job.name == "licences.sign_agreement_pdf")).all()
+    assert [(job.state, job.result) for job in signed_by] == [(JobState.SUCCEEDED, {"built": ["pdf"]})]
 
 
 def test_a_reset_mail_arrives_with_a_link_from_public_url(stack):

@@ -3,21 +3,12 @@ groups of checkboxes are fieldsets with a legend, and a field in error names its
 
 import re
 
-import pytest
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.accounts.models import Role
 from marketplace.forms import ChoiceField, required
 from tests.conftest import post, zh
 from tests.factories import LISTING_FORM
-
-
-@pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
 
 
 def _select(html: str, name: str) -> str:

@@ -37,13 +37,6 @@ def listing_count() -> int:
 
 
 @pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
-
-
-@pytest.fixture
 def template(client, tto) -> bytes:
     response = client.get("/manage/imports/template.xlsx")
     assert response.status_code == 200

@@ -7,7 +7,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.listings.imports.models import ImportBatch
 from tests.conftest import zh
@@ -21,13 +20,6 @@ from tests.imports_support import (
     upload,
     xlsx,
 )
-
-
-@pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])

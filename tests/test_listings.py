@@ -19,13 +19,6 @@ def create(client, **overrides):
     return post(client, "/manage/listings/new", data)
 
 
-@pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
-
-
 def test_patent_number_check_digit():
     assert patentno.problem("201710601862.3") is None
     assert patentno.problem("97101765.4") is None

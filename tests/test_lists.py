@@ -33,13 +33,6 @@ def make_listing(app):
                              modes=(ConversionMode.OPEN_LICENCE, ConversionMode.TRANSFER))
 
 
-@pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
-
-
 def listing_ids(plist) -> list[int]:
     db.session.refresh(plist)
     return [item.listing_id for item in plist.items]

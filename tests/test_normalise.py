@@ -68,12 +68,6 @@ def test_credit_code_in_full_width_is_valid():
 
 # --- Listings: the form, the service, the duplicate check --------------------------------------
 
-@pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
-
 
 def create(client, **overrides):
     return post(client, "/manage/listings/new", {**LISTING_FORM, **overrides})

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from marketplace import mail, timezones
 from marketplace.accounts.models import Role, User
+from marketplace.action import plan_files
 from marketplace.action.models import (
     PLAN_SECTIONS,
     PLAN_TARGETS,
@@ -259,6 +260,7 @@ def submit_plan(actor: User, plan: Plan) -> PlanVersion:
     audit.record("action.plan_resubmitted" if resubmission else "action.plan_submitted",
                  actor=actor, target=plan, version=version.number, late=version.late or None)
     db.session.commit()
+    plan_files.submitted(version)  # the worker builds its PDF now
     return version
 
 

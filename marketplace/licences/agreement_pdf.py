@@ -6,9 +6,12 @@ lawyers and CNIPA clerks: both parties, the written notice, the clauses, who sig
 the agreement's SHA-256 with its verification link (on PUBLIC_URL). It leaves out the signer's
 IP address and browser, which only the organisations' officers may see (agreement.json).
 
-It is made when downloaded and signed then (marketplace/signing.py): every copy carries the
-platform's PAdES signature, so a reader shows it unchanged since signing, and /verify finds the
-licence through the SHA-256 in the signed file's subject.
+It carries the platform's PAdES signature (marketplace/signing.py), so a reader shows it
+unchanged since signing, and /verify finds the licence through the SHA-256 in the signed file's
+subject. It is signed once and kept (marketplace/kept_files.py): by the worker as soon as the
+licence is accepted, or by the first download without one. Every download is then the same file,
+and none waits for a signature (which, with ``TIMESTAMP_URL``, asks a time-stamping authority over
+the network). A new signing certificate, time-stamping set-up or ``PUBLIC_URL`` makes a new file.
 """
 
 import io
@@ -16,12 +19,14 @@ import json
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from flask import current_app
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from marketplace import pdf, signing, timezones
+from marketplace.kept_files import KeptFiles
 from marketplace.licences.agreement import KIND_ZH
 from marketplace.licences.models import OpenLicence
 from marketplace.public_urls import public_url_for
@@ -84,3 +89,25 @@ def render(licence: OpenLicence) -> bytes:
 def signed(licence: OpenLicence) -> bytes:
     """The agreement's PDF with the platform's signature."""
     return signing.sign(render(licence), reason=SIGNING_REASON)
+
+
+#: Raised when the PDF's layout changes: files signed before are then made and signed again.
+FORMAT = 1
+
+
+def _key(licence: OpenLicence) -> str:
+    config = current_app.config
+    return (f"{licence.sha256}|{config['PUBLIC_URL']}|{signing.certificate_fingerprint()}"
+            f"|{config.get('TIMESTAMP_URL') or ''}")
+
+
+FILES = KeptFiles(job="licences.sign_agreement_pdf", folder="agreements", model=OpenLicence,
+                  format=FORMAT, builders={"pdf": signed}, key=_key,
+                  stem=lambda licence: f"agreement-{licence.id}")
+
+
+def accepted(licence: OpenLicence) -> None:
+    """After a licence is accepted and committed: with a worker and a signing key, have the worker
+    sign its agreement's PDF now."""
+    if signing.configured():
+        FILES.prepare(licence)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace import timezones
+from marketplace import kept_files, timezones
 from marketplace.accounts.models import Role
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
@@ -134,8 +134,13 @@ def agreement_pdf(licence_id):
     """Download the agreement's text as a PDF signed by the platform (without the signer's
     address and browser, so for everyone who may see the licence)."""
     item = _visible(licence_id)
+    content = agreement_pdf_file.FILES.content(item, "pdf")
+    if content is None:
+        return kept_files.pending(
+            _("The signed PDF of the agreement is being made: try again in a minute."),
+            url_for("licences.licence", licence_id=item.id), _("Back to the licence"))
     return download_caching(send_file(
-        io.BytesIO(agreement_pdf_file.signed(item)), mimetype="application/pdf", as_attachment=True,
+        io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
         download_name=f"open-licence-agreement-{item.id}.pdf"), public=False)
 
 

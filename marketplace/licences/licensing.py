@@ -14,7 +14,7 @@ from marketplace.audit import services as audit
 from marketplace.db_types import utcnow
 from marketplace.errors import InvalidTransition, ServiceError
 from marketplace.extensions import db
-from marketplace.licences import agreement, notices
+from marketplace.licences import agreement, agreement_pdf, notices
 from marketplace.licences.certificate import issue
 from marketplace.licences.models import (
     DeclarationState,
@@ -151,6 +151,7 @@ def accept(actor: User, declaration: OpenLicenceDeclaration, *, signer_name: str
                  sha256=licence.sha256, trial=trial or None)
     db.session.commit()
     notices.accepted(licence)
+    agreement_pdf.accepted(licence)  # the worker signs its PDF now
     return licence
 
 

@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -15,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import kept_files
 from marketplace.errors import ServiceError
 from marketplace.extensions import db
 from marketplace.http import (
@@ -97,11 +97,13 @@ def _download(version: ListVersion, content: bytes, mimetype: str, extension: st
 def _file(list_id: int, number: int, kind: str, mimetype: str):
     """A version's file, built once (``export_files``); 503 while the worker is still on it."""
     version = _version_of(_visible(list_id), number)
-    content = export_files.content(version, kind)
+    content = export_files.FILES.content(version, kind)
     if content is None:
-        response = make_response(render_template("lists/file_pending.html", version=version), 503)
-        response.headers["Retry-After"] = "30"
-        return response
+        return kept_files.pending(
+            _("The file of “%(title)s”, version %(number)d, is being made. It takes a moment for "
+              "a long list: try again in a minute.", title=version.title, number=version.number),
+            url_for("lists.version", list_id=version.list_id, number=version.number),
+            _("Back to the list"))
     return _download(version, content, mimetype, kind)
 
 

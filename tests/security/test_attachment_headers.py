@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from marketplace import uploads
-from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.listings.models import Attachment, Listing, ListingState
 from tests.conftest import post
@@ -18,13 +17,6 @@ from tests.factories import LISTING_FORM
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.4\n%test document\n"
-
-
-@pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
 
 
 def draft_listing(client) -> Listing:

@@ -20,7 +20,6 @@ import time
 import zipfile
 from xml.sax.saxutils import escape
 
-import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -103,13 +102,6 @@ def refused(response, message: str) -> None:
     assert response.status_code == 400, response.status_code
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
-
-
-@pytest.fixture
-def tto(make_user, auth):
-    user = make_user(Role.TTO)
-    auth.login(user.email)
-    return user
 
 
 def test_empty_rows_count_toward_the_row_limit(client, tto, app):

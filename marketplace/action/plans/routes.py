@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.action import exports, services
+from marketplace import kept_files
+from marketplace.action import plan_files, services
 from marketplace.action.forms import (
     PROJECTS_LABEL,
     SECTION_LABELS,
@@ -180,7 +181,14 @@ def plan_pdf(plan_id, number):
     """Download a submitted version as a PDF."""
     plan = _plan(plan_id)
     version = _version(plan, number)
-    response = send_file(io.BytesIO(exports.plan_pdf(version)), mimetype="application/pdf",
+    content = plan_files.FILES.content(version, "pdf")
+    if content is None:
+        return kept_files.pending(
+            _("The PDF of version %(number)d of the implementation plan is being made: try again "
+              "in a minute.", number=version.number),
+            url_for("action.plan_version", plan_id=plan.id, number=version.number),
+            _("Back to the plan"))
+    response = send_file(io.BytesIO(content), mimetype="application/pdf",
                          as_attachment=True, download_name=f"plan-{plan.id}-v{version.number}.pdf")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return download_caching(response, public=False)
