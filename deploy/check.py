@@ -105,6 +105,23 @@ def drop_database(database_url: str) -> None:
 WORKER_NICENESS = 7
 
 
+def lower_autogroup(pid: int, niceness: int) -> None:
+    """Give the session of ``pid`` the scheduler's ``niceness`` as a whole.
+
+    With the kernel's autogroups (``/proc/sys/kernel/sched_autogroup_enabled``, on in Debian), the
+    CPU is shared between sessions first and a process's own niceness counts only within its
+    session: the worker started in a session of its own with ``nice -n 7`` competed with the pages
+    processes as an equal (bench/mixed.py: pages 2x slower while an import ran, and no better with
+    ``nice -n 19``). The session's niceness is the autogroup's, set here. Under systemd the
+    units' ``CPUWeight`` does this through cgroups.
+    """
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    try:
+        autogroup.write_text(str(niceness))
+    except OSError:  # no autogroups (the process niceness then applies), or not allowed
+        pass
+
+
 class Worker:
     """``flask jobs worker`` (bxqx-worker.service) with the stack's environment."""
 
@@ -123,6 +140,7 @@ class Worker:
                  sys.executable, "-m", "flask", "--app", "marketplace", "jobs", "worker",
                  "--name", self.name], cwd=ROOT, env=self.env,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        lower_autogroup(self.process.pid, WORKER_NICENESS)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
