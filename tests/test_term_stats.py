@@ -43,3 +43,29 @@ def test_common_words_use_the_statistics_and_rare_words_are_counted(app, publish
     assert run_search(SearchQuery(q="薄荷 电池")).total == exact + 4 - terms._count_node(
         ("all", ["薄荷", "电池"]))
     term_stats.forget()
+
+
+def test_a_word_is_counted_once_per_index_generation_and_again_after_a_change(
+        app, published, make_user):
+    """With the results cache off (as in the tests), a word's count is still taken once per
+    process until the index changes, and the change is counted at once."""
+    counts = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "count(" in statement.lower() and search.INDEX_TABLE in statement:
+            counts.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert terms.document_frequency("薄荷") == 4
+        db.session.commit()  # a new transaction, as the next request has
+        assert terms.document_frequency("薄荷") == 4 and len(counts) == 1
+        tto = make_user(Role.TTO)
+        factory = ListingFactory(seed=22)
+        listing = listings.create_listing(tto, {**factory.data(tto.name, tto.email),
+                                                "title": "一种薄荷精油的提取方法"}, commit=False)
+        listings.transition(tto, listing, "publish")
+        db.session.commit()
+        assert terms.document_frequency("薄荷") == 5 and len(counts) == 2
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)

@@ -49,7 +49,7 @@ COLUMNS = {"field": Listing.field, "grade": Listing.grade, "trl": Listing.trl,
 FACETS = (*COLUMNS, "mode")
 #: Changes are kept for this many generations; a process further behind rebuilds.
 KEEP_GENERATIONS = 2000
-_CHANGED = "facet_bitmaps_changed"
+CHANGED = "facet_bitmaps_changed"
 _MEMO = "facet_bitmaps_snapshot"
 #: Stands for "every listing" in ``search_changes``.
 EVERYTHING = None
@@ -192,7 +192,7 @@ def forget() -> None:
 def changed(session: Session, listing_id: int | None) -> None:
     """Record that a listing's facet values or published state change in this transaction
     (``None``: any listing's may have)."""
-    session.info.setdefault(_CHANGED, set()).add(listing_id)
+    session.info.setdefault(CHANGED, set()).add(listing_id)
 
 
 def _next_generation(connection) -> int:
@@ -214,9 +214,9 @@ def _record(session: Session) -> None:
     # Commit flushes after this event: flush first, so the transaction's last changes (which
     # index their listings at flush) are recorded too. Without pending changes, no statement.
     session.flush()
-    if not session.info.get(_CHANGED):
+    if not session.info.get(CHANGED):
         return
-    record(session.connection(), session.info.pop(_CHANGED))
+    record(session.connection(), session.info.pop(CHANGED))
 
 
 def record(connection, ids) -> None:
@@ -233,7 +233,7 @@ def record(connection, ids) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _discard(session: Session, previous_transaction) -> None:
-    session.info.pop(_CHANGED, None)
+    session.info.pop(CHANGED, None)
 
 
 def counts(match: int) -> tuple[int, dict[str, dict[str, int]]]:

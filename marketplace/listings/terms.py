@@ -17,11 +17,13 @@ count in the coverage of the listings shown. This keeps every search's matches, 
 ranking bounded by the rare words' listings, as a one-word search of the rarest word is; while the
 query's words together are in fewer than ``POSTINGS_BUDGET`` listings, any word brings a listing in.
 
-Frequencies are index counts (FTS5 doclists, the GIN index), kept with the search results
-(``cache``) until the index changes.
+Frequencies are index counts (FTS5 doclists, the GIN index), kept by each process until the
+index changes (its generation, ``facet_bitmaps``), whether or not search results are cached.
 """
 
 import math
+import threading
+from collections import OrderedDict
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -34,6 +36,12 @@ POSTINGS_BUDGET = 5000
 #: Weights are integers (idf × this), so that equal sets of words sum to equal coverage.
 WEIGHT_SCALE = 1_000_000
 _MEMO = "search_term_counts"
+#: Words whose counts a process keeps for the current index generation (the first counted go
+#: first when there are more).
+COUNTS_KEPT = 20_000
+_counts_lock = threading.Lock()
+#: Per database: ((epoch, generation, this process's invalidations), {key: count}).
+_counts: dict[str, tuple[tuple, OrderedDict]] = {}
 
 
 def equivalents(token: str):
@@ -84,11 +92,34 @@ def _count_node(node) -> int:
 
 def _remembered(key, compute):
     """``compute()``, read once per transaction (a search asks for a word's count several
-    times) and kept with the search results across requests."""
+    times) and once per process and index generation (``facet_bitmaps``: the generation moves
+    with every committed change of the index, so a count kept under it is never stale)."""
     memo = db.session.info.setdefault(_MEMO, {})
-    if key not in memo:
-        memo[key] = cache.cached((key, cache.scope()), compute)
-    return memo[key]
+    if key in memo:
+        return memo[key]
+    if db.session.info.get(facet_bitmaps.CHANGED):  # this transaction changed the index
+        memo[key] = compute()
+        return memo[key]
+    snapshot = facet_bitmaps.current()
+    # cache.generation(): this process's own invalidations (it changed the index, a reindex).
+    at, scope = (snapshot.epoch, snapshot.generation, cache.generation()), cache.scope()
+    with _counts_lock:
+        held = _counts.get(scope)
+        value = held[1].get(key) if held is not None and held[0] == at else None
+    if value is None:
+        value = compute()
+        with _counts_lock:
+            held = _counts.get(scope)
+            if held is None or held[0] != at:
+                if held is not None and held[0][0] == at[0] and held[0][1:] > at[1:]:
+                    memo[key] = value  # another request already holds a newer generation
+                    return value
+                held = _counts[scope] = (at, OrderedDict())
+            held[1][key] = value
+            while len(held[1]) > COUNTS_KEPT:
+                held[1].popitem(last=False)
+    memo[key] = value
+    return value
 
 
 @event.listens_for(Session, "after_flush")
