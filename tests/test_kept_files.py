@@ -42,12 +42,20 @@ def refuse_to_build(monkeypatch, files: kept_files.KeptFiles):
     monkeypatch.setattr(files, "builders", dict.fromkeys(files.builders, refuse))
 
 
-def worker_never_answers(monkeypatch) -> list:
-    """A worker that takes jobs and has not finished them: downloads wait 0.3 s, then give up."""
+def download_before_the_worker_is_done(client, monkeypatch, files: kept_files.KeptFiles,
+                                       url: str) -> tuple[str, list]:
+    """GET ``url`` with a worker that takes jobs and has not finished them (the download waits
+    0.3 s, then gives up): the retry page's HTML and the jobs asked for. No file is built here."""
+    monkeypatch.setattr(queue, "enabled", lambda app=None: True)
     asked = []
     monkeypatch.setattr(kept_files.jobs, "submit", lambda name, payload, *a, **k: asked.append(payload))
     monkeypatch.setattr(kept_files, "WAIT_SECONDS", 0.3)
-    return asked
+    refuse_to_build(monkeypatch, files)
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert zh("The file is being prepared") in html and zh("Download again") in html
+    return html, asked
 
 
 # --- Published lists ----------------------------------------------------------------------------
@@ -87,13 +95,9 @@ def test_with_a_worker_publishing_builds_both_files_and_downloads_only_read_them
 
 def test_a_worker_that_has_not_built_the_file_yet_gets_a_retry_page(app, client, tto, monkeypatch):
     plist = published_list(client, tto)  # published without a worker: no file yet
-    monkeypatch.setattr(queue, "enabled", lambda app=None: True)
-    asked = worker_never_answers(monkeypatch)
-    refuse_to_build(monkeypatch, export_files.FILES)
-    response = client.get(f"/lists/{plist.id}/versions/1.pdf")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
-    assert zh("The file is being prepared") in html and zh("Back to the list") in html
+    html, asked = download_before_the_worker_is_done(client, monkeypatch, export_files.FILES,
+                                                     f"/lists/{plist.id}/versions/1.pdf")
+    assert zh("Back to the list") in html
     assert f'href="/lists/{plist.id}/versions/1"' in html
     assert asked == [{"record_id": plist.versions[0].id}]
 
@@ -143,12 +147,10 @@ def test_a_submitted_plan_version_is_built_by_the_worker_and_downloads_read_it(
 
 def test_a_plan_pdf_the_worker_has_not_built_yet_gets_a_retry_page(client, submitted_plan, monkeypatch):
     plan = submitted_plan()  # without a worker: no file yet
-    monkeypatch.setattr(queue, "enabled", lambda app=None: True)
-    asked = worker_never_answers(monkeypatch)
-    refuse_to_build(monkeypatch, plan_files.FILES)
-    response = client.get(f"/action/plans/{plan.id}/versions/1.pdf")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    html, asked = download_before_the_worker_is_done(client, monkeypatch, plan_files.FILES,
+                                                     f"/action/plans/{plan.id}/versions/1.pdf")
+    assert zh("The PDF of version %(number)d of the implementation plan is being made: try again "
+              "in a minute.", number=1) in html
     assert zh("Back to the plan") in html and f'href="/action/plans/{plan.id}/versions/1"' in html
     assert asked == [{"record_id": plan.latest.id}]
 
@@ -201,13 +203,9 @@ def test_a_new_signing_certificate_signs_the_agreement_again(
 def test_an_agreement_the_worker_has_not_signed_yet_gets_a_retry_page(
         client, auth, world, monkeypatch):  # noqa: F811
     licence = free_licence(world)  # without a worker: not signed yet
-    monkeypatch.setattr(queue, "enabled", lambda app=None: True)
-    asked = worker_never_answers(monkeypatch)
-    refuse_to_build(monkeypatch, agreement_pdf.FILES)
     login(auth, world.buyer)
-    response = client.get(f"/licences/{licence.id}/agreement.pdf")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    html, asked = download_before_the_worker_is_done(client, monkeypatch, agreement_pdf.FILES,
+                                                     f"/licences/{licence.id}/agreement.pdf")
     assert zh("The signed PDF of the agreement is being made: try again in a minute.") in html
     assert zh("Back to the licence") in html and f'href="/licences/{licence.id}"' in html
     assert asked == [{"record_id": licence.id}]

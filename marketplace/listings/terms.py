@@ -110,10 +110,7 @@ def _remembered(key, compute):
         value = compute()
         with _counts_lock:
             held = _counts.get(scope)
-            if held is None or held[0] != at:
-                if held is not None and held[0][0] == at[0] and held[0][1:] > at[1:]:
-                    memo[key] = value  # another request already holds a newer generation
-                    return value
+            if held is None or held[0] != at:  # the index changed: the counts kept are not of it
                 held = _counts[scope] = (at, OrderedDict())
             held[1][key] = value
             while len(held[1]) > COUNTS_KEPT:
