@@ -7,12 +7,17 @@ For every query shape it prints p50 / p95 / max in milliseconds of:
 - "matching": the database step alone, the ranked (or sorted) page of 20 ids with the filters;
 - "facets": the total and the seven facet counts;
 - "run_search": the whole ``queries.run_search`` with the cache off (what a cache miss costs);
+- "after change": ``run_search`` with the cache off, each run just after a change of the index
+  committed (a new generation: each process then counts the words again and reads again the
+  matches of the frequent words it kept, ``terms.matches``): what the first search after any
+  listing is published, edited or withdrawn costs;
 - "cached": ``run_search`` answered from the search cache (what a repeated query costs);
 - "matching cpu": the CPU time this process spent in "matching" (for SQLite, which runs in the
   process, the database work itself; for PostgreSQL only the client's part). On a shared
   machine it shows what the step costs without the waits for other processes' work; the
   targets are judged on the wall-clock figures.
-Targets (issues 3 and 16): matching p95 <= 20 ms and run_search p95 <= 50 ms for every shape. Each run gets
+Targets (issues 3 and 16): matching p95 <= 20 ms and run_search p95 <= 50 ms for every shape,
+after a change as well. Each run gets
 a fresh session, as a request does. PostgreSQL is reached at BENCH_PG_URL (default
 postgresql+psycopg://127.0.0.1:5432/postgres), where a database ``bxqx_bench_<pid>`` is created and
 dropped. Shapes run round-robin so noise from other work spreads over all of them.
@@ -33,7 +38,8 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace import create_app
 from marketplace.extensions import db
-from marketplace.listings import cache, facet_counts, identifiers, search, search_sql
+from marketplace.listings import cache, facet_bitmaps, facet_counts, identifiers, search, search_sql
+from marketplace.listings.models import Listing
 from marketplace.listings.queries import PER_PAGE, SearchQuery, run_search
 
 #: (name, query string): the fixed mix of query shapes.
@@ -78,8 +84,9 @@ def measure(url: str, runs: int) -> list[dict]:
     with app.test_request_context():
         queries = [(name, SearchQuery.from_args(MultiDict(parse_qsl(qs)))) for name, qs in SHAPES]
         search.tokens_for_query("电池")  # load the dictionary, as a warm process has
-        samples = {name: {"matching": [], "facets": [], "run_search": [], "cached": [],
-                          "matching cpu": []} for name, _ in queries}
+        samples = {name: {"matching": [], "facets": [], "run_search": [], "after change": [],
+                          "cached": [], "matching cpu": []} for name, _ in queries}
+        changed = db.session.scalar(sa.select(sa.func.max(Listing.id)))
         hits = {}
         for name, query in queries:  # warm up: plans, statement cache, OS page cache
             hits[name] = run_search(query).total
@@ -93,6 +100,10 @@ def measure(url: str, runs: int) -> list[dict]:
                            figures["matching cpu"]))
                 figures["facets"].append(_timed(lambda q=query, t=tokens: facet_counts.facets(q, t)))
                 figures["run_search"].append(_timed(lambda q=query: run_search(q)))
+        for _ in range(runs):
+            for name, query in queries:
+                _change(changed)
+                samples[name]["after change"].append(_timed(lambda q=query: run_search(q)))
         app.config["SEARCH_CACHE_SECONDS"] = 30
         for _ in range(runs):
             for name, query in queries:
@@ -105,12 +116,18 @@ def measure(url: str, runs: int) -> list[dict]:
     return rows
 
 
+def _change(listing_id: int) -> None:
+    """Commit a new generation of the index that changes ``listing_id``, as its edit would."""
+    with db.engine.begin() as connection:
+        facet_bitmaps.record(connection, [listing_id])
+
+
 def median_rows(repeats: list[list[dict]]) -> list[dict]:
     """Per shape and figure, the median over the repeats of p50, of p95 and of max."""
     rows = []
     for shape_rows in zip(*repeats, strict=True):
         row = {"shape": shape_rows[0]["shape"], "hits": shape_rows[0]["hits"]}
-        for kind in ("matching", "facets", "run_search", "cached", "matching cpu"):
+        for kind in ("matching", "facets", "run_search", "after change", "cached", "matching cpu"):
             row[kind] = tuple(statistics.median(r[kind][i] for r in shape_rows) for i in range(3))
         rows.append(row)
     return rows
@@ -120,11 +137,11 @@ def report(dialect: str, rows: list[dict]) -> bool:
     """Print the table and the verdicts; return whether every target is met."""
     print(f"\n[{dialect}] milliseconds, p50 / p95 / max over the runs")
     print(f"{'shape':32} {'hits':>7}  {'matching':>20}  {'facets':>20}  {'run_search':>20}  "
-          f"{'cached p50':>10}  {'matching cpu':>20}")
+          f"{'after change':>20}  {'cached p50':>10}  {'matching cpu':>20}")
     met = True
     for row in rows:
         cells = "  ".join(f"{'/'.join(f'{v:.1f}' for v in row[kind]):>20}"
-                          for kind in ("matching", "facets", "run_search"))
+                          for kind in ("matching", "facets", "run_search", "after change"))
         print(f"{row['shape']:32} {row['hits']:>7}  {cells}  {row['cached'][0]:>10.2f}  "
               f"{'/'.join(f'{v:.1f}' for v in row['matching cpu']):>20}")
     for row in rows:
@@ -133,11 +150,15 @@ def report(dialect: str, rows: list[dict]) -> bool:
             met = False
             continue
         matching, whole = row["matching"][1], row["run_search"][1]
+        after = row["after change"][1]
         verdicts = [f"matching p95 {matching:.1f} ms {'<=' if matching <= MATCHING_P95_MS else '>'} "
                     f"{MATCHING_P95_MS:.0f}: {'MET' if matching <= MATCHING_P95_MS else 'NOT MET'}",
                     f"run_search p95 {whole:.1f} ms {'<=' if whole <= RUN_SEARCH_P95_MS else '>'} "
-                    f"{RUN_SEARCH_P95_MS:.0f}: {'MET' if whole <= RUN_SEARCH_P95_MS else 'NOT MET'}"]
-        met = met and matching <= MATCHING_P95_MS and whole <= RUN_SEARCH_P95_MS
+                    f"{RUN_SEARCH_P95_MS:.0f}: {'MET' if whole <= RUN_SEARCH_P95_MS else 'NOT MET'}",
+                    f"after a change {after:.1f} ms: "
+                    f"{'MET' if after <= RUN_SEARCH_P95_MS else 'NOT MET'}"]
+        met = (met and matching <= MATCHING_P95_MS and whole <= RUN_SEARCH_P95_MS
+               and after <= RUN_SEARCH_P95_MS)
         print(f"  {row['shape']:30} " + "; ".join(verdicts))
     print(f"[{dialect}] all targets {'MET' if met else 'NOT MET'}")
     return met

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
-from marketplace.listings import ranking, search, search_sql, terms
+from marketplace.listings import search, search_sql, terms
 from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, Listing, ListingKind, ListingState
 from marketplace.listings.queries import SearchQuery, run_search
@@ -200,14 +200,16 @@ def test_common_words_alone_bring_no_listing_in_past_the_budget(world, monkeypat
     assert run_search(SearchQuery(q="设备 量子纠缠")).total == 12
 
 
-def test_partial_matches_past_the_coverage_window_follow_newest_first(world, monkeypatch):
-    monkeypatch.setattr(ranking, "COVERAGE_WINDOW", 3)
-    paged = _every_page(SearchQuery(q="设备预测性维护"), per_page=2)
-    assert sorted(paged) == sorted(_every_page(SearchQuery(q="设备预测性维护"), per_page=50))
-    assert len(paged) == 13 and _keys(world, paged[:1]) == ["pdm"]
-    newest_three = sorted(paged[1:], reverse=True)[:3]
-    assert sorted(paged[1:4], reverse=True) == newest_three  # the window, by coverage
-    assert paged[4:] == sorted(paged[4:], reverse=True)  # then newest first
+def test_partial_matches_rank_by_coverage_then_grade_and_date(world, monkeypatch):
+    """Every partial match is ranked by the words it has: the old listing with the rare word
+    comes before all the newer ones with the common word only. Grade and date order equal
+    coverage among the ``RANK_CANDIDATES`` best; past them, the newest first."""
+    common_only = [f"fill{n}" for n in range(7, -1, -1)]
+    ranked = _keys(world, _every_page(SearchQuery(q="设备预测性维护"), per_page=4))
+    assert ranked == ["pdm", "upkeep", "predict", "gear-a", *common_only, "gear-c"]
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 1)
+    ranked = _keys(world, _every_page(SearchQuery(q="设备预测性维护"), per_page=4))
+    assert ranked == ["pdm", "upkeep", "predict", *common_only, "gear-c", "gear-a"]
 
 
 def test_a_word_no_listing_has_is_looked_for_by_the_words_inside_it(world, client):

@@ -55,15 +55,38 @@ _MEMO = "facet_bitmaps_snapshot"
 EVERYTHING = None
 
 
+#: Below one id in this many bits, a bitset is made by ORing single bits (each a short-lived
+#: int) rather than by writing a digit string as long as the largest id.
+SPARSE = 256
+
+
 def bits(ids) -> int:
-    """The bitset of ``ids`` (a bytearray of '0' and '1', read as a base-2 number)."""
+    """The bitset of ``ids`` (a bytearray of '0' and '1', read as a base-2 number; a few ids
+    far apart, such as one changed listing, by ORing their bits)."""
     ids = list(ids)
     if not ids:
         return 0
-    digits = bytearray(b"0") * (max(ids) + 1)
+    size = max(ids) + 1
+    if len(ids) * SPARSE < size:
+        bitset = 0
+        for i in ids:
+            bitset |= 1 << i
+        return bitset
+    digits = bytearray(b"0") * size
     for i in ids:
         digits[i] = 49  # "1"
     return int(digits[::-1], 2)
+
+
+def members(bitset: int, limit: int | None = None) -> list[int]:
+    """The ids in ``bitset``, the largest (the newest listings) first; at most ``limit``."""
+    digits = bin(bitset)  # "0b1…": the character at position p stands for bit len - 1 - p
+    top, found = len(digits) - 1, []
+    position = digits.find("1", 2)
+    while position >= 0 and (limit is None or len(found) < limit):
+        found.append(top - position)
+        position = digits.find("1", position + 1)
+    return found
 
 
 @dataclass
@@ -83,15 +106,12 @@ def _plain(value) -> str:
     return str(value.value if hasattr(value, "value") else value)
 
 
-def _bitsets(pairs, size: int) -> dict[str, int]:
+def _bitsets(pairs) -> dict[str, int]:
     """Per value, the bitset of the ids paired with it (``pairs``: (id, value))."""
-    digits: dict[str, bytearray] = {}
+    grouped: dict[str, list[int]] = {}
     for listing_id, value in pairs:
-        line = digits.get(value)
-        if line is None:
-            line = digits[value] = bytearray(b"0") * size
-        line[listing_id] = 49  # "1"
-    return {value: int(line[::-1], 2) for value, line in digits.items()}
+        grouped.setdefault(value, []).append(listing_id)
+    return {value: bits(ids) for value, ids in grouped.items()}
 
 
 def _read(ids: list[int] | None) -> tuple[int, dict[str, dict[str, int]]]:
@@ -111,13 +131,12 @@ def _read(ids: list[int] | None) -> tuple[int, dict[str, dict[str, int]]]:
             chunk = ids[start:start + 500]
             rows += db.session.execute(columns.where(Listing.id.in_(chunk))).all()
             mode_rows += db.session.execute(modes.where(ListingMode.listing_id.in_(chunk))).all()
-    size = max((row[0] for row in (*rows, *mode_rows)), default=0) + 1
     published = bits(row[0] for row in rows)
     values = {}
     for position, name in enumerate(COLUMNS, start=1):
-        values[name] = _bitsets(((row[0], row[position]) for row in rows), size)
+        values[name] = _bitsets((row[0], row[position]) for row in rows)
     values["mode"] = {value: bitset & published
-                      for value, bitset in _bitsets(mode_rows, size).items()}
+                      for value, bitset in _bitsets(mode_rows).items()}
     return published, values
 
 
@@ -173,14 +192,23 @@ def _current() -> Snapshot:
 def _refresh(snapshot: Snapshot | None, epoch: str | None, generation: int) -> Snapshot:
     if snapshot is None or snapshot.epoch != epoch or snapshot.generation > generation:
         return _build(epoch, generation)
-    changes = db.session.execute(sa.select(SearchChange.generation, SearchChange.listing_id)
-                                 .where(SearchChange.generation > snapshot.generation)).all()
-    seen = {change.generation for change in changes}
-    complete = seen >= set(range(snapshot.generation + 1, generation + 1))
-    ids = {change.listing_id for change in changes}
-    if not complete or EVERYTHING in ids:
+    ids = changes(snapshot.generation, generation)
+    if ids is None:
         return _build(epoch, generation)
     return _apply(snapshot, epoch, generation, sorted(ids))
+
+
+def changes(since: int, until: int) -> set[int] | None:
+    """The listings changed after generation ``since`` (up to ``until`` and any later ones
+    already recorded), or None when that is not known listing by listing: a generation no
+    longer kept (``KEEP_GENERATIONS``) or one that changed everything."""
+    found = db.session.execute(sa.select(SearchChange.generation, SearchChange.listing_id)
+                               .where(SearchChange.generation > since)).all()
+    seen = {change.generation for change in found}
+    ids = {change.listing_id for change in found}
+    if not seen >= set(range(since + 1, until + 1)) or EVERYTHING in ids:
+        return None
+    return ids
 
 
 def forget() -> None:
@@ -251,13 +279,13 @@ def counts(match: int) -> tuple[int, dict[str, dict[str, int]]]:
     return match.bit_count(), result
 
 
-def filtered(query, filters: list[tuple[str, object]], text_ids=None) -> int:
+def filtered(query, filters: list[tuple[str, object]], text: int | None = None) -> int:
     """The published listings with every filter value (``filters``: (facet, value) pairs) and,
-    given ``text_ids``, among those ids."""
+    given ``text`` (a bitset: a search's matches), among those."""
     snapshot = current()
     match = snapshot.published
-    if text_ids is not None:
-        match &= bits(text_ids)
+    if text is not None:
+        match &= text
     for name, value in filters:
         match &= snapshot.values[name].get(_plain(value), 0)
     return match

@@ -2,8 +2,9 @@
 
 They come from the per-process bitsets of ``facet_bitmaps``: the published listings with each
 facet value, kept exact as listings change. Browsing everything or by filters reads no listing
-row; a text search reads the ids of its matches from the index (one lookup) and counts them
-against the bitsets, so the cost does not grow with the facets or their values.
+row; a text search takes its matches from the index (``ranking.coverage``: one read, shared with
+the ranking) and counts them against the bitsets, so the cost does not grow with the facets or
+their values.
 """
 
 from collections import Counter
@@ -11,7 +12,7 @@ from collections import Counter
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.listings import facet_bitmaps, search_sql
+from marketplace.listings import facet_bitmaps, ranking, search_sql
 from marketplace.listings.models import (
     ConversionMode,
     Grade,
@@ -19,7 +20,6 @@ from marketplace.listings.models import (
     Listing,
     ListingKind,
 )
-from marketplace.listings.search_sql import INDEX
 from marketplace.orgs.models import Organisation
 
 #: Facet name -> (column, how a stored value becomes the value ``SearchResult.facets`` shows).
@@ -37,21 +37,13 @@ def _ordered(counter: Counter) -> list[tuple[object, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))
 
 
-def _text_ids(tokens: list[str]) -> list[int]:
-    """The ids of the index rows with the query's words (any selective one, as the search
-    matches), without the filters: the bitsets apply those."""
-    id_column = search_sql.index_id()
-    return db.session.scalars(sa.select(id_column).select_from(INDEX).where(
-        search_sql.text_match(search_sql.UNFILTERED, tokens))).all()
-
-
 def facets(query, tokens: list[str]) -> tuple[int, dict[str, list[tuple[object, int]]]]:
     """The total and the facet counts: value -> count, most frequent first.
 
     University values are ``(id, name)``; the others are what the columns hold (enums, ints).
     """
     match = facet_bitmaps.filtered(query, search_sql.filter_items(query),
-                                   _text_ids(tokens) if tokens else None)
+                                   ranking.coverage(tokens).matched() if tokens else None)
     total, counted = facet_bitmaps.counts(match)
     if not total:
         return 0, {}

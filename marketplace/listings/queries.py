@@ -152,10 +152,13 @@ def run_search(query: SearchQuery, with_facets: bool = True,
     page's lighter ``cards.load``.
     """
     tokens = identifiers.query_tokens(query.q)
+    # The page first: when its ranking reads which words each match has (``ranking.coverage``),
+    # the facets count the same read instead of reading the matches again.
+    page_ids, missing = cache.cached(_cache_key("page", query, tokens, query.sort, query.page),
+                                     lambda: _page(query, tokens))
     total, facets = _summary(query, tokens, with_facets)
-    page_ids, missing = cache.cached(
-        _cache_key("page", query, tokens, query.sort, query.page),
-        lambda: _page(query, tokens)) if total else ([], {})
+    if not total:
+        page_ids, missing = [], {}
     offered = None
     if not total and tokens and with_facets and not query.active_filters:
         offered = cache.cached(_cache_key("suggestions", query, tokens),

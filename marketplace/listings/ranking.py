@@ -7,157 +7,181 @@ and its results are ordered in two tiers:
    (``search_sql.best_matches``).
 2. Then the others, by their *coverage*: the sum of the weights of the query's words they
    contain (``terms.weights``: bm25's idf, the rarer the word the heavier), so a listing with a
-   rare word of the query comes before one with a common word only. Among equal coverage (the
-   same words found), the better grade, then the newest, come first.
+   rare word of the query comes before one with a common word only. Among the first
+   ``search.RANK_CANDIDATES`` of them (by coverage, then the newest), the better grade and then
+   the newest come first within equal coverage (the same words found); the others follow by
+   coverage, newest first.
 
-Coverage is read from the full-text index alone: one index lookup per word (an FTS5 doclist, the
-GIN index on PostgreSQL), each word intersected with the selective ones in the index, yields the
-ids containing it, summed per id (UNION ALL … GROUP BY). The sum runs over the newest
-``COVERAGE_WINDOW`` partial matches; older ones follow, newest first, so every match is on
-exactly one page. Only the ``search.RANK_CANDIDATES`` best read their listing (state, grade,
-date). The same lookups, restricted to a page's ids, tell which words each result lacks
-(``missing_terms``). A word is one branch with its synonyms (``terms.equivalents``): a listing
-with any of them has the word.
+The listings with every word are ranked by the index (bm25 / ts_rank of the newest matches);
+only when they do not fill the page are the others split into tiers. Both come from
+``coverage``, read once per query and transaction and shared with the facets and the words each
+result lacks: each word's listings as a bitset (``facet_bitmaps.bits``), a selective word's all
+of them (kept by the process for a frequent word, ``word_sets``), another word's read among the
+matches only (the index intersects them without reading a row's document). The matches are the
+union of the selective words' bitsets, and each listing's *mask* (which words it has) splits
+them, in Python. The filters and the published state then apply as bitset ANDs, as the facet
+counts do, so the page, its total and its facets are the same listings. Only the first
+``RANK_CANDIDATES`` partial matches (and past them the page's) are looked up in ``listings``
+(state, grade, date), and only the page's come back. A word is one branch with its synonyms
+(``terms.equivalents``): a listing with any of them has the word.
 """
 
+from collections import defaultdict
+
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
-from marketplace.listings import search, search_sql, terms
+from marketplace.listings import facet_bitmaps, search, search_sql, terms, word_sets
 from marketplace.listings.models import Listing, ListingState
 
-#: The partial matches whose coverage is summed, the newest (the others follow, newest first).
-COVERAGE_WINDOW = 10000
+_MEMO = "search_coverage"
 
 
-def _hits(query, branches: list, token_weights: list[int], restrict) -> sa.Subquery:
-    """Rows (id, weight, bit): one per listing and branch (a word, as a node) it matches."""
-    id_column = search_sql.index_id()
-    selects = []
-    for position, (node, weight) in enumerate(zip(branches, token_weights, strict=True)):
-        # Integers written into the statement: no parameter whose type a UNION must guess.
-        selects.append(sa.select(id_column.label("id"),
-                                 sa.literal_column(str(int(weight))).label("weight"),
-                                 sa.literal_column(str(1 << position)).label("bit"))
-                       .select_from(search_sql.INDEX)
-                       .where(search_sql.text_match(query, node), restrict(id_column)))
-    return sa.union_all(*selects).subquery("hits")
+class Coverage:
+    """The listings a query matches (any selective word) and, read when needed, which of its
+    words each one has: its *mask* (bit ``i``: the listing has ``tokens[i]`` or an equivalent).
 
-
-def _covered_sqlite(query, tokens: list[str], partial, weights: dict, limit: int
-                    ) -> tuple[dict[int, int], int | None]:
-    """SQLite: the window's floor, then each word's ids in it from FTS5 (a doclist walked from
-    the floor, newest first), summed per id."""
-    id_column = search_sql.index_id()
-    newest = (sa.select(id_column.label("id")).select_from(search_sql.INDEX)
-              .where(search_sql.text_match(query, partial))
-              .order_by(id_column.desc()).limit(COVERAGE_WINDOW).subquery("newest"))
-    floor = db.session.scalar(sa.select(sa.func.min(newest.c.id)))
-    if floor is None:
-        return {}, None
-    shown = partial[1]
-    hits = _hits(query, [("all", [terms.equivalents(token), shown]) for token in tokens],
-                 [weights[token] for token in tokens], lambda column: column >= floor)
-    coverage = sa.func.sum(hits.c.weight).label("coverage")
-    return dict(db.session.execute(
-        sa.select(hits.c.id, coverage).group_by(hits.c.id)
-        .having(sa.func.sum(hits.c.bit) < (1 << len(tokens)) - 1)
-        .order_by(sa.desc("coverage"), hits.c.id.desc()).limit(limit)).all()), floor
-
-
-def _covered_postgres(query, tokens: list[str], partial, weights: dict, limit: int
-                      ) -> tuple[dict[int, int], int | None]:
-    """PostgreSQL: each word's partial matches from the GIN index (the index evaluates the word
-    and the partial-match condition together; no row's document is read or tested), summed per
-    id in SQL, the best ``limit`` returned.
-
-    The selective words bound the partial matches (``terms.selective``); only when they may
-    exceed the window is its floor looked up (a sort of the partial matches' ids) and each word's
-    rows kept above it. A lone selective word is in every partial match: it adds the same weight
-    to each and is not looked up; the partial matches with none of the other words follow the
-    others, newest first.
+    Each word's listings are a bitset: a selective word's are all the listings with it
+    (``word_sets``: a process keeps a frequent word's); another word's are read among the
+    matches only (the index intersects them), unless the process keeps that word's already.
     """
-    id_column = search_sql.index_id()
-    selective = terms.selective(tokens)
-    floor = 0
-    if sum(terms.document_frequency(token) for token in selective) > COVERAGE_WINDOW:
-        floor = db.session.scalar(
-            sa.select(id_column).select_from(search_sql.INDEX)
-            .where(search_sql.text_match(query, partial))
-            .order_by(id_column.desc()).offset(COVERAGE_WINDOW - 1).limit(1)) or 0
-    counted = [token for token in tokens if not (len(selective) == 1 and token in selective)]
-    base = weights[selective[0]] if len(selective) == 1 else 0
-    covered = {}
-    if counted:
-        hits = _hits(query, [("all", [terms.equivalents(token), partial]) for token in counted],
-                     [weights[token] for token in counted], lambda column: column >= floor)
-        coverage = sa.func.sum(hits.c.weight).label("coverage")
-        covered = {listing_id: base + int(value) for listing_id, value in db.session.execute(
-            sa.select(hits.c.id, coverage).group_by(hits.c.id)
-            .order_by(sa.desc("coverage"), hits.c.id.desc()).limit(limit)).all()}
-    if len(covered) < limit and base:  # the lone selective word's listings without another word
-        alone = ("but", partial, ("any", [terms.equivalents(token) for token in counted])) \
-            if counted else partial
-        covered.update((listing_id, base) for listing_id in db.session.scalars(
-            sa.select(id_column).select_from(search_sql.INDEX)
-            .where(search_sql.text_match(query, alone), id_column >= floor)
-            .order_by(id_column.desc()).limit(limit - len(covered))))
-    if not covered:
-        return {}, None
-    return covered, floor
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = tuple(tokens)
+        self.chosen = terms.selective(list(tokens))
+        self._has: dict[str, int] = {}
+        self._matched: int | None = None
+        self._masks: dict[int, int] | None = None
+        #: Listings known to have every word (the ranking found them so), masks read or not.
+        self.complete: set[int] = set()
+
+    @property
+    def every(self) -> int:
+        """The mask of a listing with every word."""
+        return (1 << len(self.tokens)) - 1
+
+    def matched(self) -> int:
+        """The bitset of every matched listing, in the index (published or not, any filter)."""
+        if self._matched is None:
+            self._matched = 0
+            for token in self.chosen:
+                self._matched |= self._word(token)
+        return self._matched
+
+    def _word(self, token: str) -> int:
+        """The matched listings with ``token``."""
+        if token not in self._has:
+            if token in self.chosen:
+                found = word_sets.listings_with(token)
+            else:
+                found = word_sets.kept(token)
+                if found is None:  # the index intersects it with the matches
+                    found = word_sets.read(("all", [terms.equivalents(token),
+                                                    search_sql.words(list(self.tokens))]))
+                found &= self.matched()
+            self._has[token] = found
+        return self._has[token]
+
+    def masks(self) -> dict[int, int]:
+        """Mask -> the bitset of the matched listings with exactly those words."""
+        if self._masks is None:
+            parts = {0: self.matched()} if self.matched() else {}
+            for position, token in enumerate(self.tokens):
+                has, split = self._word(token), {}
+                for mask, found in parts.items():
+                    if found & has:
+                        split[mask | 1 << position] = found & has
+                    if found & ~has:
+                        split[mask] = found & ~has
+                parts = split
+            self._masks = parts
+        return self._masks
+
+    def masks_of(self, ids: list[int]) -> dict[int, int]:
+        """Listing id -> its mask, for ``ids`` (without reading the masks when the ranking
+        found every one of them to have every word)."""
+        if self._masks is None and all(i in self.complete for i in ids):
+            return dict.fromkeys(ids, self.every)
+        masks = self.masks()
+        return {i: next((mask for mask, bitset in masks.items() if bitset >> i & 1), 0)
+                for i in ids}
 
 
-def _partial(query, tokens: list[str], wanted: int) -> list[int]:
-    """The ``wanted`` first partial matches (some words, not every one), in order."""
-    shown = search_sql.words(tokens)
-    partial = ("but", shown, search_sql.words(tokens, every=True))
-    id_column = search_sql.index_id()
-    weights = terms.weights(tokens)
-    limit = max(search.RANK_CANDIDATES, wanted)
-    cover = _covered_postgres if search_sql._postgres() else _covered_sqlite
-    covered, floor = cover(query, tokens, partial, weights, limit)
-    if floor is None:
-        return []
-    older = []
-    if len(covered) < wanted:  # the window is exhausted: older partial matches follow, newest first
-        older = list(db.session.scalars(
-            sa.select(id_column).select_from(search_sql.INDEX)
-            .where(search_sql.text_match(query, partial), id_column < floor)
-            .order_by(id_column.desc()).limit(wanted - len(covered))))
-    ids = [*covered, *older]
-    known = {row.id: row for row in db.session.execute(
-        sa.select(Listing.id, Listing.state, Listing.grade, Listing.published_at)
-        .where(search_sql.among(Listing.id, ids))).all()} if ids else {}
+def coverage(tokens: list[str]) -> Coverage:
+    """The query's matches, read once per transaction (the facets, the ranking and the missing
+    words all ask), without filters."""
+    memo = db.session.info.setdefault(_MEMO, {})
+    key = tuple(tokens)
+    if key not in memo:
+        memo[key] = Coverage(tokens)
+    return memo[key]
 
-    def published(some: list[int]) -> list[int]:
-        return [i for i in some if i in known and known[i].state is ListingState.PUBLISHED]
 
-    ranked = list(covered)
-    best = sorted(published(ranked[:search.RANK_CANDIDATES]), key=lambda i: (
-        -covered[i], known[i].grade.value, -known[i].published_at.timestamp(), -i))
-    return (best + published(ranked[search.RANK_CANDIDATES:]) + published(older))[:wanted]
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args) -> None:
+    """A flush may change the index; a new transaction may see others' changes."""
+    session.info.pop(_MEMO, None)
 
 
 def ranked_ids(query, tokens: list[str], wanted: int) -> list[int]:
-    """The ``wanted`` best matches of a query of several words: every word first, then partial."""
+    """The ``wanted`` best matches of a query of several words: every word first, then partial.
+
+    The listings with every word are ranked by the index alone; only when they do not fill the
+    page are the masks read, for the partial matches' tiers."""
+    found = coverage(tokens)
     complete = search_sql.best_matches(query, tokens, wanted, every=True)
+    found.complete.update(complete)
     if len(complete) >= wanted:
         return complete
-    # Every listing with all the words is in ``complete``; the partial ones follow.
-    return complete + _partial(query, tokens, wanted - len(complete))
+    masks = found.masks()
+    shown = facet_bitmaps.filtered(query, search_sql.filter_items(query), found.matched())
+    return complete + _partial(found, masks, shown, wanted - len(complete))
+
+
+def _partial(found: Coverage, masks: dict[int, int], shown: int, wanted: int) -> list[int]:
+    """The ``wanted`` first partial matches among ``shown`` (a bitset), in order: by coverage,
+    and within equal coverage by grade and date among the ``RANK_CANDIDATES`` first (by
+    coverage, newest first), newest first past them."""
+    weights = terms.weights(list(found.tokens))
+    tiers: dict[int, int] = defaultdict(int)
+    for mask, ids in masks.items():
+        if mask != found.every and ids & shown:
+            tiers[sum(weights[token] for position, token in enumerate(found.tokens)
+                      if mask >> position & 1)] |= ids & shown
+    limit = max(search.RANK_CANDIDATES, wanted)
+    result: list[int] = []
+    walked = 0  # partial matches taken, in (coverage, newest) order
+    for value in sorted(tiers, reverse=True):
+        ids = facet_bitmaps.members(tiers[value], limit - walked)
+        head = ids[:max(0, search.RANK_CANDIDATES - walked)]
+        walked += len(ids)
+        for part, order in ((head, _BY_GRADE), (ids[len(head):], _NEWEST)):
+            if part and len(result) < wanted:
+                result += db.session.scalars(
+                    sa.select(Listing.id).where(search_sql.among(Listing.id, part),
+                                                Listing.state == ListingState.PUBLISHED)
+                    .order_by(*order).limit(wanted - len(result))).all()
+        if len(result) >= wanted or walked >= limit:
+            break
+    return result
+
+
+_BY_GRADE = (Listing.grade, Listing.published_at.desc(), Listing.id.desc())
+_NEWEST = (Listing.id.desc(),)
 
 
 def missing_terms(tokens: list[str], ids: list[int]) -> dict[int, list[str]]:
     """For each listing of ``ids``, the words of the query it lacks (only those that lack some)."""
     if len(tokens) < 2 or not ids:
         return {}
-    hits = _hits(search_sql.UNFILTERED, [terms.equivalents(token) for token in tokens],
-                 [0] * len(tokens), lambda column: column.in_(ids))
-    masks = dict(db.session.execute(
-        sa.select(hits.c.id, sa.func.sum(hits.c.bit)).group_by(hits.c.id)).all())
+    masks = coverage(tokens).masks_of(ids)
     result = {}
     for listing_id in ids:
-        mask = masks.get(listing_id, 0)
+        mask = masks[listing_id]
         lacking = [token for position, token in enumerate(tokens) if not mask & (1 << position)]
         if lacking:
             result[listing_id] = lacking

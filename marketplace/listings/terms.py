@@ -17,8 +17,9 @@ count in the coverage of the listings shown. This keeps every search's matches, 
 ranking bounded by the rare words' listings, as a one-word search of the rarest word is; while the
 query's words together are in fewer than ``POSTINGS_BUDGET`` listings, any word brings a listing in.
 
-Frequencies are index counts (FTS5 doclists, the GIN index), kept by each process until the
-index changes (its generation, ``facet_bitmaps``), whether or not search results are cached.
+Frequencies are index counts (FTS5 doclists, the GIN index; a word whose listings the process
+keeps, ``word_sets``, is counted from its bitset), kept by each process until the index changes
+(its generation, ``facet_bitmaps``), whether or not search results are cached.
 """
 
 import math
@@ -67,10 +68,15 @@ def _leaves(node) -> list[str] | None:
 def _count(token: str) -> int:
     """Listings with the word or one of its equivalents (one index lookup).
 
-    On PostgreSQL a common word's count is the statistics' estimate (``term_stats``); a word with
+    A word whose listings the process keeps (``word_sets``) is counted from them. Otherwise, on
+    PostgreSQL a common word's count is the statistics' estimate (``term_stats``); a word with
     synonyms, one of them common, is at most the sum of its words' counts (they rarely overlap).
     """
+    from marketplace.listings import word_sets  # builds on this module
 
+    kept = word_sets.kept(token)
+    if kept is not None:
+        return kept.bit_count()
     node = equivalents(token)
     leaves = None if identifiers.IPC_TERM.match(token) else _leaves(node)
     if leaves:
