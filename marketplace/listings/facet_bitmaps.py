@@ -55,23 +55,22 @@ _MEMO = "facet_bitmaps_snapshot"
 EVERYTHING = None
 
 
-#: Below one id in this many bits, a bitset is made by ORing single bits (each a short-lived
-#: int) rather than by writing a digit string as long as the largest id.
-SPARSE = 256
+#: Below one id in this many bits, a bitset is made from a bytearray of bits (a Python step per
+#: id); above, from a string of '0' and '1' digits (a faster step per id, but one byte per bit).
+SPARSE = 64
 
 
 def bits(ids) -> int:
-    """The bitset of ``ids`` (a bytearray of '0' and '1', read as a base-2 number; a few ids
-    far apart, such as one changed listing, by ORing their bits)."""
+    """The bitset of ``ids``."""
     ids = list(ids)
     if not ids:
         return 0
     size = max(ids) + 1
     if len(ids) * SPARSE < size:
-        bitset = 0
+        packed = bytearray((size + 7) // 8)
         for i in ids:
-            bitset |= 1 << i
-        return bitset
+            packed[i >> 3] |= 1 << (i & 7)
+        return int.from_bytes(packed, "little")
     digits = bytearray(b"0") * size
     for i in ids:
         digits[i] = 49  # "1"

@@ -34,9 +34,11 @@ from sqlalchemy.orm import Session
 
 from marketplace.extensions import db
 from marketplace.listings import facet_bitmaps, search, search_sql, terms, word_sets
-from marketplace.listings.models import Listing, ListingState
+from marketplace.listings.models import Listing
 
 _MEMO = "search_coverage"
+#: Up to this many words, a query's tiers are made by splitting bitsets (``Coverage.tiers``).
+SPLIT_WORDS = 8
 
 
 class Coverage:
@@ -53,7 +55,6 @@ class Coverage:
         self.chosen = terms.selective(list(tokens))
         self._has: dict[str, int] = {}
         self._matched: int | None = None
-        self._masks: dict[int, int] | None = None
         #: Listings known to have every word (the ranking found them so), masks read or not.
         self.complete: set[int] = set()
 
@@ -84,10 +85,15 @@ class Coverage:
             self._has[token] = found
         return self._has[token]
 
-    def masks(self) -> dict[int, int]:
-        """Mask -> the bitset of the matched listings with exactly those words."""
-        if self._masks is None:
-            parts = {0: self.matched()} if self.matched() else {}
+    def tiers(self, weights: dict[str, int], shown: int) -> list[tuple[int, int | list[int]]]:
+        """The listings of ``shown`` (within the matches) by coverage, the highest first: each
+        tier a bitset, or (for a query of many words) a list of ids, the newest first.
+
+        Up to ``SPLIT_WORDS`` words, the bitset is split by each word in turn (at most one part
+        per combination of words); past that, each listing's coverage is summed word by word
+        (the work grows with the listings, not with the combinations)."""
+        if len(self.tokens) <= SPLIT_WORDS:
+            parts = {0: shown} if shown else {}
             for position, token in enumerate(self.tokens):
                 has, split = self._word(token), {}
                 for mask, found in parts.items():
@@ -96,23 +102,40 @@ class Coverage:
                     if found & ~has:
                         split[mask] = found & ~has
                 parts = split
-            self._masks = parts
-        return self._masks
+            by_value: dict[int, int] = defaultdict(int)
+            for mask, found in parts.items():
+                by_value[sum(weights[token] for position, token in enumerate(self.tokens)
+                             if mask >> position & 1)] |= found
+            return sorted(by_value.items(), reverse=True)
+        sums: dict[int, int] = defaultdict(int)
+        for token in self.tokens:
+            for listing_id in facet_bitmaps.members(self._word(token) & shown):
+                sums[listing_id] += weights[token]
+        grouped: dict[int, list[int]] = defaultdict(list)
+        for listing_id, value in sums.items():
+            grouped[value].append(listing_id)
+        return [(value, sorted(ids, reverse=True)) for value, ids in sorted(grouped.items(),
+                                                                             reverse=True)]
 
     def masks_of(self, ids: list[int]) -> dict[int, int]:
-        """Listing id -> its mask, for ``ids`` (without reading the masks when the ranking
-        found every one of them to have every word)."""
-        if self._masks is None and all(i in self.complete for i in ids):
+        """Listing id -> its mask, for ``ids`` (nothing read when the ranking found every one of
+        them to have every word)."""
+        if all(i in self.complete for i in ids):
             return dict.fromkeys(ids, self.every)
-        masks = self.masks()
-        return {i: next((mask for mask, bitset in masks.items() if bitset >> i & 1), 0)
-                for i in ids}
+        return {i: sum(1 << position for position, token in enumerate(self.tokens)
+                       if self._word(token) >> i & 1) for i in ids}
 
 
 def coverage(tokens: list[str]) -> Coverage:
     """The query's matches, read once per transaction (the facets, the ranking and the missing
-    words all ask), without filters."""
-    memo = db.session.info.setdefault(_MEMO, {})
+    words all ask), without filters.
+
+    Changes not yet flushed are flushed first: the index follows the listings at flush
+    (``search``), and the ranking's own statements would flush them half-way through."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    memo = session.info.setdefault(_MEMO, {})
     key = tuple(tokens)
     if key not in memo:
         memo[key] = Coverage(tokens)
@@ -131,39 +154,36 @@ def ranked_ids(query, tokens: list[str], wanted: int) -> list[int]:
     """The ``wanted`` best matches of a query of several words: every word first, then partial.
 
     The listings with every word are ranked by the index alone; only when they do not fill the
-    page are the masks read, for the partial matches' tiers."""
+    page are the others split into tiers. A listing the index ranked is never in a tier, and one
+    that the words' bitsets show with every word but the index did not rank (a commit between the
+    two reads) comes first among them."""
     found = coverage(tokens)
     complete = search_sql.best_matches(query, tokens, wanted, every=True)
     found.complete.update(complete)
     if len(complete) >= wanted:
         return complete
-    masks = found.masks()
     shown = facet_bitmaps.filtered(query, search_sql.filter_items(query), found.matched())
-    return complete + _partial(found, masks, shown, wanted - len(complete))
+    return complete + _partial(found, shown & ~facet_bitmaps.bits(complete),
+                               wanted - len(complete))
 
 
-def _partial(found: Coverage, masks: dict[int, int], shown: int, wanted: int) -> list[int]:
+def _partial(found: Coverage, shown: int, wanted: int) -> list[int]:
     """The ``wanted`` first partial matches among ``shown`` (a bitset), in order: by coverage,
     and within equal coverage by grade and date among the ``RANK_CANDIDATES`` first (by
     coverage, newest first), newest first past them."""
-    weights = terms.weights(list(found.tokens))
-    tiers: dict[int, int] = defaultdict(int)
-    for mask, ids in masks.items():
-        if mask != found.every and ids & shown:
-            tiers[sum(weights[token] for position, token in enumerate(found.tokens)
-                      if mask >> position & 1)] |= ids & shown
     limit = max(search.RANK_CANDIDATES, wanted)
     result: list[int] = []
     walked = 0  # partial matches taken, in (coverage, newest) order
-    for value in sorted(tiers, reverse=True):
-        ids = facet_bitmaps.members(tiers[value], limit - walked)
+    for _, tier in found.tiers(terms.weights(list(found.tokens)), shown):
+        ids = (facet_bitmaps.members(tier, limit - walked) if isinstance(tier, int)
+               else tier[:limit - walked])
         head = ids[:max(0, search.RANK_CANDIDATES - walked)]
         walked += len(ids)
         for part, order in ((head, _BY_GRADE), (ids[len(head):], _NEWEST)):
             if part and len(result) < wanted:
                 result += db.session.scalars(
                     sa.select(Listing.id).where(search_sql.among(Listing.id, part),
-                                                Listing.state == ListingState.PUBLISHED)
+                                                search_sql.published_by_key())
                     .order_by(*order).limit(wanted - len(result))).all()
         if len(result) >= wanted or walked >= limit:
             break

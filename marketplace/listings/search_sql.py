@@ -66,14 +66,12 @@ def filter_items(query) -> list[tuple[str, object]]:
 def filters(query, counting: bool = False) -> list:
     """Published listings and the query's filters (not the text), on the listing's own columns.
 
-    ``counting`` (without text): the mode is an IN over its index, and on SQLite the state test is
-    written ``+listings.state``, since without ANALYZE statistics SQLite would otherwise read every
-    published listing through the (state, published_at) index instead of the few the filter's own
-    index finds.
+    ``counting`` (without text): the mode is an IN over its index, and the state is tested on the
+    listings the filter's own index finds (``published_by_key``).
     """
     published = Listing.state == ListingState.PUBLISHED
-    if counting and _filtered(query) and db.engine.dialect.name == "sqlite":
-        published = sa.literal_column("+listings.state", Listing.state.type) == ListingState.PUBLISHED
+    if counting and _filtered(query):
+        published = published_by_key()
     conditions = [published]
     for column, value in ((Listing.field, query.field), (Listing.grade, query.grade),
                           (Listing.trl, query.trl), (Listing.kind, query.kind),
@@ -88,6 +86,16 @@ def filters(query, counting: bool = False) -> list:
         conditions.append(sa.exists().where(ListingMode.listing_id == Listing.id,
                                             ListingMode.mode == query.mode))
     return conditions
+
+
+def published_by_key():
+    """``listings.state`` is published, tested on listings found another way (by key, by a
+    filter's index): on SQLite written ``+listings.state``, since without ANALYZE statistics
+    SQLite would otherwise walk every published listing through a (state, …) index to find the
+    few it is given."""
+    if _postgres():
+        return Listing.state == ListingState.PUBLISHED
+    return sa.literal_column("+listings.state", Listing.state.type) == ListingState.PUBLISHED
 
 
 def _quoted(term: str) -> str:

@@ -18,7 +18,7 @@ ranking bounded by the rare words' listings, as a one-word search of the rarest 
 query's words together are in fewer than ``POSTINGS_BUDGET`` listings, any word brings a listing in.
 
 Frequencies are index counts (FTS5 doclists, the GIN index; a word whose listings the process
-keeps, ``word_sets``, is counted from its bitset), kept by each process until the index changes
+keeps, ``word_sets``, from its bitset, the same count), kept by each process until the index changes
 (its generation, ``facet_bitmaps``), whether or not search results are cached.
 """
 
@@ -68,15 +68,14 @@ def _leaves(node) -> list[str] | None:
 def _count(token: str) -> int:
     """Listings with the word or one of its equivalents (one index lookup).
 
-    A word whose listings the process keeps (``word_sets``) is counted from them. Otherwise, on
-    PostgreSQL a common word's count is the statistics' estimate (``term_stats``); a word with
+    On PostgreSQL a common word's count is the statistics' estimate (``term_stats``); a word with
     synonyms, one of them common, is at most the sum of its words' counts (they rarely overlap).
+    Any other word is counted exactly: from its listings if the process keeps them
+    (``word_sets``), else in the index. So every process counts a word alike, whatever it keeps
+    (the counts choose the selective words and weigh them).
     """
     from marketplace.listings import word_sets  # builds on this module
 
-    kept = word_sets.kept(token)
-    if kept is not None:
-        return kept.bit_count()
     node = equivalents(token)
     leaves = None if identifiers.IPC_TERM.match(token) else _leaves(node)
     if leaves:
@@ -85,7 +84,8 @@ def _count(token: str) -> int:
             total = sum(found if found else _count_node(leaf)
                         for leaf, found in zip(leaves, estimates, strict=True))
             return min(total, published_total())
-    return _count_node(node)
+    kept = word_sets.kept(token)
+    return kept.bit_count() if kept is not None else _count_node(node)
 
 
 def _count_node(node) -> int:

@@ -81,9 +81,9 @@ def kept(token: str) -> int | None:
         entry = words.get(token) if words is not None else None
         if entry is not None:
             words.move_to_end(token)
-    if entry is None or entry.epoch != snapshot.epoch:
-        return None
-    if entry.generation >= snapshot.generation:
+    if entry is None or entry.epoch != snapshot.epoch or entry.generation > snapshot.generation:
+        return None  # another database, or a generation this request does not know of yet
+    if entry.generation == snapshot.generation:
         return entry.bitset
     changed = _changes_since(entry.generation, snapshot.generation)
     if changed is None or len(changed) > RETEST_AT_MOST:
@@ -125,9 +125,10 @@ def _changes_since(since: int, until: int) -> set[int] | None:
 def _keep(token: str, snapshot, bitset: int) -> None:
     with _lock:
         words = _kept.setdefault(cache.scope(), OrderedDict())
-        entry = words.get(token)
-        if entry is None or entry.epoch != snapshot.epoch or entry.generation <= snapshot.generation:
-            words[token] = _Kept(snapshot.epoch, snapshot.generation, bitset)
+        # The last read wins: its label is never newer than what it read, so a later request
+        # at a newer generation brings it up to date (a database restored to an older
+        # generation replaces the words kept from the newer one).
+        words[token] = _Kept(snapshot.epoch, snapshot.generation, bitset)
         words.move_to_end(token)
         while len(words) > KEPT:
             words.popitem(last=False)
