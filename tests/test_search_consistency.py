@@ -25,7 +25,7 @@ from marketplace.listings import services as listings
 from marketplace.listings.models import Grade, Listing, ListingKind, ListingState
 from marketplace.listings.queries import SearchQuery, run_search
 from marketplace.listings.synthetic import ListingFactory
-from tests.test_search_ranking import world  # noqa: F401  (a fixture)
+from tests.test_search_ranking import _every_page, world  # noqa: F401  (world: a fixture)
 
 WORDS = ["电池", "齿轮", "传感器", "涂层", "算法"]
 
@@ -70,17 +70,6 @@ def many(make_user):
     return made
 
 
-def _pages(query: SearchQuery, per_page: int) -> list[int]:
-    ids = []
-    for page in range(1, 200):
-        found = search_sql.page_ids(SearchQuery(**{**query.__dict__, "page": page}),
-                                    search.tokens_for_query(query.q), per_page)
-        if not found:
-            return ids
-        ids += found
-    raise AssertionError("too many pages")
-
-
 def _reference(query: SearchQuery) -> tuple[set[int], list[int]]:
     """The listings with every word (any order: the index ranks them) and the partial matches
     in the documented order, from the listings themselves."""
@@ -119,7 +108,7 @@ def test_every_page_in_the_documented_order(many, monkeypatch, keep_from, candid
     query = SearchQuery(q=q, field=field, grade=grade)
     complete, partial = _reference(query)
     for per_page in (1, 3, 20, 100):
-        found = _pages(query, per_page)
+        found = _every_page(query, per_page)
         assert len(found) == len(set(found)), per_page
         assert set(found[:len(complete)]) == complete
         assert found[len(complete):] == partial, per_page

@@ -63,7 +63,7 @@ def _keys(world, ids) -> list[str]:
 
 def _every_page(query: SearchQuery, per_page: int = 3) -> list[int]:
     ids = []
-    for page in range(1, 50):
+    for page in range(1, 200):
         found = search_sql.page_ids(SearchQuery(**{**query.__dict__, "page": page}),
                                     search.tokens_for_query(query.q), per_page)
         if not found:
